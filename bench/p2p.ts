@@ -1,0 +1,168 @@
+// Peer-to-peer transfer benchmark: goodput of a file (1 GiB by default) over the UDP transport
+// on 127.0.0.1, lossless and with loss injected by the lossy relay, against a plain TCP copy of
+// the same file; retransmitted vs lost bytes; peak RSS of each side (each side is its own
+// process, see bench/p2p/worker.ts).
+//
+//   npx tsx bench/p2p.ts [--size-mib 1024] [--loss 0.05] [--datagram auto|1200..65507]
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { createInterface } from 'node:readline';
+import { mkdtemp, open, rm, stat } from 'node:fs/promises';
+import { tmpdir, cpus } from 'node:os';
+import { join } from 'node:path';
+import arg from 'arg';
+
+const opts = arg({ '--size-mib': Number, '--loss': Number, '--datagram': String, '--keep': Boolean });
+const sizeMiB = opts['--size-mib'] ?? 1024;
+const loss = opts['--loss'] ?? 0.05;
+const datagramBytes = opts['--datagram'] ?? 'auto';
+const MiB = 1024 * 1024;
+const root = new URL('..', import.meta.url).pathname;
+
+interface Worker {
+  readonly child: ChildProcess;
+  readonly lines: AsyncIterator<string>;
+}
+
+/**
+ * The workers run as one plain-JS bundle (esbuild, which tsx already ships) so that their peak
+ * RSS is the transport's and not the TypeScript loader's (~35 MiB); without esbuild, tsx is used.
+ */
+let workerCommand: string[] = ['--import', 'tsx', join(root, 'bench/p2p/worker.ts')];
+
+async function bundleWorker(dir: string): Promise<void> {
+  try {
+    const esbuild = (await import('esbuild' as string)) as { build: (o: object) => Promise<unknown> };
+    const outfile = join(dir, 'worker.mjs');
+    await esbuild.build({
+      entryPoints: [join(root, 'bench/p2p/worker.ts')],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      outfile,
+      logLevel: 'error',
+    });
+    workerCommand = [outfile];
+  } catch {
+    console.log('# esbuild not available: workers run under tsx (RSS includes the loader)');
+  }
+}
+
+function worker(...args: string[]): Worker {
+  const child = spawn(process.execPath, [...workerCommand, ...args], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+  return { child, lines };
+}
+
+async function next(w: Worker): Promise<Record<string, unknown>> {
+  const line = await w.lines.next();
+  if (line.done) throw new Error('worker ended early');
+  return JSON.parse(line.value) as Record<string, unknown>;
+}
+
+async function makeFile(path: string, bytes: number): Promise<void> {
+  const fh = await open(path, 'w');
+  const block = randomBytes(16 * MiB);
+  for (let at = 0; at < bytes; at += block.length) await fh.write(block, 0, Math.min(block.length, bytes - at), at);
+  await fh.close();
+}
+
+/** From the sender's first byte to the receiver having the whole file (process start-up excluded). */
+function elapsed(sender: Record<string, unknown>, receiver: Record<string, unknown>): number {
+  return ((receiver.at as number) - (sender.startedAt as number)) / 1000;
+}
+
+interface Run {
+  label: string;
+  seconds: number;
+  mibPerSecond: number;
+  senderRssMiB: number;
+  receiverRssMiB: number;
+  retransmittedBytes?: number;
+  lostDataBytes?: number;
+  timeouts?: number;
+}
+
+async function tcpRun(file: string, dir: string, bytes: number): Promise<Run> {
+  const out = join(dir, 'tcp-copy.bin');
+  const rx = worker('tcp-receive', out);
+  const { port } = (await next(rx)) as { port: number };
+  const tx = worker('tcp-send', file, String(port));
+  const [r, s] = await Promise.all([next(rx), next(tx)]);
+  const seconds = elapsed(s, r);
+  if ((await stat(out)).size !== bytes) throw new Error('tcp copy incomplete');
+  await rm(out);
+  return { label: 'TCP copy (net.Socket pipe)', seconds, mibPerSecond: bytes / MiB / seconds, senderRssMiB: s.peakRssMiB as number, receiverRssMiB: r.peakRssMiB as number };
+}
+
+async function udpRun(label: string, file: string, dir: string, bytes: number, relayLoss: number | null): Promise<Run> {
+  const transferId = randomUUID();
+  const token = randomBytes(16).toString('hex');
+  const rx = worker('receive', dir, transferId, token, String(bytes), datagramBytes);
+  const { port } = (await next(rx)) as { port: number };
+  let relay: Worker | null = null;
+  let target = port;
+  if (relayLoss !== null) {
+    relay = worker('relay', String(port), String(relayLoss), '12345');
+    target = ((await next(relay)) as { port: number }).port;
+  }
+  const tx = worker('send', file, String(target), transferId, token, datagramBytes);
+  const [r, s] = await Promise.all([next(rx), next(tx)]);
+  const seconds = elapsed(s, r);
+  const rr = r.result as { ok: boolean; path?: string; error?: unknown };
+  const sr = s.result as { ok: boolean; stats?: { retransmittedBytes: number; timeouts: number }; error?: unknown };
+  if (!rr.ok || !sr.ok) throw new Error(`${label} failed: ${JSON.stringify(rr)} ${JSON.stringify(sr)}`);
+  if (rr.path) await rm(rr.path);
+  let lostDataBytes: number | undefined;
+  if (relay) {
+    relay.child.kill('SIGTERM');
+    lostDataBytes = ((await next(relay)) as { counters: { droppedDataBytes: number } }).counters.droppedDataBytes;
+  }
+  return {
+    label,
+    seconds,
+    mibPerSecond: bytes / MiB / seconds,
+    senderRssMiB: s.peakRssMiB as number,
+    receiverRssMiB: r.peakRssMiB as number,
+    retransmittedBytes: sr.stats?.retransmittedBytes ?? 0,
+    timeouts: sr.stats?.timeouts ?? 0,
+    lostDataBytes,
+  };
+}
+
+const dir = await mkdtemp(join(tmpdir(), 'tessenger-bench-p2p-'));
+try {
+  const bytes = sizeMiB * MiB;
+  const file = join(dir, 'source.bin');
+  console.log(`# p2p benchmark: ${sizeMiB} MiB, datagram ${datagramBytes}, ${cpus().length} cores, node ${process.version}, ${new Date().toISOString()}`);
+  await makeFile(file, bytes);
+  await bundleWorker(dir);
+  const runs: Run[] = [];
+  runs.push(await tcpRun(file, dir, bytes));
+  runs.push(await udpRun('UDP p2p, lossless', file, dir, bytes, null));
+  runs.push(await udpRun('UDP p2p via relay, 0% loss', file, dir, bytes, 0));
+  runs.push(await udpRun(`UDP p2p via relay, ${loss * 100}% loss both ways`, file, dir, bytes, loss));
+  for (const r of runs) {
+    const extra =
+      r.retransmittedBytes === undefined
+        ? ''
+        : `  retransmitted ${(r.retransmittedBytes / MiB).toFixed(1)} MiB` +
+          (r.lostDataBytes === undefined ? '' : ` / lost ${(r.lostDataBytes / MiB).toFixed(1)} MiB = ${(r.retransmittedBytes / Math.max(1, r.lostDataBytes)).toFixed(2)}×`) +
+          `, ${r.timeouts ?? 0} RTO`;
+    console.log(
+      `${r.label.padEnd(40)} ${r.seconds.toFixed(2).padStart(7)} s  ${r.mibPerSecond.toFixed(0).padStart(5)} MiB/s  peak RSS sender ${r.senderRssMiB.toFixed(0)} MiB, receiver ${r.receiverRssMiB.toFixed(0)} MiB${extra}`,
+    );
+  }
+  const tcp = runs[0]!;
+  const lossless = runs[1]!;
+  const viaRelay = runs[2]!;
+  const lossy = runs[3]!;
+  console.log(`lossless / TCP: ${((100 * lossless.mibPerSecond) / tcp.mibPerSecond).toFixed(0)}%`);
+  console.log(`${loss * 100}% loss / relay lossless: ${((100 * lossy.mibPerSecond) / viaRelay.mibPerSecond).toFixed(0)}%; / direct lossless: ${((100 * lossy.mibPerSecond) / lossless.mibPerSecond).toFixed(0)}%`);
+} finally {
+  if (!opts['--keep']) await rm(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,82 @@
+// One side of a benchmark run, in its own process so its peak RSS is its own. Talks to
+// bench/p2p.ts with one JSON object per stdout line. Roles:
+//   receive <downloadDir> <transferId> <token> <size> <datagramBytes>   → {"port"} then {"result"}
+//   send <file> <port> <transferId> <token> <datagramBytes>             → {"result"}
+//   relay <audiencePort> <loss> <seed>                                   → {"port"} then {"counters"} on SIGTERM
+//   tcp-receive <file>                                                   → {"port"} then {"result"}
+//   tcp-send <file> <port>                                               → {"result"}
+import { createReadStream, createWriteStream } from 'node:fs';
+import net from 'node:net';
+import { P2PEndpoint } from '../../src/p2p/endpoint.js';
+import { LossyRelay } from '../../test/p2p/lossy-relay.js';
+
+const [role = '', ...args] = process.argv.slice(2);
+const say = (o: object): void => void process.stdout.write(`${JSON.stringify(o)}\n`);
+const peakRssMiB = (): number => process.resourceUsage().maxRSS / 1024;
+const datagram = (v: string | undefined): number | 'auto' => (v === undefined || v === 'auto' ? 'auto' : Number(v));
+
+async function main(): Promise<void> {
+  switch (role) {
+    case 'receive': {
+      const [dir = '.', transferId = '', token = '', size = '0', dg] = args;
+      const ep = (await P2PEndpoint.listen({ port: 0, host: '127.0.0.1', config: { datagramBytes: datagram(dg) } }))._unsafeUnwrap();
+      const h = ep.expect(
+        { transferId, token, presenter: 'Bench', presenterAddress: '127.0.0.1', fileName: 'payload.bin', size: Number(size) },
+        { downloadDir: dir },
+      );
+      say({ port: ep.port });
+      const r = await h.result;
+      say({ result: r.isOk() ? { ok: true, path: r.value.path, stats: r.value.stats } : { ok: false, error: r.error }, peakRssMiB: peakRssMiB(), at: performance.timeOrigin + performance.now() });
+      await ep.close();
+      return;
+    }
+    case 'send': {
+      const [file = '', port = '0', transferId = '', token = '', dg] = args;
+      const ep = (await P2PEndpoint.listen({ port: 0, host: '127.0.0.1', config: { datagramBytes: datagram(dg) } }))._unsafeUnwrap();
+      const startedAt = performance.timeOrigin + performance.now();
+      const h = ep.send({ transferId, token, audience: { address: '127.0.0.1', port: Number(port) } }, { filePath: file });
+      const r = await h.result;
+      say({ result: r.isOk() ? { ok: true, stats: r.value.stats } : { ok: false, error: r.error }, peakRssMiB: peakRssMiB(), startedAt });
+      await ep.close();
+      return;
+    }
+    case 'relay': {
+      const [port = '0', loss = '0', seed = '1'] = args;
+      const impairment = { loss: Number(loss), duplicate: 0, reorder: 0, maxDisplacement: 1 };
+      const relay = await LossyRelay.start({ audience: { address: '127.0.0.1', port: Number(port) }, seed: Number(seed), forward: impairment });
+      say({ port: relay.port });
+      process.on('SIGTERM', () => {
+        say({ counters: relay.counters });
+        void relay.close().then(() => process.exit(0));
+      });
+      return;
+    }
+    case 'tcp-receive': {
+      const [file = ''] = args;
+      const server = net.createServer((sock) => {
+        const out = createWriteStream(file);
+        sock.pipe(out);
+        out.on('finish', () => {
+          say({ result: { ok: true }, peakRssMiB: peakRssMiB(), at: performance.timeOrigin + performance.now() });
+          server.close();
+        });
+      });
+      server.listen(0, '127.0.0.1', () => say({ port: (server.address() as net.AddressInfo).port }));
+      return;
+    }
+    case 'tcp-send': {
+      const [file = '', port = '0'] = args;
+      let startedAt = 0;
+      const sock = net.connect(Number(port), '127.0.0.1', () => {
+        startedAt = performance.timeOrigin + performance.now();
+        createReadStream(file).pipe(sock);
+      });
+      sock.on('close', () => say({ result: { ok: true }, peakRssMiB: peakRssMiB(), startedAt }));
+      return;
+    }
+    default:
+      throw new Error(`unknown role ${role}`);
+  }
+}
+
+void main();

@@ -1,0 +1,38 @@
+import { isIP } from 'node:net';
+import arg from 'arg';
+import { err, ok, Result } from 'neverthrow';
+import type { ClientOptions } from '../client/client-app.js';
+import { parsePort, usageError, type UsageError } from './parse-number.js';
+
+export const CLIENT_USAGE = `Usage: tessenger-client <server_ip> <server_port> <client_udp_port> [options]
+
+  <server_ip>          the server's address (e.g. 127.0.0.1)
+  <server_port>        the server's TCP port (1-65535)
+  <client_udp_port>    UDP port this client receives files on (1-65535; 0 picks a free one)
+
+Options:
+  --download-dir DIR   where received files are saved (default .)
+  -h, --help           show this help`;
+
+export type ClientCommand = { kind: 'help' } | { kind: 'run'; options: ClientOptions };
+
+const SPEC = { '--download-dir': String, '--help': Boolean, '-h': '--help' } as const;
+
+const safeArg = Result.fromThrowable(
+  (argv: string[]) => arg(SPEC, { argv, permissive: false }),
+  (e) => usageError(`${e instanceof Error ? e.message : String(e)}\nRun tessenger-client --help for usage.`),
+);
+
+export function parseClientArgs(argv: string[]): Result<ClientCommand, UsageError> {
+  return safeArg(argv).andThen((args): Result<ClientCommand, UsageError> => {
+    if (args['--help']) return ok({ kind: 'help' });
+    const [host, serverPort, udpPort, ...extra] = args._;
+    if (extra.length > 0) return err(usageError(`Too many arguments: ${extra.join(' ')}\n${CLIENT_USAGE}`));
+    if (host === undefined) return err(usageError(CLIENT_USAGE));
+    if (isIP(host) === 0 && host !== 'localhost') return err(usageError(`Invalid server address: ${host}. Give an IPv4 or IPv6 address such as 127.0.0.1`));
+    return Result.combine([parsePort(serverPort, 'server port', false), parsePort(udpPort, 'client UDP port', true)]).map(([port, udp]) => ({
+      kind: 'run' as const,
+      options: { host, port, udpPort: udp, downloadDir: args['--download-dir'] ?? '.' },
+    }));
+  });
+}

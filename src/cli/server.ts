@@ -1,0 +1,49 @@
+#!/usr/bin/env node
+import { hashPassword } from '../server/password.js';
+import { TessengerServer } from '../server/server.js';
+import { askSecret } from '../terminal/read-secret.js';
+import { parseServerArgs, SERVER_USAGE } from './server-args.js';
+
+async function main(): Promise<number> {
+  const parsed = parseServerArgs(process.argv.slice(2));
+  if (parsed.isErr()) {
+    process.stderr.write(`${parsed.error.message}\n`);
+    return parsed.error.exitCode;
+  }
+  const command = parsed.value;
+  if (command.kind === 'help') {
+    process.stdout.write(`${SERVER_USAGE}\n`);
+    return 0;
+  }
+  if (command.kind === 'hashPassword') {
+    const password = await askSecret('Password: ', process.stdin, process.stderr as NodeJS.WriteStream);
+    if (!password) {
+      process.stderr.write('No password given\n');
+      return 2;
+    }
+    process.stdout.write(`${await hashPassword(password)}\n`);
+    return 0;
+  }
+  const started = await TessengerServer.start(command.config);
+  if (started.isErr()) {
+    process.stderr.write(`${started.error.message}\n`);
+    return 1;
+  }
+  const server = started.value;
+  await new Promise<void>((resolve) => {
+    const stop = () => void server.shutdown().then(resolve);
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  return 0;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`tessenger-server: unexpected error: ${error instanceof Error ? error.stack : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

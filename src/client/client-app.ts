@@ -1,0 +1,288 @@
+import { stat } from 'node:fs/promises';
+import { basename, resolve } from 'node:path';
+import type { WireError } from '../protocol/error-codes.js';
+import type { EventMessage, ResponseMessage } from '../protocol/messages.js';
+import { validateMessageText } from '../shared/message-text.js';
+import { P2PEndpoint } from '../p2p/endpoint.js';
+import { validateFileName } from '../p2p/file-name.js';
+import type { AudienceIntroduction, PresenterIntroduction } from '../p2p/introduction.js';
+import { describeTransferError } from '../p2p/transfer-error.js';
+import type { TransferHandle } from '../p2p/transfer-handle.js';
+import { parseCommandLine, type CommandName, type ParsedCommand } from './command-line.js';
+import { renderActiveUsers, renderError, renderGroupMessage, renderPrivateMessage, type ActiveUserRow } from './render.js';
+import { ServerLink } from './server-link.js';
+import { TerminalUI, type TerminalStreams } from './terminal-ui.js';
+import { TransferProgressView } from './transfer-progress-view.js';
+
+export interface ClientOptions {
+  host: string;
+  port: number;
+  udpPort: number;
+  downloadDir: string;
+}
+
+export const COMMAND_PROMPT = 'Enter one of the following commands (/msgto, /activeuser, /creategroup, /joingroup, /groupmsg, /p2pvideo, /logout): ';
+
+/** Exit statuses: 0 after the user's own logout or end of input, 1 for anything else. */
+const EXIT_OK = 0;
+const EXIT_FAILURE = 1;
+
+const ENDED: unique symbol = Symbol('ended');
+
+/** One run of the terminal client: login, then commands until logout, EOF or the server goes. */
+export class ClientApp {
+  private readonly ui: TerminalUI;
+  private link: ServerLink | undefined;
+  private endpoint: P2PEndpoint | undefined;
+  private username = '';
+  private finish!: (code: number) => void;
+  private readonly finished = new Promise<number>((resolve) => (this.finish = resolve));
+  private ending = false;
+  private readonly progress: TransferProgressView;
+  private currentSend: TransferHandle<unknown> | undefined;
+
+  constructor(
+    private readonly options: ClientOptions,
+    streams: TerminalStreams,
+  ) {
+    this.ui = new TerminalUI(streams);
+    this.progress = new TransferProgressView(this.ui);
+  }
+
+  async run(): Promise<number> {
+    const bound = await P2PEndpoint.listen({ port: this.options.udpPort });
+    if (bound.isErr()) {
+      this.ui.print(`Cannot listen for files on UDP port ${this.options.udpPort}: ${describeTransferError(bound.error)}`, 'error');
+      return this.shutdown(EXIT_FAILURE);
+    }
+    this.endpoint = bound.value;
+    const opened = await ServerLink.open(this.options.host, this.options.port);
+    if (!(opened instanceof ServerLink)) {
+      this.ui.print(`Cannot connect to the server at ${this.options.host}:${this.options.port} (${opened.type === 'Unreachable' ? opened.reason : opened.type}).`, 'error');
+      return this.shutdown(EXIT_FAILURE);
+    }
+    this.link = opened;
+    opened.on('event', (event) => this.onEvent(event));
+    opened.on('closed', () => {
+      if (this.ending) return;
+      this.ui.print('Lost connection to the server.', 'error');
+      this.end(EXIT_FAILURE);
+    });
+    this.ui.onInterrupt(() => this.onInterrupt());
+    process.on('SIGINT', () => this.onInterrupt());
+    process.on('SIGTERM', () => void this.logout());
+    process.on('SIGHUP', () => void this.logout());
+
+    void this.session();
+    return this.shutdown(await this.finished);
+  }
+
+  private async session(): Promise<void> {
+    const loggedIn = await this.login();
+    if (!loggedIn) return;
+    this.ui.print('Welcome to TESSENGER!');
+    for (;;) {
+      const line = await this.until(this.ui.ask(COMMAND_PROMPT));
+      if (line === ENDED) return;
+      if (line === undefined) return void this.logout();
+      if (line.trim() === '') continue;
+      const parsed = parseCommandLine(line);
+      if (parsed.isErr()) {
+        const error = parsed.error;
+        this.ui.print(error.type === 'InvalidCommand' ? 'Error. Invalid command!' : error.type === 'Usage' ? error.usage : 'Please enter at least one more active user.', 'error');
+        continue;
+      }
+      const done = await this.until(this.runCommand(parsed.value));
+      if (done === ENDED || this.ending) return;
+    }
+  }
+
+  /** Returns true once logged in; false if the session ended (blocked, EOF, server gone). */
+  private async login(): Promise<boolean> {
+    this.ui.print('Please login');
+    for (;;) {
+      const username = await this.until(this.ui.ask('Username: '));
+      if (username === ENDED) return false;
+      if (username === undefined) return this.end(EXIT_OK), false;
+      if (username.trim() === '') continue;
+      const reply = await this.request('username', [username.trim()]);
+      if (!reply) return false;
+      if (!reply.ok) {
+        this.ui.print(renderError('login', reply.error), 'error');
+        if (reply.error.code === 'ACCOUNT_BLOCKED') return this.end(EXIT_FAILURE), false;
+        continue;
+      }
+      for (;;) {
+        const password = await this.until(this.ui.ask('Password: ', { secret: true }));
+        if (password === ENDED) return false;
+        if (password === undefined) return this.end(EXIT_OK), false;
+        const answer = await this.request('password', [password, String(this.endpoint?.port ?? this.options.udpPort)]);
+        if (!answer) return false;
+        if (answer.ok) {
+          this.username = username.trim();
+          return true;
+        }
+        this.ui.print(renderError('login', answer.error), 'error');
+        const code = answer.error.code;
+        if (code === 'ACCOUNT_LOCKED_NOW' || code === 'ACCOUNT_BLOCKED' || code === 'LOGIN_THROTTLED') return this.end(EXIT_FAILURE), false;
+        if (code !== 'INVALID_PASSWORD') break; // e.g. already logged in elsewhere: ask for a username again
+      }
+    }
+  }
+
+  private async runCommand({ name, args }: ParsedCommand): Promise<void> {
+    switch (name) {
+      case 'msgto':
+      case 'groupmsg': {
+        const text = validateMessageText(args[1] ?? '', this.link?.limits.maxMessageLength);
+        if (text.isErr()) return this.printError(name, { code: text.error.type === 'MessageTooLong' ? 'MESSAGE_TOO_LONG' : text.error.type === 'MessageEmpty' ? 'MESSAGE_EMPTY' : 'MESSAGE_INVALID_CHARS', limit: this.link?.limits.maxMessageLength ?? 0 });
+        return this.simple(name, args, () => (name === 'msgto' ? `message sent at ${this.lastTs}.` : 'Group chat message sent.'));
+      }
+      case 'activeuser': {
+        const reply = await this.request('activeuser', []);
+        if (!reply) return;
+        if (!reply.ok) return this.printError(name, reply.error);
+        const rows = ((reply.data as { users?: ActiveUserRow[] } | undefined)?.users ?? []);
+        rows.forEach((r) => this.ui.knownNames.add(r.user));
+        for (const line of renderActiveUsers(rows)) this.ui.print(line);
+        return;
+      }
+      case 'creategroup':
+        return this.simple(name, args, (data) => {
+          const { group, members } = data as { group: string; members: string[] };
+          this.ui.knownNames.add(group);
+          return `Group chat room has been created, room name: ${group}, users in this room: ${members.join(', ')}`;
+        });
+      case 'joingroup':
+        return this.simple(name, args, () => {
+          this.ui.knownNames.add(args[0] ?? '');
+          return `Joined the group chat: ${args[0]} successfully.`;
+        });
+      case 'logout':
+        return this.logout();
+      case 'p2pvideo':
+        return this.present(args[0] ?? '', args[1] ?? '');
+    }
+  }
+
+  private lastTs = '';
+
+  /** A request whose success is one line of text. */
+  private async simple(name: CommandName, args: string[], success: (data: unknown) => string): Promise<void> {
+    const reply = await this.request(name, args);
+    if (!reply) return;
+    if (!reply.ok) return this.printError(name, reply.error);
+    this.lastTs = (reply.data as { ts?: string } | undefined)?.ts ?? '';
+    this.ui.print(success(reply.data));
+  }
+
+  private printError(command: CommandName, error: WireError): void {
+    this.ui.print(renderError(command, error), 'error');
+  }
+
+  /** `/p2pvideo USER FILE`: check the file here, ask the server for USER, then send over UDP. */
+  private async present(audience: string, file: string): Promise<void> {
+    const path = resolve(file);
+    const name = basename(file);
+    if (validateFileName(name).isErr()) return this.printError('p2pvideo', { code: 'FILE_NAME_INVALID' });
+    const info = await stat(path).catch((e: NodeJS.ErrnoException) => e);
+    if (info instanceof Error) {
+      const why = info.code === 'ENOENT' ? 'no such file' : info.code === 'EACCES' ? 'permission denied' : (info.code ?? info.message);
+      return this.ui.print(`Cannot send ${file}: ${why}.`, 'error');
+    }
+    if (!info.isFile()) return this.ui.print(`Cannot send ${file}: not a regular file.`, 'error');
+    const reply = await this.request('p2pvideo', [audience, name, String(info.size)]);
+    if (!reply) return;
+    if (!reply.ok) return this.printError('p2pvideo', reply.error);
+    const intro = reply.data as PresenterIntroduction;
+    const handle = this.endpoint!.send(intro, { filePath: path, onProgress: (p) => this.progress.update(intro.transferId, `${name} → ${audience}`, p) });
+    this.currentSend = handle;
+    const result = await handle.result;
+    this.currentSend = undefined;
+    this.progress.done(intro.transferId);
+    if (result.isOk()) this.ui.print(`${file} has been uploaded`);
+    else this.ui.print(`Could not send ${file} to ${audience}: ${describeTransferError(result.error)}.`, 'error');
+  }
+
+  private receive(event: EventMessage): void {
+    const intro = {
+      transferId: String(event.transferId),
+      token: String(event.token),
+      presenter: String(event.presenter),
+      presenterAddress: String(event.presenterAddress),
+      fileName: String(event.fileName),
+      size: Number(event.size),
+    } satisfies AudienceIntroduction;
+    this.ui.knownNames.add(intro.presenter);
+    const handle = this.endpoint!.expect(intro, {
+      downloadDir: this.options.downloadDir,
+      onProgress: (p) => this.progress.update(intro.transferId, `${intro.fileName} ← ${intro.presenter}`, p),
+    });
+    void handle.result.then((result) => {
+      this.progress.done(intro.transferId);
+      if (result.isOk()) this.ui.print(`Received ${intro.fileName} from ${intro.presenter}`, 'incoming');
+      else this.ui.print(`Could not receive ${intro.fileName} from ${intro.presenter}: ${describeTransferError(result.error)}.`, 'error');
+    });
+  }
+
+  private onEvent(event: EventMessage): void {
+    switch (event.ev) {
+      case 'private':
+        this.ui.knownNames.add(String(event.from));
+        return this.ui.print(renderPrivateMessage(String(event.ts), String(event.from), String(event.text)), 'incoming');
+      case 'group':
+        this.ui.knownNames.add(String(event.from));
+        return this.ui.print(renderGroupMessage(String(event.ts), String(event.group), String(event.from), String(event.text)), 'incoming');
+      case 'p2p-incoming':
+        return this.receive(event);
+      case 'closing': {
+        const error = event.error as WireError | undefined;
+        this.ui.print(error ? renderError('login', error) : 'The server closed the connection.', 'error');
+        this.ending = true;
+        return this.end(EXIT_FAILURE);
+      }
+      default:
+        return; // events from a newer server are ignored
+    }
+  }
+
+  /** Ctrl-C cancels a running upload; otherwise it logs out like /logout. */
+  private onInterrupt(): void {
+    if (this.currentSend) {
+      this.currentSend.cancel();
+      return;
+    }
+    void this.logout();
+  }
+
+  private async logout(): Promise<void> {
+    if (this.ending) return;
+    this.ending = true;
+    if (this.username === '' || !this.link || this.link.closed) return this.end(EXIT_OK);
+    const reply = await this.link.request('logout', []);
+    if (reply?.ok) this.ui.print(`Bye, ${this.username}!`);
+    this.end(EXIT_OK);
+  }
+
+  private async request(cmd: string, args: string[]): Promise<ResponseMessage | undefined> {
+    const reply = await this.link?.request(cmd, args);
+    return reply;
+  }
+
+  /** Races a step against the end of the session, so a closed session never waits on input. */
+  private until<T>(promise: Promise<T>): Promise<T | typeof ENDED> {
+    return Promise.race([promise, this.finished.then((): typeof ENDED => ENDED)]);
+  }
+
+  private end(code: number): void {
+    this.finish(code);
+  }
+
+  private async shutdown(code: number): Promise<number> {
+    this.ending = true;
+    this.link?.close();
+    await this.endpoint?.close();
+    this.ui.close();
+    return code;
+  }
+}

@@ -1,0 +1,106 @@
+import type { WireError } from '../protocol/error-codes.js';
+import type { CommandName } from './command-line.js';
+
+/**
+ * The one place a wire error becomes the text a person reads (SPEC §3–§5 strings). `command`
+ * is what the user ran, because the same code reads differently per command.
+ */
+export function renderError(command: CommandName | 'login', error: WireError): string {
+  const user = error.user ?? '';
+  const group = error.group ?? '';
+  switch (error.code) {
+    case 'INVALID_PASSWORD':
+      return 'Invalid Password. Please try again';
+    case 'ACCOUNT_LOCKED_NOW':
+      return 'Invalid Password. Your account has been blocked. Please try again later';
+    case 'ACCOUNT_BLOCKED':
+      return 'Your account is blocked due to multiple login failures. Please try again later';
+    case 'USER_ALREADY_ACTIVE':
+      return `${user} is already logged in from another client. Log out there first.`;
+    case 'LOGIN_TIMEOUT':
+      return 'Login took too long; the server closed the connection. Please try again.';
+    case 'USER_OFFLINE':
+      return `${user} is offline`;
+    case 'UNKNOWN_USER':
+      return `${user} is not a registered user.`;
+    case 'SELF_TARGET':
+      return command === 'p2pvideo' ? 'You cannot send a file to yourself.' : 'You cannot send a message to yourself.';
+    case 'MESSAGE_EMPTY':
+      return command === 'groupmsg' ? 'Usage: /groupmsg GROUPNAME MESSAGE' : 'Usage: /msgto USERNAME MESSAGE';
+    case 'MESSAGE_TOO_LONG':
+      return `Message is too long: at most ${error.limit ?? ''} characters.`;
+    case 'MESSAGE_INVALID_CHARS':
+      return 'Message contains control characters, which are not allowed.';
+    case 'GROUP_NAME_INVALID':
+      return `Invalid group name. Use letters and digits only, at most ${error.limit ?? ''} characters.`;
+    case 'GROUP_EXISTS':
+      return `a group chat (Name: ${group}) already exists`;
+    case 'GROUP_NOT_FOUND':
+      return command === 'joingroup' ? `Groupchat ${group} doesn't exist.` : 'The group chat does not exist.';
+    case 'GROUP_NEEDS_MEMBERS':
+      return 'Please enter at least one more active user.';
+    case 'GROUP_MEMBER_UNKNOWN':
+      return `${user} is not a registered user; the group was not created.`;
+    case 'GROUP_MEMBER_OFFLINE':
+      return `${user} is offline; the group was not created.`;
+    case 'GROUP_MEMBER_DUPLICATE':
+      return `${user} is named twice; the group was not created.`;
+    case 'NOT_INVITED':
+      return command === 'joingroup' ? `You are not invited to Groupchat ${group}.` : 'You are not in this group chat.';
+    case 'ALREADY_JOINED':
+      return `You have already joined Groupchat ${group}`;
+    case 'NOT_JOINED':
+      return 'Please join the group before sending messages.';
+    case 'FILE_NAME_INVALID':
+      return 'Invalid file name: use a plain file name without /, \\, .. or control characters.';
+    case 'FILE_SIZE_INVALID':
+      return 'Invalid file size.';
+    case 'STORAGE_FAILED':
+      return 'The server could not save that; it was not sent. Please try again.';
+    case 'RATE_LIMITED':
+      return `You are sending too fast. Please wait ${error.retryAfterSeconds ?? 1} s and try again.`;
+    case 'FLOODING':
+      return 'Disconnected by the server: too many commands too fast.';
+    case 'LOGIN_THROTTLED':
+      return `Too many failed logins from your address. Please try again in ${error.retryAfterSeconds ?? 60} s.`;
+    case 'TOO_MANY_CONNECTIONS':
+      return 'The server is full. Please try again later.';
+    case 'TOO_MANY_CONNECTIONS_FROM_IP':
+      return 'Too many connections from your address. Please close some and try again.';
+    case 'TOO_MANY_UNAUTHENTICATED_MESSAGES':
+      return 'Disconnected by the server: too many requests before login.';
+    case 'SLOW_READER':
+      return 'Disconnected by the server: this client was not reading its messages.';
+    case 'SHUTTING_DOWN':
+      return 'The server is shutting down. Goodbye.';
+    case 'FRAME_TOO_LARGE':
+      return 'Disconnected by the server: a message was too large.';
+    case 'NOT_LOGGED_IN':
+      return 'You are not logged in.';
+    case 'ALREADY_AUTHENTICATED':
+      return 'You are already logged in.';
+    case 'UNKNOWN_COMMAND':
+      return 'Error. Invalid command!';
+    case 'BAD_ARGUMENTS':
+    case 'OUT_OF_ORDER':
+    case 'BAD_FRAME':
+    case 'BAD_MESSAGE':
+    case 'HANDSHAKE_REQUIRED':
+    case 'VERSION_UNSUPPORTED':
+    case 'INTERNAL':
+      return `The server refused the request (${error.code}).`;
+  }
+}
+
+export interface ActiveUserRow {
+  user: string;
+  address: string;
+  udpPort: number;
+  since: string;
+}
+
+export const renderActiveUsers = (rows: readonly ActiveUserRow[]): string[] =>
+  rows.length === 0 ? ['no other active user'] : rows.map((r) => `${r.user}, ${r.address}, ${r.udpPort}, active since ${r.since}.`);
+
+export const renderPrivateMessage = (ts: string, from: string, text: string): string => `${ts}, ${from}: ${text}`;
+export const renderGroupMessage = (ts: string, group: string, from: string, text: string): string => `${ts}, ${group}, ${from}: ${text}`;

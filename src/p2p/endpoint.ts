@@ -1,0 +1,237 @@
+// The client's peer-to-peer endpoint: one UDP socket on `client_udp_port` shared by every
+// incoming transfer, plus one ephemeral socket per outgoing transfer. Incoming datagrams are
+// demultiplexed by token; a datagram is only handed to a transfer when it carries a token we were
+// told about by the server and comes from the announced presenter address (and, after the first
+// one, from the same source port). Everything else is dropped and counted.
+import dgram from 'node:dgram';
+import { err, ResultAsync } from 'neverthrow';
+import { isIPv6 } from 'node:net';
+import { normalizeAddress, resolveConfig, type TransportConfig } from './config.js';
+import { decodeDatagram, encodeAbort, encodeDone, type Datagram } from './datagram.js';
+import {
+  checkAudienceIntroduction,
+  checkPresenterIntroduction,
+  type AudienceIntroduction,
+  type PresenterIntroduction,
+} from './introduction.js';
+import { ReceiveTransfer, type Epilogue, type ReceiveOptions } from './receiver.js';
+import { SendTransfer, type SendOptions } from './sender.js';
+import { emptyEndpointCounters, emptyTransferStats, type EndpointCounters } from './stats.js';
+import type { TransferError } from './transfer-error.js';
+import type { ReceiveOutcome, SendOutcome, TransferHandle } from './transfer-handle.js';
+
+export interface ListenOptions {
+  /** 0 = let the OS pick (read `endpoint.port` afterwards) */
+  readonly port: number;
+  /** default '0.0.0.0' (an IPv6 address selects an IPv6 socket) */
+  readonly host?: string;
+  readonly config?: Partial<TransportConfig>;
+}
+
+/** A finished incoming transfer keeps answering late datagrams for a while. */
+interface Tombstone {
+  readonly epilogue: Epilogue;
+  readonly address: string;
+  readonly port: number | null;
+  lastReplyAt: number;
+  readonly timer: NodeJS.Timeout;
+}
+
+export class P2PEndpoint {
+  private readonly incoming = new Map<string, ReceiveTransfer>();
+  private readonly outgoing = new Set<SendTransfer>();
+  private readonly tombstones = new Map<string, Tombstone>();
+  private readonly endpointCounters: EndpointCounters = emptyEndpointCounters();
+  private closed = false;
+
+  private constructor(
+    private readonly socket: dgram.Socket,
+    readonly config: TransportConfig,
+  ) {
+    socket.on('message', (msg, rinfo) => this.onDatagram(msg, rinfo));
+    // Errors on a UDP socket (e.g. ICMP feedback) concern single datagrams, never the endpoint.
+    socket.on('error', () => undefined);
+  }
+
+  /** Binds the shared socket. Fails (as a value) when the port is taken or the host is invalid. */
+  static listen(options: ListenOptions): ResultAsync<P2PEndpoint, TransferError> {
+    const config = resolveConfig(options.config);
+    const host = options.host ?? '0.0.0.0';
+    const socket = dgram.createSocket({
+      type: isIPv6(host) ? 'udp6' : 'udp4',
+      recvBufferSize: config.socketBufferBytes,
+      sendBufferSize: config.socketBufferBytes,
+    });
+    const bound = new Promise<P2PEndpoint>((resolve, reject) => {
+      socket.once('error', reject);
+      socket.bind(options.port, host, () => {
+        socket.off('error', reject);
+        resolve(new P2PEndpoint(socket, config));
+      });
+    });
+    return ResultAsync.fromPromise(bound, (e) => {
+      socket.close();
+      return { type: 'SocketError' as const, detail: e instanceof Error ? e.message : String(e) };
+    });
+  }
+
+  /** The UDP port incoming transfers arrive on. */
+  get port(): number {
+    return this.socket.address().port;
+  }
+
+  get address(): string {
+    return this.socket.address().address;
+  }
+
+  /** Datagrams dropped before reaching any transfer. */
+  counters(): EndpointCounters {
+    return { ...this.endpointCounters };
+  }
+
+  /** Transfers still running, both directions. */
+  activeTransfers(): number {
+    return this.incoming.size + this.outgoing.size;
+  }
+
+  /**
+   * Registers an incoming transfer the server announced. The returned handle settles with the
+   * saved path once the file is verified, or with a TransferError.
+   */
+  expect(intro: AudienceIntroduction, options: ReceiveOptions): TransferHandle<ReceiveOutcome> {
+    if (this.closed) return failedHandle(intro.transferId, 'receive', { type: 'EndpointClosed' });
+    const checked = checkAudienceIntroduction(intro);
+    if (checked.isErr()) return failedHandle(intro.transferId, 'receive', checked.error);
+    const key = checked.value.toString('hex');
+    if (this.incoming.has(key) || this.tombstones.has(key)) {
+      return failedHandle(intro.transferId, 'receive', { type: 'InvalidIntroduction', detail: 'this transfer is already known' });
+    }
+    const presenterAddress = normalizeAddress(intro.presenterAddress);
+    const transfer = new ReceiveTransfer(
+      intro,
+      checked.value,
+      options,
+      this.config,
+      (buf, port) => new Promise<void>((resolve) => this.socket.send(buf, port, presenterAddress, () => resolve())),
+      (epilogue) => {
+        this.incoming.delete(key);
+        this.bury(key, epilogue, presenterAddress, transfer.peerPort);
+      },
+    );
+    this.incoming.set(key, transfer);
+    return {
+      transferId: intro.transferId,
+      direction: 'receive',
+      result: transfer.result,
+      cancel: () => transfer.cancel(),
+      stats: () => ({ ...transfer.stats }),
+      state: () => transfer.state(),
+    };
+  }
+
+  /** Starts sending `options.filePath` to the audience the server introduced. */
+  send(intro: PresenterIntroduction, options: SendOptions): TransferHandle<SendOutcome> {
+    if (this.closed) return failedHandle(intro.transferId, 'send', { type: 'EndpointClosed' });
+    const checked = checkPresenterIntroduction(intro);
+    if (checked.isErr()) return failedHandle(intro.transferId, 'send', checked.error);
+    const transfer: SendTransfer = new SendTransfer(intro, checked.value, options, this.config, () => this.outgoing.delete(transfer));
+    this.outgoing.add(transfer);
+    void transfer.start();
+    return {
+      transferId: intro.transferId,
+      direction: 'send',
+      result: transfer.result,
+      cancel: () => transfer.cancel(),
+      stats: () => ({ ...transfer.stats }),
+      state: () => transfer.state(),
+    };
+  }
+
+  /**
+   * Ends every transfer (their results become err Cancelled) and closes the socket. With
+   * `notifyPeers: false` the peers are not told, as if this process had vanished.
+   */
+  async close(options: { notifyPeers?: boolean } = {}): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const notify = options.notifyPeers ?? true;
+    const pending: Promise<unknown>[] = [];
+    for (const t of this.incoming.values()) {
+      t.close(notify);
+      pending.push(t.result);
+    }
+    for (const t of this.outgoing) {
+      t.cancel();
+      pending.push(t.result);
+    }
+    await Promise.all(pending);
+    for (const t of this.tombstones.values()) clearTimeout(t.timer);
+    this.tombstones.clear();
+    await new Promise<void>((resolve) => this.socket.close(() => resolve()));
+  }
+
+  // ---- demultiplexing ------------------------------------------------------------------------
+
+  private onDatagram(msg: Buffer, rinfo: dgram.RemoteInfo): void {
+    const c = this.endpointCounters;
+    c.datagramsReceived++;
+    const decoded = decodeDatagram(msg);
+    if (decoded.isErr()) {
+      c.malformed++;
+      return;
+    }
+    const d = decoded.value;
+    const key = d.token.toString('hex');
+    const transfer = this.incoming.get(key);
+    if (transfer === undefined) return this.answerLate(key, d, rinfo);
+    if (normalizeAddress(rinfo.address) !== normalizeAddress(transfer.intro.presenterAddress)) {
+      c.wrongSource++;
+      transfer.stats.droppedWrongSource++;
+      return;
+    }
+    if (d.type === 'Ack' || d.type === 'Done') {
+      c.unexpected++;
+      return;
+    }
+    if (transfer.peerPort === null) transfer.peerPort = rinfo.port;
+    else if (transfer.peerPort !== rinfo.port) {
+      c.wrongSource++;
+      transfer.stats.droppedWrongSource++;
+      return;
+    }
+    transfer.handle(d);
+  }
+
+  /** Late datagrams of a finished transfer get the final word again (rate-limited); others are counted. */
+  private answerLate(key: string, d: Datagram, rinfo: dgram.RemoteInfo): void {
+    const t = this.tombstones.get(key);
+    if (t === undefined || normalizeAddress(rinfo.address) !== t.address || (t.port !== null && t.port !== rinfo.port)) {
+      this.endpointCounters.unknownTransfer++;
+      return;
+    }
+    const now = performance.now();
+    if (now - t.lastReplyAt < 20) return;
+    t.lastReplyAt = now;
+    const token = d.token;
+    const reply = t.epilogue.kind === 'saved' ? (d.type === 'Fin' ? encodeDone(token) : null) : encodeAbort(token, t.epilogue.reason);
+    if (reply) this.socket.send(reply, rinfo.port, rinfo.address, () => undefined);
+  }
+
+  private bury(key: string, epilogue: Epilogue, address: string, port: number | null): void {
+    if (this.closed) return;
+    const timer = setTimeout(() => this.tombstones.delete(key), this.config.lingerMs);
+    timer.unref();
+    this.tombstones.set(key, { epilogue, address, port, lastReplyAt: 0, timer });
+  }
+}
+
+function failedHandle<O>(transferId: string, direction: 'send' | 'receive', error: TransferError): TransferHandle<O> {
+  return {
+    transferId,
+    direction,
+    result: Promise.resolve(err<O, TransferError>(error)),
+    cancel: () => undefined,
+    stats: () => emptyTransferStats(),
+    state: () => 'failed',
+  };
+}

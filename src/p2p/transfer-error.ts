@@ -1,0 +1,53 @@
+// Every way a transfer can end badly, as a tagged union (expected failures are values, not
+// exceptions), plus the one function that turns them into a sentence for a person.
+import type { FileNameError } from './file-name.js';
+import { describeFileNameError } from './file-name.js';
+
+export type TransferSide = 'presenter' | 'audience';
+
+export type TransferError =
+  /** The peer stopped answering for longer than the stall timeout (or never answered at all). */
+  | { readonly type: 'PeerVanished'; readonly side: TransferSide; readonly silentMs: number }
+  /** The peer gave up and told us why (it cancelled, its disk failed, ...). */
+  | { readonly type: 'PeerAborted'; readonly reason: PeerAbortReason }
+  /** The SHA-256 of what arrived differs from the presenter's. Nothing was saved. */
+  | { readonly type: 'VerificationFailed'; readonly expected: string; readonly actual: string }
+  /** cancel() was called, or the endpoint was closed, on this side. */
+  | { readonly type: 'Cancelled' }
+  | { readonly type: 'FileUnreadable'; readonly path: string; readonly detail: string }
+  | { readonly type: 'DiskError'; readonly path: string; readonly detail: string }
+  | { readonly type: 'InvalidIntroduction'; readonly detail: string }
+  | { readonly type: 'InvalidFileName'; readonly error: FileNameError }
+  /** The peer sent something that contradicts the introduction (e.g. another size). */
+  | { readonly type: 'ProtocolError'; readonly detail: string }
+  | { readonly type: 'SocketError'; readonly detail: string }
+  | { readonly type: 'EndpointClosed' };
+
+export type PeerAbortReason = 'Cancelled' | 'VerificationFailed' | 'DiskError' | 'ProtocolError' | 'FileUnreadable' | 'Stalled';
+
+export function describeTransferError(error: TransferError): string {
+  switch (error.type) {
+    case 'PeerVanished':
+      return `the ${error.side === 'presenter' ? 'audience' : 'presenter'} stopped responding (silent for ${Math.round(error.silentMs / 1000)} s)`;
+    case 'PeerAborted':
+      return `the other side aborted the transfer (${error.reason})`;
+    case 'VerificationFailed':
+      return 'the received file did not match the original (SHA-256 mismatch); nothing was saved';
+    case 'Cancelled':
+      return 'the transfer was cancelled';
+    case 'FileUnreadable':
+      return `cannot read ${error.path}: ${error.detail}`;
+    case 'DiskError':
+      return `cannot write ${error.path}: ${error.detail}`;
+    case 'InvalidIntroduction':
+      return `invalid transfer introduction: ${error.detail}`;
+    case 'InvalidFileName':
+      return `invalid file name: ${describeFileNameError(error.error)}`;
+    case 'ProtocolError':
+      return `protocol error: ${error.detail}`;
+    case 'SocketError':
+      return `network error: ${error.detail}`;
+    case 'EndpointClosed':
+      return 'the peer-to-peer endpoint is closed';
+  }
+}

@@ -1,0 +1,66 @@
+// Stable error codes on the wire. The server sends a code plus data, never prose; the client
+// alone turns codes into the text a person reads (src/client/render-error.ts).
+export const ERROR_CODES = [
+  // protocol
+  'BAD_FRAME',
+  'FRAME_TOO_LARGE',
+  'BAD_MESSAGE',
+  'HANDSHAKE_REQUIRED',
+  'VERSION_UNSUPPORTED',
+  'UNKNOWN_COMMAND',
+  'BAD_ARGUMENTS',
+  'NOT_LOGGED_IN',
+  'ALREADY_AUTHENTICATED',
+  'OUT_OF_ORDER',
+  // login
+  'INVALID_PASSWORD',
+  'ACCOUNT_LOCKED_NOW',
+  'ACCOUNT_BLOCKED',
+  'USER_ALREADY_ACTIVE',
+  'LOGIN_TIMEOUT',
+  // messaging
+  'USER_OFFLINE',
+  'UNKNOWN_USER',
+  'SELF_TARGET',
+  'MESSAGE_EMPTY',
+  'MESSAGE_TOO_LONG',
+  'MESSAGE_INVALID_CHARS',
+  'GROUP_NAME_INVALID',
+  'GROUP_EXISTS',
+  'GROUP_NOT_FOUND',
+  'GROUP_NEEDS_MEMBERS',
+  'GROUP_MEMBER_UNKNOWN',
+  'GROUP_MEMBER_OFFLINE',
+  'GROUP_MEMBER_DUPLICATE',
+  'NOT_INVITED',
+  'ALREADY_JOINED',
+  'NOT_JOINED',
+  // p2p
+  'FILE_NAME_INVALID',
+  'FILE_SIZE_INVALID',
+  // server-side failures and limits
+  'STORAGE_FAILED',
+  'RATE_LIMITED',
+  'FLOODING',
+  'TOO_MANY_CONNECTIONS',
+  'TOO_MANY_CONNECTIONS_FROM_IP',
+  'SLOW_READER',
+  'TOO_MANY_UNAUTHENTICATED_MESSAGES',
+  'LOGIN_THROTTLED',
+  'SHUTTING_DOWN',
+  'INTERNAL',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+const KNOWN = new Set<string>(ERROR_CODES);
+export const isErrorCode = (value: unknown): value is ErrorCode => typeof value === 'string' && KNOWN.has(value);
+
+/** An error as it travels: a code plus optional structured details (a user name, a limit). */
+export interface WireError {
+  code: ErrorCode;
+  user?: string;
+  group?: string;
+  limit?: number;
+  retryAfterSeconds?: number;
+}

@@ -1,0 +1,34 @@
+import { randomBytes } from 'node:crypto';
+import { errAsync, ResultAsync } from 'neverthrow';
+import { validateFileName } from '../../p2p/file-name.js';
+import type { CommandContext } from '../services.js';
+import type { CommandError } from './command-error.js';
+
+export interface TransferIntroduction {
+  transferId: string;
+  token: string;
+  audience: { address: string; port: number };
+}
+
+/**
+ * `/p2pvideo USER FILE SIZE`: the server only introduces the peers. It tells the audience who will
+ * send what (with an unguessable token) and gives the presenter the audience's UDP address;
+ * the file's bytes never pass through the server.
+ */
+export function p2pvideo({ username, address, services }: CommandContext, [to = '', fileName = '', sizeText = '']: string[]): ResultAsync<TransferIntroduction, CommandError> {
+  if (validateFileName(fileName).isErr()) return errAsync({ type: 'FileNameInvalid' });
+  const size = Number(sizeText);
+  if (!/^\d+$/.test(sizeText) || !Number.isSafeInteger(size)) return errAsync({ type: 'FileSizeInvalid' });
+  if (to === username) return errAsync({ type: 'SelfTarget' });
+  if (!services.credentials.has(to)) return errAsync({ type: 'UnknownUser', user: to });
+  return ResultAsync.fromSafePromise(services.presence.find(to)).andThen((audience) => {
+    if (!audience) return errAsync<TransferIntroduction, CommandError>({ type: 'UserOffline', user: to });
+    const transferId = randomBytes(8).toString('hex');
+    const token = randomBytes(16).toString('hex');
+    audience.deliver({ t: 'ev', ev: 'p2p-incoming', transferId, token, presenter: username, presenterAddress: address, fileName, size });
+    services.console.line(`${username} is sending ${fileName} (${size} bytes) to ${to} over UDP`);
+    return ResultAsync.fromSafePromise(
+      Promise.resolve({ transferId, token, audience: { address: audience.address, port: audience.udpPort } }),
+    );
+  });
+}

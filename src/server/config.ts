@@ -1,0 +1,46 @@
+/** Everything the server can be tuned with; each has a documented default (README). */
+export interface ServerConfig {
+  port: number;
+  host: string | undefined;
+  maxFailedAttempts: number;
+  credentialsFile: string;
+  dataDir: string;
+  blockMs: number;
+  loginTimeoutMs: number;
+  maxFrameBytes: number;
+  maxMessageLength: number;
+  /** Bytes queued to a client that does not read before it is disconnected. */
+  maxQueuedBytes: number;
+  maxConnections: number;
+  maxConnectionsPerIp: number;
+  /** Requests a connection may send before it has logged in. */
+  maxUnauthenticatedMessages: number;
+  /** Malformed messages tolerated on one connection before it is closed. */
+  maxBadMessages: number;
+  /** Per-connection command rate: a bucket of `burst` refilled at `perSecond`. */
+  rateBurst: number;
+  ratePerSecond: number;
+  /** Requests refused for rate before the connection is cut as a flood. */
+  maxThrottled: number;
+  /** Failed logins per IP address per minute before that address is throttled. */
+  maxFailuresPerIpPerMinute: number;
+}
+
+export const DEFAULTS: Omit<ServerConfig, 'port' | 'maxFailedAttempts'> = {
+  host: undefined,
+  credentialsFile: 'credentials.txt',
+  dataDir: '.',
+  blockMs: 10_000,
+  loginTimeoutMs: 60_000,
+  maxFrameBytes: 64 * 1024,
+  maxMessageLength: 1000,
+  maxQueuedBytes: 1024 * 1024,
+  maxConnections: 20_000,
+  maxConnectionsPerIp: 20_000,
+  maxUnauthenticatedMessages: 20,
+  maxBadMessages: 10,
+  rateBurst: 50,
+  ratePerSecond: 20,
+  maxThrottled: 100,
+  maxFailuresPerIpPerMinute: 30,
+};

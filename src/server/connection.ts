@@ -1,0 +1,288 @@
+import type { Socket } from 'node:net';
+import { createActor, fromPromise, type Actor } from 'xstate';
+import { sessionMachine, type SessionContext, type SessionEvent } from '../../machines/session.machine.js';
+import type { ErrorCode, WireError } from '../protocol/error-codes.js';
+import { encodeFrame, FrameDecoder } from '../protocol/frame-codec.js';
+import { decodeClientMessage, encodeMessage, PROTOCOL_VERSION, type EventMessage, type RequestMessage, type ServerMessage } from '../protocol/messages.js';
+import { formatTimestamp } from '../shared/timestamp.js';
+import { authenticate, type AuthDeps } from './auth.js';
+import { findCommand, type CommandSpec } from './commands/command-table.js';
+import { toWireError } from './commands/command-error.js';
+import type { ServerConfig } from './config.js';
+import type { ServerServices } from './services.js';
+import type { Clock } from './state/lockouts.js';
+import type { UserlogWriter } from './storage/userlog-writer.js';
+
+export interface ConnectionDeps {
+  config: ServerConfig;
+  services: ServerServices;
+  auth: AuthDeps;
+  userlog: UserlogWriter;
+  clock?: Clock;
+  now: () => Date;
+  onClosed: (connection: Connection) => void;
+}
+
+/** `::ffff:127.0.0.1` (an IPv4 client on a dual-stack socket) is shown as `127.0.0.1`. */
+export const normalizeAddress = (address: string | undefined): string => (address ?? 'unknown').replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');
+
+// How long a closing connection may take to flush before it is destroyed.
+const CLOSE_GRACE_MS = 2000;
+
+/**
+ * The bridge between one TCP socket and its session actor. Sockets decide nothing: bytes become
+ * frames, frames become messages, messages become machine events; the machine's actions (provided
+ * here) are the only things that reply, run commands or close the socket.
+ */
+export class Connection {
+  readonly address: string;
+  private readonly decoder: FrameDecoder;
+  private readonly actor: Actor<typeof sessionMachine>;
+  private handshaken = false;
+  private badMessages = 0;
+  private unauthenticatedMessages = 0;
+  private closed = false;
+  private byeRequestId: number | null = null;
+  private offline: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly deps: ConnectionDeps,
+  ) {
+    this.address = normalizeAddress(socket.remoteAddress);
+    this.decoder = new FrameDecoder(deps.config.maxFrameBytes);
+    this.actor = createActor(this.provideMachine(), deps.clock ? { clock: deps.clock } : {});
+    this.actor.subscribe({
+      error: (error) => {
+        deps.services.console.line(`Internal error in a session from ${this.address}: ${String(error)}`);
+        this.socket.destroy();
+      },
+    });
+    this.actor.start();
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', () => {}); // 'close' always follows
+    socket.on('close', () => this.onClose());
+  }
+
+  /** The logged-in user, or null. */
+  get username(): string | null {
+    return this.actor.getSnapshot().matches('active') ? this.actor.getSnapshot().context.username : null;
+  }
+
+  send(message: ServerMessage): void {
+    if (this.closed || this.socket.destroyed) return;
+    this.socket.write(encodeFrame(encodeMessage(message)));
+    if (this.socket.writableLength > this.deps.config.maxQueuedBytes) {
+      this.deps.services.console.line(`Disconnecting ${this.describe()}: limit maxQueuedBytes (${this.deps.config.maxQueuedBytes}) reached, client is not reading`);
+      this.socket.destroy();
+    }
+  }
+
+  /** Tells the client why it is being disconnected, then closes. */
+  disconnect(code: ErrorCode, detail: Omit<WireError, 'code'> = {}): void {
+    this.send({ t: 'ev', ev: 'closing', error: { code, ...detail } });
+    this.end();
+  }
+
+  private describe(): string {
+    return this.username ?? `connection from ${this.address}`;
+  }
+
+  private reply(id: number, data?: unknown): void {
+    this.send(data === undefined ? { t: 'res', id, ok: true } : { t: 'res', id, ok: true, data });
+  }
+
+  private replyError(id: number, error: WireError): void {
+    this.send({ t: 'res', id, ok: false, error });
+  }
+
+  private end(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.socket.end();
+    setTimeout(() => this.socket.destroy(), CLOSE_GRACE_MS).unref();
+  }
+
+  private onData(chunk: Buffer): void {
+    const frames = this.decoder.push(chunk);
+    if (frames.isErr()) {
+      const code = frames.error.type === 'FrameTooLarge' ? 'FRAME_TOO_LARGE' : 'BAD_FRAME';
+      this.deps.services.console.line(`Disconnecting ${this.describe()}: ${code === 'FRAME_TOO_LARGE' ? `limit maxFrameBytes (${this.deps.config.maxFrameBytes}) exceeded` : 'malformed frame'}`);
+      this.disconnect(code, { limit: this.deps.config.maxFrameBytes });
+      return;
+    }
+    for (const frame of frames.value) {
+      if (this.closed) return;
+      this.onFrame(frame);
+    }
+  }
+
+  private onFrame(frame: Buffer): void {
+    const decoded = decodeClientMessage(frame);
+    if (decoded.isErr()) return this.onBadMessage();
+    const message = decoded.value;
+    if (!this.handshaken) {
+      if (message.t !== 'hello') return this.disconnect('HANDSHAKE_REQUIRED');
+      if (message.v !== PROTOCOL_VERSION) return this.disconnect('VERSION_UNSUPPORTED');
+      this.handshaken = true;
+      this.send({ t: 'welcome', v: PROTOCOL_VERSION, limits: { maxFrameBytes: this.deps.config.maxFrameBytes, maxMessageLength: this.deps.config.maxMessageLength } });
+      return;
+    }
+    if (message.t === 'hello') return this.onBadMessage();
+    this.dispatch(message);
+  }
+
+  private onBadMessage(): void {
+    this.badMessages += 1;
+    if (this.badMessages > this.deps.config.maxBadMessages) {
+      this.deps.services.console.line(`Disconnecting ${this.describe()}: limit maxBadMessages (${this.deps.config.maxBadMessages}) reached`);
+      this.disconnect('BAD_MESSAGE', { limit: this.deps.config.maxBadMessages });
+      return;
+    }
+    this.send({ t: 'ev', ev: 'error', error: { code: 'BAD_MESSAGE' } });
+  }
+
+  /** The dispatcher: table lookup, login and arity checks, then a machine event. */
+  private dispatch(request: RequestMessage): void {
+    const { id, cmd, args } = request;
+    const active = this.actor.getSnapshot().matches('active');
+    if (!active && ++this.unauthenticatedMessages > this.deps.config.maxUnauthenticatedMessages) {
+      this.deps.services.console.line(`Disconnecting ${this.describe()}: limit maxUnauthenticatedMessages (${this.deps.config.maxUnauthenticatedMessages}) reached`);
+      return this.disconnect('TOO_MANY_UNAUTHENTICATED_MESSAGES', { limit: this.deps.config.maxUnauthenticatedMessages });
+    }
+    const spec = findCommand(cmd);
+    if (!spec) return this.replyError(id, { code: 'UNKNOWN_COMMAND' });
+    if (spec.needsLogin && !active) return this.replyError(id, { code: 'NOT_LOGGED_IN' });
+    if (!spec.needsLogin && active) return this.replyError(id, { code: 'ALREADY_AUTHENTICATED' });
+    if (args.length < spec.minArgs || args.length > spec.maxArgs) return this.replyError(id, { code: 'BAD_ARGUMENTS' });
+    if (spec.kind === 'handler') {
+      this.actor.send({ type: 'COMMAND', requestId: id, command: cmd, args });
+      return;
+    }
+    void this.toSessionEvent(spec, id, args).then((event) => {
+      if (!event) return this.replyError(id, { code: 'BAD_ARGUMENTS' });
+      if (!this.actor.getSnapshot().can(event)) return this.replyError(id, { code: 'OUT_OF_ORDER' });
+      this.actor.send(event);
+    });
+  }
+
+  private async toSessionEvent(spec: CommandSpec, requestId: number, args: string[]): Promise<SessionEvent | undefined> {
+    switch (spec.name) {
+      case 'username': {
+        const username = args[0] ?? '';
+        if (username === '' || username.length > 256) return undefined;
+        return { type: 'USERNAME', requestId, username, accountLocked: await this.deps.auth.lockouts.isLocked(username) };
+      }
+      case 'password': {
+        const udpPort = Number(args[1]);
+        if (!/^\d+$/.test(args[1] ?? '') || udpPort < 1 || udpPort > 65535) return undefined;
+        return { type: 'PASSWORD', requestId, password: args[0] ?? '', udpPort };
+      }
+      case 'logout':
+        return { type: 'LOGOUT', requestId };
+      default:
+        return undefined;
+    }
+  }
+
+  private runCommand(requestId: number, command: string, args: string[]): void {
+    const spec = findCommand(command);
+    const username = this.actor.getSnapshot().context.username;
+    if (spec?.kind !== 'handler' || username === null) return this.replyError(requestId, { code: 'INTERNAL' });
+    void spec.run({ username, address: this.address, services: this.deps.services }, args).match(
+      (data) => this.reply(requestId, data),
+      (error) => this.replyError(requestId, toWireError(error)),
+    );
+  }
+
+  private onClose(): void {
+    this.closed = true;
+    this.actor.send({ type: 'DISCONNECTED' });
+    void this.offline.finally(() => {
+      this.actor.stop();
+      this.deps.onClosed(this);
+    });
+  }
+
+  private provideMachine() {
+    const { services, auth, userlog, now } = this.deps;
+    const requestIdOf = (context: SessionContext, event: { type: string }): number =>
+      'requestId' in event && typeof event.requestId === 'number' ? event.requestId : (context.pendingRequestId ?? 0);
+    const userOf = (context: SessionContext): string => context.username ?? '(unknown)';
+
+    return sessionMachine.provide({
+      actors: {
+        verifyCredentials: fromPromise(async ({ input }) => {
+          const verdict = await authenticate(auth, input.password, {
+            username: input.username,
+            address: this.address,
+            udpPort: input.udpPort,
+            since: formatTimestamp(now()),
+            deliver: (event: EventMessage) => this.send(event),
+          });
+          // The client may have gone while the password was checked: leave no ghost online.
+          if (verdict === 'accepted' && this.closed) await services.presence.release(input.username);
+          return { verdict };
+        }),
+      },
+      actions: {
+        askForPassword: ({ event, context }) => this.reply(requestIdOf(context, event)),
+        refuseBlocked: ({ event, context }) => {
+          services.console.line(`${userOf(context)} tried to log in but the account is blocked`);
+          this.replyError(requestIdOf(context, event), { code: 'ACCOUNT_BLOCKED' });
+        },
+        refuseLockedNow: ({ context }) => {
+          services.console.line(`${userOf(context)} failed to log in from ${this.address}; the account is now blocked`);
+          this.replyError(context.pendingRequestId ?? 0, { code: 'ACCOUNT_LOCKED_NOW' });
+        },
+        refuseWrongPassword: ({ context }) => {
+          services.console.line(`${userOf(context)} failed to log in from ${this.address}`);
+          this.replyError(context.pendingRequestId ?? 0, { code: 'INVALID_PASSWORD' });
+        },
+        refuseAlreadyActive: ({ context }) => {
+          services.console.line(`${userOf(context)} tried to log in again from ${this.address} but is already online`);
+          this.replyError(context.pendingRequestId ?? 0, { code: 'USER_ALREADY_ACTIVE', user: userOf(context) });
+        },
+        refuseLoginTimeout: () => {
+          services.console.line(`Disconnecting connection from ${this.address}: limit loginTimeout (${this.deps.config.loginTimeoutMs} ms) reached`);
+          this.send({ t: 'ev', ev: 'closing', error: { code: 'LOGIN_TIMEOUT' } });
+        },
+        reportInternalError: () => this.send({ t: 'ev', ev: 'closing', error: { code: 'INTERNAL' } }),
+        welcome: ({ context }) => {
+          const requestId = context.pendingRequestId ?? 0;
+          const username = userOf(context);
+          services.console.line(`${username} is online`);
+          void userlog.update().then(
+            () => this.reply(requestId, { username }),
+            (e: unknown) => {
+              services.console.line(`Could not update ${userlog.file}: ${String(e)}`);
+              this.reply(requestId, { username });
+            },
+          );
+        },
+        runCommand: ({ event }) => {
+          if (event.type === 'COMMAND') this.runCommand(event.requestId, event.command, event.args);
+        },
+        sayBye: ({ event }) => {
+          if (event.type === 'LOGOUT') this.byeRequestId = event.requestId;
+        },
+        goOffline: ({ context }) => {
+          const username = userOf(context);
+          this.offline = (async () => {
+            await services.presence.release(username);
+            services.console.line(`${username} logout`);
+            await userlog.update().catch((e: unknown) => services.console.line(`Could not update ${userlog.file}: ${String(e)}`));
+          })();
+        },
+        closeConnection: () => {
+          void this.offline.then(() => {
+            if (this.byeRequestId !== null) this.reply(this.byeRequestId, { username: this.actor.getSnapshot().context.username });
+            this.end();
+          });
+        },
+      },
+      delays: { loginTimeout: this.deps.config.loginTimeoutMs },
+    });
+  }
+}

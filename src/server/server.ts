@@ -1,0 +1,170 @@
+import { mkdir } from 'node:fs/promises';
+import { createServer, type Server, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { ResultAsync } from 'neverthrow';
+import type { ServerConfig } from './config.js';
+import { ConsoleLog } from './console-log.js';
+import { Connection } from './connection.js';
+import { describeCredentialsError, loadCredentials } from './credentials.js';
+import { makeDecoySecret } from './password.js';
+import { ActorLockouts, type Clock } from './state/lockouts.js';
+import { InMemoryGroups } from './state/groups.js';
+import { InMemoryPresence } from './state/presence.js';
+import { AppendLog } from './storage/append-log.js';
+import { GroupLogs } from './storage/group-logs.js';
+import { UserlogWriter } from './storage/userlog-writer.js';
+import type { ServerServices } from './services.js';
+import type { AuthDeps } from './auth.js';
+
+export type StartupError = { type: 'StartupFailed'; message: string };
+
+export interface ServerRuntime {
+  console?: ConsoleLog;
+  clock?: Clock;
+  now?: () => Date;
+}
+
+const fail = (message: string): StartupError => ({ type: 'StartupFailed', message });
+
+/** A running Tessenger server: listener, shared state and logs. */
+export class TessengerServer {
+  private readonly connections = new Set<Connection>();
+  private readonly connectionsPerIp = new Map<string, number>();
+  private stopping = false;
+
+  private constructor(
+    private readonly config: ServerConfig,
+    private readonly listener: Server,
+    private readonly services: ServerServices,
+    private readonly auth: AuthDeps,
+    private readonly userlog: UserlogWriter,
+    private readonly runtime: Required<Pick<ServerRuntime, 'now'>> & ServerRuntime,
+  ) {}
+
+  static start(config: ServerConfig, runtime: ServerRuntime = {}): ResultAsync<TessengerServer, StartupError> {
+    const consoleLog = runtime.console ?? new ConsoleLog();
+    const now = runtime.now ?? (() => new Date());
+    const dataDir = config.dataDir;
+    return loadCredentials(config.credentialsFile)
+      .mapErr((e) => fail(describeCredentialsError(e)))
+      .andThen((credentials) =>
+        ResultAsync.fromPromise(mkdir(dataDir, { recursive: true }), (e) => fail(`Cannot create data directory ${dataDir}: ${(e as NodeJS.ErrnoException).code ?? e}`)).map(() => credentials),
+      )
+      .andThen((credentials) =>
+        AppendLog.open(join(dataDir, 'messagelog.txt'), now)
+          .mapErr((e) => fail(`Cannot open ${e.file}: ${e.reason}`))
+          .map(({ log, sealedTornLine }) => {
+            if (sealedTornLine) consoleLog.line(`Recovered ${log.file}: its last line was incomplete (a crash?) and was sealed; numbering continues from ${log.lastLineNumber}`);
+            return { credentials, messageLog: log };
+          }),
+      )
+      .andThen(({ credentials, messageLog }) => {
+        const presence = new InMemoryPresence();
+        const userlog = new UserlogWriter(join(dataDir, 'userlog.txt'), () => presence.snapshot());
+        return ResultAsync.fromPromise(userlog.update(), (e) => fail(`Cannot write ${userlog.file}: ${(e as NodeJS.ErrnoException).code ?? e}`))
+          .andThen(() => ResultAsync.fromSafePromise(makeDecoySecret(credentials.values())))
+          .map((decoySecret) => ({ credentials, messageLog, presence, userlog, decoySecret }));
+      })
+      .andThen(({ credentials, messageLog, presence, userlog, decoySecret }) => {
+        const lockouts = new ActorLockouts({
+          maxFailures: config.maxFailedAttempts,
+          blockMs: config.blockMs,
+          ...(runtime.clock ? { clock: runtime.clock } : {}),
+          onUnlocked: (username) => consoleLog.line(`${username} is no longer blocked`),
+        });
+        const services: ServerServices = {
+          credentials,
+          presence,
+          groups: new InMemoryGroups(),
+          messageLog,
+          groupLogs: new GroupLogs(dataDir, (file) => consoleLog.line(`Recovered ${file}: its last line was incomplete and was sealed`)),
+          console: consoleLog,
+          maxMessageLength: config.maxMessageLength,
+        };
+        const auth: AuthDeps = { credentials, decoySecret, lockouts, presence };
+        const listener = createServer();
+        const server = new TessengerServer(config, listener, services, auth, userlog, { ...runtime, now, console: consoleLog });
+        return server.listen();
+      });
+  }
+
+  get port(): number {
+    const address = this.listener.address();
+    return typeof address === 'object' && address ? address.port : this.config.port;
+  }
+
+  private listen(): ResultAsync<TessengerServer, StartupError> {
+    this.listener.maxConnections = this.config.maxConnections + 64; // room to send the refusal
+    this.listener.on('connection', (socket) => this.accept(socket));
+    return ResultAsync.fromPromise(
+      new Promise<void>((resolve, reject) => {
+        this.listener.once('error', reject);
+        this.listener.listen({ port: this.config.port, host: this.config.host, backlog: 4096 }, () => {
+          this.listener.off('error', reject);
+          resolve();
+        });
+      }),
+      (e) => fail(`Cannot listen on port ${this.config.port}: ${(e as NodeJS.ErrnoException).code ?? e}`),
+    ).map(() => {
+      this.listener.on('error', (e) => this.services.console.line(`Listener error: ${String(e)}`));
+      this.services.console.line(`Tessenger server listening on ${this.config.host ?? '0.0.0.0'}:${this.port}`);
+      return this;
+    });
+  }
+
+  private accept(socket: Socket): void {
+    if (this.stopping) {
+      socket.destroy();
+      return;
+    }
+    const connection = new Connection(socket, {
+      config: this.config,
+      services: this.services,
+      auth: this.auth,
+      userlog: this.userlog,
+      now: this.runtime.now,
+      ...(this.runtime.clock ? { clock: this.runtime.clock } : {}),
+      onClosed: (closed) => this.forget(closed),
+    });
+    this.connections.add(connection);
+    const fromIp = (this.connectionsPerIp.get(connection.address) ?? 0) + 1;
+    this.connectionsPerIp.set(connection.address, fromIp);
+    if (this.connections.size > this.config.maxConnections) {
+      this.services.console.line(`Refusing connection from ${connection.address}: limit maxConnections (${this.config.maxConnections}) reached`);
+      connection.disconnect('TOO_MANY_CONNECTIONS', { limit: this.config.maxConnections });
+    } else if (fromIp > this.config.maxConnectionsPerIp) {
+      this.services.console.line(`Refusing connection from ${connection.address}: limit maxConnectionsPerIp (${this.config.maxConnectionsPerIp}) reached`);
+      connection.disconnect('TOO_MANY_CONNECTIONS_FROM_IP', { limit: this.config.maxConnectionsPerIp });
+    }
+  }
+
+  private forget(connection: Connection): void {
+    this.connections.delete(connection);
+    const left = (this.connectionsPerIp.get(connection.address) ?? 1) - 1;
+    if (left <= 0) this.connectionsPerIp.delete(connection.address);
+    else this.connectionsPerIp.set(connection.address, left);
+  }
+
+  /** Graceful shutdown: every client is told, logs are flushed, then the listener closes. */
+  async shutdown(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.services.console.line('Server shutting down: telling every client');
+    const closing = new Promise<void>((resolve) => this.listener.close(() => resolve()));
+    for (const connection of this.connections) connection.disconnect('SHUTTING_DOWN');
+    await this.waitForConnections(3000);
+    await this.services.messageLog.close();
+    await this.services.groupLogs.closeAll();
+    await this.userlog.update().catch(() => {});
+    await closing;
+    this.services.console.line('Server stopped');
+    this.services.console.flush();
+  }
+
+  private async waitForConnections(maxMs: number): Promise<void> {
+    const deadline = Date.now() + maxMs;
+    while (this.connections.size > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+}

@@ -1,0 +1,24 @@
+import type { ConsoleLog } from './console-log.js';
+import type { Credentials } from './credentials.js';
+import type { GroupLogs } from './storage/group-logs.js';
+import type { AppendLog } from './storage/append-log.js';
+import type { Groups } from './state/groups.js';
+import type { Presence } from './state/presence.js';
+
+/** What command handlers may use: shared state, logs and the console, nothing socket-level. */
+export interface ServerServices {
+  credentials: Credentials;
+  presence: Presence;
+  groups: Groups;
+  messageLog: AppendLog;
+  groupLogs: GroupLogs;
+  console: ConsoleLog;
+  maxMessageLength: number;
+}
+
+/** Who is running a command. */
+export interface CommandContext {
+  username: string;
+  address: string;
+  services: ServerServices;
+}

@@ -1,0 +1,74 @@
+import { createActor, type Actor, type ActorOptions, type AnyActorLogic } from 'xstate';
+
+export type Clock = NonNullable<ActorOptions<AnyActorLogic>['clock']>;
+import { lockoutMachine } from '../../../machines/lockout.machine.js';
+
+export type FailureOutcome = 'stillOpen' | 'lockedNow';
+
+/** Failed-login bookkeeping per username (SPEC §3). Async like the other shared state. */
+export interface Lockouts {
+  isLocked(username: string): Promise<boolean>;
+  recordFailure(username: string): Promise<FailureOutcome>;
+  recordSuccess(username: string): Promise<void>;
+}
+
+export interface LockoutOptions {
+  maxFailures: number;
+  blockMs: number;
+  clock?: Clock;
+  onUnlocked?: (username: string) => void;
+}
+
+/**
+ * One lockout actor per username that has recent failures. An actor that is back to `clear` is
+ * dropped, so guessing many usernames cannot grow this map without bound.
+ */
+export class ActorLockouts implements Lockouts {
+  private readonly actors = new Map<string, Actor<typeof lockoutMachine>>();
+  private readonly machine;
+
+  constructor(private readonly options: LockoutOptions) {
+    this.machine = lockoutMachine.provide({ delays: { blockDuration: options.blockMs } });
+  }
+
+  get tracked(): number {
+    return this.actors.size;
+  }
+
+  async isLocked(username: string): Promise<boolean> {
+    return this.actors.get(username)?.getSnapshot().matches('locked') ?? false;
+  }
+
+  async recordFailure(username: string): Promise<FailureOutcome> {
+    const actor = this.actors.get(username) ?? this.spawn(username);
+    actor.send({ type: 'FAILED' });
+    return actor.getSnapshot().matches('locked') ? 'lockedNow' : 'stillOpen';
+  }
+
+  async recordSuccess(username: string): Promise<void> {
+    this.actors.get(username)?.send({ type: 'SUCCEEDED' });
+  }
+
+  private spawn(username: string): Actor<typeof lockoutMachine> {
+    const actor = createActor(this.machine, {
+      input: { maxFailures: this.options.maxFailures },
+      ...(this.options.clock ? { clock: this.options.clock } : {}),
+    });
+    let wasLocked = false;
+    actor.subscribe({
+      next: (snapshot) => {
+        if (snapshot.matches('locked')) wasLocked = true;
+        if (snapshot.matches('clear')) {
+          this.actors.delete(username);
+          actor.stop();
+          if (wasLocked) this.options.onUnlocked?.(username);
+        }
+      },
+      // An unobserved actor error would be re-thrown and take the server down.
+      error: () => this.actors.delete(username),
+    });
+    actor.start();
+    this.actors.set(username, actor);
+    return actor;
+  }
+}

@@ -1,0 +1,51 @@
+import type { EventMessage } from '../../protocol/messages.js';
+
+export interface ActiveUser {
+  username: string;
+  address: string;
+  udpPort: number;
+  /** Login time as SPEC's TS, shown by /activeuser and written to userlog.txt. */
+  since: string;
+  /** Pushes an event to this user's client. */
+  deliver: (event: EventMessage) => void;
+}
+
+/**
+ * Who is online. Every operation is atomic from the caller's point of view; the async shape lets
+ * a shared backend (e.g. Redis, for several server processes) replace this one later.
+ */
+export interface Presence {
+  /** Marks the user active unless already active; false means someone else holds the name. */
+  claim(user: ActiveUser): Promise<boolean>;
+  release(username: string): Promise<void>;
+  find(username: string): Promise<ActiveUser | undefined>;
+  /** Active users in login order. */
+  list(): Promise<readonly ActiveUser[]>;
+}
+
+export class InMemoryPresence implements Presence {
+  private readonly users = new Map<string, ActiveUser>();
+
+  async claim(user: ActiveUser): Promise<boolean> {
+    if (this.users.has(user.username)) return false;
+    this.users.set(user.username, user);
+    return true;
+  }
+
+  async release(username: string): Promise<void> {
+    this.users.delete(username);
+  }
+
+  async find(username: string): Promise<ActiveUser | undefined> {
+    return this.users.get(username);
+  }
+
+  async list(): Promise<readonly ActiveUser[]> {
+    return [...this.users.values()];
+  }
+
+  /** Synchronous view for the userlog writer, which must see one consistent list. */
+  snapshot(): readonly ActiveUser[] {
+    return [...this.users.values()];
+  }
+}

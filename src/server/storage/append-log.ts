@@ -1,0 +1,142 @@
+import { open, type FileHandle } from 'node:fs/promises';
+import { ResultAsync } from 'neverthrow';
+import { formatTimestamp } from '../../shared/timestamp.js';
+
+export interface AppendedLine {
+  n: number;
+  ts: string;
+}
+
+export type StorageError = { type: 'StorageFailed'; file: string; reason: string };
+
+/** Builds the text of one log line, without its newline, once its number and time are known. */
+export type LineBuilder = (n: number, ts: string) => string;
+
+interface Pending {
+  build: LineBuilder;
+  resolve: (line: AppendedLine) => void;
+  reject: (error: StorageError) => void;
+}
+
+const TAIL_BYTES = 64 * 1024;
+const LEADING_NUMBER = /^(\d+); /;
+
+/**
+ * A numbered, append-only log file (`messagelog.txt`, `<group>_messagelog.txt`).
+ *
+ * Lines are numbered when they are written, not when they are requested, so a failed write
+ * leaves no gap. Requests that arrive while a write is in flight are batched into the next single
+ * write; each caller's promise resolves only after its line is on disk (acknowledge-after-write).
+ * A failed write is rolled back (truncate to the last good size) so no torn line remains.
+ */
+export class AppendLog {
+  private queue: Pending[] = [];
+  private writing = false;
+
+  private constructor(
+    readonly file: string,
+    private readonly handle: FileHandle,
+    private size: number,
+    private lastNumber: number,
+    private readonly now: () => Date,
+  ) {}
+
+  /**
+   * Opens (creating if needed) and recovers the numbering from the last complete line. A torn
+   * last line (a crash mid-write) is sealed with a newline and reported, never fatal.
+   */
+  static open(file: string, now: () => Date = () => new Date()): ResultAsync<{ log: AppendLog; sealedTornLine: boolean }, StorageError> {
+    return ResultAsync.fromPromise(AppendLog.openUnsafe(file, now), (e) => ({
+      type: 'StorageFailed' as const,
+      file,
+      reason: (e as NodeJS.ErrnoException).code ?? String(e),
+    }));
+  }
+
+  private static async openUnsafe(file: string, now: () => Date) {
+    const handle = await open(file, 'a+');
+    try {
+      let { size } = await handle.stat();
+      const tailStart = Math.max(0, size - TAIL_BYTES);
+      const tail = Buffer.alloc(size - tailStart);
+      await handle.read(tail, 0, tail.length, tailStart);
+      let sealedTornLine = false;
+      if (tail.length > 0 && tail[tail.length - 1] !== 0x0a) {
+        await handle.write('\n');
+        size += 1;
+        sealedTornLine = true;
+      }
+      const lines = tail.toString('utf8').split('\n');
+      if (sealedTornLine) lines.pop(); // the torn fragment does not count towards numbering
+      let lastNumber = 0;
+      for (let i = lines.length - 1; i >= 0; i--) {
+        const match = LEADING_NUMBER.exec(lines[i] ?? '');
+        if (match) {
+          lastNumber = Number(match[1]);
+          break;
+        }
+      }
+      return { log: new AppendLog(file, handle, size, lastNumber, now), sealedTornLine };
+    } catch (e) {
+      await handle.close();
+      throw e;
+    }
+  }
+
+  get lastLineNumber(): number {
+    return this.lastNumber;
+  }
+
+  append(build: LineBuilder): ResultAsync<AppendedLine, StorageError> {
+    return ResultAsync.fromPromise(
+      new Promise<AppendedLine>((resolve, reject) => {
+        this.queue.push({ build, resolve, reject });
+        if (!this.writing) void this.flush();
+      }),
+      (e) => e as StorageError,
+    );
+  }
+
+  private async flush(): Promise<void> {
+    this.writing = true;
+    while (this.queue.length > 0) {
+      const batch = this.queue;
+      this.queue = [];
+      const ts = formatTimestamp(this.now());
+      const first = this.lastNumber + 1;
+      const text = batch.map((p, i) => `${p.build(first + i, ts)}\n`).join('');
+      const bytes = Buffer.from(text, 'utf8');
+      try {
+        await this.writeFully(bytes);
+        this.size += bytes.length;
+        this.lastNumber += batch.length;
+        batch.forEach((p, i) => p.resolve({ n: first + i, ts }));
+      } catch (e) {
+        const error: StorageError = { type: 'StorageFailed', file: this.file, reason: (e as NodeJS.ErrnoException).code ?? String(e) };
+        await this.handle.truncate(this.size).catch(() => {});
+        batch.forEach((p) => p.reject(error));
+      }
+    }
+    this.writing = false;
+  }
+
+  private async writeFully(bytes: Buffer): Promise<void> {
+    let offset = 0;
+    while (offset < bytes.length) {
+      const { bytesWritten } = await this.handle.write(bytes, offset, bytes.length - offset);
+      offset += bytesWritten;
+    }
+  }
+
+  /** Resolves once every requested line has been written (or failed). */
+  async drain(): Promise<void> {
+    while (this.writing || this.queue.length > 0) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.drain();
+    await this.handle.close();
+  }
+}

@@ -1,0 +1,47 @@
+import { rename, writeFile } from 'node:fs/promises';
+
+export interface UserlogEntry {
+  username: string;
+  since: string;
+  address: string;
+  udpPort: number;
+}
+
+export const formatUserlog = (entries: readonly UserlogEntry[]): string =>
+  entries.map((e, i) => `${i + 1}; ${e.since}; ${e.username}; ${e.address}; ${e.udpPort}\n`).join('');
+
+/**
+ * Keeps `userlog.txt` equal to the list of active users. Each rewrite goes to a temp file that is
+ * renamed over the old one, so a reader never sees half a file. Changes that arrive during a
+ * rewrite are coalesced into one more rewrite: a login storm costs a few rewrites, not one each.
+ */
+export class UserlogWriter {
+  private inFlight: Promise<void> | undefined;
+  private next: Promise<void> | undefined;
+
+  constructor(
+    readonly file: string,
+    private readonly snapshot: () => readonly UserlogEntry[],
+  ) {}
+
+  /** Resolves after a rewrite that started after this call has completed. */
+  update(): Promise<void> {
+    if (!this.inFlight) {
+      this.inFlight = this.rewrite().finally(() => (this.inFlight = undefined));
+      return this.inFlight;
+    }
+    if (!this.next) {
+      this.next = this.inFlight.catch(() => {}).then(() => {
+        this.next = undefined;
+        return this.update();
+      });
+    }
+    return this.next;
+  }
+
+  private async rewrite(): Promise<void> {
+    const temp = `${this.file}.tmp`;
+    await writeFile(temp, formatUserlog(this.snapshot()));
+    await rename(temp, this.file);
+  }
+}

@@ -1,0 +1,18 @@
+import { err, ok, type Result } from 'neverthrow';
+
+/** Longest message text, in characters (code points). Documented in README and PROTOCOL.md. */
+export const DEFAULT_MAX_MESSAGE_LENGTH = 1000;
+
+export type MessageTextError = { type: 'MessageEmpty' } | { type: 'MessageTooLong'; limit: number } | { type: 'MessageInvalidChars' };
+
+// C0/C1 controls and DEL: they would let a sender rewrite the receiver's terminal or forge log lines.
+const CONTROL = /\p{Cc}/u;
+
+/** Shared by client and server: the client checks first, the server never trusts it. */
+export function validateMessageText(text: string, maxLength: number = DEFAULT_MAX_MESSAGE_LENGTH): Result<string, MessageTextError> {
+  if (text.trim() === '') return err({ type: 'MessageEmpty' });
+  if (CONTROL.test(text)) return err({ type: 'MessageInvalidChars' });
+  let length = 0;
+  for (const _ of text) if (++length > maxLength) return err({ type: 'MessageTooLong', limit: maxLength });
+  return ok(text);
+}

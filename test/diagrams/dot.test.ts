@@ -1,0 +1,49 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { dotString, toDot } from '../../scripts/diagrams/dot.js';
+import { basicMachine, nestedMachine, parallelMachine } from './fixtures.js';
+
+const has = (text: string, fragment: string): void => assert.ok(text.includes(fragment), `missing: ${fragment}\n${text}`);
+
+test('dot: atomic, guarded, delayed, always, final, internal', () => {
+  const dot = toDot(basicMachine);
+  assert.ok(dot.startsWith('digraph "basic" {'));
+  has(dot, '"basic#initial" [shape=point');
+  has(dot, '"basic#initial" -> "basic.Idle";');
+  has(dot, '"basic.Idle" -> "basic.Running" [label="START [canStart] / log"];');
+  has(dot, '"basic.Running" -> "basic.Idle" [label="after blockDuration (10s) / notify", style=dotted];');
+  has(dot, '"basic.Idle" -> "basic.Done" [label="after loginTimeout (30s)", style=dotted];');
+  has(dot, '"basic.Running" -> "basic.Done" [label="always [isDone]", style=dashed];');
+  has(dot, '"basic.Idle" -> "basic.Idle" [label="RESET / notify"];');
+  has(dot, '"basic.Done" [label="Done", peripheries=2];');
+  has(dot, '<font point-size="9">PING / log</font>');
+  assert.not.match(dot, /xstate\./);
+});
+
+test('dot: clusters, invoke, lhead/ltail, history', () => {
+  const dot = toDot(nestedMachine);
+  has(dot, 'subgraph "cluster_nested.auth" {');
+  has(dot, '"nested.auth#initial" -> "nested.auth.askName";');
+  has(dot, '<b>checking</b><br/><font point-size="9">invoke: verifyCredentials</font>');
+  has(dot, '"nested.auth.checking" -> "nested.auth.ok" [label="done: verifyCredentials [accepted]"];');
+  has(dot, '[label="error: verifyCredentials", color="#b03030", fontcolor="#b03030"]');
+  has(dot, '"nested.auth#anchor" -> "nested.active" [label="done", ltail="cluster_nested.auth"];');
+  has(dot, '"nested#initial" -> "nested.auth#anchor" [lhead="cluster_nested.auth"];');
+  has(dot, '"nested.auth.hist" [shape=circle, label="H*"');
+  // Root-level transition to a descendant: no ltail (the head is inside the root cluster).
+  has(dot, '"nested#anchor" -> "nested.closed" [label="KILL"];');
+  assert.not.match(dot, /xstate\./);
+});
+
+test('dot: parallel regions are dashed clusters', () => {
+  const dot = toDot(parallelMachine);
+  has(dot, 'label=<<b>player (parallel)</b>>');
+  has(dot, 'subgraph "cluster_player.video-out" {');
+  has(dot, 'style="rounded,dashed"');
+});
+
+test('dot: strings are escaped', () => {
+  assert.is(dotString('a "b" \\ c\nd'), '"a \\"b\\" \\\\ c\\nd"');
+});
+
+test.run();

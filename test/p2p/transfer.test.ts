@@ -1,0 +1,158 @@
+// Whole transfers between two real endpoints on 127.0.0.1: sizes around the chunk boundaries, a
+// bigger random file, two at once, the no-overwrite rule and the output counters.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { basename, join } from 'node:path';
+import { writeFile } from 'node:fs/promises';
+import { DATA_HEADER_BYTES, MAX_DATAGRAM_BYTES } from '../../src/p2p/datagram.js';
+import type { P2PEndpoint } from '../../src/p2p/endpoint.js';
+import type { TransferProgress } from '../../src/p2p/progress.js';
+import { filesIn, introductions, listen, removeDir, sha256File, tempDir, writeSeededFile } from './helpers.js';
+
+const CHUNK = MAX_DATAGRAM_BYTES - DATA_HEADER_BYTES; // loopback uses the biggest datagrams
+
+async function transfer(presenterEnd: P2PEndpoint, audienceEnd: P2PEndpoint, src: string, size: number, downloadDir: string, presenter = 'Yoda') {
+  const { transferId, token } = introductions();
+  const received: TransferProgress[] = [];
+  const rx = audienceEnd.expect(
+    { transferId, token, presenter, presenterAddress: '127.0.0.1', fileName: basename(src), size },
+    { downloadDir, onProgress: (p) => received.push(p) },
+  );
+  const tx = presenterEnd.send({ transferId, token, audience: { address: '127.0.0.1', port: audienceEnd.port } }, { filePath: src });
+  const [r, s] = await Promise.all([rx.result, tx.result]);
+  return { r, s, received, rx, tx };
+}
+
+for (const [label, size] of [
+  ['empty', 0],
+  ['one byte', 1],
+  ['exactly one chunk', CHUNK],
+  ['one chunk + 1 byte', CHUNK + 1],
+  ['5 MiB', 5 * 1024 * 1024],
+] as const) {
+  test(`${label} (${size} bytes) arrives byte-identical as <presenter>_<name>`, async () => {
+    const srcDir = await tempDir();
+    const dstDir = await tempDir();
+    const a = await listen();
+    const b = await listen();
+    try {
+      const src = await writeSeededFile(srcDir, 'lecture1.mp4', size, size + 7);
+      const { r, s, received } = await transfer(a, b, src, size, dstDir);
+      assert.ok(r.isOk(), JSON.stringify(r));
+      assert.ok(s.isOk(), JSON.stringify(s));
+      if (r.isErr() || s.isErr()) return;
+      assert.is(r.value.path, join(dstDir, 'Yoda_lecture1.mp4'));
+      assert.is(r.value.bytes, size);
+      assert.is(await sha256File(r.value.path), await sha256File(src));
+      assert.is(r.value.sha256, s.value.sha256);
+      assert.equal(await filesIn(dstDir), ['Yoda_lecture1.mp4'], 'no temp file left behind');
+      const last = received.at(-1);
+      assert.ok(last !== undefined && last.bytes === size && last.total === size, 'final progress report');
+      assert.is(a.activeTransfers() + b.activeTransfers(), 0);
+    } finally {
+      await a.close();
+      await b.close();
+      await removeDir(srcDir);
+      await removeDir(dstDir);
+    }
+  });
+}
+
+test('two transfers at once, in opposite directions, arrive intact', async () => {
+  const dirA = await tempDir();
+  const dirB = await tempDir();
+  const a = await listen();
+  const b = await listen();
+  try {
+    const fromA = await writeSeededFile(dirA, 'a.bin', 3 * 1024 * 1024 + 11, 1);
+    const fromB = await writeSeededFile(dirB, 'b.bin', 2 * 1024 * 1024 + 5, 2);
+    const [ab, ba] = await Promise.all([transfer(a, b, fromA, 3 * 1024 * 1024 + 11, dirB, 'Alice'), transfer(b, a, fromB, 2 * 1024 * 1024 + 5, dirA, 'Bob')]);
+    assert.ok(ab.r.isOk() && ab.s.isOk(), JSON.stringify(ab.r));
+    assert.ok(ba.r.isOk() && ba.s.isOk(), JSON.stringify(ba.r));
+    assert.is(await sha256File(join(dirB, 'Alice_a.bin')), await sha256File(fromA));
+    assert.is(await sha256File(join(dirA, 'Bob_b.bin')), await sha256File(fromB));
+  } finally {
+    await a.close();
+    await b.close();
+    await removeDir(dirA);
+    await removeDir(dirB);
+  }
+});
+
+test('two transfers at once to the same audience from two presenters', async () => {
+  const src = await tempDir();
+  const dst = await tempDir();
+  const a = await listen();
+  const c = await listen();
+  const b = await listen();
+  try {
+    const f1 = await writeSeededFile(src, 'x.bin', 1024 * 1024, 3);
+    const f2 = await writeSeededFile(src, 'y.bin', 1024 * 1024 + 1, 4);
+    const [t1, t2] = await Promise.all([transfer(a, b, f1, 1024 * 1024, dst, 'Yoda'), transfer(c, b, f2, 1024 * 1024 + 1, dst, 'Obi-wan')]);
+    assert.ok(t1.r.isOk() && t2.r.isOk() && t1.s.isOk() && t2.s.isOk());
+    assert.equal(await filesIn(dst), ['Obi-wan_y.bin', 'Yoda_x.bin']);
+  } finally {
+    await Promise.all([a.close(), b.close(), c.close()]);
+    await removeDir(src);
+    await removeDir(dst);
+  }
+});
+
+test('an existing file is never overwritten: the next free " (n)" name is used', async () => {
+  const src = await tempDir();
+  const dst = await tempDir();
+  const a = await listen();
+  const b = await listen();
+  try {
+    await writeFile(join(dst, 'Yoda_a.mp4'), 'precious');
+    await writeFile(join(dst, 'Yoda_a (1).mp4'), 'also precious');
+    const f = await writeSeededFile(src, 'a.mp4', 1000, 5);
+    const { r } = await transfer(a, b, f, 1000, dst);
+    assert.ok(r.isOk());
+    if (r.isErr()) return;
+    assert.is(r.value.path, join(dst, 'Yoda_a (2).mp4'));
+    assert.is(await sha256File(r.value.path), await sha256File(f));
+    const { readFile } = await import('node:fs/promises');
+    assert.is(await readFile(join(dst, 'Yoda_a.mp4'), 'utf8'), 'precious');
+    assert.is(await readFile(join(dst, 'Yoda_a (1).mp4'), 'utf8'), 'also precious');
+  } finally {
+    await a.close();
+    await b.close();
+    await removeDir(src);
+    await removeDir(dst);
+  }
+});
+
+test('a missing source file fails with FileUnreadable and the audience is not left waiting forever', async () => {
+  const a = await listen();
+  try {
+    const { transferId, token } = introductions();
+    const tx = a.send({ transferId, token, audience: { address: '127.0.0.1', port: 9 } }, { filePath: '/nonexistent/file.bin' });
+    const s = await tx.result;
+    assert.ok(s.isErr() && s.error.type === 'FileUnreadable');
+  } finally {
+    await a.close();
+  }
+});
+
+test('bad introductions are refused as values', async () => {
+  const a = await listen();
+  try {
+    const bad = a.expect(
+      { transferId: 'x', token: 'nothex', presenter: 'Yoda', presenterAddress: '127.0.0.1', fileName: 'a', size: 1 },
+      { downloadDir: '/tmp' },
+    );
+    const r1 = await bad.result;
+    assert.ok(r1.isErr() && r1.error.type === 'InvalidIntroduction');
+    const evil = a.expect(
+      { transferId: 'y', token: '0'.repeat(32), presenter: 'Yoda', presenterAddress: '127.0.0.1', fileName: '../etc/passwd', size: 1 },
+      { downloadDir: '/tmp' },
+    );
+    const r2 = await evil.result;
+    assert.ok(r2.isErr() && r2.error.type === 'InvalidFileName');
+  } finally {
+    await a.close();
+  }
+});
+
+test.run();
