@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import arg from 'arg';
 import { err, ok, Result } from 'neverthrow';
 import type { ClientOptions } from '../client/client-app.js';
-import { parsePort, usageError, type UsageError } from './parse-number.js';
+import { hideNegativeNumbers, parsePort, restoreNegativeNumbers, usageError, type UsageError } from './parse-number.js';
 
 export const CLIENT_USAGE = `Usage: tessenger-client <server_ip> <server_port> <client_udp_port> [options]
 
@@ -19,7 +19,10 @@ export type ClientCommand = { kind: 'help' } | { kind: 'run'; options: ClientOpt
 const SPEC = { '--download-dir': String, '--help': Boolean, '-h': '--help' } as const;
 
 const safeArg = Result.fromThrowable(
-  (argv: string[]) => arg(SPEC, { argv, permissive: false }),
+  (argv: string[]) => {
+    const parsed = arg(SPEC, { argv: hideNegativeNumbers(argv), permissive: false });
+    return { ...parsed, _: restoreNegativeNumbers(parsed._) };
+  },
   (e) => usageError(`${e instanceof Error ? e.message : String(e)}\nRun tessenger-client --help for usage.`),
 );
 

@@ -33,3 +33,11 @@ export function parseSecondsOption(value: string | undefined, name: string, fall
   if (!/^[0-9]+(\.[0-9]+)?$/.test(value) || n <= 0 || n > 86_400) return err(usageError(`Invalid value for ${name}: ${value}. Expected a number of seconds greater than 0`));
   return ok(Math.round(n * 1000));
 }
+
+// `arg` reads `-1` as an option; SPEC wants "-1" judged as a (bad) value, so negative-looking
+// words are hidden from it and restored among the positionals.
+const NEGATIVE = /^-[0-9.]/;
+const HIDDEN = '\u0000';
+
+export const hideNegativeNumbers = (argv: string[]): string[] => argv.map((a) => (NEGATIVE.test(a) ? `${HIDDEN}${a}` : a));
+export const restoreNegativeNumbers = (positional: string[]): string[] => positional.map((a) => (a.startsWith(HIDDEN) ? a.slice(1) : a));

@@ -1,7 +1,7 @@
 import arg from 'arg';
 import { err, ok, Result } from 'neverthrow';
 import { DEFAULTS, type ServerConfig } from '../server/config.js';
-import { parseIntegerOption, parsePort, parseSecondsOption, usageError, type UsageError } from './parse-number.js';
+import { hideNegativeNumbers, parseIntegerOption, parsePort, parseSecondsOption, restoreNegativeNumbers, usageError, type UsageError } from './parse-number.js';
 
 export const SERVER_USAGE = `Usage: tessenger-server <port> <max_failed_attempts> [options]
        tessenger-server hash-password
@@ -53,7 +53,10 @@ const SPEC = {
 } as const;
 
 const safeArg = Result.fromThrowable(
-  (argv: string[]) => arg(SPEC, { argv, permissive: false }),
+  (argv: string[]) => {
+    const parsed = arg(SPEC, { argv: hideNegativeNumbers(argv), permissive: false });
+    return { ...parsed, _: restoreNegativeNumbers(parsed._) };
+  },
   (e) => usageError(`${e instanceof Error ? e.message : String(e)}\nRun tessenger-server --help for usage.`),
 );
 

@@ -55,10 +55,12 @@ export class ActorLockouts implements Lockouts {
       ...(this.options.clock ? { clock: this.options.clock } : {}),
     });
     let wasLocked = false;
+    let leftClear = false;
     actor.subscribe({
       next: (snapshot) => {
         if (snapshot.matches('locked')) wasLocked = true;
-        if (snapshot.matches('clear')) {
+        if (!snapshot.matches('clear')) leftClear = true;
+        else if (leftClear) {
           this.actors.delete(username);
           actor.stop();
           if (wasLocked) this.options.onUnlocked?.(username);

@@ -66,8 +66,8 @@ export class AppendLog {
         size += 1;
         sealedTornLine = true;
       }
+      // A torn fragment that still shows its number keeps it, so no number is ever used twice.
       const lines = tail.toString('utf8').split('\n');
-      if (sealedTornLine) lines.pop(); // the torn fragment does not count towards numbering
       let lastNumber = 0;
       for (let i = lines.length - 1; i >= 0; i--) {
         const match = LEADING_NUMBER.exec(lines[i] ?? '');

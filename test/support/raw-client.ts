@@ -1,0 +1,95 @@
+import { connect, type Socket } from 'node:net';
+import { encodeFrame, FrameDecoder } from '../../src/protocol/frame-codec.js';
+import { decodeServerMessage, type ServerMessage } from '../../src/protocol/messages.js';
+
+/** A protocol-level client for tests that need to misbehave or look at raw replies. */
+export class RawClient {
+  readonly received: ServerMessage[] = [];
+  private readonly decoder = new FrameDecoder(16 * 1024 * 1024);
+  private waiters: Array<() => void> = [];
+  private nextId = 1;
+  closed = false;
+  readonly closedPromise: Promise<void>;
+
+  private constructor(readonly socket: Socket) {
+    socket.on('data', (chunk: Buffer) => {
+      const frames = this.decoder.push(chunk);
+      if (frames.isOk()) for (const f of frames.value) decodeServerMessage(f).map((m) => this.received.push(m));
+      this.wake();
+    });
+    socket.on('error', () => {});
+    this.closedPromise = new Promise((resolve) =>
+      socket.on('close', () => {
+        this.closed = true;
+        this.wake();
+        resolve();
+      }),
+    );
+  }
+
+  static connect(port: number): Promise<RawClient> {
+    return new Promise((resolve, reject) => {
+      const socket = connect({ host: '127.0.0.1', port }, () => resolve(new RawClient(socket)));
+      socket.once('error', reject);
+    });
+  }
+
+  private wake(): void {
+    const w = this.waiters;
+    this.waiters = [];
+    w.forEach((f) => f());
+  }
+
+  sendJson(value: unknown): void {
+    this.socket.write(encodeFrame(JSON.stringify(value)));
+  }
+
+  sendBytes(bytes: Buffer | string): void {
+    this.socket.write(bytes);
+  }
+
+  hello(): void {
+    this.sendJson({ t: 'hello', v: 1 });
+  }
+
+  request(cmd: string, args: string[] = []): number {
+    const id = this.nextId++;
+    this.sendJson({ t: 'req', id, cmd, args });
+    return id;
+  }
+
+  /** Waits for a message matching `predicate` (bounded so a broken test fails, not hangs). */
+  async waitFor(predicate: (m: ServerMessage) => boolean, timeoutMs = 10_000): Promise<ServerMessage> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.received.find(predicate);
+      if (found) return found;
+      if (this.closed) throw new Error(`connection closed; received ${JSON.stringify(this.received)}`);
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`timed out; received ${JSON.stringify(this.received)}`);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, left);
+        this.waiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+  }
+
+  response(id: number): Promise<ServerMessage> {
+    return this.waitFor((m) => m.t === 'res' && m.id === id);
+  }
+
+  async login(username: string, password: string, udpPort = 9): Promise<void> {
+    this.hello();
+    await this.waitFor((m) => m.t === 'welcome');
+    await this.response(this.request('username', [username]));
+    const res = await this.response(this.request('password', [password, String(udpPort)]));
+    if (res.t !== 'res' || !res.ok) throw new Error(`login failed: ${JSON.stringify(res)}`);
+  }
+
+  close(): void {
+    this.socket.end();
+  }
+}

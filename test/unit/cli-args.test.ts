@@ -1,0 +1,59 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { parseClientArgs } from '../../src/cli/client-args.js';
+import { parseServerArgs } from '../../src/cli/server-args.js';
+
+test('server defaults', () => {
+  const parsed = parseServerArgs(['5000', '3'])._unsafeUnwrap();
+  assert.is(parsed.kind, 'serve');
+  if (parsed.kind !== 'serve') return;
+  assert.is(parsed.config.port, 5000);
+  assert.is(parsed.config.maxFailedAttempts, 3);
+  assert.is(parsed.config.blockMs, 10_000);
+  assert.is(parsed.config.credentialsFile, 'credentials.txt');
+  assert.is(parsed.config.dataDir, '.');
+  assert.is(parsed.config.host, undefined);
+});
+
+test('server options', () => {
+  const parsed = parseServerArgs(['0', '5', '--block-seconds', '0.5', '--data-dir', 'd', '--host', '127.0.0.1', '--credentials', 'c', '--max-message-length', '20'])._unsafeUnwrap();
+  if (parsed.kind !== 'serve') return assert.unreachable();
+  assert.is(parsed.config.blockMs, 500);
+  assert.is(parsed.config.dataDir, 'd');
+  assert.is(parsed.config.host, '127.0.0.1');
+  assert.is(parsed.config.credentialsFile, 'c');
+  assert.is(parsed.config.maxMessageLength, 20);
+});
+
+test('attempts outside 1..5 and non-integers are refused with exit 2', () => {
+  for (const v of ['0', '6', '1.5', 'abc', '-1', '01x', ' 3']) {
+    const error = parseServerArgs(['5000', v])._unsafeUnwrapErr();
+    assert.is(error.exitCode, 2);
+    assert.is(error.message, `Invalid number of allowed failed consecutive attempts: ${v}. The valid value of argument number is an integer between 1 and 5`);
+  }
+});
+
+test('bad option values are refused', () => {
+  assert.match(parseServerArgs(['5000', '3', '--block-seconds', '0'])._unsafeUnwrapErr().message, /--block-seconds: 0/);
+  assert.match(parseServerArgs(['5000', '3', '--block-seconds', 'x'])._unsafeUnwrapErr().message, /--block-seconds: x/);
+  assert.match(parseServerArgs(['5000', '3', '--max-frame-bytes', '10'])._unsafeUnwrapErr().message, /--max-frame-bytes: 10/);
+  assert.match(parseServerArgs(['5000', '3', 'extra'])._unsafeUnwrapErr().message, /Too many arguments: extra/);
+  assert.match(parseServerArgs(['5000', '3', '--block-seconds'])._unsafeUnwrapErr().message, /option requires argument: --block-seconds/);
+});
+
+test('help and hash-password', () => {
+  assert.equal(parseServerArgs(['--help'])._unsafeUnwrap(), { kind: 'help' });
+  assert.equal(parseServerArgs(['hash-password'])._unsafeUnwrap(), { kind: 'hashPassword' });
+});
+
+test('client arguments', () => {
+  const parsed = parseClientArgs(['127.0.0.1', '5000', '8001', '--download-dir', 'dl'])._unsafeUnwrap();
+  assert.equal(parsed, { kind: 'run', options: { host: '127.0.0.1', port: 5000, udpPort: 8001, downloadDir: 'dl' } });
+  assert.ok(parseClientArgs(['127.0.0.1', '5000', '0']).isOk(), 'UDP port 0 picks one');
+  assert.ok(parseClientArgs(['127.0.0.1', '0', '8001']).isErr());
+  assert.ok(parseClientArgs(['127.0.0.1', '5000', '65536']).isErr());
+  assert.ok(parseClientArgs(['300.1.1.1', '5000', '8001']).isErr());
+  assert.ok(parseClientArgs(['127.0.0.1', '5000', '8001', 'x']).isErr());
+});
+
+test.run();
