@@ -49,11 +49,15 @@ async function bundleWorker(dir: string): Promise<void> {
   }
 }
 
+const children = new Set<ChildProcess>();
+
 function worker(...args: string[]): Worker {
   const child = spawn(process.execPath, [...workerCommand, ...args], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  children.add(child);
+  child.on('exit', () => children.delete(child));
   const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
   return { child, lines };
 }
@@ -121,6 +125,7 @@ async function udpRun(label: string, file: string, dir: string, bytes: number, r
   if (relay) {
     relay.child.kill('SIGTERM');
     lostDataBytes = ((await next(relay)) as { counters: { droppedDataBytes: number } }).counters.droppedDataBytes;
+    relay.child.kill('SIGKILL');
   }
   return {
     label,
@@ -151,7 +156,7 @@ try {
       r.retransmittedBytes === undefined
         ? ''
         : `  retransmitted ${(r.retransmittedBytes / MiB).toFixed(1)} MiB` +
-          (r.lostDataBytes === undefined ? '' : ` / lost ${(r.lostDataBytes / MiB).toFixed(1)} MiB = ${(r.retransmittedBytes / Math.max(1, r.lostDataBytes)).toFixed(2)}×`) +
+          (r.lostDataBytes === undefined ? '' : ` / lost ${(r.lostDataBytes / MiB).toFixed(1)} MiB = ${(r.lostDataBytes > 0 ? `${(r.retransmittedBytes / r.lostDataBytes).toFixed(2)}×` : 'n/a')}`) +
           `, ${r.timeouts ?? 0} RTO`;
     console.log(
       `${r.label.padEnd(40)} ${r.seconds.toFixed(2).padStart(7)} s  ${r.mibPerSecond.toFixed(0).padStart(5)} MiB/s  peak RSS sender ${r.senderRssMiB.toFixed(0)} MiB, receiver ${r.receiverRssMiB.toFixed(0)} MiB${extra}`,
@@ -164,5 +169,6 @@ try {
   console.log(`lossless / TCP: ${((100 * lossless.mibPerSecond) / tcp.mibPerSecond).toFixed(0)}%`);
   console.log(`${loss * 100}% loss / relay lossless: ${((100 * lossy.mibPerSecond) / viaRelay.mibPerSecond).toFixed(0)}%; / direct lossless: ${((100 * lossy.mibPerSecond) / lossless.mibPerSecond).toFixed(0)}%`);
 } finally {
+  for (const child of children) child.kill('SIGKILL');
   if (!opts['--keep']) await rm(dir, { recursive: true, force: true });
 }

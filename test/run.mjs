@@ -10,6 +10,8 @@ import { availableParallelism } from 'node:os';
 const root = new URL('..', import.meta.url).pathname;
 const filter = process.argv[2] ?? '';
 const concurrency = Number(process.env.TEST_CONCURRENCY ?? Math.max(2, availableParallelism()));
+// A file that outlives this is stuck (e.g. a failed test left a child process alive): kill it and fail it.
+const FILE_TIMEOUT_MS = Number(process.env.TEST_FILE_TIMEOUT_MS ?? 180_000);
 
 function findTests(dir) {
   return readdirSync(dir).flatMap((name) => {
@@ -37,9 +39,14 @@ function runFile(file) {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
+    const timer = setTimeout(() => {
+      out += `\n[run.mjs] ${file} still running after ${FILE_TIMEOUT_MS} ms: killed\n`;
+      child.kill('SIGKILL');
+    }, FILE_TIMEOUT_MS);
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));
     child.on('close', (code) => {
+      clearTimeout(timer);
       const total = /Total:\s+(\d+)/.exec(out);
       const ok = /Passed:\s+(\d+)/.exec(out);
       const t = total ? Number(total[1]) : 0;

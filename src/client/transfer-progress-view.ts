@@ -1,5 +1,5 @@
 import type { TransferProgress } from '../p2p/progress.js';
-const formatProgressBar = (p: TransferProgress): string => `${p.bytes}/${p.total} bytes`; // TEMP until progress-bar.ts lands
+import { formatProgressBar } from './progress-bar.js';
 import type { TerminalUI } from './terminal-ui.js';
 
 // Transfers shorter than this never draw a bar: a flash of a bar is noise.

@@ -127,6 +127,8 @@ export class ReceiveTransfer {
     if (this.settled) return;
     this.stats.datagramsReceived++;
     this.lastHeardAt = performance.now();
+    // any valid datagram proves the presenter alive: the (throttled) report re-arms the stall timer
+    if (this.file !== null) this.meter.update(Math.min(this.intro.size, this.cum * this.chunkBytes));
     switch (d.type) {
       case 'Hello':
         return this.onHello(d.size, d.chunkBytes);
@@ -193,7 +195,9 @@ export class ReceiveTransfer {
     }
     if (tx > this.maxTx) this.maxTx = tx;
     if (seq < this.cum || this.buffered.has(seq)) {
+      // a duplicate usually means our ACK was lost: owe the presenter a fresh one
       this.stats.duplicates++;
+      this.sinceAck++;
       this.scheduleAck();
       return;
     }
@@ -206,7 +210,6 @@ export class ReceiveTransfer {
     if (seq === this.cum) this.advance();
     if (++this.sinceAck >= this.ackEvery) this.sendAck();
     else this.scheduleAck();
-    this.meter.update(Math.min(this.intro.size, this.cum * this.chunkBytes));
   }
 
   /** Moves the in-order prefix from the reorder buffer to the hash and the write queue. */
