@@ -2,7 +2,9 @@ import { isIP } from 'node:net';
 import arg from 'arg';
 import { err, ok, Result } from 'neverthrow';
 import type { ClientOptions } from '../client/client-app.js';
-import { hideNegativeNumbers, parsePort, restoreNegativeNumbers, usageError, type UsageError } from './parse-number.js';
+import { DEFAULT_CONFIG } from '../p2p/config.js';
+import { MAX_DATAGRAM_BYTES, MIN_DATAGRAM_BYTES } from '../p2p/datagram.js';
+import { hideNegativeNumbers, parseIntegerOption, parsePort, parseSecondsOption, restoreNegativeNumbers, usageError, type UsageError } from './parse-number.js';
 
 export const CLIENT_USAGE = `Usage: tessenger-client <server_ip> <server_port> <client_udp_port> [options]
 
@@ -12,11 +14,14 @@ export const CLIENT_USAGE = `Usage: tessenger-client <server_ip> <server_port> <
 
 Options:
   --download-dir DIR   where received files are saved (default .)
+  --transfer-timeout N seconds of silence from a peer before a file transfer fails (default 15)
+  --datagram-bytes N   UDP datagram size for file transfers, 1200-65507 (default: 65507 to
+                       loopback peers, 1472 otherwise)
   -h, --help           show this help`;
 
 export type ClientCommand = { kind: 'help' } | { kind: 'run'; options: ClientOptions };
 
-const SPEC = { '--download-dir': String, '--help': Boolean, '-h': '--help' } as const;
+const SPEC = { '--download-dir': String, '--transfer-timeout': String, '--datagram-bytes': String, '--help': Boolean, '-h': '--help' } as const;
 
 const safeArg = Result.fromThrowable(
   (argv: string[]) => {
@@ -33,9 +38,25 @@ export function parseClientArgs(argv: string[]): Result<ClientCommand, UsageErro
     if (extra.length > 0) return err(usageError(`Too many arguments: ${extra.join(' ')}\n${CLIENT_USAGE}`));
     if (host === undefined) return err(usageError(CLIENT_USAGE));
     if (isIP(host) === 0 && host !== 'localhost') return err(usageError(`Invalid server address: ${host}. Give an IPv4 or IPv6 address such as 127.0.0.1`));
-    return Result.combine([parsePort(serverPort, 'server port', false), parsePort(udpPort, 'client UDP port', true)]).map(([port, udp]) => ({
+    return Result.combine([
+      parsePort(serverPort, 'server port', false),
+      parsePort(udpPort, 'client UDP port', true),
+      parseSecondsOption(args['--transfer-timeout'], '--transfer-timeout', DEFAULT_CONFIG.stallTimeoutMs),
+      parseIntegerOption(args['--datagram-bytes'], '--datagram-bytes', MIN_DATAGRAM_BYTES, MAX_DATAGRAM_BYTES, 0),
+    ]).map(([port, udp, timeoutMs, datagramBytes]) => ({
       kind: 'run' as const,
-      options: { host, port, udpPort: udp, downloadDir: args['--download-dir'] ?? '.' },
+      options: {
+        host,
+        port,
+        udpPort: udp,
+        downloadDir: args['--download-dir'] ?? '.',
+        transport: {
+          stallTimeoutMs: timeoutMs,
+          offerTimeoutMs: timeoutMs,
+          announceTimeoutMs: Math.max(timeoutMs, DEFAULT_CONFIG.announceTimeoutMs * (timeoutMs / DEFAULT_CONFIG.stallTimeoutMs)),
+          ...(datagramBytes > 0 ? { datagramBytes } : {}),
+        },
+      },
     }));
   });
 }

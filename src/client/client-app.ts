@@ -3,6 +3,7 @@ import { basename, resolve } from 'node:path';
 import type { WireError } from '../protocol/error-codes.js';
 import type { EventMessage, ResponseMessage } from '../protocol/messages.js';
 import { validateMessageText } from '../shared/message-text.js';
+import type { TransportConfig } from '../p2p/config.js';
 import { P2PEndpoint } from '../p2p/endpoint.js';
 import { validateFileName } from '../p2p/file-name.js';
 import type { AudienceIntroduction, PresenterIntroduction } from '../p2p/introduction.js';
@@ -19,6 +20,7 @@ export interface ClientOptions {
   port: number;
   udpPort: number;
   downloadDir: string;
+  transport?: Partial<TransportConfig>;
 }
 
 export const COMMAND_PROMPT = 'Enter one of the following commands (/msgto, /activeuser, /creategroup, /joingroup, /groupmsg, /p2pvideo, /logout): ';
@@ -50,7 +52,7 @@ export class ClientApp {
   }
 
   async run(): Promise<number> {
-    const bound = await P2PEndpoint.listen({ port: this.options.udpPort });
+    const bound = await P2PEndpoint.listen({ port: this.options.udpPort, ...(this.options.transport ? { config: this.options.transport } : {}) });
     if (bound.isErr()) {
       this.ui.print(`Cannot listen for files on UDP port ${this.options.udpPort}: ${describeTransferError(bound.error)}`, 'error');
       return this.shutdown(EXIT_FAILURE);

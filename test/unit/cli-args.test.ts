@@ -48,7 +48,14 @@ test('help and hash-password', () => {
 
 test('client arguments', () => {
   const parsed = parseClientArgs(['127.0.0.1', '5000', '8001', '--download-dir', 'dl'])._unsafeUnwrap();
-  assert.equal(parsed, { kind: 'run', options: { host: '127.0.0.1', port: 5000, udpPort: 8001, downloadDir: 'dl' } });
+  if (parsed.kind !== 'run') return assert.unreachable();
+  assert.equal({ ...parsed.options, transport: undefined }, { host: '127.0.0.1', port: 5000, udpPort: 8001, downloadDir: 'dl', transport: undefined });
+  assert.is(parsed.options.transport?.stallTimeoutMs, 15_000);
+  const quick = parseClientArgs(['127.0.0.1', '5000', '8001', '--transfer-timeout', '1', '--datagram-bytes', '1200'])._unsafeUnwrap();
+  if (quick.kind !== 'run') return assert.unreachable();
+  assert.is(quick.options.transport?.stallTimeoutMs, 1000);
+  assert.is(quick.options.transport?.datagramBytes, 1200);
+  assert.ok(parseClientArgs(['127.0.0.1', '5000', '8001', '--datagram-bytes', '100']).isErr());
   assert.ok(parseClientArgs(['127.0.0.1', '5000', '0']).isOk(), 'UDP port 0 picks one');
   assert.ok(parseClientArgs(['127.0.0.1', '0', '8001']).isErr());
   assert.ok(parseClientArgs(['127.0.0.1', '5000', '65536']).isErr());
