@@ -4,6 +4,8 @@ import { assign, fromPromise, setup } from 'xstate';
 export type LoginVerdict = 'accepted' | 'wrongPassword' | 'lockedNow' | 'blocked' | 'alreadyActive';
 
 export interface SessionContext {
+  /** Which connection this session belongs to; the socket itself stays outside the machine. */
+  connectionId: number;
   username: string | null;
   /** Request being answered while the session waits on an actor (the password check). */
   pendingRequestId: number | null;
@@ -17,6 +19,7 @@ export type SessionEvent =
   | { type: 'DISCONNECTED' };
 
 export interface VerifyCredentialsInput {
+  connectionId: number;
   username: string;
   password: string;
   udpPort: number;
@@ -31,6 +34,7 @@ export const sessionMachine = setup({
   types: {
     context: {} as SessionContext,
     events: {} as SessionEvent,
+    input: {} as { connectionId: number },
   },
   actors: {
     // The server provides the real check (credentials + lockout + presence, atomically).
@@ -77,7 +81,7 @@ export const sessionMachine = setup({
     'with failures counted by the account lockout) within the login timeout; a blocked account ends ' +
     'the connection. Once active, each command is run in turn until the user logs out or the ' +
     'connection drops, which both take the user offline at once.',
-  context: { username: null, pendingRequestId: null },
+  context: ({ input }) => ({ connectionId: input.connectionId, username: null, pendingRequestId: null }),
   initial: 'authenticating',
   states: {
     authenticating: {
@@ -101,6 +105,7 @@ export const sessionMachine = setup({
           invoke: {
             src: 'verifyCredentials',
             input: ({ context, event }) => ({
+              connectionId: context.connectionId,
               username: context.username ?? '',
               password: event.type === 'PASSWORD' ? event.password : '',
               udpPort: event.type === 'PASSWORD' ? event.udpPort : 0,

@@ -25,6 +25,7 @@ Options:
   --rate-per-second N      sustained commands per second per client (default 20)
   --max-throttled N        throttled commands before a flooding client is cut (default 100)
   --max-ip-failures N      failed logins per IP address per minute before it is throttled (default 30)
+  --stats-file FILE        on SIGUSR2, write event-loop delay and memory figures to FILE as JSON
   -h, --help               show this help
 
 hash-password reads a password (without echo on a terminal) and prints the scrypt line to put
@@ -48,6 +49,7 @@ const SPEC = {
   '--rate-per-second': String,
   '--max-throttled': String,
   '--max-ip-failures': String,
+  '--stats-file': String,
   '--help': Boolean,
   '-h': '--help',
 } as const;
@@ -106,6 +108,7 @@ export function parseServerArgs(argv: string[]): Result<ServerCommand, UsageErro
           ratePerSecond,
           maxThrottled,
           maxFailuresPerIpPerMinute,
+          statsFile: args['--stats-file'],
         },
       }));
     });

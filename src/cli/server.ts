@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { hashPassword } from '../server/password.js';
 import { TessengerServer } from '../server/server.js';
+import { reportStatsOnSignal } from '../server/stats-reporter.js';
 import { askSecret } from '../terminal/read-secret.js';
 import { parseServerArgs, SERVER_USAGE } from './server-args.js';
 
@@ -24,6 +25,7 @@ async function main(): Promise<number> {
     process.stdout.write(`${await hashPassword(password)}\n`);
     return 0;
   }
+  const stopStats = command.config.statsFile ? reportStatsOnSignal(command.config.statsFile) : () => {};
   const started = await TessengerServer.start(command.config);
   if (started.isErr()) {
     process.stderr.write(`${started.error.message}\n`);
@@ -35,6 +37,7 @@ async function main(): Promise<number> {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+  stopStats();
   return 0;
 }
 

@@ -11,10 +11,11 @@ export type FrameError =
   | { type: 'EmptyFrame' };
 
 export function encodeFrame(payload: string): Buffer {
-  const body = Buffer.from(payload, 'utf8');
-  const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + body.length);
-  frame.writeUInt32BE(body.length, 0);
-  body.copy(frame, FRAME_HEADER_BYTES);
+  // One allocation per frame: the string is encoded straight after the header.
+  const length = Buffer.byteLength(payload, 'utf8');
+  const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + length);
+  frame.writeUInt32BE(length, 0);
+  frame.write(payload, FRAME_HEADER_BYTES, 'utf8');
   return frame;
 }
 

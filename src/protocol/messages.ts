@@ -1,5 +1,6 @@
 import { err, ok, type Result } from 'neverthrow';
 import { isErrorCode, type WireError } from './error-codes.js';
+import { encodeFrame } from './frame-codec.js';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -83,3 +84,6 @@ export function decodeServerMessage(frame: Buffer): Result<ServerMessage, Decode
 }
 
 export const encodeMessage = (message: ClientMessage | ServerMessage): string => JSON.stringify(message);
+
+/** An event encoded once, ready to be written to any number of connections. */
+export const encodeEventFrame = (event: EventMessage): Buffer => encodeFrame(JSON.stringify(event));

@@ -24,6 +24,8 @@ export interface ServerConfig {
   maxThrottled: number;
   /** Failed logins per IP address per minute before that address is throttled. */
   maxFailuresPerIpPerMinute: number;
+  /** Where SIGUSR2 writes event-loop delay and memory figures (benchmarks), if anywhere. */
+  statsFile: string | undefined;
 }
 
 export const DEFAULTS: Omit<ServerConfig, 'port' | 'maxFailedAttempts'> = {
@@ -43,4 +45,5 @@ export const DEFAULTS: Omit<ServerConfig, 'port' | 'maxFailedAttempts'> = {
   ratePerSecond: 20,
   maxThrottled: 100,
   maxFailuresPerIpPerMinute: 30,
+  statsFile: undefined,
 };

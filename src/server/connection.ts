@@ -1,25 +1,23 @@
 import type { Socket } from 'node:net';
-import { createActor, fromPromise, type Actor } from 'xstate';
-import { sessionMachine, type SessionContext, type SessionEvent } from '../../machines/session.machine.js';
+import { createActor, type Actor } from 'xstate';
+import type { SessionEvent } from '../../machines/session.machine.js';
 import type { ErrorCode, WireError } from '../protocol/error-codes.js';
 import { encodeFrame, FrameDecoder } from '../protocol/frame-codec.js';
-import { decodeClientMessage, encodeMessage, PROTOCOL_VERSION, type EventMessage, type RequestMessage, type ServerMessage } from '../protocol/messages.js';
-import { formatTimestamp } from '../shared/timestamp.js';
-import { authenticate, type AuthDeps } from './auth.js';
+import { decodeClientMessage, encodeMessage, PROTOCOL_VERSION, type RequestMessage, type ServerMessage } from '../protocol/messages.js';
+import type { AuthDeps } from './auth.js';
 import { findCommand, type CommandSpec } from './commands/command-table.js';
 import { toWireError } from './commands/command-error.js';
 import type { ServerConfig } from './config.js';
 import type { ServerServices } from './services.js';
+import type { SessionLogic, SessionPort } from './session-logic.js';
 import type { Clock } from './state/lockouts.js';
-import type { UserlogWriter } from './storage/userlog-writer.js';
 
 export interface ConnectionDeps {
   config: ServerConfig;
   services: ServerServices;
   auth: AuthDeps;
-  userlog: UserlogWriter;
+  sessionLogic: SessionLogic;
   clock?: Clock;
-  now: () => Date;
   onClosed: (connection: Connection) => void;
 }
 
@@ -31,70 +29,117 @@ const CLOSE_GRACE_MS = 2000;
 
 /**
  * The bridge between one TCP socket and its session actor. Sockets decide nothing: bytes become
- * frames, frames become messages, messages become machine events; the machine's actions (provided
- * here) are the only things that reply, run commands or close the socket.
+ * frames, frames become messages, messages become machine events; the machine's actions (see
+ * session-logic.ts) call back into this class to reply, run commands or close the socket.
  */
-export class Connection {
+export class Connection implements SessionPort {
   readonly address: string;
   private readonly decoder: FrameDecoder;
-  private readonly actor: Actor<typeof sessionMachine>;
+  private readonly actor: Actor<SessionLogic>;
   private handshaken = false;
   private badMessages = 0;
   private unauthenticatedMessages = 0;
   private closed = false;
+  private corked = false;
   private byeRequestId: number | null = null;
   private offline: Promise<void> = Promise.resolve();
 
   constructor(
+    readonly id: number,
     private readonly socket: Socket,
     private readonly deps: ConnectionDeps,
   ) {
     this.address = normalizeAddress(socket.remoteAddress);
     this.decoder = new FrameDecoder(deps.config.maxFrameBytes);
-    this.actor = createActor(this.provideMachine(), deps.clock ? { clock: deps.clock } : {});
+    this.actor = createActor(deps.sessionLogic, { input: { connectionId: id }, ...(deps.clock ? { clock: deps.clock } : {}) });
     this.actor.subscribe({
       error: (error) => {
         deps.services.console.line(`Internal error in a session from ${this.address}: ${String(error)}`);
         this.socket.destroy();
       },
     });
-    this.actor.start();
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', () => {}); // 'close' always follows
     socket.on('close', () => this.onClose());
   }
 
-  /** The logged-in user, or null. */
-  get username(): string | null {
-    return this.actor.getSnapshot().matches('active') ? this.actor.getSnapshot().context.username : null;
+  /** Starts the session; separate from construction so the server can register it first. */
+  start(): void {
+    this.actor.start();
   }
 
-  send(message: ServerMessage): void {
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** The logged-in user, or null. */
+  get username(): string | null {
+    const snapshot = this.actor.getSnapshot();
+    return snapshot.matches('active') ? snapshot.context.username : null;
+  }
+
+  /**
+   * Writes a frame. Frames written in the same event-loop turn leave in one system call: the
+   * socket is corked on the first and uncorked on the next tick.
+   */
+  deliver(frame: Buffer): void {
     if (this.closed || this.socket.destroyed) return;
-    this.socket.write(encodeFrame(encodeMessage(message)));
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        this.socket.uncork();
+      });
+    }
+    this.socket.write(frame);
     if (this.socket.writableLength > this.deps.config.maxQueuedBytes) {
       this.deps.services.console.line(`Disconnecting ${this.describe()}: limit maxQueuedBytes (${this.deps.config.maxQueuedBytes}) reached, client is not reading`);
+      this.closed = true;
       this.socket.destroy();
     }
   }
 
+  private send(message: ServerMessage): void {
+    this.deliver(encodeFrame(encodeMessage(message)));
+  }
+
+  reply(id: number, data?: unknown): void {
+    this.send(data === undefined ? { t: 'res', id, ok: true } : { t: 'res', id, ok: true, data });
+  }
+
+  replyError(id: number, error: WireError): void {
+    this.send({ t: 'res', id, ok: false, error });
+  }
+
+  notifyClosing(error: WireError): void {
+    this.send({ t: 'ev', ev: 'closing', error });
+  }
+
   /** Tells the client why it is being disconnected, then closes. */
   disconnect(code: ErrorCode, detail: Omit<WireError, 'code'> = {}): void {
-    this.send({ t: 'ev', ev: 'closing', error: { code, ...detail } });
+    this.notifyClosing({ code, ...detail });
     this.end();
+  }
+
+  rememberBye(requestId: number): void {
+    this.byeRequestId = requestId;
+  }
+
+  goingOffline(work: Promise<void>): void {
+    this.offline = work;
+  }
+
+  close(): void {
+    void this.offline.then(() => {
+      if (this.byeRequestId !== null) this.reply(this.byeRequestId, { username: this.actor.getSnapshot().context.username });
+      this.end();
+    });
   }
 
   private describe(): string {
     return this.username ?? `connection from ${this.address}`;
-  }
-
-  private reply(id: number, data?: unknown): void {
-    this.send(data === undefined ? { t: 'res', id, ok: true } : { t: 'res', id, ok: true, data });
-  }
-
-  private replyError(id: number, error: WireError): void {
-    this.send({ t: 'res', id, ok: false, error });
   }
 
   private end(): void {
@@ -186,7 +231,7 @@ export class Connection {
     }
   }
 
-  private runCommand(requestId: number, command: string, args: string[]): void {
+  runCommand(requestId: number, command: string, args: string[]): void {
     const spec = findCommand(command);
     const username = this.actor.getSnapshot().context.username;
     if (spec?.kind !== 'handler' || username === null) return this.replyError(requestId, { code: 'INTERNAL' });
@@ -202,87 +247,6 @@ export class Connection {
     void this.offline.finally(() => {
       this.actor.stop();
       this.deps.onClosed(this);
-    });
-  }
-
-  private provideMachine() {
-    const { services, auth, userlog, now } = this.deps;
-    const requestIdOf = (context: SessionContext, event: { type: string }): number =>
-      'requestId' in event && typeof event.requestId === 'number' ? event.requestId : (context.pendingRequestId ?? 0);
-    const userOf = (context: SessionContext): string => context.username ?? '(unknown)';
-
-    return sessionMachine.provide({
-      actors: {
-        verifyCredentials: fromPromise(async ({ input }) => {
-          const verdict = await authenticate(auth, input.password, {
-            username: input.username,
-            address: this.address,
-            udpPort: input.udpPort,
-            since: formatTimestamp(now()),
-            deliver: (event: EventMessage) => this.send(event),
-          });
-          // The client may have gone while the password was checked: leave no ghost online.
-          if (verdict === 'accepted' && this.closed) await services.presence.release(input.username);
-          return { verdict };
-        }),
-      },
-      actions: {
-        askForPassword: ({ event, context }) => this.reply(requestIdOf(context, event)),
-        refuseBlocked: ({ event, context }) => {
-          services.console.line(`${userOf(context)} tried to log in but the account is blocked`);
-          this.replyError(requestIdOf(context, event), { code: 'ACCOUNT_BLOCKED' });
-        },
-        refuseLockedNow: ({ context }) => {
-          services.console.line(`${userOf(context)} failed to log in from ${this.address}; the account is now blocked`);
-          this.replyError(context.pendingRequestId ?? 0, { code: 'ACCOUNT_LOCKED_NOW' });
-        },
-        refuseWrongPassword: ({ context }) => {
-          services.console.line(`${userOf(context)} failed to log in from ${this.address}`);
-          this.replyError(context.pendingRequestId ?? 0, { code: 'INVALID_PASSWORD' });
-        },
-        refuseAlreadyActive: ({ context }) => {
-          services.console.line(`${userOf(context)} tried to log in again from ${this.address} but is already online`);
-          this.replyError(context.pendingRequestId ?? 0, { code: 'USER_ALREADY_ACTIVE', user: userOf(context) });
-        },
-        refuseLoginTimeout: () => {
-          services.console.line(`Disconnecting connection from ${this.address}: limit loginTimeout (${this.deps.config.loginTimeoutMs} ms) reached`);
-          this.send({ t: 'ev', ev: 'closing', error: { code: 'LOGIN_TIMEOUT' } });
-        },
-        reportInternalError: () => this.send({ t: 'ev', ev: 'closing', error: { code: 'INTERNAL' } }),
-        welcome: ({ context }) => {
-          const requestId = context.pendingRequestId ?? 0;
-          const username = userOf(context);
-          services.console.line(`${username} is online`);
-          void userlog.update().then(
-            () => this.reply(requestId, { username }),
-            (e: unknown) => {
-              services.console.line(`Could not update ${userlog.file}: ${String(e)}`);
-              this.reply(requestId, { username });
-            },
-          );
-        },
-        runCommand: ({ event }) => {
-          if (event.type === 'COMMAND') this.runCommand(event.requestId, event.command, event.args);
-        },
-        sayBye: ({ event }) => {
-          if (event.type === 'LOGOUT') this.byeRequestId = event.requestId;
-        },
-        goOffline: ({ context }) => {
-          const username = userOf(context);
-          this.offline = (async () => {
-            await services.presence.release(username);
-            services.console.line(`${username} logout`);
-            await userlog.update().catch((e: unknown) => services.console.line(`Could not update ${userlog.file}: ${String(e)}`));
-          })();
-        },
-        closeConnection: () => {
-          void this.offline.then(() => {
-            if (this.byeRequestId !== null) this.reply(this.byeRequestId, { username: this.actor.getSnapshot().context.username });
-            this.end();
-          });
-        },
-      },
-      delays: { loginTimeout: this.deps.config.loginTimeoutMs },
     });
   }
 }

@@ -15,6 +15,7 @@ import { GroupLogs } from './storage/group-logs.js';
 import { UserlogWriter } from './storage/userlog-writer.js';
 import type { ServerServices } from './services.js';
 import type { AuthDeps } from './auth.js';
+import { provideSessionLogic, type SessionLogic } from './session-logic.js';
 
 export type StartupError = { type: 'StartupFailed'; message: string };
 
@@ -28,7 +29,9 @@ const fail = (message: string): StartupError => ({ type: 'StartupFailed', messag
 
 /** A running Tessenger server: listener, shared state and logs. */
 export class TessengerServer {
-  private readonly connections = new Set<Connection>();
+  private readonly connections = new Map<number, Connection>();
+  private nextConnectionId = 1;
+  private readonly sessionLogic: SessionLogic;
   private readonly connectionsPerIp = new Map<string, number>();
   private stopping = false;
 
@@ -39,7 +42,16 @@ export class TessengerServer {
     private readonly auth: AuthDeps,
     private readonly userlog: UserlogWriter,
     private readonly runtime: Required<Pick<ServerRuntime, 'now'>> & ServerRuntime,
-  ) {}
+  ) {
+    this.sessionLogic = provideSessionLogic({
+      services,
+      auth,
+      userlog,
+      now: runtime.now,
+      loginTimeoutMs: config.loginTimeoutMs,
+      port: (id) => this.connections.get(id),
+    });
+  }
 
   static start(config: ServerConfig, runtime: ServerRuntime = {}): ResultAsync<TessengerServer, StartupError> {
     const consoleLog = runtime.console ?? new ConsoleLog();
@@ -117,16 +129,16 @@ export class TessengerServer {
       socket.destroy();
       return;
     }
-    const connection = new Connection(socket, {
+    const connection = new Connection(this.nextConnectionId++, socket, {
       config: this.config,
       services: this.services,
       auth: this.auth,
-      userlog: this.userlog,
-      now: this.runtime.now,
+      sessionLogic: this.sessionLogic,
       ...(this.runtime.clock ? { clock: this.runtime.clock } : {}),
       onClosed: (closed) => this.forget(closed),
     });
-    this.connections.add(connection);
+    this.connections.set(connection.id, connection);
+    connection.start();
     const fromIp = (this.connectionsPerIp.get(connection.address) ?? 0) + 1;
     this.connectionsPerIp.set(connection.address, fromIp);
     if (this.connections.size > this.config.maxConnections) {
@@ -139,7 +151,7 @@ export class TessengerServer {
   }
 
   private forget(connection: Connection): void {
-    this.connections.delete(connection);
+    this.connections.delete(connection.id);
     const left = (this.connectionsPerIp.get(connection.address) ?? 1) - 1;
     if (left <= 0) this.connectionsPerIp.delete(connection.address);
     else this.connectionsPerIp.set(connection.address, left);
@@ -151,7 +163,7 @@ export class TessengerServer {
     this.stopping = true;
     this.services.console.line('Server shutting down: telling every client');
     const closing = new Promise<void>((resolve) => this.listener.close(() => resolve()));
-    for (const connection of this.connections) connection.disconnect('SHUTTING_DOWN');
+    for (const connection of this.connections.values()) connection.disconnect('SHUTTING_DOWN');
     await this.waitForConnections(3000);
     await this.services.messageLog.close();
     await this.services.groupLogs.closeAll();

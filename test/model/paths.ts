@@ -49,6 +49,12 @@ const eventsOf = (p: ModelPath): string => JSON.stringify(p.steps.map((s) => s.e
  */
 export function generatePaths(model: TestModel<AnyMachineSnapshot, EventObject, unknown>, options: { simple?: boolean; rounds?: number } = {}): ModelPath[] {
   let round: ModelPath[] = model.getShortestPaths();
+  const start = round.find((p) => p.steps.length === 1)?.state ?? round[0]?.state;
+  if (start === undefined || start.status !== 'active') {
+    // e.g. the machine now needs an input the model does not give: fail loudly, not with 0 paths
+    const error = start && 'error' in start ? String((start as { error: unknown }).error) : 'no initial state';
+    throw new Error(`the model's initial snapshot is not active (${start?.status ?? 'none'}): ${error}`);
+  }
   const all = [...round, ...(options.simple ? model.getSimplePaths() : [])];
   // Further rounds continue every path with the shortest paths from where it ended (e.g. a
   // second lockout after the first one expired), so the states are also checked once revisited.

@@ -1,5 +1,6 @@
 import { errAsync, ResultAsync } from 'neverthrow';
 import { validateMessageText } from '../../shared/message-text.js';
+import { encodeEventFrame } from '../../protocol/messages.js';
 import type { CommandContext } from '../services.js';
 import type { CommandError } from './command-error.js';
 
@@ -23,8 +24,8 @@ export function groupmsg({ username, services }: CommandContext, [group = '', te
           .filter(([member, state]) => state === 'joined' && member !== username)
           .map(([member]) => services.presence.find(member));
         return ResultAsync.fromSafePromise(Promise.all(recipients)).map((active) => {
-          const event = { t: 'ev' as const, ev: 'group', group, from: username, text: message, ts };
-          for (const user of active) user?.deliver(event);
+          const frame = encodeEventFrame({ t: 'ev', ev: 'group', group, from: username, text: message, ts });
+          for (const user of active) user?.deliver(frame);
           services.console.line(`${username} issued a message in group chat ${group}: "${message}" at ${ts}.`);
           return { ts };
         });

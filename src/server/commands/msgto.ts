@@ -1,5 +1,6 @@
 import { errAsync, ResultAsync } from 'neverthrow';
 import { validateMessageText } from '../../shared/message-text.js';
+import { encodeEventFrame } from '../../protocol/messages.js';
 import type { CommandContext } from '../services.js';
 import type { CommandError } from './command-error.js';
 
@@ -21,7 +22,7 @@ export function msgto({ username, services }: CommandContext, [to, text]: string
       .append((n, ts) => `${n}; ${ts}; ${receiver}; ${message}`)
       .mapErr((): CommandError => ({ type: 'StorageFailed' }))
       .map(({ ts }) => {
-        active.deliver({ t: 'ev', ev: 'private', from: username, text: message, ts });
+        active.deliver(encodeEventFrame({ t: 'ev', ev: 'private', from: username, text: message, ts }));
         services.console.line(`${username} message to ${receiver} "${message}" at ${ts}.`);
         return { ts };
       });

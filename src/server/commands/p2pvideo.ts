@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { errAsync, ResultAsync } from 'neverthrow';
 import { validateFileName } from '../../p2p/file-name.js';
+import { encodeEventFrame } from '../../protocol/messages.js';
 import type { CommandContext } from '../services.js';
 import type { CommandError } from './command-error.js';
 
@@ -25,7 +26,7 @@ export function p2pvideo({ username, address, services }: CommandContext, [to = 
     if (!audience) return errAsync<TransferIntroduction, CommandError>({ type: 'UserOffline', user: to });
     const transferId = randomBytes(8).toString('hex');
     const token = randomBytes(16).toString('hex');
-    audience.deliver({ t: 'ev', ev: 'p2p-incoming', transferId, token, presenter: username, presenterAddress: address, fileName, size });
+    audience.deliver(encodeEventFrame({ t: 'ev', ev: 'p2p-incoming', transferId, token, presenter: username, presenterAddress: address, fileName, size }));
     services.console.line(`${username} is sending ${fileName} (${size} bytes) to ${to} over UDP`);
     return ResultAsync.fromSafePromise(
       Promise.resolve({ transferId, token, audience: { address: audience.address, port: audience.udpPort } }),

@@ -1,13 +1,11 @@
-import type { EventMessage } from '../../protocol/messages.js';
-
 export interface ActiveUser {
   username: string;
   address: string;
   udpPort: number;
   /** Login time as SPEC's TS, shown by /activeuser and written to userlog.txt. */
   since: string;
-  /** Pushes an event to this user's client. */
-  deliver: (event: EventMessage) => void;
+  /** Pushes an encoded event frame to this user's client (one frame is shared by all recipients). */
+  deliver: (frame: Buffer) => void;
 }
 
 /**

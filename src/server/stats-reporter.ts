@@ -1,0 +1,28 @@
+import { writeFile } from 'node:fs/promises';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+
+/**
+ * `--stats-file FILE`: on SIGUSR2 the server writes its event-loop delay (since the previous
+ * signal) and memory to FILE as one JSON object, then starts a new measurement window. Benchmarks
+ * use it to see how responsive the server stayed under load without touching the protocol.
+ */
+export function reportStatsOnSignal(file: string): () => void {
+  const delay = monitorEventLoopDelay({ resolution: 10 });
+  delay.enable();
+  const onSignal = () => {
+    const stats = {
+      eventLoopDelayP99Ms: delay.percentile(99) / 1e6,
+      eventLoopDelayMaxMs: delay.max / 1e6,
+      eventLoopDelayMeanMs: delay.mean / 1e6,
+      rssBytes: process.memoryUsage.rss(),
+      heapUsedBytes: process.memoryUsage().heapUsed,
+    };
+    delay.reset();
+    void writeFile(file, `${JSON.stringify(stats)}\n`).catch(() => {});
+  };
+  process.on('SIGUSR2', onSignal);
+  return () => {
+    process.off('SIGUSR2', onSignal);
+    delay.disable();
+  };
+}
