@@ -18,12 +18,12 @@ Options:
   --max-frame-bytes N      largest protocol frame accepted (default 65536)
   --max-message-length N   longest message text in characters (default 1000)
   --max-queued-bytes N     bytes queued to a client that does not read before it is cut (default 1048576)
-  --max-connections N      total connections (default 20000)
-  --max-connections-per-ip N   concurrent connections from one IP address (default 20000)
+  --max-connections N      total connections (default 10000)
+  --max-connections-per-ip N   concurrent connections from one IP address (default 64)
   --max-unauthenticated N  requests allowed before login completes (default 20)
-  --rate-burst N           commands a client may send in a burst (default 50)
+  --rate-burst N           commands a client may send in a burst (default 100)
   --rate-per-second N      sustained commands per second per client (default 20)
-  --max-throttled N        throttled commands before a flooding client is cut (default 100)
+  --max-throttled N        throttled commands (refilled at 1/s) before a flooding client is cut (default 50)
   --max-ip-failures N      failed logins per IP address per minute before it is throttled (default 30)
   --stats-file FILE        on SIGUSR2, write event-loop delay and memory figures to FILE as JSON
   -h, --help               show this help

@@ -27,7 +27,7 @@ export type DecodeError =
   | { type: 'BadShape'; reason: string };
 
 export const MAX_REQUEST_ID = 2 ** 31 - 1;
-const MAX_ARGS = 64;
+const MAX_ARGS = 1024;
 
 function parseJson(frame: Buffer): Result<unknown, DecodeError> {
   try {

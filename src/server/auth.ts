@@ -1,6 +1,7 @@
 import type { LoginVerdict } from '../../machines/session.machine.js';
 import type { Credentials } from './credentials.js';
 import { verifyPassword } from './password.js';
+import type { LoginFailuresByIp } from './limits/login-failures-by-ip.js';
 import type { Lockouts } from './state/lockouts.js';
 import type { ActiveUser, Presence } from './state/presence.js';
 
@@ -10,6 +11,7 @@ export interface AuthDeps {
   decoySecret: string;
   lockouts: Lockouts;
   presence: Presence;
+  failuresByIp: LoginFailuresByIp;
 }
 
 /**
@@ -23,6 +25,7 @@ export async function authenticate(deps: AuthDeps, password: string, user: Activ
   // Another connection may have locked the account while the hash was being computed.
   if (await deps.lockouts.isLocked(username)) return 'blocked';
   if (!matches) {
+    deps.failuresByIp.recordFailure(user.address);
     return (await deps.lockouts.recordFailure(username)) === 'lockedNow' ? 'lockedNow' : 'wrongPassword';
   }
   await deps.lockouts.recordSuccess(username);

@@ -5,6 +5,7 @@ import type { ErrorCode, WireError } from '../protocol/error-codes.js';
 import { encodeFrame, FrameDecoder } from '../protocol/frame-codec.js';
 import { decodeClientMessage, encodeMessage, PROTOCOL_VERSION, type RequestMessage, type ServerMessage } from '../protocol/messages.js';
 import type { AuthDeps } from './auth.js';
+import { CommandRate } from './limits/command-rate.js';
 import { findCommand, type CommandSpec } from './commands/command-table.js';
 import { toWireError } from './commands/command-error.js';
 import type { ServerConfig } from './config.js';
@@ -42,6 +43,7 @@ export class Connection implements SessionPort {
   private closed = false;
   private corked = false;
   private byeRequestId: number | null = null;
+  private readonly rate: CommandRate;
   private offline: Promise<void> = Promise.resolve();
 
   constructor(
@@ -51,6 +53,7 @@ export class Connection implements SessionPort {
   ) {
     this.address = normalizeAddress(socket.remoteAddress);
     this.decoder = new FrameDecoder(deps.config.maxFrameBytes);
+    this.rate = new CommandRate({ burst: deps.config.rateBurst, perSecond: deps.config.ratePerSecond, maxThrottled: deps.config.maxThrottled });
     this.actor = createActor(deps.sessionLogic, { input: { connectionId: id }, ...(deps.clock ? { clock: deps.clock } : {}) });
     this.actor.subscribe({
       error: (error) => {
@@ -196,6 +199,14 @@ export class Connection implements SessionPort {
       this.deps.services.console.line(`Disconnecting ${this.describe()}: limit maxUnauthenticatedMessages (${this.deps.config.maxUnauthenticatedMessages}) reached`);
       return this.disconnect('TOO_MANY_UNAUTHENTICATED_MESSAGES', { limit: this.deps.config.maxUnauthenticatedMessages });
     }
+    if (active) {
+      const verdict = this.rate.check();
+      if (verdict.type === 'flooding') {
+        this.deps.services.console.line(`Disconnecting ${this.describe()}: limit maxThrottled (${this.deps.config.maxThrottled}) reached, sustained flood`);
+        return this.disconnect('FLOODING', { limit: this.deps.config.ratePerSecond });
+      }
+      if (verdict.type === 'throttled') return this.replyError(id, { code: 'RATE_LIMITED', retryAfterSeconds: verdict.retryAfterSeconds });
+    }
     const spec = findCommand(cmd);
     if (!spec) return this.replyError(id, { code: 'UNKNOWN_COMMAND' });
     if (spec.needsLogin && !active) return this.replyError(id, { code: 'NOT_LOGGED_IN' });
@@ -206,13 +217,15 @@ export class Connection implements SessionPort {
       return;
     }
     void this.toSessionEvent(spec, id, args).then((event) => {
+      if (event === 'handled') return;
       if (!event) return this.replyError(id, { code: 'BAD_ARGUMENTS' });
       if (!this.actor.getSnapshot().can(event)) return this.replyError(id, { code: 'OUT_OF_ORDER' });
       this.actor.send(event);
     });
   }
 
-  private async toSessionEvent(spec: CommandSpec, requestId: number, args: string[]): Promise<SessionEvent | undefined> {
+  /** The machine event for a login/logout request; undefined for bad arguments, 'handled' if already answered. */
+  private async toSessionEvent(spec: CommandSpec, requestId: number, args: string[]): Promise<SessionEvent | 'handled' | undefined> {
     switch (spec.name) {
       case 'username': {
         const username = args[0] ?? '';
@@ -222,6 +235,13 @@ export class Connection implements SessionPort {
       case 'password': {
         const udpPort = Number(args[1]);
         if (!/^\d+$/.test(args[1] ?? '') || udpPort < 1 || udpPort > 65535) return undefined;
+        const { failuresByIp } = this.deps.auth;
+        if (failuresByIp.isThrottled(this.address)) {
+          this.deps.services.console.line(`Refusing a login from ${this.address}: limit maxFailuresPerIpPerMinute (${this.deps.config.maxFailuresPerIpPerMinute}) reached`);
+          this.replyError(requestId, { code: 'LOGIN_THROTTLED', retryAfterSeconds: failuresByIp.retryAfterSeconds(this.address) });
+          this.end();
+          return 'handled';
+        }
         return { type: 'PASSWORD', requestId, password: args[0] ?? '', udpPort };
       }
       case 'logout':

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { err, ok, ResultAsync, type Result } from 'neverthrow';
+import { isValidSecret } from './password.js';
 
 export type CredentialsError =
   | { type: 'CredentialsUnreadable'; file: string; reason: string }
@@ -25,6 +26,7 @@ export function parseCredentials(text: string, file: string): Result<Credentials
     if (!TOKEN.test(username) || !TOKEN.test(secret)) return malformed('username and password must be printable with no spaces');
     if (username.length > MAX_TOKEN_LENGTH || secret.length > MAX_TOKEN_LENGTH) return malformed(`longer than ${MAX_TOKEN_LENGTH} characters`);
     if (credentials.has(username)) return malformed(`duplicate username "${username}"`);
+    if (!isValidSecret(secret)) return malformed('malformed scrypt hash (expected scrypt$N$r$p$salt$hash, as printed by tessenger-server hash-password)');
     credentials.set(username, secret);
   }
   return ok(credentials);

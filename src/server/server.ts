@@ -16,6 +16,7 @@ import { UserlogWriter } from './storage/userlog-writer.js';
 import type { ServerServices } from './services.js';
 import type { AuthDeps } from './auth.js';
 import { provideSessionLogic, type SessionLogic } from './session-logic.js';
+import { LoginFailuresByIp } from './limits/login-failures-by-ip.js';
 
 export type StartupError = { type: 'StartupFailed'; message: string };
 
@@ -93,7 +94,7 @@ export class TessengerServer {
           console: consoleLog,
           maxMessageLength: config.maxMessageLength,
         };
-        const auth: AuthDeps = { credentials, decoySecret, lockouts, presence };
+        const auth: AuthDeps = { credentials, decoySecret, lockouts, presence, failuresByIp: new LoginFailuresByIp(config.maxFailuresPerIpPerMinute) };
         const listener = createServer();
         const server = new TessengerServer(config, listener, services, auth, userlog, { ...runtime, now, console: consoleLog });
         return server.listen();

@@ -41,6 +41,17 @@ export function buildTestModel(machine: AnyStateMachine, options: ModelOptions):
   });
 }
 
+/** One `{ type: 'xstate.after.<delay>.<stateId>' }` per delayed transition of the machine. */
+export function delayedEvents(machine: AnyStateMachine): EventObject[] {
+  const types = new Set<string>();
+  const visit = (node: AnyStateMachine['root']): void => {
+    for (const key of (node.transitions as Map<string, unknown>).keys()) if (key.startsWith('xstate.after.')) types.add(key);
+    for (const child of Object.values(node.states as Record<string, AnyStateMachine['root']>)) visit(child);
+  };
+  visit(machine.root);
+  return [...types].map((type) => ({ type }));
+}
+
 const eventsOf = (p: ModelPath): string => JSON.stringify(p.steps.map((s) => s.event));
 
 /**
@@ -49,7 +60,7 @@ const eventsOf = (p: ModelPath): string => JSON.stringify(p.steps.map((s) => s.e
  */
 export function generatePaths(model: TestModel<AnyMachineSnapshot, EventObject, unknown>, options: { simple?: boolean; rounds?: number } = {}): ModelPath[] {
   let round: ModelPath[] = model.getShortestPaths();
-  const start = round.find((p) => p.steps.length === 1)?.state ?? round[0]?.state;
+  const start = round[0]?.steps[0]?.state;
   if (start === undefined || start.status !== 'active') {
     // e.g. the machine now needs an input the model does not give: fail loudly, not with 0 paths
     const error = start && 'error' in start ? String((start as { error: unknown }).error) : 'no initial state';

@@ -19,7 +19,8 @@ export type CommandSpec =
   | { kind: 'session'; name: 'username' | 'password' | 'logout'; minArgs: number; maxArgs: number; needsLogin: boolean }
   | { kind: 'handler'; name: string; minArgs: number; maxArgs: number; needsLogin: true; run: Handler };
 
-const MAX_GROUP_INVITEES = 50;
+// Bounded by the frame size too; 1,000 names is a large room for a terminal chat.
+export const MAX_GROUP_INVITEES = 1000;
 
 export const COMMANDS: readonly CommandSpec[] = [
   { kind: 'session', name: 'username', minArgs: 1, maxArgs: 1, needsLogin: false },

@@ -17,6 +17,8 @@ export interface LockoutOptions {
   blockMs: number;
   clock?: Clock;
   onUnlocked?: (username: string) => void;
+  /** Usernames with failures remembered at most; beyond it the oldest unlocked one is forgotten. */
+  maxTracked?: number;
 }
 
 /**
@@ -35,6 +37,21 @@ export class ActorLockouts implements Lockouts {
     return this.actors.size;
   }
 
+  /**
+   * Guessing random usernames leaves each one `failing` forever; past the cap the oldest that is
+   * not locked is forgotten (a lock is never dropped early), so memory stays bounded.
+   */
+  private forgetOldestIfFull(): void {
+    if (this.actors.size < (this.options.maxTracked ?? 100_000)) return;
+    for (const [username, actor] of this.actors) {
+      if (!actor.getSnapshot().matches('locked')) {
+        this.actors.delete(username);
+        actor.stop();
+        return;
+      }
+    }
+  }
+
   async isLocked(username: string): Promise<boolean> {
     return this.actors.get(username)?.getSnapshot().matches('locked') ?? false;
   }
@@ -50,6 +67,7 @@ export class ActorLockouts implements Lockouts {
   }
 
   private spawn(username: string): Actor<typeof lockoutMachine> {
+    this.forgetOldestIfFull();
     const actor = createActor(this.machine, {
       input: { maxFailures: this.options.maxFailures },
       ...(this.options.clock ? { clock: this.options.clock } : {}),

@@ -1,0 +1,53 @@
+import { TokenBucket } from './token-bucket.js';
+
+/**
+ * Failed logins per IP address. The per-account lockout (SPEC §3) alone would let one address
+ * lock every account quickly by guessing; this throttle lets each address fail at most `perMinute`
+ * times a minute (a steady refill, so a burst of `perMinute` is allowed once), after which its
+ * password attempts are refused without being checked or counted against any account.
+ */
+export class LoginFailuresByIp {
+  private readonly buckets = new Map<string, TokenBucket>();
+
+  constructor(
+    private readonly perMinute: number,
+    private readonly now: () => number = () => performance.now(),
+    private readonly maxTracked = 100_000,
+  ) {}
+
+  isThrottled(address: string): boolean {
+    const bucket = this.buckets.get(address);
+    return bucket !== undefined && !bucket.hasToken();
+  }
+
+  /** Seconds until the address may try again. */
+  retryAfterSeconds(address: string): number {
+    return this.buckets.get(address)?.secondsUntilToken() ?? 0;
+  }
+
+  recordFailure(address: string): void {
+    let bucket = this.buckets.get(address);
+    if (!bucket) {
+      this.forgetRecovered();
+      bucket = new TokenBucket(this.perMinute, this.perMinute / 60, this.now);
+      this.buckets.set(address, bucket);
+    }
+    bucket.take();
+  }
+
+  /** Addresses whose bucket has refilled carry no information; dropping them bounds memory. */
+  private forgetRecovered(): void {
+    if (this.buckets.size < this.maxTracked) return;
+    for (const [address, bucket] of this.buckets) if (bucket.isFull()) this.buckets.delete(address);
+    // Still full of active attackers: forget the oldest rather than grow without bound.
+    while (this.buckets.size >= this.maxTracked) {
+      const oldest = this.buckets.keys().next().value;
+      if (oldest === undefined) break;
+      this.buckets.delete(oldest);
+    }
+  }
+
+  get tracked(): number {
+    return this.buckets.size;
+  }
+}
