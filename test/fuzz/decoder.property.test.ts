@@ -214,7 +214,7 @@ test('decoders never throw on random JSON values, and accept only the documented
         if (m.t === 'req') {
           assert.ok(Number.isInteger(m.id) && m.id >= 0 && m.id <= MAX_REQUEST_ID);
           assert.ok(typeof m.cmd === 'string' && m.cmd.length >= 1 && m.cmd.length <= 32);
-          assert.ok(Array.isArray(m.args) && m.args.length <= 64 && m.args.every((a) => typeof a === 'string'));
+          assert.ok(Array.isArray(m.args) && m.args.every((a) => typeof a === 'string'));
         } else {
           assert.is(m.t, 'hello');
           assert.ok(Number.isInteger(m.v));

@@ -53,8 +53,12 @@ test.after(async () => {
 
 class LockoutDriver implements PathDriver {
   private readonly user: string;
+  // how many of each console line this user has produced so far (lines repeat within a path)
   private unlocks = 0;
   private locks = 0;
+  private failuresPrinted = 0;
+  private logins = 0;
+  private refusals = 0;
 
   constructor(private readonly setup: Setup) {
     this.user = setup.users.take();
@@ -111,10 +115,6 @@ class LockoutDriver implements PathDriver {
         throw new Error(`no driver for ${ctx.event.type}`);
     }
   }
-
-  private failuresPrinted = 0;
-  private logins = 0;
-  private refusals = 0;
 
   async check(ctx: StepContext): Promise<void> {
     const state: AnyMachineSnapshot = ctx.state;

@@ -129,7 +129,6 @@ class Rig {
   openControl(): void {
     this.relay.rule('forward', 'pass', 'Hello');
     this.relay.rule('backward', 'pass');
-    this.relay.rule('backward', 'pass', 'Abort');
     this.relay.release('forward', (s) => s.datagram.type === 'Hello');
     this.relay.release('backward', () => true);
   }
