@@ -15,12 +15,14 @@ interface ScryptSecret {
   hash: Buffer;
 }
 
-function scrypt(password: string, salt: Buffer, keylen: number, options: ScryptOptions): Promise<Buffer> {
-  return new Promise((resolve, reject) =>
-    scryptCallback(password, salt, keylen, { ...options, maxmem: 256 * options.N! * options.r! }, (e, key) =>
-      e ? reject(e) : resolve(key),
-    ),
-  );
+/** Memory scrypt needs for these parameters (its V array plus the p blocks), with slack. */
+const scryptMemory = (N: number, r: number, p: number): number => 128 * r * (N + p + 2) + 1024 * 1024;
+// Stored hashes come from an administrator, but a typo must not make a login cost gigabytes.
+const MAX_SCRYPT_MEMORY = 256 * 1024 * 1024;
+
+function scrypt(password: string, salt: Buffer, keylen: number, options: { N: number; r: number; p: number }): Promise<Buffer> {
+  const settings: ScryptOptions = { ...options, maxmem: scryptMemory(options.N, options.r, options.p) };
+  return new Promise((resolve, reject) => scryptCallback(password, salt, keylen, settings, (e, key) => (e ? reject(e) : resolve(key))));
 }
 
 export const isHashedSecret = (secret: string): boolean => secret.startsWith(PREFIX);
@@ -32,7 +34,11 @@ function parseScryptSecret(secret: string): ScryptSecret | undefined {
   const N = Number(n);
   const R = Number(r);
   const P = Number(p);
-  const valid = Number.isInteger(N) && N > 1 && (N & (N - 1)) === 0 && N <= 2 ** 20 && Number.isInteger(R) && R >= 1 && R <= 32 && Number.isInteger(P) && P >= 1 && P <= 16;
+  const valid =
+    Number.isInteger(N) && N > 1 && (N & (N - 1)) === 0 && N <= 2 ** 20 &&
+    Number.isInteger(R) && R >= 1 && R <= 32 &&
+    Number.isInteger(P) && P >= 1 && P <= 16 &&
+    scryptMemory(N, R, P) <= MAX_SCRYPT_MEMORY;
   if (!valid) return undefined;
   const saltBytes = Buffer.from(salt, 'base64');
   const hashBytes = Buffer.from(hash, 'base64');

@@ -24,6 +24,8 @@ export interface ServerRuntime {
   console?: ConsoleLog;
   clock?: Clock;
   now?: () => Date;
+  /** Another presence backend (tests inject a failing one to exercise backend errors). */
+  presence?: InMemoryPresence;
 }
 
 const fail = (message: string): StartupError => ({ type: 'StartupFailed', message });
@@ -42,6 +44,7 @@ export class TessengerServer {
     private readonly services: ServerServices,
     private readonly auth: AuthDeps,
     private readonly userlog: UserlogWriter,
+    private readonly lockouts: ActorLockouts,
     private readonly runtime: Required<Pick<ServerRuntime, 'now'>> & ServerRuntime,
   ) {
     this.sessionLogic = provideSessionLogic({
@@ -72,7 +75,7 @@ export class TessengerServer {
           }),
       )
       .andThen(({ credentials, messageLog }) => {
-        const presence = new InMemoryPresence();
+        const presence = runtime.presence ?? new InMemoryPresence();
         const userlog = new UserlogWriter(join(dataDir, 'userlog.txt'), () => presence.snapshot());
         return ResultAsync.fromPromise(userlog.update(), (e) => fail(`Cannot write ${userlog.file}: ${(e as NodeJS.ErrnoException).code ?? e}`))
           .andThen(() => ResultAsync.fromSafePromise(makeDecoySecret(credentials.values())))
@@ -96,7 +99,7 @@ export class TessengerServer {
         };
         const auth: AuthDeps = { credentials, decoySecret, lockouts, presence, failuresByIp: new LoginFailuresByIp(config.maxFailuresPerIpPerMinute) };
         const listener = createServer();
-        const server = new TessengerServer(config, listener, services, auth, userlog, { ...runtime, now, console: consoleLog });
+        const server = new TessengerServer(config, listener, services, auth, userlog, lockouts, { ...runtime, now, console: consoleLog });
         return server.listen();
       });
   }
@@ -169,6 +172,7 @@ export class TessengerServer {
     await this.services.messageLog.close();
     await this.services.groupLogs.closeAll();
     await this.userlog.update().catch(() => {});
+    this.lockouts.stopAll();
     await closing;
     this.services.console.line('Server stopped');
     this.services.console.flush();

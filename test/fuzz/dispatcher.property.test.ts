@@ -143,11 +143,21 @@ test.after(async () => {
   await server?.stop();
 });
 
-/** An honest `activeuser` must still be answered, with exactly the users expected. */
+/**
+ * An honest `activeuser` must still be answered, with exactly the users expected. A user whose
+ * connection just closed may still be going offline on the server, so the question is asked
+ * again (a bounded number of round trips, no timers) until that has happened.
+ */
 async function assertHonestActiveuser(client: RawClient, others: string[]): Promise<void> {
-  const res = await client.response(client.request('activeuser'));
-  assert.ok(res.t === 'res' && res.ok, `activeuser answered: ${JSON.stringify(res)}`);
-  const users = ((res as { data?: { users?: Array<{ user: string }> } }).data?.users ?? []).map((u) => u.user);
+  let users: string[] = [];
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const res = await client.response(client.request('activeuser'));
+    assert.ok(res.t === 'res' && res.ok, `activeuser answered: ${JSON.stringify(res)}`);
+    users = ((res as { data?: { users?: Array<{ user: string }> } }).data?.users ?? []).map((u) => u.user);
+    if (JSON.stringify(users) === JSON.stringify(others)) return;
+    // Only a user on the way out may differ; anything else is wrong at once.
+    assert.ok(users.every((u) => others.includes(u) || ['Hans', 'Luke', 'Leia', 'Vader'].includes(u)) && others.every((u) => users.includes(u)), JSON.stringify(users));
+  }
   assert.equal(users, others);
 }
 
@@ -277,6 +287,24 @@ test('malformed requests get a BAD_MESSAGE error event each; one too many closes
     { seed: SEED, numRuns: users.length, endOnFailure: true },
   );
   await assertHonestActiveuser(yoda, ['Obi-wan']);
+});
+
+// Known bug (reported): requests are not handled in the order they arrive. `username` awaits the
+// lockout lookup before its machine event is sent, `password` does not, so a client that pipelines
+// the two (one write, or two frames in one TCP chunk) gets OUT_OF_ORDER for its correct password.
+// Enable this test once fixed.
+test.skip('pipelined username and password log in', async () => {
+  const raw = await RawClient.connect(server.port);
+  raw.hello();
+  await raw.waitFor((m) => m.t === 'welcome');
+  raw.sendBytes(Buffer.concat([
+    encodeFrame(JSON.stringify({ t: 'req', id: 1, cmd: 'username', args: ['Leia'] })),
+    encodeFrame(JSON.stringify({ t: 'req', id: 2, cmd: 'password', args: [PASSWORDS.Leia ?? '', '9'] })),
+  ]));
+  const login = await raw.response(2);
+  assert.ok(login.t === 'res' && login.ok, JSON.stringify(login));
+  raw.close();
+  await raw.closedPromise;
 });
 
 test('a real logout among the fuzz still gets its one ok response, then the server closes', async () => {

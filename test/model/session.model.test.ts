@@ -10,14 +10,14 @@
 //   lockedNow      a wrong one after limit−1 failures made on other connections
 //   blocked        another connection locks the account between the username and the password
 //   alreadyActive  another connection holds the user when the password arrives
-//   error          a user whose stored scrypt line the server accepts at start but cannot verify
+//   error          a user whose login fails in the presence backend (a third server, started
+//                  from faulty-presence-server.ts, whose backend fails for users named x…)
 //   DISCONNECTED   (from verifying) a user with a costly scrypt hash; the client sends the right
 //                  password and hangs up at once: nobody may be left online
 //   after(loginTimeout)  such paths run on a second server started with `--login-timeout 1`
 //                  and wait for the `closing` LOGIN_TIMEOUT event, never for time to pass
 //
 // Each path has its own username and connection; paths run side by side.
-import { randomBytes } from 'node:crypto';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { AnyMachineSnapshot, EventObject } from 'xstate';
@@ -57,8 +57,8 @@ const EVENTS: EventObject[] = [
 const verdictOf = (e: EventObject | undefined): Verdict | null =>
   e?.type === DONE ? ((e as unknown as { output: { verdict: Verdict } }).output.verdict ?? null) : null;
 
-// Users: plain passwords for most paths; a costly scrypt hash for hang-up-while-verifying; a
-// scrypt line with parameters Node refuses (N=2, r=32, p=16) for the verification error.
+// Users: plain passwords for most paths; a costly scrypt hash for hang-up-while-verifying; users
+// x… whose presence claim fails on the faulty server, for the verification error.
 const plain = Array.from({ length: 80 }, (_, i) => `s${String(i + 1).padStart(2, '0')}`);
 const hashed = Array.from({ length: 10 }, (_, i) => `h${String(i + 1).padStart(2, '0')}`);
 const broken = Array.from({ length: 5 }, (_, i) => `x${String(i + 1).padStart(2, '0')}`);
@@ -75,10 +75,11 @@ interface Setup {
 
 let main: Setup;
 let quick: Setup; // --login-timeout 1
+let faulty: Setup; // presence backend fails for x… users
 const coverage = new TransitionCoverage('session', sessionMachine);
 let timeoutLines = 0;
 
-async function startSetup(label: string, extraArgs: string[], credentials: ReadonlyArray<readonly [string, string]>): Promise<Setup> {
+async function startSetup(label: string, extraArgs: string[], credentials: ReadonlyArray<readonly [string, string]>, entry?: string[]): Promise<Setup> {
   const dir = tempDir(label);
   writeCredentials(dir, credentials);
   const server = await startServer({
@@ -86,21 +87,22 @@ async function startSetup(label: string, extraArgs: string[], credentials: Reado
     attempts: ATTEMPTS,
     blockSeconds: 600, // a lock made by a path outlives the path; every path has its own user
     args: ['--max-ip-failures', '1000000', '--max-unauthenticated', '1000', ...extraArgs],
+    ...(entry ? { entry } : {}),
   });
   return { server, console: new ConsoleWatch(server.program), plain: new UserPool(plain), hashed: new UserPool(hashed), broken: new UserPool(broken) };
 }
 
 test.before(async () => {
   const costly = await hashPassword(HASHED_PASSWORD, { N: 32768, r: 8, p: 1 });
-  const refused = `scrypt$2$32$16$${randomBytes(16).toString('base64')}$${randomBytes(32).toString('base64')}`;
   // the hashed users come first: the server derives its decoy secret from the first hash line
   const credentials = [
     ...hashed.map((u) => [u, costly] as const),
-    ...broken.map((u) => [u, refused] as const),
+    ...broken.map((u) => [u, passwordOf(u)] as const),
     ...plain.map((u) => [u, passwordOf(u)] as const),
   ];
   main = await startSetup('model-session', [], credentials);
   quick = await startSetup('model-session-timeout', ['--login-timeout', '1'], credentials);
+  faulty = await startSetup('model-session-faulty', [], credentials, ['--import', import.meta.resolve('tsx'), new URL('./faulty-presence-server.ts', import.meta.url).pathname]);
 });
 
 // SIGTERM, then wait for the server to say it stopped. The process itself may linger until
@@ -114,7 +116,7 @@ async function stop(setup: Setup): Promise<void> {
 }
 
 test.after(async () => {
-  await Promise.all([stop(main), stop(quick)]);
+  await Promise.all([stop(main), stop(quick), stop(faulty)]);
   coverage.print();
 });
 
@@ -145,7 +147,7 @@ class SessionDriver implements PathDriver {
 
   constructor(path: ModelPath) {
     const events = path.steps.map((s) => s.event.type);
-    this.setup = events.includes(TIMEOUT) ? quick : main;
+    this.setup = events.includes(TIMEOUT) ? quick : events.includes(ERROR) ? faulty : main;
     const disconnectsWhileVerifying = path.steps.some(
       (s, i) => s.event.type === 'DISCONNECTED' && path.steps[i - 1]?.state.matches({ authenticating: 'verifying' }),
     );
@@ -208,7 +210,7 @@ class SessionDriver implements PathDriver {
   /** Chooses (and prepares) the password that makes the real check produce the next step's outcome. */
   private async passwordFor(next: StepContext['next']): Promise<string> {
     const verdict = verdictOf(next?.event);
-    if (next?.event.type === ERROR) return WRONG;
+    if (next?.event.type === ERROR) return passwordOf(this.user); // right password: the backend fails on the claim
     if (next?.event.type === 'DISCONNECTED') return passwordOf(this.user);
     switch (verdict) {
       case 'accepted':

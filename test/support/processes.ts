@@ -144,6 +144,8 @@ export interface ServerOptions {
   credentials?: string;
   dir?: string;
   args?: string[];
+  /** Node arguments that start the server instead of the built bin (e.g. a test fixture). */
+  entry?: string[];
 }
 
 const readLines = (file: string): string[] => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter((l) => l !== '') : []);
@@ -153,7 +155,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
   const credentialsFile = join(dir, 'credentials.txt');
   if (!existsSync(credentialsFile)) writeFileSync(credentialsFile, options.credentials ?? readFileSync(EXAMPLE_CREDENTIALS, 'utf8'));
   const dataDir = join(dir, 'data');
-  const args = [SERVER_BIN, '0', String(options.attempts ?? 3), '--host', '127.0.0.1', '--data-dir', dataDir, '--block-seconds', String(options.blockSeconds ?? 10), ...(options.args ?? [])];
+  const args = [...(options.entry ?? [SERVER_BIN]), '0', String(options.attempts ?? 3), '--host', '127.0.0.1', '--data-dir', dataDir, '--block-seconds', String(options.blockSeconds ?? 10), ...(options.args ?? [])];
   const program = new Program('server', spawn(process.execPath, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] }));
   const line = await program.expect(/listening on [\d.]+:(\d+)/);
   const port = Number(/:(\d+)$/.exec(line)?.[1]);

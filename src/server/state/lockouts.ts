@@ -52,6 +52,12 @@ export class ActorLockouts implements Lockouts {
     }
   }
 
+  /** Stops every lockout actor, so pending block timers do not keep a stopping server alive. */
+  stopAll(): void {
+    for (const actor of this.actors.values()) actor.stop();
+    this.actors.clear();
+  }
+
   async isLocked(username: string): Promise<boolean> {
     return this.actors.get(username)?.getSnapshot().matches('locked') ?? false;
   }
