@@ -1,5 +1,5 @@
 import { open, type FileHandle } from 'node:fs/promises';
-import { ResultAsync } from 'neverthrow';
+import { err, ok, ResultAsync, type Result } from 'neverthrow';
 import { formatTimestamp } from '../../shared/timestamp.js';
 
 export interface AppendedLine {
@@ -88,12 +88,11 @@ export class AppendLog {
   }
 
   append(build: LineBuilder): ResultAsync<AppendedLine, StorageError> {
-    return ResultAsync.fromPromise(
-      new Promise<AppendedLine>((resolve, reject) => {
-        this.queue.push({ build, resolve, reject });
+    return new ResultAsync(
+      new Promise<Result<AppendedLine, StorageError>>((resolve) => {
+        this.queue.push({ build, resolve: (line) => resolve(ok(line)), reject: (error) => resolve(err(error)) });
         if (!this.writing) void this.flush();
       }),
-      (e) => e as StorageError,
     );
   }
 
