@@ -35,9 +35,15 @@ export function parseSecondsOption(value: string | undefined, name: string, fall
 }
 
 // `arg` reads `-1` as an option; SPEC wants "-1" judged as a (bad) value, so negative-looking
-// words are hidden from it and restored among the positionals.
+// words are hidden from it and restored afterwards, in positionals and option values alike.
 const NEGATIVE = /^-[0-9.]/;
 const HIDDEN = '\u0000';
 
 export const hideNegativeNumbers = (argv: string[]): string[] => argv.map((a) => (NEGATIVE.test(a) ? `${HIDDEN}${a}` : a));
-export const restoreNegativeNumbers = (positional: string[]): string[] => positional.map((a) => (a.startsWith(HIDDEN) ? a.slice(1) : a));
+
+const restore = (value: unknown): unknown => (typeof value === 'string' && value.startsWith(HIDDEN) ? value.slice(1) : value);
+
+export function restoreNegativeNumbers<T extends { _: string[] }>(parsed: T): T {
+  const restored = Object.fromEntries(Object.entries(parsed).map(([key, value]) => [key, Array.isArray(value) ? value.map(restore) : restore(value)]));
+  return restored as T;
+}

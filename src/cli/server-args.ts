@@ -56,8 +56,7 @@ const SPEC = {
 
 const safeArg = Result.fromThrowable(
   (argv: string[]) => {
-    const parsed = arg(SPEC, { argv: hideNegativeNumbers(argv), permissive: false });
-    return { ...parsed, _: restoreNegativeNumbers(parsed._) };
+    return restoreNegativeNumbers(arg(SPEC, { argv: hideNegativeNumbers(argv), permissive: false }));
   },
   (e) => usageError(`${e instanceof Error ? e.message : String(e)}\nRun tessenger-server --help for usage.`),
 );

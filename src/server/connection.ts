@@ -45,6 +45,10 @@ export class Connection implements SessionPort {
   private byeRequestId: number | null = null;
   private readonly rate: CommandRate;
   private offline: Promise<void> = Promise.resolve();
+  /** Login and logout steps, applied strictly in the order the client sent them. */
+  private sessionSteps: Promise<void> = Promise.resolve();
+  /** Commands still running; a logout answers them before it says bye. */
+  private readonly running = new Set<Promise<void>>();
 
   constructor(
     readonly id: number,
@@ -135,7 +139,7 @@ export class Connection implements SessionPort {
   }
 
   close(): void {
-    void this.offline.then(() => {
+    void Promise.all([this.offline, ...this.running]).then(() => {
       if (this.byeRequestId !== null) this.reply(this.byeRequestId, { username: this.actor.getSnapshot().context.username });
       this.end();
     });
@@ -216,7 +220,8 @@ export class Connection implements SessionPort {
       this.actor.send({ type: 'COMMAND', requestId: id, command: cmd, args });
       return;
     }
-    void this.toSessionEvent(spec, id, args).then((event) => {
+    this.sessionSteps = this.sessionSteps.then(async () => {
+      const event = await this.toSessionEvent(spec, id, args);
       if (event === 'handled') return;
       if (!event) return this.replyError(id, { code: 'BAD_ARGUMENTS' });
       if (!this.actor.getSnapshot().can(event)) return this.replyError(id, { code: 'OUT_OF_ORDER' });
@@ -255,10 +260,12 @@ export class Connection implements SessionPort {
     const spec = findCommand(command);
     const username = this.actor.getSnapshot().context.username;
     if (spec?.kind !== 'handler' || username === null) return this.replyError(requestId, { code: 'INTERNAL' });
-    void spec.run({ username, address: this.address, services: this.deps.services }, args).match(
+    const done = spec.run({ username, address: this.address, services: this.deps.services }, args).match(
       (data) => this.reply(requestId, data),
       (error) => this.replyError(requestId, toWireError(error)),
     );
+    this.running.add(done);
+    void done.finally(() => this.running.delete(done));
   }
 
   private onClose(): void {

@@ -5,8 +5,9 @@ export const DEFAULT_MAX_MESSAGE_LENGTH = 1000;
 
 export type MessageTextError = { type: 'MessageEmpty' } | { type: 'MessageTooLong'; limit: number } | { type: 'MessageInvalidChars' };
 
-// C0/C1 controls and DEL: they would let a sender rewrite the receiver's terminal or forge log lines.
-const CONTROL = /\p{Cc}/u;
+// C0/C1 controls and DEL would let a sender rewrite the receiver's terminal or forge log lines;
+// a lone surrogate is not text at all (it could not be logged as it was shown).
+const CONTROL = /[\p{Cc}\p{Cs}]/u;
 
 /** Shared by client and server: the client checks first, the server never trusts it. */
 export function validateMessageText(text: string, maxLength: number = DEFAULT_MAX_MESSAGE_LENGTH): Result<string, MessageTextError> {

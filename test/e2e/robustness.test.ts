@@ -113,4 +113,23 @@ test('raw login with the wrong password via the protocol returns INVALID_PASSWOR
   raw.close();
 });
 
+test('pipelined requests: login steps keep their order, and a logout answers the commands before it', async () => {
+  const obi = await loggedIn(server, 'Obi-wan');
+  const raw = await RawClient.connect(server.port);
+  raw.hello();
+  const user = raw.request('username', ['Yoda']);
+  const pass = raw.request('password', [PASSWORDS.Yoda!, '9000']);
+  const ok = (m: unknown) => (m as { ok: boolean }).ok;
+  assert.ok(ok(await raw.response(user)));
+  assert.ok(ok(await raw.response(pass)));
+  const sends = Array.from({ length: 20 }, (_, i) => raw.request('msgto', ['Obi-wan', `pipelined ${i}`]));
+  const bye = raw.request('logout');
+  for (const id of sends) assert.ok(ok(await raw.response(id)), 'every message before the logout is acknowledged');
+  assert.ok(ok(await raw.response(bye)));
+  await raw.closedPromise;
+  for (let i = 0; i < 20; i++) await obi.expect(`Yoda: pipelined ${i}`);
+  obi.type('/logout');
+  await obi.exited;
+});
+
 test.run();

@@ -160,7 +160,7 @@ test('negative and out-of-range numbers are refused as values, never thrown', ()
 // such as `--data-dir -5x`, `--download-dir -1` or `--block-seconds -1` keeps the hidden NUL:
 // the directory becomes "\u0000-5x" (the server then fails with ERR_INVALID_ARG_VALUE) and error
 // messages carry an invisible NUL. Enable this test once fixed.
-test.skip('an option value that looks like a negative number reaches the config unchanged, with no hidden NUL', () => {
+test('an option value that looks like a negative number reaches the config unchanged, with no hidden NUL', () => {
   run(
     fc.property(fc.stringMatching(/^-[0-9.][a-z0-9]{0,6}$/), (value) => {
       const server = parseServerArgs(['5000', '3', '--data-dir', value]);

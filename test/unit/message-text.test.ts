@@ -9,6 +9,8 @@ test('message text rules', () => {
   assert.equal(validateMessageText('a\tb')._unsafeUnwrapErr(), { type: 'MessageInvalidChars' });
   assert.equal(validateMessageText('a\u001b[2Jb')._unsafeUnwrapErr(), { type: 'MessageInvalidChars' });
   assert.equal(validateMessageText('a\u0085b')._unsafeUnwrapErr(), { type: 'MessageInvalidChars' });
+  assert.equal(validateMessageText('\ud800x')._unsafeUnwrapErr(), { type: 'MessageInvalidChars' }, 'a lone surrogate');
+  assert.ok(validateMessageText('emoji 😀 ok').isOk(), 'a surrogate pair is fine');
   assert.ok(validateMessageText('x'.repeat(10), 10).isOk());
   assert.equal(validateMessageText('x'.repeat(11), 10)._unsafeUnwrapErr(), { type: 'MessageTooLong', limit: 10 });
   assert.ok(validateMessageText('☃'.repeat(10), 10).isOk(), 'length counts characters, not bytes');
