@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { test } from 'uvu';
 
 export const ROOT = resolve(new URL('../..', import.meta.url).pathname);
 export const SERVER_BIN = join(ROOT, 'dist/src/cli/server.js');
@@ -28,6 +29,19 @@ process.on('exit', () => {
   for (const child of live) child.kill('SIGKILL');
 });
 
+// Programs started inside a test (not in a `before` hook) end with it: a failed test must not
+// leave a server or client running that keeps this test file's process alive.
+let inTest = false;
+const startedInTest = new Set<ChildProcess>();
+test.before.each(() => {
+  inTest = true;
+});
+test.after.each(() => {
+  inTest = false;
+  for (const child of startedInTest) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  startedInTest.clear();
+});
+
 /**
  * A real program under test. Output is read like a transcript: `expect` waits until the text
  * appears after the cursor and moves the cursor past it, so steps read in order.
@@ -43,6 +57,7 @@ export class Program {
     readonly child: ChildProcess,
   ) {
     live.add(child);
+    if (inTest) startedInTest.add(child);
     const collect = (d: Buffer) => {
       this.out += d.toString('utf8');
       const waiters = this.waiters;
