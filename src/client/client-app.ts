@@ -41,7 +41,8 @@ export class ClientApp {
   private readonly finished = new Promise<number>((resolve) => (this.finish = resolve));
   private ending = false;
   private readonly progress: TransferProgressView;
-  private currentSend: TransferHandle<unknown> | undefined;
+  /** Transfers under way in either direction; Ctrl-C cancels them rather than the client. */
+  private readonly transfers = new Set<TransferHandle<unknown>>();
 
   constructor(
     private readonly options: ClientOptions,
@@ -197,11 +198,11 @@ export class ClientApp {
     if (!reply) return;
     if (!reply.ok) return this.printError('p2pvideo', reply.error);
     const intro = reply.data as PresenterIntroduction;
-    const handle = this.endpoint!.send(intro, { filePath: path, onProgress: (p) => this.progress.update(intro.transferId, `${name} → ${audience}`, p) });
-    this.currentSend = handle;
+    const handle = this.endpoint!.send(intro, { filePath: path, onProgress: (p) => this.progress.update(intro.transferId, 'send', `${name} → ${audience}`, p) });
+    this.transfers.add(handle);
     const result = await handle.result;
-    this.currentSend = undefined;
-    this.progress.done(intro.transferId);
+    this.transfers.delete(handle);
+    this.progress.done(intro.transferId, 'send');
     if (result.isOk()) this.ui.print(`${file} has been uploaded`);
     else this.ui.print(`Could not send ${file} to ${audience}: ${describeTransferError(result.error)}.`, 'error');
   }
@@ -218,10 +219,12 @@ export class ClientApp {
     this.ui.knownNames.add(intro.presenter);
     const handle = this.endpoint!.expect(intro, {
       downloadDir: this.options.downloadDir,
-      onProgress: (p) => this.progress.update(intro.transferId, `${intro.fileName} ← ${intro.presenter}`, p),
+      onProgress: (p) => this.progress.update(intro.transferId, 'receive', `${intro.fileName} ← ${intro.presenter}`, p),
     });
+    this.transfers.add(handle);
     void handle.result.then((result) => {
-      this.progress.done(intro.transferId);
+      this.transfers.delete(handle);
+      this.progress.done(intro.transferId, 'receive');
       if (result.isOk()) this.ui.print(`Received ${intro.fileName} from ${intro.presenter}`, 'incoming');
       else this.ui.print(`Could not receive ${intro.fileName} from ${intro.presenter}: ${describeTransferError(result.error)}.`, 'error');
     });
@@ -248,10 +251,10 @@ export class ClientApp {
     }
   }
 
-  /** Ctrl-C cancels a running upload; otherwise it logs out like /logout. */
+  /** Ctrl-C cancels the transfers under way, if any; otherwise it logs out like /logout. */
   private onInterrupt(): void {
-    if (this.currentSend) {
-      this.currentSend.cancel();
+    if (this.transfers.size > 0) {
+      for (const transfer of this.transfers) transfer.cancel();
       return;
     }
     void this.logout();

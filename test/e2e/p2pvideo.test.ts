@@ -148,4 +148,22 @@ test('the audience killed mid-transfer: the presenter reports failure and no fil
   await yoda.exited;
 });
 
+test('Ctrl-C during an upload cancels the transfer, not the client; both sides say so', async () => {
+  const yoda = await loggedIn(server, 'Yoda', { args: QUICK });
+  const obi = await loggedIn(server, 'Obi-wan', { args: QUICK });
+  await writeRandomFile(join(clientDir(yoda), 'long.bin'), 300 * 1024 * 1024);
+  yoda.type('/p2pvideo Obi-wan long.bin');
+  await eventually(() => readdirSync(clientDir(obi)).some((n) => n.endsWith('.part')), 'the download to start');
+  yoda.kill('SIGINT');
+  await yoda.expect('Could not send long.bin to Obi-wan: the transfer was cancelled.');
+  await obi.expect(/Could not receive long\.bin from Yoda: the other side aborted the transfer \(Cancelled\)\./);
+  assert.ok(!existsSync(join(clientDir(obi), 'Yoda_long.bin')));
+  await eventually(() => !readdirSync(clientDir(obi)).some((n) => n.endsWith('.part')), 'the partial file to be removed');
+  yoda.type('/activeuser');
+  await yoda.expect(/Obi-wan, 127\.0\.0\.1/);
+  yoda.type('/logout');
+  obi.type('/logout');
+  await Promise.all([yoda.exited, obi.exited]);
+});
+
 test.run();
