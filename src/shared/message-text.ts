@@ -13,7 +13,10 @@ const CONTROL = /[\p{Cc}\p{Cs}]/u;
 export function validateMessageText(text: string, maxLength: number = DEFAULT_MAX_MESSAGE_LENGTH): Result<string, MessageTextError> {
   if (text.trim() === '') return err({ type: 'MessageEmpty' });
   if (CONTROL.test(text)) return err({ type: 'MessageInvalidChars' });
-  let length = 0;
-  for (const _ of text) if (++length > maxLength) return err({ type: 'MessageTooLong', limit: maxLength });
+  // Code points never outnumber UTF-16 units, so only long texts need counting.
+  if (text.length > maxLength) {
+    let length = 0;
+    for (const _ of text) if (++length > maxLength) return err({ type: 'MessageTooLong', limit: maxLength });
+  }
   return ok(text);
 }
