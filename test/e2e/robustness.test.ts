@@ -113,6 +113,20 @@ test('raw login with the wrong password via the protocol returns INVALID_PASSWOR
   raw.close();
 });
 
+test('a client that disconnects mid-command: the message it sent is still logged and delivered, the server carries on', async () => {
+  const obi = await loggedIn(server, 'Obi-wan');
+  const raw = await RawClient.connect(server.port);
+  await raw.login('Yoda', PASSWORDS.Yoda!);
+  raw.request('msgto', ['Obi-wan', 'sent then gone']);
+  raw.socket.destroy();
+  await obi.expect('Yoda: sent then gone');
+  await server.program.expect('Yoda logout');
+  obi.type('/activeuser');
+  await obi.expect('no other active user');
+  obi.type('/logout');
+  await obi.exited;
+});
+
 test('pipelined requests: login steps keep their order, and a logout answers the commands before it', async () => {
   const obi = await loggedIn(server, 'Obi-wan');
   const raw = await RawClient.connect(server.port);
