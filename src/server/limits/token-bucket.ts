@@ -3,6 +3,9 @@
  * the injected clock, so tests drive it with a fake one. Used for the per-connection command rate
  * (a burst, then a steady rate), for flood strikes, and for failed logins per IP address.
  */
+// One shared default clock: a closure per bucket would cost memory on every idle connection.
+const monotonicNow = (): number => performance.now();
+
 export class TokenBucket {
   private tokens: number;
   private updatedAt: number;
@@ -10,7 +13,7 @@ export class TokenBucket {
   constructor(
     private readonly capacity: number,
     private readonly refillPerSecond: number,
-    private readonly now: () => number = () => performance.now(),
+    private readonly now: () => number = monotonicNow,
   ) {
     this.tokens = capacity;
     this.updatedAt = now();
