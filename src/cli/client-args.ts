@@ -14,7 +14,8 @@ export const CLIENT_USAGE = `Usage: tessenger-client <server_ip> <server_port> <
 
 Options:
   --download-dir DIR   where received files are saved (default .)
-  --transfer-timeout N seconds of silence from a peer before a file transfer fails (default 15)
+  --transfer-timeout N seconds of silence from a peer before a file transfer fails (default 15;
+                       an audience waits twice that for the presenter's first datagram)
   --datagram-bytes N   UDP datagram size for file transfers, 1200-65507 (default: 65507 to
                        loopback peers, 1472 otherwise)
   -h, --help           show this help`;
@@ -52,7 +53,8 @@ export function parseClientArgs(argv: string[]): Result<ClientCommand, UsageErro
         transport: {
           stallTimeoutMs: timeoutMs,
           offerTimeoutMs: timeoutMs,
-          announceTimeoutMs: Math.max(timeoutMs, DEFAULT_CONFIG.announceTimeoutMs * (timeoutMs / DEFAULT_CONFIG.stallTimeoutMs)),
+          // The audience also waits for the presenter to open the file and start: twice as long.
+          announceTimeoutMs: 2 * timeoutMs,
           ...(datagramBytes > 0 ? { datagramBytes } : {}),
         },
       },

@@ -25,6 +25,7 @@ Options:
   --rate-per-second N      sustained commands per second per client (default 20)
   --max-throttled N        throttled commands (refilled at 1/s) before a flooding client is cut (default 50)
   --max-ip-failures N      failed logins per IP address per minute before it is throttled (default 30)
+  --max-groups N           group chats the server holds at most (default 10000)
   --stats-file FILE        on SIGUSR2, write event-loop delay and memory figures to FILE as JSON
   -h, --help               show this help
 
@@ -49,6 +50,7 @@ const SPEC = {
   '--rate-per-second': String,
   '--max-throttled': String,
   '--max-ip-failures': String,
+  '--max-groups': String,
   '--stats-file': String,
   '--help': Boolean,
   '-h': '--help',
@@ -86,7 +88,8 @@ export function parseServerArgs(argv: string[]): Result<ServerCommand, UsageErro
         int('--rate-per-second', 1, 10_000_000, DEFAULTS.ratePerSecond),
         int('--max-throttled', 1, 10_000_000, DEFAULTS.maxThrottled),
         int('--max-ip-failures', 1, 1_000_000, DEFAULTS.maxFailuresPerIpPerMinute),
-      ]).map(([blockMs, loginTimeoutMs, maxFrameBytes, maxMessageLength, maxQueuedBytes, maxConnections, maxConnectionsPerIp, maxUnauthenticatedMessages, rateBurst, ratePerSecond, maxThrottled, maxFailuresPerIpPerMinute]) => ({
+        int('--max-groups', 1, 10_000_000, DEFAULTS.maxGroups),
+      ]).map(([blockMs, loginTimeoutMs, maxFrameBytes, maxMessageLength, maxQueuedBytes, maxConnections, maxConnectionsPerIp, maxUnauthenticatedMessages, rateBurst, ratePerSecond, maxThrottled, maxFailuresPerIpPerMinute, maxGroups]) => ({
         kind: 'serve' as const,
         config: {
           ...DEFAULTS,
@@ -107,6 +110,7 @@ export function parseServerArgs(argv: string[]): Result<ServerCommand, UsageErro
           ratePerSecond,
           maxThrottled,
           maxFailuresPerIpPerMinute,
+          maxGroups,
           statsFile: args['--stats-file'],
         },
       }));

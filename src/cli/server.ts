@@ -32,10 +32,13 @@ async function main(): Promise<number> {
     return 1;
   }
   const server = started.value;
+  // A bug in one session must not take every user down: report it and keep serving.
+  process.on('unhandledRejection', (bug) => process.stderr.write(`tessenger-server: internal error (a bug): ${bug instanceof Error ? bug.stack : String(bug)}\n`));
   await new Promise<void>((resolve) => {
+    // A second Ctrl-C while shutting down is ignored rather than killing the flush.
     const stop = () => void server.shutdown().then(resolve);
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
   });
   stopStats();
   return 0;

@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import type { WireError } from '../protocol/error-codes.js';
 import type { EventMessage, ResponseMessage } from '../protocol/messages.js';
@@ -10,7 +10,8 @@ import type { AudienceIntroduction, PresenterIntroduction } from '../p2p/introdu
 import { describeTransferError } from '../p2p/transfer-error.js';
 import type { TransferHandle } from '../p2p/transfer-handle.js';
 import { parseCommandLine, type CommandName, type ParsedCommand } from './command-line.js';
-import { renderActiveUsers, renderError, renderGroupMessage, renderPrivateMessage, type ActiveUserRow } from './render.js';
+import type { ActiveUserRow } from '../protocol/wire-data.js';
+import { renderActiveUsers, renderError, renderGroupMessage, renderPrivateMessage } from './render.js';
 import { ServerLink } from './server-link.js';
 import { TerminalUI, type TerminalStreams } from './terminal-ui.js';
 import { TransferProgressView } from './transfer-progress-view.js';
@@ -139,7 +140,7 @@ export class ClientApp {
       case 'groupmsg': {
         const text = validateMessageText(args[1] ?? '', this.link?.limits.maxMessageLength);
         if (text.isErr()) return this.printError(name, { code: text.error.type === 'MessageTooLong' ? 'MESSAGE_TOO_LONG' : text.error.type === 'MessageEmpty' ? 'MESSAGE_EMPTY' : 'MESSAGE_INVALID_CHARS', limit: this.link?.limits.maxMessageLength ?? 0 });
-        return this.simple(name, args, () => (name === 'msgto' ? `message sent at ${this.lastTs}.` : 'Group chat message sent.'));
+        return this.simple(name, args, (data) => (name === 'msgto' ? `message sent at ${(data as { ts: string }).ts}.` : 'Group chat message sent.'));
       }
       case 'activeuser': {
         const reply = await this.request('activeuser', []);
@@ -168,14 +169,11 @@ export class ClientApp {
     }
   }
 
-  private lastTs = '';
-
   /** A request whose success is one line of text. */
   private async simple(name: CommandName, args: string[], success: (data: unknown) => string): Promise<void> {
     const reply = await this.request(name, args);
     if (!reply) return;
     if (!reply.ok) return this.printError(name, reply.error);
-    this.lastTs = (reply.data as { ts?: string } | undefined)?.ts ?? '';
     this.ui.print(success(reply.data));
   }
 
@@ -194,6 +192,10 @@ export class ClientApp {
       return this.ui.print(`Cannot send ${file}: ${why}.`, 'error');
     }
     if (!info.isFile()) return this.ui.print(`Cannot send ${file}: not a regular file.`, 'error');
+    // Opened before the server announces anything, so an unreadable file never leaves the
+    // audience waiting for a transfer that cannot start.
+    const readable = await open(path, 'r').then((h) => h.close().then(() => undefined), (e: NodeJS.ErrnoException) => e.code ?? e.message);
+    if (readable !== undefined) return this.ui.print(`Cannot send ${file}: ${readable === 'EACCES' ? 'permission denied' : readable}.`, 'error');
     const reply = await this.request('p2pvideo', [audience, name, String(info.size)]);
     if (!reply) return;
     if (!reply.ok) return this.printError('p2pvideo', reply.error);

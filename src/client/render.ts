@@ -1,4 +1,5 @@
 import type { WireError } from '../protocol/error-codes.js';
+import type { ActiveUserRow } from '../protocol/wire-data.js';
 import type { CommandName } from './command-line.js';
 
 /**
@@ -43,8 +44,8 @@ export function renderError(command: CommandName | 'login', error: WireError): s
       return `${user} is not a registered user; the group was not created.`;
     case 'GROUP_MEMBER_OFFLINE':
       return `${user} is offline; the group was not created.`;
-    case 'GROUP_MEMBER_DUPLICATE':
-      return `${user} is named twice; the group was not created.`;
+    case 'TOO_MANY_GROUPS':
+      return `The server already holds its maximum of ${error.limit ?? ''} group chats; the group was not created.`;
     case 'NOT_INVITED':
       return command === 'joingroup' ? `You are not invited to Groupchat ${group}.` : 'You are not in this group chat.';
     case 'ALREADY_JOINED':
@@ -90,13 +91,6 @@ export function renderError(command: CommandName | 'login', error: WireError): s
     case 'INTERNAL':
       return `The server refused the request (${error.code}).`;
   }
-}
-
-export interface ActiveUserRow {
-  user: string;
-  address: string;
-  udpPort: number;
-  since: string;
 }
 
 export const renderActiveUsers = (rows: readonly ActiveUserRow[]): string[] =>

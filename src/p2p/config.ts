@@ -1,5 +1,6 @@
 // Tunables of the transport, with the defaults and the reasons for them in one place.
 import { MAX_DATAGRAM_BYTES, MIN_DATAGRAM_BYTES } from './datagram.js';
+import { normalizeAddress } from '../shared/address.js';
 
 export interface TransportConfig {
   /**
@@ -65,8 +66,4 @@ function isLoopback(address: string): boolean {
   return a.startsWith('127.') || a === '::1' || a === 'localhost';
 }
 
-/** Servers listening on `::` report IPv4 peers as `::ffff:1.2.3.4`; compare them as `1.2.3.4`. */
-export function normalizeAddress(address: string): string {
-  const lower = address.toLowerCase();
-  return lower.startsWith('::ffff:') && lower.includes('.') ? lower.slice(7) : lower;
-}
+export { normalizeAddress } from '../shared/address.js';

@@ -1,5 +1,5 @@
 // Stable error codes on the wire. The server sends a code plus data, never prose; the client
-// alone turns codes into the text a person reads (src/client/render-error.ts).
+// alone turns codes into the text a person reads (src/client/render.ts).
 export const ERROR_CODES = [
   // protocol
   'BAD_FRAME',
@@ -31,7 +31,7 @@ export const ERROR_CODES = [
   'GROUP_NEEDS_MEMBERS',
   'GROUP_MEMBER_UNKNOWN',
   'GROUP_MEMBER_OFFLINE',
-  'GROUP_MEMBER_DUPLICATE',
+  'TOO_MANY_GROUPS',
   'NOT_INVITED',
   'ALREADY_JOINED',
   'NOT_JOINED',

@@ -24,6 +24,8 @@ export interface ServerConfig {
   maxThrottled: number;
   /** Failed logins per IP address per minute before that address is throttled. */
   maxFailuresPerIpPerMinute: number;
+  /** Group chats the server holds at most (each has a log file). */
+  maxGroups: number;
   /** Where SIGUSR2 writes event-loop delay and memory figures (benchmarks), if anywhere. */
   statsFile: string | undefined;
 }
@@ -45,5 +47,6 @@ export const DEFAULTS: Omit<ServerConfig, 'port' | 'maxFailedAttempts'> = {
   ratePerSecond: 20,
   maxThrottled: 50,
   maxFailuresPerIpPerMinute: 30,
+  maxGroups: 10_000,
   statsFile: undefined,
 };

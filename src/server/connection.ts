@@ -2,6 +2,7 @@ import type { Socket } from 'node:net';
 import { createActor, type Actor } from 'xstate';
 import type { SessionEvent } from '../../machines/session.machine.js';
 import type { ErrorCode, WireError } from '../protocol/error-codes.js';
+import { normalizeAddress } from '../shared/address.js';
 import { encodeFrame, FrameDecoder } from '../protocol/frame-codec.js';
 import { decodeClientMessage, encodeMessage, PROTOCOL_VERSION, type RequestMessage, type ServerMessage } from '../protocol/messages.js';
 import type { AuthDeps } from './auth.js';
@@ -22,9 +23,6 @@ export interface ConnectionDeps {
   onClosed: (connection: Connection) => void;
 }
 
-/** `::ffff:127.0.0.1` (an IPv4 client on a dual-stack socket) is shown as `127.0.0.1`. */
-export const normalizeAddress = (address: string | undefined): string => (address ?? 'unknown').replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');
-
 // How long a closing connection may take to flush before it is destroyed.
 const CLOSE_GRACE_MS = 2000;
 
@@ -41,6 +39,8 @@ export class Connection implements SessionPort {
   private badMessages = 0;
   private unauthenticatedMessages = 0;
   private closed = false;
+  /** A disconnect is under way: no more input is handled. */
+  private closing = false;
   private corked = false;
   private byeRequestId: number | null = null;
   private readonly rate: CommandRate;
@@ -103,6 +103,8 @@ export class Connection implements SessionPort {
     this.socket.write(frame);
     if (this.socket.writableLength > this.deps.config.maxQueuedBytes) {
       this.deps.services.console.line(`Disconnecting ${this.describe()}: limit maxQueuedBytes (${this.deps.config.maxQueuedBytes}) reached, client is not reading`);
+      // Best effort: the notice joins the queue the client is not reading, so it may never arrive.
+      this.socket.write(encodeFrame(encodeMessage({ t: 'ev', ev: 'closing', error: { code: 'SLOW_READER', limit: this.deps.config.maxQueuedBytes } })));
       this.closed = true;
       this.socket.destroy();
     }
@@ -124,10 +126,17 @@ export class Connection implements SessionPort {
     this.send({ t: 'ev', ev: 'closing', error });
   }
 
-  /** Tells the client why it is being disconnected, then closes. */
+  /**
+   * Tells the client why it is being disconnected, then closes. Input stops at once; commands
+   * already running are answered first, so nothing that was logged goes unacknowledged.
+   */
   disconnect(code: ErrorCode, detail: Omit<WireError, 'code'> = {}): void {
-    this.notifyClosing({ code, ...detail });
-    this.end();
+    if (this.closing) return;
+    this.closing = true;
+    void Promise.all(this.running).then(() => {
+      this.notifyClosing({ code, ...detail });
+      this.end();
+    });
   }
 
   rememberBye(requestId: number): void {
@@ -165,7 +174,7 @@ export class Connection implements SessionPort {
       return;
     }
     for (const frame of frames.value) {
-      if (this.closed) return;
+      if (this.closed || this.closing) return;
       this.onFrame(frame);
     }
   }
@@ -220,13 +229,15 @@ export class Connection implements SessionPort {
       this.actor.send({ type: 'COMMAND', requestId: id, command: cmd, args });
       return;
     }
-    this.sessionSteps = this.sessionSteps.then(async () => {
-      const event = await this.toSessionEvent(spec, id, args);
-      if (event === 'handled') return;
-      if (!event) return this.replyError(id, { code: 'BAD_ARGUMENTS' });
-      if (!this.actor.getSnapshot().can(event)) return this.replyError(id, { code: 'OUT_OF_ORDER' });
-      this.actor.send(event);
-    });
+    this.sessionSteps = this.sessionSteps
+      .then(async () => {
+        const event = await this.toSessionEvent(spec, id, args);
+        if (event === 'handled') return;
+        if (!event) return this.replyError(id, { code: 'BAD_ARGUMENTS' });
+        if (!this.actor.getSnapshot().can(event)) return this.replyError(id, { code: 'OUT_OF_ORDER' });
+        this.actor.send(event);
+      })
+      .catch((bug: unknown) => this.internalError(id, bug));
   }
 
   /** The machine event for a login/logout request; undefined for bad arguments, 'handled' if already answered. */
@@ -260,18 +271,27 @@ export class Connection implements SessionPort {
     const spec = findCommand(command);
     const username = this.actor.getSnapshot().context.username;
     if (spec?.kind !== 'handler' || username === null) return this.replyError(requestId, { code: 'INTERNAL' });
-    const done = spec.run({ username, address: this.address, services: this.deps.services }, args).match(
-      (data) => this.reply(requestId, data),
-      (error) => this.replyError(requestId, toWireError(error)),
-    );
+    const done = spec
+      .run({ username, address: this.address, services: this.deps.services }, args)
+      .match(
+        (data) => this.reply(requestId, data),
+        (error) => this.replyError(requestId, toWireError(error)),
+      )
+      .catch((bug: unknown) => this.internalError(requestId, bug));
     this.running.add(done);
     void done.finally(() => this.running.delete(done));
+  }
+
+  /** A bug, not an expected failure: say so on the console, answer INTERNAL, keep serving. */
+  private internalError(requestId: number, bug: unknown): void {
+    this.deps.services.console.line(`Internal error while serving ${this.describe()}: ${bug instanceof Error ? bug.message : String(bug)}`);
+    this.replyError(requestId, { code: 'INTERNAL' });
   }
 
   private onClose(): void {
     this.closed = true;
     this.actor.send({ type: 'DISCONNECTED' });
-    void this.offline.finally(() => {
+    void this.offline.then(() => {
       this.actor.stop();
       this.deps.onClosed(this);
     });

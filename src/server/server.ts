@@ -17,6 +17,7 @@ import type { ServerServices } from './services.js';
 import type { AuthDeps } from './auth.js';
 import { provideSessionLogic, type SessionLogic } from './session-logic.js';
 import { LoginFailuresByIp } from './limits/login-failures-by-ip.js';
+import { addressKey } from './limits/address-key.js';
 
 export type StartupError = { type: 'StartupFailed'; message: string };
 
@@ -96,6 +97,7 @@ export class TessengerServer {
           groupLogs: new GroupLogs(dataDir, (file) => consoleLog.line(`Recovered ${file}: its last line was incomplete and was sealed`)),
           console: consoleLog,
           maxMessageLength: config.maxMessageLength,
+          maxGroups: config.maxGroups,
         };
         const auth: AuthDeps = { credentials, decoySecret, lockouts, presence, failuresByIp: new LoginFailuresByIp(config.maxFailuresPerIpPerMinute) };
         const listener = createServer();
@@ -143,8 +145,9 @@ export class TessengerServer {
     });
     this.connections.set(connection.id, connection);
     connection.start();
-    const fromIp = (this.connectionsPerIp.get(connection.address) ?? 0) + 1;
-    this.connectionsPerIp.set(connection.address, fromIp);
+    const key = addressKey(connection.address);
+    const fromIp = (this.connectionsPerIp.get(key) ?? 0) + 1;
+    this.connectionsPerIp.set(key, fromIp);
     if (this.connections.size > this.config.maxConnections) {
       this.services.console.line(`Refusing connection from ${connection.address}: limit maxConnections (${this.config.maxConnections}) reached`);
       connection.disconnect('TOO_MANY_CONNECTIONS', { limit: this.config.maxConnections });
@@ -156,9 +159,10 @@ export class TessengerServer {
 
   private forget(connection: Connection): void {
     this.connections.delete(connection.id);
-    const left = (this.connectionsPerIp.get(connection.address) ?? 1) - 1;
-    if (left <= 0) this.connectionsPerIp.delete(connection.address);
-    else this.connectionsPerIp.set(connection.address, left);
+    const key = addressKey(connection.address);
+    const left = (this.connectionsPerIp.get(key) ?? 1) - 1;
+    if (left <= 0) this.connectionsPerIp.delete(key);
+    else this.connectionsPerIp.set(key, left);
   }
 
   /** Graceful shutdown: every client is told, logs are flushed, then the listener closes. */

@@ -14,6 +14,7 @@ export interface ServerServices {
   groupLogs: GroupLogs;
   console: ConsoleLog;
   maxMessageLength: number;
+  maxGroups: number;
 }
 
 /** Who is running a command. */

@@ -3,6 +3,7 @@ import { sessionMachine, type SessionContext } from '../../machines/session.mach
 import type { WireError } from '../protocol/error-codes.js';
 import { formatTimestamp } from '../shared/timestamp.js';
 import { authenticate, type AuthDeps } from './auth.js';
+import { printableName } from './printable-name.js';
 import type { ServerServices } from './services.js';
 import type { UserlogWriter } from './storage/userlog-writer.js';
 
@@ -40,7 +41,9 @@ export function provideSessionLogic(deps: SessionLogicDeps) {
   const { services, auth, userlog, now, port } = deps;
   const requestIdOf = (context: SessionContext, event: { type: string }): number =>
     'requestId' in event && typeof event.requestId === 'number' ? event.requestId : (context.pendingRequestId ?? 0);
-  const userOf = (context: SessionContext): string => context.username ?? '(unknown)';
+  // A name typed before login is untrusted: shown quoted and escaped unless it is a plain name,
+  // so it can never forge console lines or send terminal escapes.
+  const userOf = (context: SessionContext): string => printableName(context.username ?? '(unknown)');
   const updateUserlog = () => userlog.update().catch((e: unknown) => services.console.line(`Could not update ${userlog.file}: ${String(e)}`));
 
   return sessionMachine.provide({
@@ -101,10 +104,14 @@ export function provideSessionLogic(deps: SessionLogicDeps) {
         if (event.type === 'LOGOUT') port(context.connectionId)?.rememberBye(event.requestId);
       },
       goOffline: ({ context }) => {
-        const username = userOf(context);
+        const username = context.username ?? '';
         port(context.connectionId)?.goingOffline(
           (async () => {
-            await services.presence.release(username);
+            try {
+              await services.presence.release(username);
+            } catch (e) {
+              services.console.line(`Could not take ${username} offline in the presence backend: ${String(e)}`);
+            }
             services.console.line(`${username} logout`);
             await updateUserlog();
           })(),

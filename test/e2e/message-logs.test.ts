@@ -2,7 +2,7 @@ import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { loggedIn, startServer, tempDir, type Program } from '../support/processes.js';
+import { eventually, loggedIn, startServer, tempDir, type Program } from '../support/processes.js';
 
 test('after a restart old lines stay and numbering continues, in messagelog and group logs, even past a torn line', async () => {
   const dir = tempDir('restart');
@@ -66,11 +66,18 @@ test('20 clients × 50 messages sent concurrently: messagelog numbered 1…1000,
   for (const client of clients) {
     for (let k = 0; k < 50; k++) await client.expect('message sent at');
   }
+  // Every receiver shows each of its 50 messages; then a round trip proves nothing more is coming.
+  for (const [i, client] of clients.entries()) {
+    const from = users[(i + users.length - 1) % users.length]!;
+    // (the transcript cursor is past some of them already, so look at the whole output)
+    for (let k = 0; k < 50; k++) await eventually(() => client.output.includes(`${from}: m-${from}-${k}\n`), `${users[i]} to show message ${k}`);
+    client.type('/activeuser');
+    await client.expect(/active since/);
+  }
   clients.forEach((client, i) => {
     const from = users[(i + users.length - 1) % users.length]!;
     for (let k = 0; k < 50; k++) {
-      const text = `Z, ${from}: m-${from}-${k}\n`.slice(3);
-      const count = client.output.split(text).length - 1;
+      const count = client.output.split(`${from}: m-${from}-${k}\n`).length - 1;
       assert.is(count, 1, `${users[i]} got ${from}'s message ${k} ${count} times`);
     }
   });

@@ -127,6 +127,19 @@ test('a client that disconnects mid-command: the message it sent is still logged
   await obi.exited;
 });
 
+test('a hostile "username" cannot forge console lines or send terminal escapes', async () => {
+  const raw = await RawClient.connect(server.port);
+  raw.hello();
+  const forged = 'x\nVader is online\u001b[2J';
+  await raw.response(raw.request('username', [forged]));
+  const res = await raw.response(raw.request('password', ['whatever', '9000']));
+  assert.equal((res as { error: { code: string } }).error.code, 'INVALID_PASSWORD');
+  await server.program.expect('"x\\nVader is online\\u001b[2J" failed to log in from 127.0.0.1');
+  assert.not.ok(server.program.output.split('\n').includes('Vader is online'), 'no forged line');
+  assert.not.ok(server.program.output.includes('\u001b'), 'no escape sequence reaches the console');
+  raw.close();
+});
+
 test('pipelined requests: login steps keep their order, and a logout answers the commands before it', async () => {
   const obi = await loggedIn(server, 'Obi-wan');
   const raw = await RawClient.connect(server.port);

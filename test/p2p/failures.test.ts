@@ -2,6 +2,7 @@
 // that vanishes ends the transfer on the other side, a digest mismatch saves nothing, and no
 // failure leaves anything under the final name (nor a temp file).
 import { test } from 'uvu';
+import { eventually } from '../support/processes.js';
 import * as assert from 'uvu/assert';
 import dgram from 'node:dgram';
 import { once } from 'node:events';
@@ -48,7 +49,9 @@ test('forged, stray and garbage datagrams are dropped and counted; the real tran
     await send(forger, Buffer.alloc(0));
     await send(impostor, encodeHello(right, size, 1172));
     await send(impostor, [encodeDataHeader(right, 0, 1), Buffer.alloc(1172)]);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Wait until all six datagrams have been seen (counted somewhere), not for a fixed time.
+    const seen = () => { const c = b.counters(); return c.unknownTransfer + c.malformed + c.wrongSource; };
+    await eventually(() => seen() >= 6, 'the six forged datagrams to be counted');
     const counters = b.counters();
     assert.is(counters.unknownTransfer, 2, 'wrong token');
     assert.is(counters.malformed, 2, 'garbage');
@@ -57,13 +60,13 @@ test('forged, stray and garbage datagrams are dropped and counted; the real tran
 
     const tx = a.send({ transferId, token, audience: { address: '127.0.0.1', port: b.port } }, { filePath: file });
     // once the real presenter is locked in, the same token from another port is refused too
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    await eventually(() => rx.state() !== 'announced', 'the real presenter to start the transfer');
     await send(forger, [encodeDataHeader(right, 0, 1), Buffer.alloc(1172)]);
+    await eventually(() => b.counters().wrongSource >= 3, 'the forged datagram after lock-in to be refused');
     const [r, s] = await Promise.all([rx.result, tx.result]);
     assert.ok(r.isOk() && s.isOk(), JSON.stringify(r));
     if (r.isErr()) return;
     assert.is(await sha256File(r.value.path), await sha256File(file));
-    assert.ok(b.counters().wrongSource >= 2);
   } finally {
     forger.close();
     impostor.close();

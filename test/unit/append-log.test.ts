@@ -35,6 +35,14 @@ test('a torn last line is sealed and kept; its number is not reused', async () =
   await log.close();
 });
 
+test('numbering continues after a last line longer than the 64 KiB read step', async () => {
+  const file = join(tempDir('log'), 'messagelog.txt');
+  writeFileSync(file, `1; x; a; m\n41; x; a; ${'☃'.repeat(100_000)}\n`);
+  const { log } = (await AppendLog.open(file, fixedNow))._unsafeUnwrap();
+  assert.is(log.lastLineNumber, 41);
+  await log.close();
+});
+
 test('a log that cannot be opened is an error value', async () => {
   const result = await AppendLog.open(join(tempDir('log'), 'missing-dir', 'x.txt'));
   assert.ok(result.isErr());

@@ -5,6 +5,7 @@ import { CommandRate } from '../../src/server/limits/command-rate.js';
 import { LoginFailuresByIp } from '../../src/server/limits/login-failures-by-ip.js';
 import { TokenBucket } from '../../src/server/limits/token-bucket.js';
 import { ActorLockouts } from '../../src/server/state/lockouts.js';
+import { addressKey } from '../../src/server/limits/address-key.js';
 
 const fakeClock = () => {
   let t = 0;
@@ -66,6 +67,14 @@ test('login failures by IP: memory is bounded', () => {
   const byIp = new LoginFailuresByIp(3, clock.now, 100);
   for (let i = 0; i < 1000; i++) byIp.recordFailure(`10.0.${i >> 8}.${i & 255}`);
   assert.ok(byIp.tracked <= 100);
+});
+
+test('address keys: IPv4 as is, IPv6 by /64 prefix', () => {
+  assert.is(addressKey('127.0.0.1'), '127.0.0.1');
+  assert.is(addressKey('2001:db8:0:1::5'), '2001:db8:0:1::/64');
+  assert.is(addressKey('2001:DB8:0:1:ffff:1:2:3'), '2001:db8:0:1::/64');
+  assert.is(addressKey('::1'), '0:0:0:0::/64');
+  assert.is(addressKey('fe80::1'), 'fe80:0:0:0::/64');
 });
 
 test('lockouts: guessing many usernames keeps memory bounded, locks are kept', async () => {

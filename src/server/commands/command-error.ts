@@ -12,6 +12,7 @@ export type CommandError =
   | { type: 'GroupExists'; group: string }
   | { type: 'GroupNotFound'; group: string }
   | { type: 'GroupNeedsMembers' }
+  | { type: 'TooManyGroups'; limit: number }
   | { type: 'GroupMemberUnknown'; user: string }
   | { type: 'GroupMemberOffline'; user: string }
   | { type: 'NotInvited'; group: string }
@@ -44,6 +45,8 @@ export function toWireError(error: CommandError): WireError {
       return { code: 'GROUP_NOT_FOUND', group: error.group };
     case 'GroupNeedsMembers':
       return { code: 'GROUP_NEEDS_MEMBERS' };
+    case 'TooManyGroups':
+      return { code: 'TOO_MANY_GROUPS', limit: error.limit };
     case 'GroupMemberUnknown':
       return { code: 'GROUP_MEMBER_UNKNOWN', user: error.user };
     case 'GroupMemberOffline':

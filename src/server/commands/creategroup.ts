@@ -1,11 +1,13 @@
-import { errAsync, okAsync, ResultAsync } from 'neverthrow';
+import { errAsync, okAsync, type ResultAsync } from 'neverthrow';
 import { validateGroupName } from '../../shared/group-name.js';
 import type { CommandContext } from '../services.js';
+import { fromBackend } from './backend.js';
 import type { CommandError } from './command-error.js';
 
 /**
- * `/creategroup G U1 [U2 …]`: every invitee must exist and be active; the group and its log file
- * are created together or not at all.
+ * `/creategroup G U1 [U2 …]`: every invitee must exist and be active; the log file is opened
+ * before the group is registered, so a group is never visible without its log, and a group
+ * whose log cannot be made is not created at all.
  */
 export function creategroup({ username, services }: CommandContext, [name = '', ...named]: string[]): ResultAsync<{ group: string; members: string[] }, CommandError> {
   const checked = validateGroupName(name);
@@ -15,18 +17,17 @@ export function creategroup({ username, services }: CommandContext, [name = '', 
   for (const user of invitees) {
     if (!services.credentials.has(user)) return errAsync({ type: 'GroupMemberUnknown', user });
   }
-  return ResultAsync.fromSafePromise(Promise.all(invitees.map((u) => services.presence.find(u))))
+  return fromBackend(Promise.all(invitees.map((u) => services.presence.find(u))))
     .andThen((found) => {
       const offline = invitees.find((_, i) => found[i] === undefined);
       return offline === undefined ? okAsync(undefined) : errAsync<undefined, CommandError>({ type: 'GroupMemberOffline', user: offline });
     })
-    .andThen(() => ResultAsync.fromSafePromise(services.groups.create(name, username, invitees)))
+    .andThen(() => fromBackend(services.groups.find(name)))
+    .andThen((existing) => (existing ? errAsync<undefined, CommandError>({ type: 'GroupExists', group: name }) : okAsync(undefined)))
+    .andThen(() => (services.groups.count() >= services.maxGroups ? errAsync<undefined, CommandError>({ type: 'TooManyGroups', limit: services.maxGroups }) : okAsync(undefined)))
+    .andThen(() => services.groupLogs.open(name).mapErr((): CommandError => ({ type: 'StorageFailed' })))
+    .andThen(() => fromBackend(services.groups.create(name, username, invitees)))
     .andThen((created) => (created ? okAsync(undefined) : errAsync<undefined, CommandError>({ type: 'GroupExists', group: name })))
-    .andThen(() =>
-      services.groupLogs.open(name).orElse(() =>
-        ResultAsync.fromSafePromise(services.groups.remove(name)).andThen(() => errAsync<never, CommandError>({ type: 'StorageFailed' })),
-      ),
-    )
     .map(() => {
       const members = [username, ...invitees];
       services.console.line(`${username} created group chat ${name}: ${members.join(', ')}`);

@@ -1,4 +1,5 @@
-import { err, ok, ResultAsync, type Result } from 'neverthrow';
+import { err, ok, type Result, type ResultAsync } from 'neverthrow';
+import { settled } from './backend.js';
 import { encodeEventFrame } from '../../protocol/messages.js';
 import { validateMessageText } from '../../shared/message-text.js';
 import type { CommandContext } from '../services.js';
@@ -6,7 +7,7 @@ import type { CommandError } from './command-error.js';
 
 /** `/groupmsg G TEXT`: logged, then delivered to every other active joined member. */
 export function groupmsg(context: CommandContext, args: string[]): ResultAsync<{ ts: string }, CommandError> {
-  return new ResultAsync(sendToGroup(context, args));
+  return settled(sendToGroup(context, args));
 }
 
 async function sendToGroup({ username, services }: CommandContext, [group = '', text = '']: string[]): Promise<Result<{ ts: string }, CommandError>> {
@@ -17,10 +18,10 @@ async function sendToGroup({ username, services }: CommandContext, [group = '', 
   if (membership === 'invited') return err({ type: 'NotJoined', group });
   const checked = validateMessageText(text, services.maxMessageLength);
   if (checked.isErr()) return err(checked.error);
-  const log = services.groupLogs.get(group);
-  if (!log) return err({ type: 'StorageFailed' });
+  const log = await services.groupLogs.open(group);
+  if (log.isErr()) return err({ type: 'StorageFailed' });
   const message = checked.value;
-  const logged = await log.append((n, ts) => `${n}; ${ts}; ${username}; ${message}`);
+  const logged = await log.value.append((n, ts) => `${n}; ${ts}; ${username}; ${message}`);
   if (logged.isErr()) return err({ type: 'StorageFailed' });
   const { ts } = logged.value;
   // One frame for every recipient: the event is encoded once, however large the group.

@@ -1,4 +1,5 @@
-import { err, ok, ResultAsync, type Result } from 'neverthrow';
+import { err, ok, type Result, type ResultAsync } from 'neverthrow';
+import { settled } from './backend.js';
 import { encodeEventFrame } from '../../protocol/messages.js';
 import { validateMessageText } from '../../shared/message-text.js';
 import type { CommandContext } from '../services.js';
@@ -10,7 +11,7 @@ export interface MessageSent {
 
 /** `/msgto USER TEXT`: logged first, then delivered, then acknowledged with the logged time. */
 export function msgto(context: CommandContext, args: string[]): ResultAsync<MessageSent, CommandError> {
-  return new ResultAsync(sendPrivate(context, args));
+  return settled(sendPrivate(context, args));
 }
 
 // The hottest command: one async function rather than a chain of ResultAsync steps, which

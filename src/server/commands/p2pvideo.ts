@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { errAsync, ResultAsync } from 'neverthrow';
+import { errAsync, okAsync, type ResultAsync } from 'neverthrow';
+import { fromBackend } from './backend.js';
 import { validateFileName } from '../../p2p/file-name.js';
 import { encodeEventFrame } from '../../protocol/messages.js';
 import type { CommandContext } from '../services.js';
@@ -22,14 +23,12 @@ export function p2pvideo({ username, address, services }: CommandContext, [to = 
   if (!/^\d+$/.test(sizeText) || !Number.isSafeInteger(size)) return errAsync({ type: 'FileSizeInvalid' });
   if (to === username) return errAsync({ type: 'SelfTarget' });
   if (!services.credentials.has(to)) return errAsync({ type: 'UnknownUser', user: to });
-  return ResultAsync.fromSafePromise(services.presence.find(to)).andThen((audience) => {
+  return fromBackend(services.presence.find(to)).andThen((audience) => {
     if (!audience) return errAsync<TransferIntroduction, CommandError>({ type: 'UserOffline', user: to });
     const transferId = randomBytes(8).toString('hex');
     const token = randomBytes(16).toString('hex');
     audience.deliver(encodeEventFrame({ t: 'ev', ev: 'p2p-incoming', transferId, token, presenter: username, presenterAddress: address, fileName, size }));
     services.console.line(`${username} is sending ${fileName} (${size} bytes) to ${to} over UDP`);
-    return ResultAsync.fromSafePromise(
-      Promise.resolve({ transferId, token, audience: { address: audience.address, port: audience.udpPort } }),
-    );
+    return okAsync<TransferIntroduction, CommandError>({ transferId, token, audience: { address: audience.address, port: audience.udpPort } });
   });
 }

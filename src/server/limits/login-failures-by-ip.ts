@@ -1,7 +1,8 @@
+import { addressKey } from './address-key.js';
 import { TokenBucket } from './token-bucket.js';
 
 /**
- * Failed logins per IP address. The per-account lockout (SPEC §3) alone would let one address
+ * Failed logins per IP address (IPv6: per /64, see address-key.ts). The per-account lockout (SPEC §3) alone would let one address
  * lock every account quickly by guessing; this throttle lets each address fail at most `perMinute`
  * times a minute (a steady refill, so a burst of `perMinute` is allowed once), after which its
  * password attempts are refused without being checked or counted against any account.
@@ -16,21 +17,22 @@ export class LoginFailuresByIp {
   ) {}
 
   isThrottled(address: string): boolean {
-    const bucket = this.buckets.get(address);
+    const bucket = this.buckets.get(addressKey(address));
     return bucket !== undefined && !bucket.hasToken();
   }
 
   /** Seconds until the address may try again. */
   retryAfterSeconds(address: string): number {
-    return this.buckets.get(address)?.secondsUntilToken() ?? 0;
+    return this.buckets.get(addressKey(address))?.secondsUntilToken() ?? 0;
   }
 
   recordFailure(address: string): void {
-    let bucket = this.buckets.get(address);
+    const key = addressKey(address);
+    let bucket = this.buckets.get(key);
     if (!bucket) {
       this.forgetRecovered();
       bucket = new TokenBucket(this.perMinute, this.perMinute / 60, this.now);
-      this.buckets.set(address, bucket);
+      this.buckets.set(key, bucket);
     }
     bucket.take();
   }

@@ -22,6 +22,32 @@ const TAIL_BYTES = 64 * 1024;
 const LEADING_NUMBER = /^(\d+); /;
 
 /**
+ * The number of the last numbered line, read backwards from the end in 64 KiB steps, so a line
+ * longer than one step (a long message) is still found. A torn fragment that still shows its
+ * number keeps it, so no number is ever used twice.
+ */
+async function lastNumberIn(handle: FileHandle, size: number): Promise<number> {
+  let end = size;
+  let carry = Buffer.alloc(0);
+  while (end > 0) {
+    const start = Math.max(0, end - TAIL_BYTES);
+    const chunk = Buffer.alloc(end - start);
+    await handle.read(chunk, 0, chunk.length, start);
+    const text = Buffer.concat([chunk, carry]);
+    const lines = text.toString('utf8').split('\n');
+    // The first piece may be the tail of a line that starts further back: keep it for the next step.
+    const complete = start === 0 ? lines : lines.slice(1);
+    for (let i = complete.length - 1; i >= 0; i--) {
+      const match = LEADING_NUMBER.exec(complete[i] ?? '');
+      if (match) return Number(match[1]);
+    }
+    carry = start === 0 ? Buffer.alloc(0) : text.subarray(0, text.indexOf(0x0a) < 0 ? text.length : text.indexOf(0x0a));
+    end = start;
+  }
+  return 0;
+}
+
+/**
  * A numbered, append-only log file (`messagelog.txt`, `<group>_messagelog.txt`).
  *
  * Lines are numbered when they are written, not when they are requested, so a failed write
@@ -32,6 +58,8 @@ const LEADING_NUMBER = /^(\d+); /;
 export class AppendLog {
   private queue: Pending[] = [];
   private writing = false;
+  private idle: Promise<void> = Promise.resolve();
+  private markIdle: () => void = () => {};
 
   private constructor(
     readonly file: string,
@@ -57,26 +85,17 @@ export class AppendLog {
     const handle = await open(file, 'a+');
     try {
       let { size } = await handle.stat();
-      const tailStart = Math.max(0, size - TAIL_BYTES);
-      const tail = Buffer.alloc(size - tailStart);
-      await handle.read(tail, 0, tail.length, tailStart);
       let sealedTornLine = false;
-      if (tail.length > 0 && tail[tail.length - 1] !== 0x0a) {
-        await handle.write('\n');
-        size += 1;
-        sealedTornLine = true;
-      }
-      // A torn fragment that still shows its number keeps it, so no number is ever used twice.
-      const lines = tail.toString('utf8').split('\n');
-      let lastNumber = 0;
-      for (let i = lines.length - 1; i >= 0; i--) {
-        const match = LEADING_NUMBER.exec(lines[i] ?? '');
-        if (match) {
-          lastNumber = Number(match[1]);
-          break;
+      if (size > 0) {
+        const last = Buffer.alloc(1);
+        await handle.read(last, 0, 1, size - 1);
+        if (last[0] !== 0x0a) {
+          await handle.write('\n');
+          size += 1;
+          sealedTornLine = true;
         }
       }
-      return { log: new AppendLog(file, handle, size, lastNumber, now), sealedTornLine };
+      return { log: new AppendLog(file, handle, size, await lastNumberIn(handle, size), now), sealedTornLine };
     } catch (e) {
       await handle.close();
       throw e;
@@ -98,6 +117,7 @@ export class AppendLog {
 
   private async flush(): Promise<void> {
     this.writing = true;
+    this.idle = new Promise((resolve) => (this.markIdle = resolve));
     while (this.queue.length > 0) {
       const batch = this.queue;
       this.queue = [];
@@ -117,6 +137,7 @@ export class AppendLog {
       }
     }
     this.writing = false;
+    this.markIdle();
   }
 
   private async writeFully(bytes: Buffer): Promise<void> {
@@ -128,10 +149,8 @@ export class AppendLog {
   }
 
   /** Resolves once every requested line has been written (or failed). */
-  async drain(): Promise<void> {
-    while (this.writing || this.queue.length > 0) {
-      await new Promise<void>((resolve) => setImmediate(resolve));
-    }
+  drain(): Promise<void> {
+    return this.idle;
   }
 
   async close(): Promise<void> {

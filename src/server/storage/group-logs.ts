@@ -2,9 +2,18 @@ import { join } from 'node:path';
 import { okAsync, type ResultAsync } from 'neverthrow';
 import { AppendLog, type StorageError } from './append-log.js';
 
-/** One `<group>_messagelog.txt` per group, opened when the group is created. */
+/** Group logs kept open at once; the least recently used one is closed beyond this. */
+const MAX_OPEN_LOGS = 64;
+
+/**
+ * One `<group>_messagelog.txt` per group, created with the group. Only the most recently used
+ * logs stay open, so thousands of groups never exhaust the process's file descriptors; a closed
+ * log is reopened on its next message and its numbering recovered from the file.
+ */
 export class GroupLogs {
-  private readonly logs = new Map<string, AppendLog>();
+  /** Open logs, least recently used first (Map keeps insertion order). */
+  private readonly open_ = new Map<string, AppendLog>();
+  private readonly opening = new Map<string, ResultAsync<AppendLog, StorageError>>();
 
   constructor(
     private readonly dataDir: string,
@@ -15,22 +24,42 @@ export class GroupLogs {
     return join(this.dataDir, `${group}_messagelog.txt`);
   }
 
-  /** Creates the file if needed; an existing one (from before a restart) keeps its numbering. */
+  /** The group's log, opening (and creating) the file if needed. */
   open(group: string): ResultAsync<AppendLog, StorageError> {
-    const existing = this.logs.get(group);
-    if (existing) return okAsync(existing);
-    return AppendLog.open(this.fileFor(group)).map(({ log, sealedTornLine }) => {
+    const existing = this.open_.get(group);
+    if (existing) {
+      this.open_.delete(group);
+      this.open_.set(group, existing);
+      return okAsync(existing);
+    }
+    const pending = this.opening.get(group);
+    if (pending) return pending;
+    const opening = AppendLog.open(this.fileFor(group)).map(({ log, sealedTornLine }) => {
+      this.opening.delete(group);
       if (sealedTornLine) this.onSealedTornLine(log.file);
-      this.logs.set(group, log);
+      this.open_.set(group, log);
+      this.closeLeastRecentlyUsed();
       return log;
     });
+    void opening.mapErr(() => this.opening.delete(group));
+    this.opening.set(group, opening);
+    return opening;
   }
 
-  get(group: string): AppendLog | undefined {
-    return this.logs.get(group);
+  private closeLeastRecentlyUsed(): void {
+    while (this.open_.size > MAX_OPEN_LOGS) {
+      const [group, log] = this.open_.entries().next().value as [string, AppendLog];
+      this.open_.delete(group);
+      void log.close();
+    }
+  }
+
+  get openCount(): number {
+    return this.open_.size;
   }
 
   async closeAll(): Promise<void> {
-    await Promise.all([...this.logs.values()].map((log) => log.close()));
+    await Promise.all([...this.open_.values()].map((log) => log.close()));
+    this.open_.clear();
   }
 }
