@@ -20,6 +20,7 @@ test('command rate: a burst passes, then RATE_LIMITED, then a sustained flood is
   assert.is(await closingCode(raw), 'FLOODING');
   await raw.closedPromise;
   await server.program.expect('Disconnecting Yoda: limit maxThrottled (5) reached, sustained flood');
+  await server.program.expect('Yoda logout');
   obi.type('/activeuser');
   await obi.expect('no other active user');
   // Pasting a few lines is honest and passes.
