@@ -32,6 +32,9 @@ const EXIT_FAILURE = 1;
 
 const ENDED: unique symbol = Symbol('ended');
 
+/** Downloads running at once; more announcements are refused. */
+const MAX_CONCURRENT_DOWNLOADS = 8;
+
 /** One run of the terminal client: login, then commands until logout, EOF or the server goes. */
 export class ClientApp {
   private readonly ui: TerminalUI;
@@ -219,6 +222,13 @@ export class ClientApp {
       size: Number(event.size),
     } satisfies AudienceIntroduction;
     this.ui.knownNames.add(intro.presenter);
+    // Each download holds a temp file and a receive window: a flood of announcements must not
+    // exhaust this client. Beyond the cap an announcement is refused (the presenter times out).
+    const downloads = [...this.transfers].filter((t) => t.direction === 'receive').length;
+    if (downloads >= MAX_CONCURRENT_DOWNLOADS) {
+      this.ui.print(`Refused ${intro.fileName} from ${intro.presenter}: already receiving ${downloads} files.`, 'error');
+      return;
+    }
     const handle = this.endpoint!.expect(intro, {
       downloadDir: this.options.downloadDir,
       onProgress: (p) => this.progress.update(intro.transferId, 'receive', `${intro.fileName} ← ${intro.presenter}`, p),

@@ -19,6 +19,8 @@ export interface ConnectionDeps {
   services: ServerServices;
   auth: AuthDeps;
   sessionLogic: SessionLogic;
+  /** The welcome is the same for every connection: encoded once per server. */
+  welcomeFrame: Buffer;
   clock?: Clock;
   onClosed: (connection: Connection) => void;
 }
@@ -187,7 +189,7 @@ export class Connection implements SessionPort {
       if (message.t !== 'hello') return this.disconnect('HANDSHAKE_REQUIRED');
       if (message.v !== PROTOCOL_VERSION) return this.disconnect('VERSION_UNSUPPORTED');
       this.handshaken = true;
-      this.send({ t: 'welcome', v: PROTOCOL_VERSION, limits: { maxFrameBytes: this.deps.config.maxFrameBytes, maxMessageLength: this.deps.config.maxMessageLength } });
+      this.deliver(this.deps.welcomeFrame);
       return;
     }
     if (message.t === 'hello') return this.onBadMessage();

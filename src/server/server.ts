@@ -2,6 +2,8 @@ import { mkdir } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { ResultAsync } from 'neverthrow';
+import { encodeFrame } from '../protocol/frame-codec.js';
+import { encodeMessage, PROTOCOL_VERSION } from '../protocol/messages.js';
 import type { ServerConfig } from './config.js';
 import { ConsoleLog } from './console-log.js';
 import { Connection } from './connection.js';
@@ -36,6 +38,7 @@ export class TessengerServer {
   private readonly connections = new Map<number, Connection>();
   private nextConnectionId = 1;
   private readonly sessionLogic: SessionLogic;
+  private readonly welcomeFrame: Buffer;
   private readonly connectionsPerIp = new Map<string, number>();
   private stopping = false;
 
@@ -48,6 +51,9 @@ export class TessengerServer {
     private readonly lockouts: ActorLockouts,
     private readonly runtime: Required<Pick<ServerRuntime, 'now'>> & ServerRuntime,
   ) {
+    this.welcomeFrame = encodeFrame(
+      encodeMessage({ t: 'welcome', v: PROTOCOL_VERSION, limits: { maxFrameBytes: config.maxFrameBytes, maxMessageLength: config.maxMessageLength } }),
+    );
     this.sessionLogic = provideSessionLogic({
       services,
       auth,
@@ -140,6 +146,7 @@ export class TessengerServer {
       services: this.services,
       auth: this.auth,
       sessionLogic: this.sessionLogic,
+      welcomeFrame: this.welcomeFrame,
       ...(this.runtime.clock ? { clock: this.runtime.clock } : {}),
       onClosed: (closed) => this.forget(closed),
     });

@@ -134,6 +134,21 @@ test('the server refuses bad names and sizes itself (it never trusts a client)',
   await obi.exited;
 });
 
+test('a flood of announcements cannot exhaust the audience: beyond 8 downloads at once they are refused', async () => {
+  const obi = await loggedIn(server, 'Obi-wan');
+  const raw = await RawClient.connect(server.port);
+  await raw.login('Yoda', 'wise@!manbaby');
+  for (let i = 0; i < 9; i++) {
+    const res = await raw.response(raw.request('p2pvideo', ['Obi-wan', `spam${i}.mp4`, '1000']));
+    assert.ok((res as { ok: boolean }).ok);
+  }
+  await obi.expect('Refused spam8.mp4 from Yoda: already receiving 8 files.');
+  raw.close();
+  obi.type('/logout');
+  await obi.expect('Bye, Obi-wan!');
+  assert.is(await obi.exitCode(), 0);
+});
+
 test('the audience killed mid-transfer: the presenter reports failure and no file appears under the final name', async () => {
   // Small datagrams keep the transfer running long enough to be interrupted on any machine.
   const yoda = await loggedIn(server, 'Yoda', { args: SLOW });
