@@ -1,8 +1,17 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { eventually, loggedIn, PASSWORDS, PROMPT, startClient, startServer, type ServerHandle } from '../support/processes.js';
+import { eventually, loggedIn, PASSWORDS, PROMPT, startClient, startServer, type Program, type ServerHandle } from '../support/processes.js';
 
 let server: ServerHandle;
+
+/** Types `times` wrong passwords, each answered with the SPEC's retry line. */
+async function failPasswords(client: Program, times: number): Promise<void> {
+  for (let i = 0; i < times; i++) {
+    await client.expect('Password:');
+    client.type('wrong');
+    await client.expect('Invalid Password. Please try again');
+  }
+}
 test.before(async () => {
   server = await startServer({ attempts: 3, blockSeconds: 1 });
 });
@@ -60,11 +69,7 @@ test('the third failure blocks Leia, the client exits, and even the right passwo
   const first = startClient(server, 'Leia-1');
   await first.expect('Username:');
   first.type('Leia');
-  for (let i = 0; i < 2; i++) {
-    await first.expect('Password:');
-    first.type('wrong');
-    await first.expect('Invalid Password. Please try again');
-  }
+  await failPasswords(first, 2);
   await first.expect('Password:');
   first.type('wrong');
   await first.expect('Invalid Password. Your account has been blocked. Please try again later');
@@ -88,11 +93,7 @@ test('failures spread over two connections count together (2 + 1 reaches 3)', as
   const first = startClient(server, 'Luke-1');
   await first.expect('Username:');
   first.type('Luke');
-  for (let i = 0; i < 2; i++) {
-    await first.expect('Password:');
-    first.type('wrong');
-    await first.expect('Invalid Password. Please try again');
-  }
+  await failPasswords(first, 2);
   first.closeInput();
   await first.exited;
 
@@ -110,11 +111,7 @@ test('a successful login resets the failure count', async () => {
   const first = startClient(server, 'Vader-1');
   await first.expect('Username:');
   first.type('Vader');
-  for (let i = 0; i < 2; i++) {
-    await first.expect('Password:');
-    first.type('wrong');
-    await first.expect('Invalid Password. Please try again');
-  }
+  await failPasswords(first, 2);
   await first.expect('Password:');
   first.type(PASSWORDS.Vader!);
   await first.expect('Welcome to TESSENGER!');
