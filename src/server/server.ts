@@ -31,6 +31,9 @@ export interface ServerRuntime {
   presence?: InMemoryPresence;
 }
 
+/** Longest a shutdown waits for connections to finish before closing the logs anyway. */
+const SHUTDOWN_GRACE_MS = 5000;
+
 const fail = (message: string): StartupError => ({ type: 'StartupFailed', message });
 
 /** A running Tessenger server: listener, shared state and logs. */
@@ -177,22 +180,16 @@ export class TessengerServer {
     if (this.stopping) return;
     this.stopping = true;
     this.services.console.line('Server shutting down: telling every client');
-    const closing = new Promise<void>((resolve) => this.listener.close(() => resolve()));
+    // The listener reports closed once every connection has gone; each one ends within its close
+    // grace, so the bound below only guards against a command stuck in a failing backend.
+    const allClosed = new Promise<void>((resolve) => this.listener.close(() => resolve()));
     for (const connection of this.connections.values()) connection.disconnect('SHUTTING_DOWN');
-    await this.waitForConnections(3000);
+    await Promise.race([allClosed, new Promise((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS).unref())]);
     await this.services.messageLog.close();
     await this.services.groupLogs.closeAll();
     await this.userlog.update().catch(() => {});
     this.lockouts.stopAll();
-    await closing;
     this.services.console.line('Server stopped');
     this.services.console.flush();
-  }
-
-  private async waitForConnections(maxMs: number): Promise<void> {
-    const deadline = Date.now() + maxMs;
-    while (this.connections.size > 0 && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
   }
 }

@@ -54,10 +54,6 @@ export class GroupLogs {
     }
   }
 
-  get openCount(): number {
-    return this.open_.size;
-  }
-
   async closeAll(): Promise<void> {
     await Promise.all([...this.open_.values()].map((log) => log.close()));
     this.open_.clear();
