@@ -518,10 +518,26 @@ export class SendTransfer {
 
   private settleEarly(error: TransferError): void {
     this.settled = true;
-    this.socket?.close();
+    this.tellAudienceWeGaveUp(error);
     void this.file?.close().catch(() => undefined);
     this.onSettled();
     this.resolveResult(err(error));
+  }
+
+  /**
+   * The audience was told by the server to expect this file: a transfer that ends before it
+   * starts still sends one ABORT, so the audience stops waiting at once instead of timing out.
+   */
+  private tellAudienceWeGaveUp(error: TransferError): void {
+    // Nothing was sent yet (no HELLO), so the audience has locked onto no source port: a fresh
+    // socket is as good as the transfer's own.
+    this.socket?.close();
+    this.socket = null;
+    const abort = encodeAbort(this.token, failureToAbortReason(error.type));
+    const address = normalizeAddress(this.intro.audience.address);
+    const socket = dgram.createSocket(isIPv6(address) ? 'udp6' : 'udp4');
+    socket.on('error', () => undefined);
+    socket.send(abort, this.intro.audience.port, address, () => socket.close());
   }
 }
 

@@ -123,15 +123,24 @@ test('an existing file is never overwritten: the next free " (n)" name is used',
   }
 });
 
-test('a missing source file fails with FileUnreadable and the audience is not left waiting forever', async () => {
+test('a missing source file fails with FileUnreadable and the audience is told at once (not left to time out)', async () => {
   const a = await listen();
+  // A long announce timeout: if the audience were not told, it would fail with PeerVanished, late.
+  const b = await listen({ announceTimeoutMs: 60_000 });
+  const dst = await tempDir('rx-missing');
   try {
     const { transferId, token } = introductions();
-    const tx = a.send({ transferId, token, audience: { address: '127.0.0.1', port: 9 } }, { filePath: '/nonexistent/file.bin' });
+    const rx = b.expect({ transferId, token, presenter: 'Yoda', presenterAddress: '127.0.0.1', fileName: 'gone.mp4', size: 10 }, { downloadDir: dst });
+    const tx = a.send({ transferId, token, audience: { address: '127.0.0.1', port: b.port } }, { filePath: '/nonexistent/file.bin' });
     const s = await tx.result;
     assert.ok(s.isErr() && s.error.type === 'FileUnreadable');
+    const r = await rx.result;
+    assert.ok(r.isErr() && r.error.type === 'PeerAborted' && r.error.reason === 'FileUnreadable', JSON.stringify(r));
+    assert.equal(await filesIn(dst), [], 'nothing left in the download directory');
   } finally {
     await a.close();
+    await b.close();
+    await removeDir(dst);
   }
 });
 
