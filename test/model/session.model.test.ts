@@ -105,14 +105,12 @@ test.before(async () => {
   faulty = await startSetup('model-session-faulty', [], credentials, ['--import', import.meta.resolve('tsx'), new URL('./faulty-presence-server.ts', import.meta.url).pathname]);
 });
 
-// SIGTERM, then wait for the server to say it stopped. The process itself may linger until
-// the last account block (600 s here) ends: the lockout timers are not stopped on shutdown (see
-// the report), so it is killed once it has said so.
+// SIGTERM: the server stops even with accounts still blocked for 600 s (shutdown stops the
+// lockout timers), and exits with status 0.
 async function stop(setup: Setup): Promise<void> {
   setup.server.program.kill('SIGTERM');
   await setup.console.waitFor('Server stopped');
-  setup.server.program.kill('SIGKILL');
-  await setup.server.program.exited;
+  assert.is((await setup.server.program.exited).code, 0);
 }
 
 test.after(async () => {
