@@ -3,9 +3,9 @@
 // closing line "N passed, N failed" that CI reads. One process per file keeps e2e suites
 // (which start real servers and clients) isolated from each other and from the unit tests.
 import { spawn } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 
 const root = new URL('..', import.meta.url).pathname;
 const filter = process.argv[2] ?? '';
@@ -26,6 +26,12 @@ const files = findTests(join(root, 'test'))
   .filter((f) => f.includes(filter))
   .sort();
 
+// Every test process (and every server and client it starts) gets this run's own TMPDIR, which
+// is removed at the end: the suite writes hundreds of MiB of test files and must not leave them.
+const runTmp = mkdtempSync(join(tmpdir(), 'tessenger-test-run-'));
+const removeRunTmp = () => rmSync(runTmp, { recursive: true, force: true });
+process.on('exit', removeRunTmp);
+
 let passed = 0;
 let failed = 0;
 const failures = [];
@@ -35,7 +41,7 @@ function runFile(file) {
     const started = Date.now();
     const child = spawn(process.execPath, ['--import', 'tsx', file], {
       cwd: root,
-      env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' },
+      env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1', TMPDIR: runTmp },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
