@@ -127,7 +127,7 @@ test('a missing source file fails with FileUnreadable and the audience is told a
   const a = await listen();
   // A long announce timeout: if the audience were not told, it would fail with PeerVanished, late.
   const b = await listen({ announceTimeoutMs: 60_000 });
-  const dst = await tempDir('rx-missing');
+  const dst = await tempDir();
   try {
     const { transferId, token } = introductions();
     const rx = b.expect({ transferId, token, presenter: 'Yoda', presenterAddress: '127.0.0.1', fileName: 'gone.mp4', size: 10 }, { downloadDir: dst });
