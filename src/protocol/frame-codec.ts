@@ -6,6 +6,9 @@ import { err, ok, type Result } from 'neverthrow';
 export const FRAME_HEADER_BYTES = 4;
 export const DEFAULT_MAX_FRAME_BYTES = 64 * 1024;
 
+// Shared by every idle decoder: an empty buffer per connection would cost memory for nothing.
+const NOTHING = Buffer.alloc(0);
+
 export type FrameError =
   | { type: 'FrameTooLarge'; size: number; max: number }
   | { type: 'EmptyFrame' };
@@ -24,7 +27,7 @@ export function encodeFrame(payload: string): Buffer {
  * stream cannot be re-synchronised, so the decoder stays failed and the caller closes the link.
  */
 export class FrameDecoder {
-  private pending: Buffer = Buffer.alloc(0);
+  private pending: Buffer = NOTHING;
   private failure: FrameError | undefined;
 
   constructor(private readonly maxFrameBytes: number = DEFAULT_MAX_FRAME_BYTES) {}
@@ -48,13 +51,13 @@ export class FrameDecoder {
       frames.push(this.pending.subarray(offset + FRAME_HEADER_BYTES, end));
       offset = end;
     }
-    this.pending = offset === this.pending.length ? Buffer.alloc(0) : this.pending.subarray(offset);
+    this.pending = offset === this.pending.length ? NOTHING : this.pending.subarray(offset);
     return ok(frames);
   }
 
   private fail(error: FrameError): Result<Buffer[], FrameError> {
     this.failure = error;
-    this.pending = Buffer.alloc(0);
+    this.pending = NOTHING;
     return err(error);
   }
 }

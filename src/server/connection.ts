@@ -45,7 +45,8 @@ export class Connection implements SessionPort {
   private closing = false;
   private corked = false;
   private byeRequestId: number | null = null;
-  private readonly rate: CommandRate;
+  /** Made at the first command after login: connections that never log in do not pay for it. */
+  private rate: CommandRate | undefined;
   private offline: Promise<void> = Promise.resolve();
   /** Login and logout steps, applied strictly in the order the client sent them. */
   private sessionSteps: Promise<void> = Promise.resolve();
@@ -59,7 +60,6 @@ export class Connection implements SessionPort {
   ) {
     this.address = normalizeAddress(socket.remoteAddress);
     this.decoder = new FrameDecoder(deps.config.maxFrameBytes);
-    this.rate = new CommandRate({ burst: deps.config.rateBurst, perSecond: deps.config.ratePerSecond, maxThrottled: deps.config.maxThrottled });
     this.actor = createActor(deps.sessionLogic, { input: { connectionId: id }, ...(deps.clock ? { clock: deps.clock } : {}) });
     this.actor.subscribe({
       error: (error) => {
@@ -215,6 +215,8 @@ export class Connection implements SessionPort {
       return this.disconnect('TOO_MANY_UNAUTHENTICATED_MESSAGES', { limit: this.deps.config.maxUnauthenticatedMessages });
     }
     if (active) {
+      const { rateBurst, ratePerSecond, maxThrottled } = this.deps.config;
+      this.rate ??= new CommandRate({ burst: rateBurst, perSecond: ratePerSecond, maxThrottled });
       const verdict = this.rate.check();
       if (verdict.type === 'flooding') {
         this.deps.services.console.line(`Disconnecting ${this.describe()}: limit maxThrottled (${this.deps.config.maxThrottled}) reached, sustained flood`);
