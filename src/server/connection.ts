@@ -105,8 +105,7 @@ export class Connection implements SessionPort {
     this.socket.write(frame);
     if (this.socket.writableLength > this.deps.config.maxQueuedBytes) {
       this.deps.services.console.line(`Disconnecting ${this.describe()}: limit maxQueuedBytes (${this.deps.config.maxQueuedBytes}) reached, client is not reading`);
-      // Best effort: the notice joins the queue the client is not reading, so it may never arrive.
-      this.socket.write(encodeFrame(encodeMessage({ t: 'ev', ev: 'closing', error: { code: 'SLOW_READER', limit: this.deps.config.maxQueuedBytes } })));
+      // No notice: it would only join the queue the client is not reading.
       this.closed = true;
       this.socket.destroy();
     }
