@@ -161,7 +161,7 @@ const EXPECTED_CLOSING: Record<Behaviour, string[] | 'any'> = {
   garbageJson: ['BAD_MESSAGE'],
   holdSilent: ['LOGIN_TIMEOUT'],
   resetMidFrame: ['LOGIN_TIMEOUT'],
-  loggedInFlood: ['FLOODING', 'SLOW_READER', 'LOGIN_TIMEOUT'],
+  loggedInFlood: ['FLOODING', 'LOGIN_TIMEOUT'],
 };
 
 // Accounts the logged-in flooders may use (never the honest ones, never a wrong password: that
