@@ -62,3 +62,32 @@ export function introductions(): Introductions {
 export async function filesIn(dir: string): Promise<string[]> {
   return (await readdir(dir)).sort();
 }
+
+/** Endpoints and directories made for one test, closed and removed however the test ends. */
+export interface Scratch {
+  listen(config?: Partial<TransportConfig>): Promise<P2PEndpoint>;
+  dir(): Promise<string>;
+}
+
+export async function withScratch(body: (scratch: Scratch) => Promise<void>): Promise<void> {
+  const endpoints: P2PEndpoint[] = [];
+  const dirs: string[] = [];
+  const scratch: Scratch = {
+    listen: async (config) => {
+      const endpoint = await listen(config);
+      endpoints.push(endpoint);
+      return endpoint;
+    },
+    dir: async () => {
+      const dir = await tempDir();
+      dirs.push(dir);
+      return dir;
+    },
+  };
+  try {
+    await body(scratch);
+  } finally {
+    await Promise.all(endpoints.map((e) => e.close()));
+    await Promise.all(dirs.map(removeDir));
+  }
+}

@@ -7,7 +7,7 @@ import { writeFile } from 'node:fs/promises';
 import { DATA_HEADER_BYTES, MAX_DATAGRAM_BYTES } from '../../src/p2p/datagram.js';
 import type { P2PEndpoint } from '../../src/p2p/endpoint.js';
 import type { TransferProgress } from '../../src/p2p/progress.js';
-import { filesIn, introductions, listen, removeDir, sha256File, tempDir, writeSeededFile } from './helpers.js';
+import { filesIn, introductions, sha256File, withScratch, writeSeededFile } from './helpers.js';
 
 const CHUNK = MAX_DATAGRAM_BYTES - DATA_HEADER_BYTES; // loopback uses the biggest datagrams
 
@@ -30,12 +30,9 @@ for (const [label, size] of [
   ['one chunk + 1 byte', CHUNK + 1],
   ['5 MiB', 5 * 1024 * 1024],
 ] as const) {
-  test(`${label} (${size} bytes) arrives byte-identical as <presenter>_<name>`, async () => {
-    const srcDir = await tempDir();
-    const dstDir = await tempDir();
-    const a = await listen();
-    const b = await listen();
-    try {
+  test(`${label} (${size} bytes) arrives byte-identical as <presenter>_<name>`, () =>
+    withScratch(async (scratch) => {
+      const [srcDir, dstDir, a, b] = [await scratch.dir(), await scratch.dir(), await scratch.listen(), await scratch.listen()];
       const src = await writeSeededFile(srcDir, 'lecture1.mp4', size, size + 7);
       const { r, s, received } = await transfer(a, b, src, size, dstDir);
       assert.ok(r.isOk(), JSON.stringify(r));
@@ -49,21 +46,13 @@ for (const [label, size] of [
       const last = received.at(-1);
       assert.ok(last !== undefined && last.bytes === size && last.total === size, 'final progress report');
       assert.is(a.activeTransfers() + b.activeTransfers(), 0);
-    } finally {
-      await a.close();
-      await b.close();
-      await removeDir(srcDir);
-      await removeDir(dstDir);
-    }
-  });
+    }),
+  );
 }
 
-test('two transfers at once, in opposite directions, arrive intact', async () => {
-  const dirA = await tempDir();
-  const dirB = await tempDir();
-  const a = await listen();
-  const b = await listen();
-  try {
+test('two transfers at once, in opposite directions, arrive intact', () =>
+  withScratch(async (scratch) => {
+    const [dirA, dirB, a, b] = [await scratch.dir(), await scratch.dir(), await scratch.listen(), await scratch.listen()];
     const fromA = await writeSeededFile(dirA, 'a.bin', 3 * 1024 * 1024 + 11, 1);
     const fromB = await writeSeededFile(dirB, 'b.bin', 2 * 1024 * 1024 + 5, 2);
     const [ab, ba] = await Promise.all([transfer(a, b, fromA, 3 * 1024 * 1024 + 11, dirB, 'Alice'), transfer(b, a, fromB, 2 * 1024 * 1024 + 5, dirA, 'Bob')]);
@@ -71,39 +60,23 @@ test('two transfers at once, in opposite directions, arrive intact', async () =>
     assert.ok(ba.r.isOk() && ba.s.isOk(), JSON.stringify(ba.r));
     assert.is(await sha256File(join(dirB, 'Alice_a.bin')), await sha256File(fromA));
     assert.is(await sha256File(join(dirA, 'Bob_b.bin')), await sha256File(fromB));
-  } finally {
-    await a.close();
-    await b.close();
-    await removeDir(dirA);
-    await removeDir(dirB);
-  }
-});
+  }),
+);
 
-test('two transfers at once to the same audience from two presenters', async () => {
-  const src = await tempDir();
-  const dst = await tempDir();
-  const a = await listen();
-  const c = await listen();
-  const b = await listen();
-  try {
+test('two transfers at once to the same audience from two presenters', () =>
+  withScratch(async (scratch) => {
+    const [src, dst, a, b, c] = [await scratch.dir(), await scratch.dir(), await scratch.listen(), await scratch.listen(), await scratch.listen()];
     const f1 = await writeSeededFile(src, 'x.bin', 1024 * 1024, 3);
     const f2 = await writeSeededFile(src, 'y.bin', 1024 * 1024 + 1, 4);
     const [t1, t2] = await Promise.all([transfer(a, b, f1, 1024 * 1024, dst, 'Yoda'), transfer(c, b, f2, 1024 * 1024 + 1, dst, 'Obi-wan')]);
     assert.ok(t1.r.isOk() && t2.r.isOk() && t1.s.isOk() && t2.s.isOk());
     assert.equal(await filesIn(dst), ['Obi-wan_y.bin', 'Yoda_x.bin']);
-  } finally {
-    await Promise.all([a.close(), b.close(), c.close()]);
-    await removeDir(src);
-    await removeDir(dst);
-  }
-});
+  }),
+);
 
-test('an existing file is never overwritten: the next free " (n)" name is used', async () => {
-  const src = await tempDir();
-  const dst = await tempDir();
-  const a = await listen();
-  const b = await listen();
-  try {
+test('an existing file is never overwritten: the next free " (n)" name is used', () =>
+  withScratch(async (scratch) => {
+    const [src, dst, a, b] = [await scratch.dir(), await scratch.dir(), await scratch.listen(), await scratch.listen()];
     await writeFile(join(dst, 'Yoda_a.mp4'), 'precious');
     await writeFile(join(dst, 'Yoda_a (1).mp4'), 'also precious');
     const f = await writeSeededFile(src, 'a.mp4', 1000, 5);
@@ -115,20 +88,15 @@ test('an existing file is never overwritten: the next free " (n)" name is used',
     const { readFile } = await import('node:fs/promises');
     assert.is(await readFile(join(dst, 'Yoda_a.mp4'), 'utf8'), 'precious');
     assert.is(await readFile(join(dst, 'Yoda_a (1).mp4'), 'utf8'), 'also precious');
-  } finally {
-    await a.close();
-    await b.close();
-    await removeDir(src);
-    await removeDir(dst);
-  }
-});
+  }),
+);
 
-test('a missing source file fails with FileUnreadable and the audience is told at once (not left to time out)', async () => {
-  const a = await listen();
-  // A long announce timeout: if the audience were not told, it would fail with PeerVanished, late.
-  const b = await listen({ announceTimeoutMs: 60_000 });
-  const dst = await tempDir();
-  try {
+test('a missing source file fails with FileUnreadable and the audience is told at once (not left to time out)', () =>
+  withScratch(async (scratch) => {
+    const a = await scratch.listen();
+    // A long announce timeout: if the audience were not told, it would fail with PeerVanished, late.
+    const b = await scratch.listen({ announceTimeoutMs: 60_000 });
+    const dst = await scratch.dir();
     const { transferId, token } = introductions();
     const rx = b.expect({ transferId, token, presenter: 'Yoda', presenterAddress: '127.0.0.1', fileName: 'gone.mp4', size: 10 }, { downloadDir: dst });
     const tx = a.send({ transferId, token, audience: { address: '127.0.0.1', port: b.port } }, { filePath: '/nonexistent/file.bin' });
@@ -137,16 +105,12 @@ test('a missing source file fails with FileUnreadable and the audience is told a
     const r = await rx.result;
     assert.ok(r.isErr() && r.error.type === 'PeerAborted' && r.error.reason === 'FileUnreadable', JSON.stringify(r));
     assert.equal(await filesIn(dst), [], 'nothing left in the download directory');
-  } finally {
-    await a.close();
-    await b.close();
-    await removeDir(dst);
-  }
-});
+  }),
+);
 
-test('bad introductions are refused as values', async () => {
-  const a = await listen();
-  try {
+test('bad introductions are refused as values', () =>
+  withScratch(async (scratch) => {
+    const a = await scratch.listen();
     const bad = a.expect(
       { transferId: 'x', token: 'nothex', presenter: 'Yoda', presenterAddress: '127.0.0.1', fileName: 'a', size: 1 },
       { downloadDir: '/tmp' },
@@ -159,9 +123,7 @@ test('bad introductions are refused as values', async () => {
     );
     const r2 = await evil.result;
     assert.ok(r2.isErr() && r2.error.type === 'InvalidFileName');
-  } finally {
-    await a.close();
-  }
-});
+  }),
+);
 
 test.run();
