@@ -1,3 +1,8 @@
+import { DEFAULT_BLOCK_MS } from '../../machines/lockout.machine.js';
+import { DEFAULT_LOGIN_TIMEOUT_MS } from '../../machines/session.machine.js';
+import { DEFAULT_MAX_FRAME_BYTES } from '../protocol/frame-codec.js';
+import { DEFAULT_MAX_MESSAGE_LENGTH } from '../shared/message-text.js';
+
 /** Everything the server can be tuned with; each has a documented default (README). */
 export interface ServerConfig {
   port: number;
@@ -34,10 +39,10 @@ export const DEFAULTS: Omit<ServerConfig, 'port' | 'maxFailedAttempts'> = {
   host: undefined,
   credentialsFile: 'credentials.txt',
   dataDir: '.',
-  blockMs: 10_000,
-  loginTimeoutMs: 60_000,
-  maxFrameBytes: 64 * 1024,
-  maxMessageLength: 1000,
+  blockMs: DEFAULT_BLOCK_MS,
+  loginTimeoutMs: DEFAULT_LOGIN_TIMEOUT_MS,
+  maxFrameBytes: DEFAULT_MAX_FRAME_BYTES,
+  maxMessageLength: DEFAULT_MAX_MESSAGE_LENGTH,
   maxQueuedBytes: 1024 * 1024,
   maxConnections: 10_000,
   maxConnectionsPerIp: 64,

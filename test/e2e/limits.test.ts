@@ -67,6 +67,47 @@ test('per-IP and total connection caps refuse with a clear code; existing client
   await capped.stop();
 });
 
+test('--max-groups caps group chats with a clear error; the groups that exist keep working', async () => {
+  const server = await startServer({ args: ['--max-groups', '1'] });
+  const yoda = await loggedIn(server, 'Yoda');
+  const obi = await loggedIn(server, 'Obi-wan');
+  yoda.type('/creategroup One Obi-wan');
+  await yoda.expect('Group chat room has been created, room name: One');
+  yoda.type('/creategroup Two Obi-wan');
+  await yoda.expect('The server already holds its maximum of 1 group chats; the group was not created.');
+  assert.equal(server.groupLog('Two'), [], 'no log file for a refused group');
+  yoda.type('/groupmsg One still here');
+  await yoda.expect('Group chat message sent.');
+  yoda.type('/logout');
+  obi.type('/logout');
+  await Promise.all([yoda.exited, obi.exited]);
+  await server.stop();
+});
+
+test('more groups than open log files: a group whose log was closed reopens it and continues its numbering', async () => {
+  const server = await startServer({ args: ['--rate-burst', '1000'] });
+  const raw = await RawClient.connect(server.port);
+  await raw.login('Yoda', PASSWORDS.Yoda!);
+  const obi = await RawClient.connect(server.port);
+  await obi.login('Obi-wan', PASSWORDS['Obi-wan']!);
+  const ok = (m: unknown) => (m as { ok: boolean }).ok;
+  assert.ok(ok(await raw.response(raw.request('creategroup', ['G0', 'Obi-wan']))));
+  assert.ok(ok(await raw.response(raw.request('groupmsg', ['G0', 'first']))));
+  // 70 more groups, each written to, push G0's log out of the 64 kept open.
+  for (let i = 1; i <= 70; i++) {
+    assert.ok(ok(await raw.response(raw.request('creategroup', [`G${i}`, 'Obi-wan']))));
+    assert.ok(ok(await raw.response(raw.request('groupmsg', [`G${i}`, 'hello']))));
+  }
+  assert.ok(ok(await raw.response(raw.request('groupmsg', ['G0', 'second']))));
+  const log = server.groupLog('G0');
+  assert.is(log.length, 2);
+  assert.match(log[0] ?? '', /^1; .*; Yoda; first$/);
+  assert.match(log[1] ?? '', /^2; .*; Yoda; second$/);
+  raw.close();
+  obi.close();
+  await server.stop();
+});
+
 test('too many requests before login: TOO_MANY_UNAUTHENTICATED_MESSAGES', async () => {
   const server = await startServer({ args: ['--max-unauthenticated', '5'] });
   const raw = await RawClient.connect(server.port);

@@ -17,7 +17,7 @@ export interface Groups {
   create(name: string, creator: string, invitees: readonly string[]): Promise<boolean>;
   join(name: string, username: string): Promise<Result<Group, JoinError>>;
   /** How many groups exist (for the server's cap on groups). */
-  count(): number;
+  count(): Promise<number>;
 }
 
 export class InMemoryGroups implements Groups {
@@ -45,7 +45,7 @@ export class InMemoryGroups implements Groups {
     return ok(group);
   }
 
-  count(): number {
+  async count(): Promise<number> {
     return this.groups.size;
   }
 }
