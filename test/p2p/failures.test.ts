@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert';
 import dgram from 'node:dgram';
 import { once } from 'node:events';
 import { decodeDatagram, encodeDataHeader, encodeFin, encodeHello, type Datagram } from '../../src/p2p/datagram.js';
-import { filesIn, introductions, listen, removeDir, sha256File, tempDir, writeSeededFile } from './helpers.js';
+import { filesIn, introductions, sha256File, withScratch, writeSeededFile } from './helpers.js';
 
 /** A hand-driven presenter speaking the wire format directly. */
 async function rawSocket(host = '127.0.0.1'): Promise<dgram.Socket> {
@@ -28,14 +28,16 @@ async function nextNonAck(s: dgram.Socket): Promise<Datagram> {
   }
 }
 
-test('forged, stray and garbage datagrams are dropped and counted; the real transfer still succeeds', async () => {
-  const src = await tempDir();
-  const dst = await tempDir();
-  const a = await listen();
-  const b = await listen();
-  const forger = await rawSocket();
-  const impostor = await rawSocket('127.0.0.2'); // right token, wrong address
-  try {
+test('forged, stray and garbage datagrams are dropped and counted; the real transfer still succeeds', () =>
+  withScratch(async (scratch) => {
+    const src = await scratch.dir();
+    const dst = await scratch.dir();
+    const a = await scratch.listen();
+    const b = await scratch.listen();
+    const forger = await rawSocket();
+    scratch.onCleanup(() => forger.close());
+    const impostor = await rawSocket('127.0.0.2'); // right token, wrong address
+    scratch.onCleanup(() => impostor.close());
     const size = 2 * 1024 * 1024;
     const file = await writeSeededFile(src, 'v.mp4', size, 9);
     const { transferId, token } = introductions();
@@ -67,22 +69,15 @@ test('forged, stray and garbage datagrams are dropped and counted; the real tran
     assert.ok(r.isOk() && s.isOk(), JSON.stringify(r));
     if (r.isErr()) return;
     assert.is(await sha256File(r.value.path), await sha256File(file));
-  } finally {
-    forger.close();
-    impostor.close();
-    await a.close();
-    await b.close();
-    await removeDir(src);
-    await removeDir(dst);
-  }
-});
+  }),
+);
 
-test('audience vanishes mid-transfer: presenter fails with PeerVanished, nothing under the final name', async () => {
-  const src = await tempDir();
-  const dst = await tempDir();
-  const a = await listen({ stallTimeoutMs: 800 });
-  const b = await listen({ progressIntervalMs: 0, datagramBytes: 1200 });
-  try {
+test('audience vanishes mid-transfer: presenter fails with PeerVanished, nothing under the final name', () =>
+  withScratch(async (scratch) => {
+    const src = await scratch.dir();
+    const dst = await scratch.dir();
+    const a = await scratch.listen({ stallTimeoutMs: 800 });
+    const b = await scratch.listen({ progressIntervalMs: 0, datagramBytes: 1200 });
     const size = 16 * 1024 * 1024;
     const file = await writeSeededFile(src, 'big.bin', size, 10);
     const { transferId, token } = introductions();
@@ -97,20 +92,15 @@ test('audience vanishes mid-transfer: presenter fails with PeerVanished, nothing
     assert.ok(r.isErr() && r.error.type === 'Cancelled', JSON.stringify(r));
     assert.ok(s.isErr() && s.error.type === 'PeerVanished', JSON.stringify(s));
     assert.equal(await filesIn(dst), [], 'neither the final file nor the temp file');
-  } finally {
-    await a.close();
-    await b.close();
-    await removeDir(src);
-    await removeDir(dst);
-  }
-});
+  }),
+);
 
-test('presenter cancels: the audience is told (PeerAborted) and keeps nothing', async () => {
-  const src = await tempDir();
-  const dst = await tempDir();
-  const a = await listen({ progressIntervalMs: 0, datagramBytes: 1200 });
-  const b = await listen();
-  try {
+test('presenter cancels: the audience is told (PeerAborted) and keeps nothing', () =>
+  withScratch(async (scratch) => {
+    const src = await scratch.dir();
+    const dst = await scratch.dir();
+    const a = await scratch.listen({ progressIntervalMs: 0, datagramBytes: 1200 });
+    const b = await scratch.listen();
     const size = 16 * 1024 * 1024;
     const file = await writeSeededFile(src, 'big.bin', size, 11);
     const { transferId, token } = introductions();
@@ -124,19 +114,15 @@ test('presenter cancels: the audience is told (PeerAborted) and keeps nothing', 
     assert.ok(s.isErr() && s.error.type === 'Cancelled', JSON.stringify(s));
     assert.ok(r.isErr() && r.error.type === 'PeerAborted' && r.error.reason === 'Cancelled', JSON.stringify(r));
     assert.equal(await filesIn(dst), []);
-  } finally {
-    await a.close();
-    await b.close();
-    await removeDir(src);
-    await removeDir(dst);
-  }
-});
+  }),
+);
 
-test('digest mismatch: VerificationFailed, presenter told, nothing saved', async () => {
-  const dst = await tempDir();
-  const b = await listen();
-  const presenter = await rawSocket();
-  try {
+test('digest mismatch: VerificationFailed, presenter told, nothing saved', () =>
+  withScratch(async (scratch) => {
+    const dst = await scratch.dir();
+    const b = await scratch.listen();
+    const presenter = await rawSocket();
+    scratch.onCleanup(() => presenter.close());
     const { transferId, token } = introductions();
     const t = Buffer.from(token, 'hex');
     const rx = b.expect({ transferId, token, presenter: 'Yoda', presenterAddress: '127.0.0.1', fileName: 'f.txt', size: 10 }, { downloadDir: dst });
@@ -152,18 +138,15 @@ test('digest mismatch: VerificationFailed, presenter told, nothing saved', async
     assert.is(abort.type, 'Abort');
     assert.ok(r.isErr() && r.error.type === 'VerificationFailed', JSON.stringify(r));
     assert.equal(await filesIn(dst), []);
-  } finally {
-    presenter.close();
-    await b.close();
-    await removeDir(dst);
-  }
-});
+  }),
+);
 
-test('presenter goes silent after a few chunks: the audience fails with PeerVanished and deletes the temp file', async () => {
-  const dst = await tempDir();
-  const b = await listen({ stallTimeoutMs: 300 });
-  const presenter = await rawSocket();
-  try {
+test('presenter goes silent after a few chunks: the audience fails with PeerVanished and deletes the temp file', () =>
+  withScratch(async (scratch) => {
+    const dst = await scratch.dir();
+    const b = await scratch.listen({ stallTimeoutMs: 300 });
+    const presenter = await rawSocket();
+    scratch.onCleanup(() => presenter.close());
     const { transferId, token } = introductions();
     const t = Buffer.from(token, 'hex');
     const rx = b.expect({ transferId, token, presenter: 'Yoda', presenterAddress: '127.0.0.1', fileName: 'f.bin', size: 5000 }, { downloadDir: dst });
@@ -173,43 +156,33 @@ test('presenter goes silent after a few chunks: the audience fails with PeerVani
     const r = await rx.result;
     assert.ok(r.isErr() && r.error.type === 'PeerVanished' && r.error.side === 'audience', JSON.stringify(r));
     assert.equal(await filesIn(dst), []);
-  } finally {
-    presenter.close();
-    await b.close();
-    await removeDir(dst);
-  }
-});
+  }),
+);
 
-test('presenter never shows up: the announced transfer times out', async () => {
-  const dst = await tempDir();
-  const b = await listen({ announceTimeoutMs: 200 });
-  try {
+test('presenter never shows up: the announced transfer times out', () =>
+  withScratch(async (scratch) => {
+    const dst = await scratch.dir();
+    const b = await scratch.listen({ announceTimeoutMs: 200 });
     const { transferId, token } = introductions();
     const rx = b.expect({ transferId, token, presenter: 'Yoda', presenterAddress: '127.0.0.1', fileName: 'f.bin', size: 5 }, { downloadDir: dst });
     const r = await rx.result;
     assert.ok(r.isErr() && r.error.type === 'PeerVanished');
     assert.equal(await filesIn(dst), []);
-  } finally {
-    await b.close();
-    await removeDir(dst);
-  }
-});
+  }),
+);
 
-test('nobody listens at the audience port: the offer times out with PeerVanished', async () => {
-  const src = await tempDir();
-  const a = await listen({ offerTimeoutMs: 300 });
-  const closedPort = await rawSocket();
-  const port = closedPort.address().port;
-  closedPort.close();
-  try {
+test('nobody listens at the audience port: the offer times out with PeerVanished', () =>
+  withScratch(async (scratch) => {
+    const src = await scratch.dir();
+    const a = await scratch.listen({ offerTimeoutMs: 300 });
+    const closedPort = await rawSocket();
+    const port = closedPort.address().port;
+    closedPort.close();
     const file = await writeSeededFile(src, 'x.bin', 100, 1);
     const { transferId, token } = introductions();
     const s = await a.send({ transferId, token, audience: { address: '127.0.0.1', port } }, { filePath: file }).result;
     assert.ok(s.isErr() && s.error.type === 'PeerVanished', JSON.stringify(s));
-  } finally {
-    await a.close();
-    await removeDir(src);
-  }
-});
+  }),
+);
 
 test.run();

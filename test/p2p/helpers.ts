@@ -67,11 +67,14 @@ export async function filesIn(dir: string): Promise<string[]> {
 export interface Scratch {
   listen(config?: Partial<TransportConfig>): Promise<P2PEndpoint>;
   dir(): Promise<string>;
+  /** Anything else the test opened (a raw socket, say), undone at the end. */
+  onCleanup(undo: () => unknown): void;
 }
 
 export async function withScratch(body: (scratch: Scratch) => Promise<void>): Promise<void> {
   const endpoints: P2PEndpoint[] = [];
   const dirs: string[] = [];
+  const undos: Array<() => unknown> = [];
   const scratch: Scratch = {
     listen: async (config) => {
       const endpoint = await listen(config);
@@ -83,10 +86,12 @@ export async function withScratch(body: (scratch: Scratch) => Promise<void>): Pr
       dirs.push(dir);
       return dir;
     },
+    onCleanup: (undo) => undos.push(undo),
   };
   try {
     await body(scratch);
   } finally {
+    await Promise.all(undos.map((undo) => undo()));
     await Promise.all(endpoints.map((e) => e.close()));
     await Promise.all(dirs.map(removeDir));
   }
