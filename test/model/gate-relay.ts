@@ -7,6 +7,7 @@
 //   presenter ◀── front               ◀── back ◀── audience
 import dgram from 'node:dgram';
 import { decodeDatagram, type Datagram } from '../../src/p2p/datagram.js';
+import { ChangeSignal } from '../support/change-signal.js';
 
 export type Rule = 'pass' | 'hold' | 'drop';
 export type Direction = 'forward' | 'backward';
@@ -26,7 +27,7 @@ export class GateRelay {
   };
   private readonly held: Record<Direction, Seen[]> = { forward: [], backward: [] };
   private presenter: { address: string; port: number } | null = null;
-  private waiters: Array<() => void> = [];
+  private readonly changed = new ChangeSignal();
 
   private constructor(
     private readonly front: dgram.Socket,
@@ -73,7 +74,7 @@ export class GateRelay {
     const rule = rules[s.datagram.type] ?? rules.default;
     if (rule === 'pass') this.deliver(direction, s.buf);
     else if (rule === 'hold') this.held[direction].push(s);
-    this.wake();
+    this.changed.notify();
   }
 
   private deliver(direction: Direction, buf: Buffer): void {
@@ -112,28 +113,9 @@ export class GateRelay {
     return undefined;
   }
 
-  private wake(): void {
-    const w = this.waiters;
-    this.waiters = [];
-    w.forEach((f) => f());
-  }
-
   /** Waits until a datagram matching `pred` has been seen. */
   async waitFor(pred: (s: Seen) => boolean, what: string, timeoutMs = 10_000): Promise<Seen> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = this.seen.find(pred);
-      if (found) return found;
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`the relay never saw ${what}`);
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, left);
-        this.waiters.push(() => {
-          clearTimeout(t);
-          resolve();
-        });
-      });
-    }
+    return this.changed.until(() => this.seen.find(pred), timeoutMs, () => new Error(`the relay never saw ${what}`));
   }
 
   close(): void {

@@ -4,6 +4,7 @@
 // Nothing about the behaviour changes: the wrapped `transition` returns what the original does.
 import type { AnyMachineSnapshot, AnyStateMachine, EventObject } from 'xstate';
 import { takenTransitions } from './coverage.js';
+import { ChangeSignal } from '../support/change-signal.js';
 
 export interface TapEntry {
   readonly id: string;
@@ -15,7 +16,7 @@ export interface TapEntry {
 
 export class MachineTap {
   readonly entries: TapEntry[] = [];
-  private waiters: Array<() => void> = [];
+  private readonly changed = new ChangeSignal();
 
   /** Wraps `machine.provide`; `idOf` names the actor (e.g. its transferId) from its context. */
   constructor(machine: AnyStateMachine, idOf: (context: unknown) => string) {
@@ -28,9 +29,7 @@ export class MachineTap {
         const keys = snapshot.status === 'active' ? takenTransitions(provided, snapshot, event) : [];
         const next = transition(snapshot, event, scope);
         this.entries.push({ id: idOf(snapshot.context), event, from: snapshot.value, to: next.value, keys });
-        const w = this.waiters;
-        this.waiters = [];
-        w.forEach((f) => f());
+        this.changed.notify();
         return next;
       };
       return provided;
@@ -47,25 +46,18 @@ export class MachineTap {
    * after entry number `from` of that actor; returns the index after the matching entry.
    */
   async waitFor(id: string, keys: readonly string[], from: number, timeoutMs = 10_000): Promise<number> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const mine = this.of(id);
-      for (let i = from; i < mine.length; i++) {
-        const e = mine[i]!;
-        if (keys.every((k) => e.keys.includes(k))) return i + 1;
-      }
-      const left = deadline - Date.now();
-      if (left <= 0) {
-        const seen = mine.map((e) => `${e.keys.join(' + ') || `(${e.event.type}: no transition)`}`).join('\n    ');
-        throw new Error(`the real actor never took ${keys.join(' + ')}; it took:\n    ${seen}`);
-      }
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, left);
-        this.waiters.push(() => {
-          clearTimeout(t);
-          resolve();
-        });
-      });
-    }
+    const mine = () => this.of(id);
+    return this.changed.until(
+      () => {
+        const entries = mine();
+        for (let i = from; i < entries.length; i++) if (keys.every((k) => entries[i]!.keys.includes(k))) return i + 1;
+        return undefined;
+      },
+      timeoutMs,
+      () => {
+        const seen = mine().map((e) => `${e.keys.join(' + ') || `(${e.event.type}: no transition)`}`).join('\n    ');
+        return new Error(`the real actor never took ${keys.join(' + ')}; it took:\n    ${seen}`);
+      },
+    );
   }
 }

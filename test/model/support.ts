@@ -7,6 +7,7 @@ import * as assert from 'uvu/assert';
 import type { ResponseMessage, ServerMessage } from '../../src/protocol/messages.js';
 import type { Program } from '../support/processes.js';
 import { RawClient } from '../support/raw-client.js';
+import { ChangeSignal } from '../support/change-signal.js';
 
 // Bounds a broken test; nothing waits for time to pass.
 export const WAIT_MS = 10_000;
@@ -14,15 +15,13 @@ export const WAIT_MS = 10_000;
 /** Collects the server's console lines; any number of paths can wait for their own lines. */
 export class ConsoleWatch {
   private text = '';
-  private waiters: Array<() => void> = [];
+  private readonly changed = new ChangeSignal();
 
   constructor(private readonly program: Program) {
     this.text = program.output;
     const collect = (d: Buffer): void => {
       this.text += d.toString('utf8');
-      const w = this.waiters;
-      this.waiters = [];
-      w.forEach((f) => f());
+      this.changed.notify();
     };
     program.child.stdout?.on('data', collect);
     program.child.stderr?.on('data', collect);
@@ -39,20 +38,11 @@ export class ConsoleWatch {
 
   /** Waits until at least `times` lines equal `line` (or match it). */
   async waitFor(line: string | RegExp, times = 1, timeoutMs = WAIT_MS): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.count(line) < times) {
-      const left = deadline - Date.now();
-      if (left <= 0) {
-        throw new Error(`server console never printed ${String(line)} (x${times}); last lines:\n${this.lines().slice(-15).join('\n')}`);
-      }
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, left);
-        this.waiters.push(() => {
-          clearTimeout(t);
-          resolve();
-        });
-      });
-    }
+    await this.changed.until(
+      () => (this.count(line) >= times ? true : undefined),
+      timeoutMs,
+      () => new Error(`server console never printed ${String(line)} (x${times}); last lines:\n${this.lines().slice(-15).join('\n')}`),
+    );
   }
 }
 

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { test } from 'uvu';
+import { ChangeSignal } from './change-signal.js';
 
 export const ROOT = resolve(new URL('../..', import.meta.url).pathname);
 export const SERVER_BIN = join(ROOT, 'dist/src/cli/server.js');
@@ -49,7 +50,7 @@ test.after.each(() => {
 export class Program {
   private out = '';
   private cursor = 0;
-  private waiters: Array<() => void> = [];
+  private readonly changed = new ChangeSignal();
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
   constructor(
@@ -60,18 +61,14 @@ export class Program {
     if (inTest) startedInTest.add(child);
     const collect = (d: Buffer) => {
       this.out += d.toString('utf8');
-      const waiters = this.waiters;
-      this.waiters = [];
-      waiters.forEach((w) => w());
+      this.changed.notify();
     };
     child.stdout?.on('data', collect);
     child.stderr?.on('data', collect);
     this.exited = new Promise((resolveExit) =>
       child.on('close', (code, signal) => {
         live.delete(child);
-        const waiters = this.waiters;
-        this.waiters = [];
-        waiters.forEach((w) => w());
+        this.changed.notify();
         resolveExit({ code, signal });
       }),
     );
@@ -98,26 +95,19 @@ export class Program {
 
   /** Waits for `pattern` after the cursor; returns the matched text and moves past it. */
   async expect(pattern: string | RegExp, timeoutMs = DEFAULT_WAIT_MS): Promise<string> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = this.find(pattern);
-      if (found) {
-        this.cursor += found.index + found.text.length;
-        return found.text;
-      }
-      if (this.child.exitCode !== null || this.child.signalCode !== null) {
-        throw new Error(`${this.name} exited before printing ${String(pattern)}. Output since cursor:\n${this.unread}`);
-      }
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`${this.name} did not print ${String(pattern)} within ${timeoutMs} ms. Output since cursor:\n${this.unread}`);
-      await new Promise<void>((resolveWait) => {
-        const timer = setTimeout(resolveWait, left);
-        this.waiters.push(() => {
-          clearTimeout(timer);
-          resolveWait();
-        });
-      });
-    }
+    const found = await this.changed.until(
+      () => {
+        const hit = this.find(pattern);
+        if (!hit && (this.child.exitCode !== null || this.child.signalCode !== null)) {
+          throw new Error(`${this.name} exited before printing ${String(pattern)}. Output since cursor:\n${this.unread}`);
+        }
+        return hit;
+      },
+      timeoutMs,
+      () => new Error(`${this.name} did not print ${String(pattern)} within ${timeoutMs} ms. Output since cursor:\n${this.unread}`),
+    );
+    this.cursor += found.index + found.text.length;
+    return found.text;
   }
 
   /** Asserts `pattern` is not in the output printed so far (after the cursor). */

@@ -1,12 +1,13 @@
 import { connect, type Socket } from 'node:net';
 import { encodeFrame, FrameDecoder } from '../../src/protocol/frame-codec.js';
 import { decodeServerMessage, type ServerMessage } from '../../src/protocol/messages.js';
+import { ChangeSignal } from './change-signal.js';
 
 /** A protocol-level client for tests that need to misbehave or look at raw replies. */
 export class RawClient {
   readonly received: ServerMessage[] = [];
   private readonly decoder = new FrameDecoder(16 * 1024 * 1024);
-  private waiters: Array<() => void> = [];
+  private readonly changed = new ChangeSignal();
   private nextId = 1;
   closed = false;
   readonly closedPromise: Promise<void>;
@@ -15,13 +16,13 @@ export class RawClient {
     socket.on('data', (chunk: Buffer) => {
       const frames = this.decoder.push(chunk);
       if (frames.isOk()) for (const f of frames.value) decodeServerMessage(f).map((m) => this.received.push(m));
-      this.wake();
+      this.changed.notify();
     });
     socket.on('error', () => {});
     this.closedPromise = new Promise((resolve) =>
       socket.on('close', () => {
         this.closed = true;
-        this.wake();
+        this.changed.notify();
         resolve();
       }),
     );
@@ -32,12 +33,6 @@ export class RawClient {
       const socket = connect({ host: '127.0.0.1', port }, () => resolve(new RawClient(socket)));
       socket.once('error', reject);
     });
-  }
-
-  private wake(): void {
-    const w = this.waiters;
-    this.waiters = [];
-    w.forEach((f) => f());
   }
 
   sendJson(value: unknown): void {
@@ -60,21 +55,15 @@ export class RawClient {
 
   /** Waits for a message matching `predicate` (bounded so a broken test fails, not hangs). */
   async waitFor(predicate: (m: ServerMessage) => boolean, timeoutMs = 10_000): Promise<ServerMessage> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = this.received.find(predicate);
-      if (found) return found;
-      if (this.closed) throw new Error(`connection closed; received ${JSON.stringify(this.received)}`);
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`timed out; received ${JSON.stringify(this.received)}`);
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, left);
-        this.waiters.push(() => {
-          clearTimeout(t);
-          resolve();
-        });
-      });
-    }
+    return this.changed.until(
+      () => {
+        const found = this.received.find(predicate);
+        if (!found && this.closed) throw new Error(`connection closed; received ${JSON.stringify(this.received)}`);
+        return found;
+      },
+      timeoutMs,
+      () => new Error(`timed out; received ${JSON.stringify(this.received)}`),
+    );
   }
 
   response(id: number): Promise<ServerMessage> {
