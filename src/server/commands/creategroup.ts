@@ -17,7 +17,7 @@ export function creategroup({ username, services }: CommandContext, [name = '', 
   for (const user of invitees) {
     if (!services.credentials.has(user)) return errAsync({ type: 'GroupMemberUnknown', user });
   }
-  return fromBackend(Promise.all(invitees.map((u) => services.presence.find(u))))
+  return fromBackend(services.presence.findMany(invitees))
     .andThen((found) => {
       const offline = invitees.find((_, i) => found[i] === undefined);
       return offline === undefined ? okAsync(undefined) : errAsync<undefined, CommandError>({ type: 'GroupMemberOffline', user: offline });

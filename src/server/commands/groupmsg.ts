@@ -26,10 +26,8 @@ async function sendToGroup({ username, services }: CommandContext, [group = '', 
   const { ts } = logged.value;
   // One frame for every recipient: the event is encoded once, however large the group.
   const frame = encodeEventFrame({ t: 'ev', ev: 'group', group, from: username, text: message, ts });
-  for (const [member, state] of found.members) {
-    if (state !== 'joined' || member === username) continue;
-    (await services.presence.find(member))?.deliver(frame);
-  }
+  const recipients = [...found.members].filter(([member, state]) => state === 'joined' && member !== username).map(([member]) => member);
+  for (const active of await services.presence.findMany(recipients)) active?.deliver(frame);
   services.console.line(`${username} issued a message in group chat ${group}: "${message}" at ${ts}.`);
   return ok({ ts });
 }

@@ -17,6 +17,8 @@ export interface Presence {
   claim(user: ActiveUser): Promise<boolean>;
   release(username: string): Promise<void>;
   find(username: string): Promise<ActiveUser | undefined>;
+  /** Several lookups in one call (one round trip for a shared backend), in the order asked. */
+  findMany(usernames: readonly string[]): Promise<Array<ActiveUser | undefined>>;
   /** Active users in login order. */
   list(): Promise<readonly ActiveUser[]>;
 }
@@ -36,6 +38,10 @@ export class InMemoryPresence implements Presence {
 
   async find(username: string): Promise<ActiveUser | undefined> {
     return this.users.get(username);
+  }
+
+  async findMany(usernames: readonly string[]): Promise<Array<ActiveUser | undefined>> {
+    return usernames.map((name) => this.users.get(name));
   }
 
   async list(): Promise<readonly ActiveUser[]> {
