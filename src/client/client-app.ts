@@ -281,9 +281,8 @@ export class ClientApp {
     this.end(EXIT_OK);
   }
 
-  private async request(cmd: string, args: string[]): Promise<ResponseMessage | undefined> {
-    const reply = await this.link?.request(cmd, args);
-    return reply;
+  private request(cmd: string, args: string[]): Promise<ResponseMessage | undefined> {
+    return this.link?.request(cmd, args) ?? Promise.resolve(undefined);
   }
 
   /** Races a step against the end of the session, so a closed session never waits on input. */

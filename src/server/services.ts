@@ -1,7 +1,7 @@
 import type { ConsoleLog } from './console-log.js';
 import type { Credentials } from './credentials.js';
 import type { GroupLogs } from './storage/group-logs.js';
-import type { AppendLog } from './storage/append-log.js';
+import type { NumberedLog } from './storage/append-log.js';
 import type { Groups } from './state/groups.js';
 import type { Presence } from './state/presence.js';
 
@@ -10,7 +10,7 @@ export interface ServerServices {
   credentials: Credentials;
   presence: Presence;
   groups: Groups;
-  messageLog: AppendLog;
+  messageLog: NumberedLog;
   groupLogs: GroupLogs;
   console: ConsoleLog;
   maxMessageLength: number;

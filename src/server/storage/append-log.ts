@@ -12,6 +12,16 @@ export type StorageError = { type: 'StorageFailed'; file: string; reason: string
 /** Builds the text of one log line, without its newline, once its number and time are known. */
 export type LineBuilder = (n: number, ts: string) => string;
 
+/**
+ * What commands need of a numbered log. The file-backed AppendLog below is the one we have; a
+ * shared backend (several server processes) would implement this instead.
+ */
+export interface NumberedLog {
+  append(build: LineBuilder): ResultAsync<AppendedLine, StorageError>;
+  /** Resolves once every line asked for is written (or failed); no appends after it. */
+  close(): Promise<void>;
+}
+
 interface Pending {
   build: LineBuilder;
   resolve: (line: AppendedLine) => void;
@@ -55,7 +65,7 @@ async function lastNumberIn(handle: FileHandle, size: number): Promise<number> {
  * write; each caller's promise resolves only after its line is on disk (acknowledge-after-write).
  * A failed write is rolled back (truncate to the last good size) so no torn line remains.
  */
-export class AppendLog {
+export class AppendLog implements NumberedLog {
   private queue: Pending[] = [];
   private writing = false;
   private idle: Promise<void> = Promise.resolve();
