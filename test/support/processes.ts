@@ -110,11 +110,6 @@ export class Program {
     return found.text;
   }
 
-  /** Asserts `pattern` is not in the output printed so far (after the cursor). */
-  lacks(pattern: string): boolean {
-    return !this.unread.includes(pattern);
-  }
-
   type(line: string): void {
     this.child.stdin?.write(`${line}\n`);
   }
