@@ -1,17 +1,32 @@
 import { open, stat } from 'node:fs/promises';
-import { basename, resolve } from 'node:path';
+import { basename, isAbsolute, relative, resolve } from 'node:path';
+import { ok, type Result } from 'neverthrow';
 import type { WireError } from '../protocol/error-codes.js';
-import type { EventMessage, ResponseMessage } from '../protocol/messages.js';
+import type { ResponseMessage } from '../protocol/messages.js';
 import { validateMessageText } from '../shared/message-text.js';
 import type { TransportConfig } from '../p2p/config.js';
 import { P2PEndpoint } from '../p2p/endpoint.js';
 import { validateFileName } from '../p2p/file-name.js';
-import type { AudienceIntroduction, PresenterIntroduction } from '../p2p/introduction.js';
+import type { AudienceIntroduction } from '../p2p/introduction.js';
 import { describeTransferError } from '../p2p/transfer-error.js';
 import type { TransferHandle } from '../p2p/transfer-handle.js';
-import { parseCommandLine, type CommandName, type ParsedCommand } from './command-line.js';
-import type { ActiveUserRow } from '../protocol/wire-data.js';
-import { renderActiveUsers, renderError, renderGroupMessage, renderPrivateMessage } from './render.js';
+import { HELP_LINES, parseCommandLine, type CommandName, type ParsedCommand } from './command-line.js';
+import { complete, wordKindAt, type Completion } from './completion.js';
+import {
+  completeError,
+  describeProtocolError,
+  readActiveUsers,
+  readCreatedGroup,
+  readEvent,
+  readInvitations,
+  readPresenterIntroduction,
+  readTimestamp,
+  type Invitation,
+  type ProtocolError,
+  type ServerEvent,
+} from './inbound.js';
+import { KnownNames } from './known-names.js';
+import { renderActiveUsers, renderError, renderGroupMessage, renderInvitation, renderPrivateMessage } from './render.js';
 import { ServerLink } from './server-link.js';
 import { TerminalUI, type TerminalStreams } from './terminal-ui.js';
 import { TransferProgressView } from './transfer-progress-view.js';
@@ -47,6 +62,7 @@ export class ClientApp {
   private readonly progress: TransferProgressView;
   /** Transfers under way in either direction; Ctrl-C cancels them rather than the client. */
   private readonly transfers = new Set<TransferHandle<unknown>>();
+  private readonly names = new KnownNames();
 
   constructor(
     private readonly options: ClientOptions,
@@ -54,6 +70,7 @@ export class ClientApp {
   ) {
     this.ui = new TerminalUI(streams);
     this.progress = new TransferProgressView(this.ui);
+    this.ui.setCompleter((beforeCursor) => this.complete(beforeCursor));
   }
 
   async run(): Promise<number> {
@@ -69,7 +86,11 @@ export class ClientApp {
       return this.shutdown(EXIT_FAILURE);
     }
     this.link = opened;
-    opened.on('event', (event) => this.onEvent(event));
+    opened.on('event', (event) => {
+      const read = readEvent(event);
+      if (read.isErr()) return this.printProtocolError(read.error);
+      this.onEvent(read.value);
+    });
     opened.on('closed', () => {
       if (this.ending) return;
       this.ui.print('Lost connection to the server.', 'error');
@@ -85,9 +106,10 @@ export class ClientApp {
   }
 
   private async session(): Promise<void> {
-    const loggedIn = await this.login();
-    if (!loggedIn) return;
+    const invitations = await this.login();
+    if (!invitations) return;
     this.ui.print('Welcome to TESSENGER!');
+    for (const invitation of invitations) this.showInvitation(invitation);
     for (;;) {
       const line = await this.until(this.ui.ask(COMMAND_PROMPT));
       if (line === ENDED) return;
@@ -96,7 +118,12 @@ export class ClientApp {
       const parsed = parseCommandLine(line);
       if (parsed.isErr()) {
         const error = parsed.error;
-        this.ui.print(error.type === 'InvalidCommand' ? 'Error. Invalid command!' : error.type === 'Usage' ? error.usage : 'Please enter at least one more active user.', 'error');
+        const text =
+          error.type === 'InvalidCommand' ? 'Error. Invalid command!'
+          : error.type === 'Usage' ? error.usage
+          : error.type === 'UnclosedQuote' ? 'Unclosed quote: end the quoted name with the same quote mark (or write spaces as "\\ ").'
+          : 'Please enter at least one more active user.';
+        this.ui.print(text, 'error');
         continue;
       }
       const done = await this.until(this.runCommand(parsed.value));
@@ -104,34 +131,36 @@ export class ClientApp {
     }
   }
 
-  /** Returns true once logged in; false if the session ended (blocked, EOF, server gone). */
-  private async login(): Promise<boolean> {
+  /** Once logged in, the invitations waiting for this user; undefined if the session ended (blocked, EOF, server gone). */
+  private async login(): Promise<Invitation[] | undefined> {
     this.ui.print('Please login');
     for (;;) {
       const username = await this.until(this.ui.ask('Username: '));
-      if (username === ENDED) return false;
-      if (username === undefined) return this.end(EXIT_OK), false;
+      if (username === ENDED) return undefined;
+      if (username === undefined) return this.end(EXIT_OK), undefined;
       if (username.trim() === '') continue;
       const reply = await this.request('username', [username.trim()]);
-      if (!reply) return false;
+      if (!reply) return undefined;
       if (!reply.ok) {
-        this.ui.print(renderError('login', reply.error), 'error');
-        if (reply.error.code === 'ACCOUNT_BLOCKED') return this.end(EXIT_FAILURE), false;
+        this.ui.print(renderError('login', completeError(reply.error, { user: username.trim() })), 'error');
+        if (reply.error.code === 'ACCOUNT_BLOCKED') return this.end(EXIT_FAILURE), undefined;
         continue;
       }
       for (;;) {
         const password = await this.until(this.ui.ask('Password: ', { secret: true }));
-        if (password === ENDED) return false;
-        if (password === undefined) return this.end(EXIT_OK), false;
+        if (password === ENDED) return undefined;
+        if (password === undefined) return this.end(EXIT_OK), undefined;
         const answer = await this.request('password', [password, String(this.endpoint?.port ?? this.options.udpPort)]);
-        if (!answer) return false;
+        if (!answer) return undefined;
         if (answer.ok) {
           this.username = username.trim();
-          return true;
+          const invitations = readInvitations(answer.data);
+          if (invitations.isErr()) this.printProtocolError(invitations.error);
+          return invitations.unwrapOr([]);
         }
-        this.ui.print(renderError('login', answer.error), 'error');
+        this.ui.print(renderError('login', completeError(answer.error, { user: username.trim() })), 'error');
         const code = answer.error.code;
-        if (code === 'ACCOUNT_LOCKED_NOW' || code === 'ACCOUNT_BLOCKED' || code === 'LOGIN_THROTTLED') return this.end(EXIT_FAILURE), false;
+        if (code === 'ACCOUNT_LOCKED_NOW' || code === 'ACCOUNT_BLOCKED' || code === 'LOGIN_THROTTLED') return this.end(EXIT_FAILURE), undefined;
         if (code !== 'INVALID_PASSWORD') break; // e.g. already logged in elsewhere: ask for a username again
       }
     }
@@ -143,45 +172,75 @@ export class ClientApp {
       case 'groupmsg': {
         const text = validateMessageText(args[1] ?? '', this.link?.limits.maxMessageLength);
         if (text.isErr()) return this.printError(name, { code: text.error.type === 'MessageTooLong' ? 'MESSAGE_TOO_LONG' : text.error.type === 'MessageEmpty' ? 'MESSAGE_EMPTY' : 'MESSAGE_INVALID_CHARS', limit: this.link?.limits.maxMessageLength ?? 0 });
-        return this.simple(name, args, (data) => (name === 'msgto' ? `message sent at ${(data as { ts: string }).ts}.` : 'Group chat message sent.'));
+        if (name === 'msgto') this.names.sawUser(args[0] ?? '');
+        else this.names.sawGroup(args[0] ?? '');
+        return this.simple(name, args, (data) => readTimestamp(data, name).map((ts) => (name === 'msgto' ? `message sent at ${ts}.` : 'Group chat message sent.')));
       }
-      case 'activeuser': {
-        const reply = await this.request('activeuser', []);
-        if (!reply) return;
-        if (!reply.ok) return this.printError(name, reply.error);
-        const rows = ((reply.data as { users?: ActiveUserRow[] } | undefined)?.users ?? []);
-        rows.forEach((r) => this.ui.knownNames.add(r.user));
-        for (const line of renderActiveUsers(rows)) this.ui.print(line);
-        return;
-      }
+      case 'activeuser':
+        return this.simple(name, args, (data) =>
+          readActiveUsers(data).map((rows) => {
+            this.names.setActive(rows.map((r) => r.user));
+            return renderActiveUsers(rows).join('\n');
+          }),
+        );
       case 'creategroup':
-        return this.simple(name, args, (data) => {
-          const { group, members } = data as { group: string; members: string[] };
-          this.ui.knownNames.add(group);
-          return `Group chat room has been created, room name: ${group}, users in this room: ${members.join(', ')}`;
-        });
+        return this.simple(name, args, (data) =>
+          readCreatedGroup(data).map(({ group, members }) => {
+            this.names.sawGroup(group);
+            return `Group chat room has been created, room name: ${group}, users in this room: ${members.join(', ')}`;
+          }),
+        );
       case 'joingroup':
         return this.simple(name, args, () => {
-          this.ui.knownNames.add(args[0] ?? '');
-          return `Joined the group chat: ${args[0]} successfully.`;
+          this.names.sawGroup(args[0] ?? '');
+          return ok(`Joined the group chat: ${args[0]} successfully.`);
         });
       case 'logout':
         return this.logout();
       case 'p2pvideo':
         return this.present(args[0] ?? '', args[1] ?? '');
+      case 'help':
+        this.ui.print('Commands:');
+        for (const line of HELP_LINES) this.ui.print(line);
+        return;
     }
   }
 
-  /** A request whose success is one line of text. */
-  private async simple(name: CommandName, args: string[], success: (data: unknown) => string): Promise<void> {
+  /** A request whose success is text (one line, or several separated by newlines). */
+  private async simple(name: CommandName, args: string[], success: (data: unknown) => Result<string, ProtocolError>): Promise<void> {
     const reply = await this.request(name, args);
     if (!reply) return;
-    if (!reply.ok) return this.printError(name, reply.error);
-    this.ui.print(success(reply.data));
+    if (!reply.ok) return this.printError(name, reply.error, args);
+    const text = success(reply.data);
+    if (text.isErr()) return this.printProtocolError(text.error);
+    for (const line of text.value.split('\n')) this.ui.print(line);
   }
 
-  private printError(command: CommandName, error: WireError): void {
-    this.ui.print(renderError(command, error), 'error');
+  /** `args` stand in for names the server left out of the error (the user or group the command named). */
+  private printError(command: CommandName, error: WireError, args: readonly string[] = []): void {
+    const named = args[0];
+    const fallback = named === undefined ? {} : command === 'joingroup' || command === 'groupmsg' || command === 'creategroup' ? { group: named } : { user: named };
+    this.ui.print(renderError(command, completeError(error, fallback)), 'error');
+  }
+
+  private printProtocolError(error: ProtocolError): void {
+    this.ui.print(describeProtocolError(error), 'error');
+  }
+
+  /** Tab: completes from the names known; user names are first refreshed from the server's list when stale or unknown. */
+  private complete(beforeCursor: string): Completion | Promise<Completion> {
+    const word = /\S*$/.exec(beforeCursor)?.[0] ?? '';
+    if (wordKindAt(beforeCursor) !== 'user' || !this.names.needsActiveList(word)) return complete(beforeCursor, this.names);
+    return this.request('activeuser', []).then((reply) => {
+      if (reply?.ok) readActiveUsers(reply.data).map((rows) => this.names.setActive(rows.map((r) => r.user)));
+      return complete(beforeCursor, this.names);
+    });
+  }
+
+  private showInvitation({ group, by }: Invitation): void {
+    this.names.sawGroup(group);
+    this.names.sawUser(by);
+    this.ui.print(renderInvitation(group, by), 'incoming');
   }
 
   /** `/p2pvideo USER FILE`: check the file here, ask the server for USER, then send over UDP. */
@@ -199,29 +258,24 @@ export class ClientApp {
     // audience waiting for a transfer that cannot start.
     const readable = await open(path, 'r').then((h) => h.close().then(() => undefined), (e: NodeJS.ErrnoException) => e.code ?? e.message);
     if (readable !== undefined) return this.ui.print(`Cannot send ${file}: ${readable === 'EACCES' ? 'permission denied' : readable}.`, 'error');
+    this.names.sawUser(audience);
     const reply = await this.request('p2pvideo', [audience, name, String(info.size)]);
     if (!reply) return;
-    if (!reply.ok) return this.printError('p2pvideo', reply.error);
-    const intro = reply.data as PresenterIntroduction;
-    const handle = this.endpoint!.send(intro, { filePath: path, onProgress: (p) => this.progress.update(intro.transferId, 'send', `${name} → ${audience}`, p) });
+    if (!reply.ok) return this.printError('p2pvideo', reply.error, [audience]);
+    const read = readPresenterIntroduction(reply.data);
+    if (read.isErr()) return this.printProtocolError(read.error);
+    const intro = read.value;
+    const handle = this.endpoint!.send(intro, { filePath: path, onProgress: (p) => this.progress.update(intro.transferId, `${name} → ${audience}`, p) });
     this.transfers.add(handle);
     const result = await handle.result;
     this.transfers.delete(handle);
-    this.progress.done(intro.transferId, 'send');
+    this.progress.done(intro.transferId);
     if (result.isOk()) this.ui.print(`${file} has been uploaded`);
     else this.ui.print(`Could not send ${file} to ${audience}: ${describeTransferError(result.error)}.`, 'error');
   }
 
-  private receive(event: EventMessage): void {
-    const intro = {
-      transferId: String(event.transferId),
-      token: String(event.token),
-      presenter: String(event.presenter),
-      presenterAddress: String(event.presenterAddress),
-      fileName: String(event.fileName),
-      size: Number(event.size),
-    } satisfies AudienceIntroduction;
-    this.ui.knownNames.add(intro.presenter);
+  private receive(intro: AudienceIntroduction): void {
+    this.names.sawUser(intro.presenter);
     // Each download holds a temp file and a receive window: a flood of announcements must not
     // exhaust this client. Beyond the cap an announcement is refused (the presenter times out).
     const downloads = [...this.transfers].filter((t) => t.direction === 'receive').length;
@@ -231,34 +285,42 @@ export class ClientApp {
     }
     const handle = this.endpoint!.expect(intro, {
       downloadDir: this.options.downloadDir,
-      onProgress: (p) => this.progress.update(intro.transferId, 'receive', `${intro.fileName} ← ${intro.presenter}`, p),
+      onProgress: (p) => this.progress.update(intro.transferId, `${intro.fileName} ← ${intro.presenter}`, p),
     });
     this.transfers.add(handle);
     void handle.result.then((result) => {
       this.transfers.delete(handle);
-      this.progress.done(intro.transferId, 'receive');
-      if (result.isOk()) this.ui.print(`Received ${intro.fileName} from ${intro.presenter}`, 'incoming');
-      else this.ui.print(`Could not receive ${intro.fileName} from ${intro.presenter}: ${describeTransferError(result.error)}.`, 'error');
+      this.progress.done(intro.transferId);
+      if (result.isOk()) {
+        // SPEC's line as it is, then where the file went (it may carry a " (n)" suffix or be in --download-dir).
+        this.ui.print(`Received ${intro.fileName} from ${intro.presenter}`, 'incoming');
+        this.ui.print(`Saved as ${shownPath(result.value.path)}`, 'notice');
+      } else this.ui.print(`Could not receive ${intro.fileName} from ${intro.presenter}: ${describeTransferError(result.error)}.`, 'error');
     });
   }
 
-  private onEvent(event: EventMessage): void {
-    switch (event.ev) {
+  private onEvent(event: ServerEvent): void {
+    switch (event.kind) {
       case 'private':
-        this.ui.knownNames.add(String(event.from));
-        return this.ui.print(renderPrivateMessage(String(event.ts), String(event.from), String(event.text)), 'incoming');
+        this.names.sawUser(event.from);
+        return this.ui.print(renderPrivateMessage(event.ts, event.from, event.text), 'incoming');
       case 'group':
-        this.ui.knownNames.add(String(event.from));
-        return this.ui.print(renderGroupMessage(String(event.ts), String(event.group), String(event.from), String(event.text)), 'incoming');
-      case 'p2p-incoming':
-        return this.receive(event);
-      case 'closing': {
-        const error = event.error as WireError | undefined;
-        this.ui.print(error ? renderError('login', error) : 'The server closed the connection.', 'error');
+        this.names.sawUser(event.from);
+        this.names.sawGroup(event.group);
+        return this.ui.print(renderGroupMessage(event.ts, event.group, event.from, event.text), 'incoming');
+      case 'p2p-incoming': {
+        const { kind: _kind, ...intro } = event;
+        return this.receive(intro);
+      }
+      case 'invited':
+        return this.showInvitation(event);
+      case 'error':
+        return this.ui.print(renderError('login', event.error), 'error');
+      case 'closing':
+        this.ui.print(event.error ? renderError('login', event.error) : 'The server closed the connection.', 'error');
         this.ending = true;
         return this.end(EXIT_FAILURE);
-      }
-      default:
+      case 'unknown':
         return; // events from a newer server are ignored
     }
   }
@@ -301,4 +363,10 @@ export class ClientApp {
     this.ui.close();
     return code;
   }
+}
+
+/** A saved file's path as the user reads it: relative to the current directory when inside it. */
+function shownPath(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
 }

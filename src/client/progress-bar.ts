@@ -2,6 +2,7 @@
 //   [##########----------]  50%  512.0 MiB / 1.0 GiB  210.3 MiB/s  ETA 0:02
 // No I/O: the caller decides where and how often to draw it.
 import type { TransferProgress } from '../p2p/progress.js';
+import { displayWidth, fitWidth } from '../terminal/display-width.js';
 
 export interface ProgressBarOptions {
   /** characters between the brackets */
@@ -42,4 +43,28 @@ export function formatProgressBar(progress: TransferProgress, options: ProgressB
   const rate = progress.bytesPerSecond > 0 ? `${formatBytes(progress.bytesPerSecond)}/s` : '-- B/s';
   const eta = progress.bytesPerSecond > 0 ? formatDuration((total - bytes) / progress.bytesPerSecond) : '--:--';
   return `[${bar}] ${percent}  ${formatBytes(bytes)} / ${formatBytes(total)}  ${rate}  ETA ${eta}`;
+}
+
+/** The bar alone, e.g. "[#####-----]", `width` characters between the brackets. */
+function bar(progress: TransferProgress, width: number): string {
+  const total = Math.max(0, progress.total);
+  const fraction = total === 0 ? 1 : Math.min(Math.max(0, progress.bytes), total) / total;
+  const filled = Math.min(width, Math.floor(fraction * width));
+  return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}]`;
+}
+
+const percentOf = (progress: TransferProgress): string =>
+  `${progress.total <= 0 ? 100 : Math.floor((100 * Math.min(Math.max(0, progress.bytes), progress.total)) / progress.total)}%`;
+
+/**
+ * `label` and the progress for a row of `columns`: the full bar when it fits, else a shorter
+ * bar and the percentage, else the percentage alone; never wider than `columns`.
+ */
+export function formatProgressLine(label: string, progress: TransferProgress, columns: number): string {
+  const full = `${label} ${formatProgressBar(progress)}`;
+  if (displayWidth(full) <= columns) return full;
+  const percent = percentOf(progress);
+  const room = columns - displayWidth(label) - percent.length - 4;
+  if (room >= 5) return `${label} ${bar(progress, Math.min(room, 20))} ${percent}`;
+  return `${fitWidth(label, Math.max(1, columns - percent.length - 1))} ${percent}`;
 }

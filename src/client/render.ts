@@ -1,14 +1,16 @@
 import type { WireError } from '../protocol/error-codes.js';
 import type { ActiveUserRow } from '../protocol/wire-data.js';
+import { safeText } from '../terminal/safe-text.js';
 import type { CommandName } from './command-line.js';
 
 /**
  * The one place a wire error becomes the text a person reads (SPEC §3–§5 strings). `command`
- * is what the user ran, because the same code reads differently per command.
+ * is what the user ran, because the same code reads differently per command. Every string
+ * that came over the network goes through safeText, so it is shown, never obeyed.
  */
 export function renderError(command: CommandName | 'login', error: WireError): string {
-  const user = error.user ?? '';
-  const group = error.group ?? '';
+  const user = safeText(typeof error.user === 'string' ? error.user : '');
+  const group = safeText(typeof error.group === 'string' ? error.group : '');
   switch (error.code) {
     case 'INVALID_PASSWORD':
       return 'Invalid Password. Please try again';
@@ -91,8 +93,11 @@ export function renderError(command: CommandName | 'login', error: WireError): s
   }
 }
 
-export const renderActiveUsers = (rows: readonly ActiveUserRow[]): string[] =>
-  rows.length === 0 ? ['no other active user'] : rows.map((r) => `${r.user}, ${r.address}, ${r.udpPort}, active since ${r.since}.`);
+const s = safeText;
 
-export const renderPrivateMessage = (ts: string, from: string, text: string): string => `${ts}, ${from}: ${text}`;
-export const renderGroupMessage = (ts: string, group: string, from: string, text: string): string => `${ts}, ${group}, ${from}: ${text}`;
+export const renderActiveUsers = (rows: readonly ActiveUserRow[]): string[] =>
+  rows.length === 0 ? ['no other active user'] : rows.map((r) => `${s(r.user)}, ${s(r.address)}, ${r.udpPort}, active since ${s(r.since)}.`);
+
+export const renderPrivateMessage = (ts: string, from: string, text: string): string => `${s(ts)}, ${s(from)}: ${s(text)}`;
+export const renderGroupMessage = (ts: string, group: string, from: string, text: string): string => `${s(ts)}, ${s(group)}, ${s(from)}: ${s(text)}`;
+export const renderInvitation = (group: string, by: string): string => `${s(by)} invited you to the group chat ${s(group)}. To join: /joingroup ${s(group)}`;

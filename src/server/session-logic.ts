@@ -95,7 +95,9 @@ export function provideSessionLogic(deps: SessionLogicDeps) {
         const username = userOf(context);
         services.console.line(`${username} is online`);
         // The reply waits for userlog.txt, so a user told "Welcome" is already listed there.
-        void updateUserlog().then(() => port(context.connectionId)?.reply(requestId, { username }));
+        // Invitations to groups not yet joined come with the reply (none if the backend fails).
+        const invitations = services.groups.invitations(context.username ?? '').catch(() => []);
+        void updateUserlog().then(async () => port(context.connectionId)?.reply(requestId, { username, invitations: await invitations }));
       },
       runCommand: ({ event, context }) => {
         if (event.type === 'COMMAND') port(context.connectionId)?.runCommand(event.requestId, event.command, event.args);

@@ -1,4 +1,5 @@
 import { errAsync, okAsync, type ResultAsync } from 'neverthrow';
+import { encodeEventFrame } from '../../protocol/messages.js';
 import { validateGroupName } from '../../shared/group-name.js';
 import type { CommandContext } from '../services.js';
 import { fromBackend } from './backend.js';
@@ -7,7 +8,8 @@ import type { CommandError } from './command-error.js';
 /**
  * `/creategroup G U1 [U2 …]`: every invitee must exist and be active; the log file is opened
  * before the group is registered, so a group is never visible without its log, and a group
- * whose log cannot be made is not created at all.
+ * whose log cannot be made is not created at all. Invitees (all online) are told at once with an
+ * `invited` event; one who logs out before joining finds it in the login reply's invitations.
  */
 export function creategroup({ username, services }: CommandContext, [name = '', ...named]: string[]): ResultAsync<{ group: string; members: string[] }, CommandError> {
   const checked = validateGroupName(name);
@@ -17,8 +19,10 @@ export function creategroup({ username, services }: CommandContext, [name = '', 
   for (const user of invitees) {
     if (!services.credentials.has(user)) return errAsync({ type: 'GroupMemberUnknown', user });
   }
+  let online: Awaited<ReturnType<typeof services.presence.findMany>> = [];
   return fromBackend(services.presence.findMany(invitees))
     .andThen((found) => {
+      online = found;
       const offline = invitees.find((_, i) => found[i] === undefined);
       return offline === undefined ? okAsync(undefined) : errAsync<undefined, CommandError>({ type: 'GroupMemberOffline', user: offline });
     })
@@ -32,6 +36,8 @@ export function creategroup({ username, services }: CommandContext, [name = '', 
     .map(() => {
       const members = [username, ...invitees];
       services.console.line(`${username} created group chat ${name}: ${members.join(', ')}`);
+      const invitation = encodeEventFrame({ t: 'ev', ev: 'invited', group: name, by: username });
+      for (const invitee of online) invitee?.deliver(invitation);
       return { group: name, members };
     });
 }

@@ -18,10 +18,19 @@ export interface Groups {
   join(name: string, username: string): Promise<Result<Group, JoinError>>;
   /** How many groups exist (for the server's cap on groups). */
   count(): Promise<number>;
+  /** Groups `username` was invited to and has not joined yet, with who invited them (the creator). */
+  invitations(username: string): Promise<Invitation[]>;
+}
+
+export interface Invitation {
+  group: string;
+  by: string;
 }
 
 export class InMemoryGroups implements Groups {
   private readonly groups = new Map<string, { name: string; members: Map<string, Membership> }>();
+  /** Per user, the groups they are invited to but have not joined, so a login need not scan every group. */
+  private readonly pending = new Map<string, Set<string>>();
 
   async find(name: string): Promise<Group | undefined> {
     return this.groups.get(name);
@@ -30,7 +39,11 @@ export class InMemoryGroups implements Groups {
   async create(name: string, creator: string, invitees: readonly string[]): Promise<boolean> {
     if (this.groups.has(name)) return false;
     const members = new Map<string, Membership>([[creator, 'joined']]);
-    for (const user of invitees) if (!members.has(user)) members.set(user, 'invited');
+    for (const user of invitees) {
+      if (members.has(user)) continue;
+      members.set(user, 'invited');
+      this.pending.set(user, (this.pending.get(user) ?? new Set()).add(name));
+    }
     this.groups.set(name, { name, members });
     return true;
   }
@@ -42,10 +55,17 @@ export class InMemoryGroups implements Groups {
     if (membership === undefined) return err({ type: 'NotInvited' });
     if (membership === 'joined') return err({ type: 'AlreadyJoined' });
     group.members.set(username, 'joined');
+    const waiting = this.pending.get(username);
+    waiting?.delete(name);
+    if (waiting?.size === 0) this.pending.delete(username);
     return ok(group);
   }
 
   async count(): Promise<number> {
     return this.groups.size;
+  }
+
+  async invitations(username: string): Promise<Invitation[]> {
+    return [...(this.pending.get(username) ?? [])].map((group) => ({ group, by: this.groups.get(group)?.members.keys().next().value ?? '' }));
   }
 }
