@@ -7,7 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseClientArgs } from '../../src/cli/client-args.js';
 import { parseServerArgs } from '../../src/cli/server-args.js';
-import { CLIENT_COMMANDS, parseCommandLine } from '../../src/client/command-line.js';
+import { CLIENT_COMMANDS, parseCommandLine, quoteWord } from '../../src/client/command-line.js';
 
 const SEED = 0xc11a;
 const run = <T>(property: fc.IProperty<T>, numRuns: number): void => fc.assert(property, { seed: SEED, numRuns });
@@ -185,7 +185,7 @@ const lineWord = fc.oneof(
   fc.string({ maxLength: 10 }),
   fc.string({ unit: 'binary', maxLength: 10 }),
   fc.string({ unit: anyCodeUnit, maxLength: 6 }),
-  fc.constantFrom(...commandNames.map((n) => `/${n}`), '/', '//', '/MSGTO', 'Obi-wan', 'G1', 'a.mp4', ''),
+  fc.constantFrom(...commandNames.map((n) => `/${n}`), '/', '//', '/MSGTO', 'Obi-wan', 'G1', 'a.mp4', '', '"my file.mp4"', "'a b'", 'a\\ b', '"open', '\\'),
 );
 const spaces = fc.string({ unit: fc.constantFrom(' ', '\t', '\n', '\r', '\u00a0', '\u2028', '\u3000', '\ufeff', '\v', '\f'), maxLength: 3 });
 const randomLine = fc.oneof(
@@ -203,23 +203,26 @@ test('parseCommandLine never throws on random lines, and what it accepts has the
       const result = parseCommandLine(line);
       assert.ok(isResult(result));
       if (result.isErr()) {
-        assert.ok(['InvalidCommand', 'Usage', 'GroupNeedsMembers'].includes(result.error.type));
+        assert.ok(['InvalidCommand', 'Usage', 'GroupNeedsMembers', 'UnclosedQuote'].includes(result.error.type));
         return;
       }
       const { name, args } = result.value;
       const shape = CLIENT_COMMANDS[name];
       assert.ok(shape !== undefined, name);
-      for (const word of args.slice(0, shape.fixed)) assert.ok(word.length > 0 && !/\s/.test(word), `fixed argument ${JSON.stringify(word)}`);
+      // Fixed arguments may hold spaces only when they were quoted; retyped quoted, they parse the same.
+      for (const word of args.slice(0, shape.fixed)) assert.ok(word.length > 0, `fixed argument ${JSON.stringify(word)}`);
       if (shape.tail === 'none') assert.is(args.length, shape.fixed);
       if (shape.tail === 'text') {
         assert.is(args.length, shape.fixed + 1);
         assert.ok((args.at(-1) ?? '').trim() !== '');
         // The text is kept as typed: retyping the parsed command gives the same parse.
-        assert.equal(parseCommandLine(`/${name} ${args.join(' ')}`)._unsafeUnwrap(), result.value);
+        const fixed = args.slice(0, shape.fixed).map(quoteWord);
+        assert.equal(parseCommandLine(`/${name} ${[...fixed, args.at(-1)].join(' ')}`)._unsafeUnwrap(), result.value);
       }
       if (shape.tail === 'words') {
         assert.ok(args.length > shape.fixed);
-        for (const word of args) assert.ok(word.length > 0 && !/\s/.test(word));
+        for (const word of args) assert.ok(word.length > 0);
+        assert.equal(parseCommandLine(`/${name} ${args.map(quoteWord).join(' ')}`)._unsafeUnwrap(), result.value);
       }
     }),
     5000,

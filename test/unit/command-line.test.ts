@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { parseCommandLine } from '../../src/client/command-line.js';
+import { HELP_LINES, parseCommandLine, quoteWord } from '../../src/client/command-line.js';
 
 const ok = (line: string) => parseCommandLine(line)._unsafeUnwrap();
 const error = (line: string) => parseCommandLine(line)._unsafeUnwrapErr();
@@ -35,6 +35,39 @@ test('missing or extra arguments give the usage line', () => {
   assert.equal(error('/p2pvideo Yoda a b'), { type: 'Usage', usage: 'Usage: /p2pvideo USERNAME FILENAME' });
   assert.equal(error('/creategroup'), { type: 'Usage', usage: 'Usage: /creategroup GROUPNAME USERNAME [USERNAME ...]' });
   assert.equal(error('/creategroup G1'), { type: 'GroupNeedsMembers' });
+});
+
+test('file names with spaces: double quotes, single quotes or escaped spaces', () => {
+  assert.equal(ok('/p2pvideo Yoda "my file.mp4"'), { name: 'p2pvideo', args: ['Yoda', 'my file.mp4'] });
+  assert.equal(ok("/p2pvideo Yoda 'my file.mp4'"), { name: 'p2pvideo', args: ['Yoda', 'my file.mp4'] });
+  assert.equal(ok('/p2pvideo Yoda my\\ file.mp4'), { name: 'p2pvideo', args: ['Yoda', 'my file.mp4'] });
+  assert.equal(ok('/p2pvideo Yoda "say \\"hi\\".mp4"'), { name: 'p2pvideo', args: ['Yoda', 'say "hi".mp4'] });
+  assert.equal(ok('/p2pvideo Yoda dir/"a b"/c.mp4'), { name: 'p2pvideo', args: ['Yoda', 'dir/a b/c.mp4'] });
+  assert.equal(ok('/creategroup G1 "Obi-wan" Yoda'), { name: 'creategroup', args: ['G1', 'Obi-wan', 'Yoda'] });
+  // Message text is never unquoted: it is kept as typed.
+  assert.equal(ok('/msgto Obi-wan "quoted" text'), { name: 'msgto', args: ['Obi-wan', '"quoted" text'] });
+});
+
+test('an unclosed quote or an empty quoted name is refused before anything is sent', () => {
+  assert.equal(error('/p2pvideo Yoda "my file.mp4'), { type: 'UnclosedQuote' });
+  assert.equal(error("/creategroup G1 'Yoda"), { type: 'UnclosedQuote' });
+  assert.equal(error('/p2pvideo Yoda ""'), { type: 'Usage', usage: 'Usage: /p2pvideo USERNAME FILENAME' });
+  assert.equal(error('/p2pvideo Yoda "a b" c'), { type: 'Usage', usage: 'Usage: /p2pvideo USERNAME FILENAME' });
+});
+
+test('quoteWord gives back a word that parses to itself', () => {
+  for (const word of ['plain.mp4', 'my file.mp4', 'say "hi"', "it's", 'back\\slash']) {
+    assert.equal(ok(`/p2pvideo Yoda ${quoteWord(word)}`).args[1], word, word);
+  }
+  assert.is(quoteWord(''), '""');
+});
+
+test('/help lists every command', () => {
+  assert.equal(ok('/help'), { name: 'help', args: [] });
+  for (const name of ['/msgto', '/activeuser', '/creategroup', '/joingroup', '/groupmsg', '/p2pvideo', '/logout', '/help']) {
+    assert.ok(HELP_LINES.some((line) => line.trimStart().startsWith(`${name} `) || line.trimStart().startsWith(`${name}`)), name);
+  }
+  assert.is(HELP_LINES.length, 8);
 });
 
 test.run();
