@@ -265,7 +265,8 @@ export class ClientApp {
     const read = readPresenterIntroduction(reply.data);
     if (read.isErr()) return this.printProtocolError(read.error);
     const intro = read.value;
-    const handle = this.endpoint!.send(intro, { filePath: path, onProgress: (p) => this.progress.update(intro.transferId, `${name} → ${audience}`, p) });
+    this.progress.start(intro.transferId, `${name} → ${audience}`, info.size);
+    const handle = this.endpoint!.send(intro, { filePath: path, onProgress: (p) => this.progress.update(intro.transferId, p) });
     this.transfers.add(handle);
     const result = await handle.result;
     this.transfers.delete(handle);
@@ -285,8 +286,9 @@ export class ClientApp {
     }
     const handle = this.endpoint!.expect(intro, {
       downloadDir: this.options.downloadDir,
-      onProgress: (p) => this.progress.update(intro.transferId, `${intro.fileName} ← ${intro.presenter}`, p),
+      onProgress: (p) => this.progress.update(intro.transferId, p),
     });
+    this.progress.start(intro.transferId, `${intro.fileName} ← ${intro.presenter}`, intro.size);
     this.transfers.add(handle);
     void handle.result.then((result) => {
       this.transfers.delete(handle);

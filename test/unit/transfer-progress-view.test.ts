@@ -24,34 +24,58 @@ function fakeUi(interactive: boolean, columns = 80) {
 const MiB = 1024 * 1024;
 const at = (bytes: number) => ({ bytes, total: 100 * MiB, bytesPerSecond: 10 * MiB });
 
+/** A timer the test fires by hand. */
+function manualTimers() {
+  const due: Array<{ run: () => void; cancelled: boolean }> = [];
+  const schedule = (_ms: number, run: () => void) => {
+    const t = { run, cancelled: false };
+    due.push(t);
+    return () => (t.cancelled = true);
+  };
+  const fire = () => due.splice(0).forEach((t) => t.cancelled || t.run());
+  return { schedule, fire };
+}
+
 test('short transfers show nothing; a long one gets one live line, replaced as it advances and removed at the end', () => {
-  let now = 0;
+  const timers = manualTimers();
   const { ui, live, history } = fakeUi(true);
-  const view = new TransferProgressView(ui, () => now);
-  view.update('t1', 'a.mp4 → Obi-wan', at(10 * MiB));
-  now = 999;
-  view.update('t1', 'a.mp4 → Obi-wan', at(20 * MiB));
+  const view = new TransferProgressView(ui, timers.schedule);
+  view.start('t1', 'a.mp4 → Obi-wan', 100 * MiB);
+  view.update('t1', at(20 * MiB));
   assert.equal(history, []);
-  now = 1500;
-  view.update('t1', 'a.mp4 → Obi-wan', at(30 * MiB));
-  assert.match(live.get('t1') ?? '', /^a\.mp4 → Obi-wan \[#+-+\]\s+30%/);
-  view.update('t1', 'a.mp4 → Obi-wan', at(60 * MiB));
+  timers.fire();
+  assert.match(live.get('t1') ?? '', /^a\.mp4 → Obi-wan \[#+-+\]\s+20%/);
+  view.update('t1', at(60 * MiB));
   assert.is(live.size, 1);
   assert.match(live.get('t1') ?? '', /60%/);
   view.done('t1');
   assert.is(live.size, 0);
+
+  view.start('quick', 'b.mp4 → Obi-wan', 100);
+  view.done('quick');
+  timers.fire();
+  assert.not.ok(history.some(([id]) => id === 'quick'), 'a transfer that ended within the second never drew');
+});
+
+test('a stalled transfer shows its line (0 %) once the second is up', () => {
+  const timers = manualTimers();
+  const { ui, live } = fakeUi(true);
+  const view = new TransferProgressView(ui, timers.schedule);
+  view.start('s', 'big.bin ← Yoda', 1024 * 1024);
+  timers.fire();
+  assert.match(live.get('s') ?? '', /^big\.bin ← Yoda \[-+\]\s+0%/);
 });
 
 test('each running transfer, in either direction, has its own line', () => {
-  let now = 0;
+  const timers = manualTimers();
   const { ui, live } = fakeUi(true);
-  const view = new TransferProgressView(ui, () => now);
-  view.update('up', 'a.mp4 → Obi-wan', at(0));
-  view.update('down', 'b.mp4 ← Yoda', at(0));
-  now = 2000;
-  view.update('up', 'a.mp4 → Obi-wan', at(26 * MiB));
-  view.update('down', 'b.mp4 ← Yoda', at(52 * MiB));
-  view.update('down', 'b.mp4 ← Yoda', at(80 * MiB));
+  const view = new TransferProgressView(ui, timers.schedule);
+  view.start('up', 'a.mp4 → Obi-wan', 100 * MiB);
+  view.start('down', 'b.mp4 ← Yoda', 100 * MiB);
+  timers.fire();
+  view.update('up', at(26 * MiB));
+  view.update('down', at(52 * MiB));
+  view.update('down', at(80 * MiB));
   assert.equal([...live.keys()], ['up', 'down']);
   assert.match(live.get('down') ?? '', /80%/);
   view.done('down');
@@ -71,12 +95,13 @@ test('progress lines fit the width: full, a shorter bar, or the percentage alone
 });
 
 test('nothing is drawn when the output is not a terminal', () => {
-  let now = 0;
+  const timers = manualTimers();
   const { ui, history } = fakeUi(false);
-  const view = new TransferProgressView(ui, () => now);
-  view.update('t3', 'x', at(0));
-  now = 5000;
-  view.update('t3', 'x', at(50 * MiB));
+  const view = new TransferProgressView(ui, timers.schedule);
+  view.start('t3', 'x', 100 * MiB);
+  timers.fire();
+  view.update('t3', at(50 * MiB));
+  view.done('t3');
   assert.equal(history, []);
 });
 
