@@ -67,8 +67,28 @@ test('a 100 MiB file arrives intact into --download-dir, and an existing file is
   yoda.type('/p2pvideo Obi-wan big.bin');
   await yoda.expect('big.bin has been uploaded', 120_000);
   await obi.expect('Received big.bin from Yoda');
+  await obi.expect('Saved as downloads/Yoda_big (1).bin');
   assert.is(readFileSync(join(obiDir, 'downloads', 'Yoda_big.bin'), 'utf8'), 'precious', 'the old file is untouched');
   assert.is(sha(join(obiDir, 'downloads', 'Yoda_big (1).bin')), sha(join(clientDir(yoda), 'big.bin')));
+  yoda.type('/logout');
+  obi.type('/logout');
+  await Promise.all([yoda.exited, obi.exited]);
+});
+
+test('a file name with spaces, quoted or escaped, is sent; the audience is told where it was saved', async () => {
+  const yoda = await loggedIn(server, 'Yoda', { args: QUICK });
+  const obi = await loggedIn(server, 'Obi-wan', { args: QUICK });
+  writeFileSync(join(clientDir(yoda), 'my file.bin'), 'hello');
+  yoda.type('/p2pvideo Obi-wan "my file.bin"');
+  await yoda.expect('my file.bin has been uploaded');
+  await obi.expect('Received my file.bin from Yoda');
+  await obi.expect('Saved as Yoda_my file.bin');
+  yoda.type('/p2pvideo Obi-wan my\\ file.bin');
+  await obi.expect('Received my file.bin from Yoda');
+  await obi.expect('Saved as Yoda_my file (1).bin');
+  assert.is(readFileSync(join(clientDir(obi), 'Yoda_my file (1).bin'), 'utf8'), 'hello');
+  yoda.type('/p2pvideo Obi-wan "my file.bin');
+  await yoda.expect('Unclosed quote');
   yoda.type('/logout');
   obi.type('/logout');
   await Promise.all([yoda.exited, obi.exited]);
