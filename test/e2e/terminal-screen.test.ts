@@ -3,10 +3,12 @@
 // of ending the client leaves behind. `[exit N]` marks where the shell's prompt would appear.
 import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
+import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { P2PEndpoint } from '../../src/p2p/endpoint.js';
+import { encodeFrame } from '../../src/protocol/frame-codec.js';
 import { GateRelay } from '../model/gate-relay.js';
 import { CLIENT_BIN, PASSWORDS, startServer, tempDir, type ServerHandle } from '../support/processes.js';
 import { RawClient } from '../support/raw-client.js';
@@ -195,11 +197,29 @@ test('login timeout at the Username prompt: the notice, then the shell on a fres
 });
 
 test('typing ahead before the Username prompt keeps the prompt line', async () => {
-  const screen = await clientInTmux(80, 24);
-  // Typed at once, before the client has connected and asked.
-  await screen.type('Yoda');
-  await screen.waitFor('Username: Yoda');
-  assert.is(await screen.screen(), 'Please login\nUsername: Yoda');
+  // A server that holds its welcome until the keys were typed, so they are typed before any prompt.
+  let connected: () => void = () => {};
+  const connection = new Promise<void>((resolve) => (connected = resolve));
+  const sockets: Socket[] = [];
+  const slow = createServer((socket) => {
+    sockets.push(socket);
+    socket.on('error', () => undefined);
+    connected();
+  });
+  await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
+  try {
+    const address = slow.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    const screen = await TmuxScreen.start([process.execPath, CLIENT_BIN, '127.0.0.1', String(port), '0'], { columns: 80, rows: 24, cwd: tempDir('tmux-client') });
+    await connection;
+    await screen.type('Yoda');
+    for (const socket of sockets) socket.write(encodeFrame(JSON.stringify({ t: 'welcome', v: 1, limits: { maxFrameBytes: 65536, maxMessageLength: 1000 } })));
+    await screen.waitFor('Username: Yoda');
+    assert.is(await screen.screen(), 'Please login\nUsername: Yoda');
+  } finally {
+    for (const socket of sockets) socket.destroy();
+    slow.close();
+  }
 });
 
 test('Tab: a space after a unique completion, user names from the server\'s list, Tab in the same keystroke chunk as other keys', async () => {
