@@ -245,4 +245,25 @@ test('a bracketed paste with a Tab inserts it as a space, not a completion', asy
   await screen.waitFor('/ms x');
 });
 
+test('resizing from 80×24 to 40×20 while typing: the input area is redrawn for the new width, nothing stale stays', async () => {
+  const screen = await clientInTmux(80, 24);
+  await logIn(screen, 'Yoda');
+  const obiwan = await rawUser('Obi-wan');
+  try {
+    const typed = '/msgto Obi-wan a reply typed before the window shrinks';
+    await screen.type(typed);
+    await screen.waitFor('shrinks');
+    await screen.resize(40, 20);
+    await say(obiwan, 'Yoda', 'resized?');
+    await screen.waitFor('resized?');
+    // A shorter window pushes the top rows into the scrollback: the transcript includes them.
+    assert.is(
+      withoutTimestamps(await screen.screen({ history: true })),
+      [...LOGGED_IN, ...rows('01 Jun 2023 15:00:01, Obi-wan: resized?', 40).map(withoutTimestamps), ...rows(PROMPT + typed, 40)].join('\n'),
+    );
+  } finally {
+    obiwan.close();
+  }
+});
+
 test.run();

@@ -80,9 +80,12 @@ export class TmuxScreen {
     await this.tmux('resize-window', '-t', this.name, '-x', String(columns), '-y', String(rows));
   }
 
-  /** The whole visible screen: rows without trailing spaces, trailing empty rows dropped. */
-  async screen(): Promise<string> {
-    const { stdout } = await this.tmux('capture-pane', '-p', '-t', this.name);
+  /**
+   * The whole visible screen (with `history`, the rows scrolled off the top too): rows without
+   * trailing spaces, trailing empty rows dropped.
+   */
+  async screen(options: { history?: boolean } = {}): Promise<string> {
+    const { stdout } = await this.tmux('capture-pane', '-p', ...(options.history ? ['-S', '-'] : []), '-t', this.name);
     const rows = stdout.split('\n').map((r) => r.trimEnd());
     while (rows.length > 0 && rows.at(-1) === '') rows.pop();
     return rows.join('\n');
