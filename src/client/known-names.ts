@@ -1,6 +1,8 @@
 // The names Tab completion offers: users the server listed as active (replaced by every fresh
 // list, so users who left drop out), users seen in messages and transfers, and group chats this
-// client created, joined, was invited to or got messages from.
+// client created, joined, was invited to or got messages from. A name holding control or bidi
+// characters (only a hostile server could send one) is never offered: completion would type it.
+import { isSafeText } from '../terminal/safe-text.js';
 import type { NameSource } from './completion.js';
 
 /** A fresh list of active users is fetched when the last one is older than this. */
@@ -23,16 +25,16 @@ export class KnownNames implements NameSource {
   }
 
   sawUser(name: string): void {
-    this.seen.add(name);
+    if (isOfferable(name)) this.seen.add(name);
   }
 
   sawGroup(name: string): void {
-    this.groupNames.add(name);
+    if (isOfferable(name)) this.groupNames.add(name);
   }
 
   /** The server's current list of other active users. */
   setActive(names: readonly string[]): void {
-    this.active = [...names];
+    this.active = names.filter(isOfferable);
     this.activeFetchedAt = this.now();
   }
 
@@ -42,3 +44,5 @@ export class KnownNames implements NameSource {
     return !fresh || !this.users().some((u) => u.startsWith(word));
   }
 }
+
+const isOfferable = (name: string): boolean => name !== '' && !/\s/.test(name) && isSafeText(name);

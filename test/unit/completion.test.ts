@@ -44,4 +44,13 @@ test('the server list replaces the old one (users who left drop out); users seen
   assert.equal([...names.users()].sort(), ['Leia', 'Vader']);
 });
 
+test('names with controls, bidi characters or spaces are never offered', () => {
+  const names = new KnownNames();
+  names.setActive(['Evil\x1b[2J', 'Ok']);
+  names.sawUser('Bad\u202e');
+  names.sawGroup('G 1');
+  assert.equal(names.users(), ['Ok']);
+  assert.equal(names.groups(), []);
+});
+
 test.run();
