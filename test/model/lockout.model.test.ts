@@ -96,7 +96,7 @@ class LockoutDriver implements PathDriver {
         const conn = await Conn.open(this.port);
         await conn.ok('username', [user]);
         const data = await conn.ok('password', [password(user), '9']);
-        assert.equal(data, { username: user });
+        assert.equal(data, { username: user, invitations: [] });
         assert.ok(userlogHas(this.setup.server.userlog(), user), 'a logged-in user is in userlog.txt');
         this.logins++;
         await watch.waitFor(`${user} is online`, this.logins);

@@ -187,7 +187,7 @@ class SessionDriver implements PathDriver {
   private async sideLogin(): Promise<Conn> {
     const side = await Conn.open(this.port);
     await side.ok('username', [this.user]);
-    assert.equal(await side.ok('password', [passwordOf(this.user), UDP]), { username: this.user });
+    assert.equal(await side.ok('password', [passwordOf(this.user), UDP]), { username: this.user, invitations: [] });
     this.failures = 0;
     await this.lines.next(`${this.user} is online`);
     return side;
@@ -263,7 +263,7 @@ class SessionDriver implements PathDriver {
       const verdict = verdictOf(e)!;
       switch (verdict) {
         case 'accepted':
-          assert.equal(r.ok ? r.data : r.error, { username: user });
+          assert.equal(r.ok ? r.data : r.error, { username: user, invitations: [] });
           this.failures = 0;
           assert.ok(userlogHas(this.userlog(), user), 'the user is in userlog.txt once the login is answered');
           await this.lines.next(`${user} is online`);
