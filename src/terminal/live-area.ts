@@ -10,6 +10,7 @@ import { layoutInput, type InputLayout } from './input-layout.js';
 export interface AreaOutput {
   write(text: string): unknown;
   readonly columns?: number | undefined;
+  readonly rows?: number | undefined;
 }
 
 export interface InputView {
@@ -52,6 +53,11 @@ export class LiveArea {
 
   private get columns(): number {
     return Math.max(10, this.output.columns ?? 80);
+  }
+
+  /** Rows of the screen: the area never draws more, or going back to its first row would fail. */
+  private get screenRows(): number {
+    return Math.max(2, this.output.rows ?? Number.MAX_SAFE_INTEGER);
   }
 
   /** Replaces the status lines (progress) and redraws. */
@@ -133,10 +139,15 @@ export class LiveArea {
       this.cursorColumn = 0;
       return out;
     }
-    out += input.rows.join('\r\n');
-    this.drawnWidths.push(...input.rows.map(displayWidth));
-    const lastRow = status.length + input.rows.length - 1;
-    this.cursorRow = status.length + input.cursorRow;
+    // A typed text taller than the screen shows the rows around the cursor (all of it stays in
+    // the line, and all of it is printed once Enter is pressed).
+    const room = Math.max(1, this.screenRows - status.length);
+    const first = Math.min(Math.max(0, input.cursorRow - room + 1), Math.max(0, input.rows.length - room));
+    const shown = input.rows.slice(first, first + room);
+    out += shown.join('\r\n');
+    this.drawnWidths.push(...shown.map(displayWidth));
+    const lastRow = status.length + shown.length - 1;
+    this.cursorRow = status.length + input.cursorRow - first;
     this.cursorColumn = input.cursorColumn;
     // "\r" first: after a row that filled the width the terminal's cursor is in a pending-wrap state.
     return `${out}\r${up(lastRow - this.cursorRow)}${right(this.cursorColumn)}`;

@@ -102,6 +102,26 @@ test('at 40 columns: the cursor stays where it was moved to, and a row filled ex
   ui.close();
 });
 
+test('a typed text taller than the screen shows the rows around the cursor and never scrolls the area out of reach', async () => {
+  const s = ttyStreams(20, 5);
+  const ui = new TerminalUI(s);
+  void ui.ask('> ');
+  const long = Array.from({ length: 12 }, (_, i) => `row${String(i).padStart(2, '0')}`.padEnd(20, '.')).join('').slice(2);
+  s.input.write(long);
+  await tick();
+  ui.print('news');
+  // 13 rows of input on a 5-row screen: the last 5 (the cursor is on an empty row after a full one).
+  assert.is(s.vt.screen(), ['row08...............', 'row09...............', 'row10...............', 'row11...............'].join('\n'));
+  assert.equal(s.vt.cursor, { row: 4, column: 0 });
+  assert.ok(s.vt.scrolledOff.includes('news'));
+  s.input.write('\x01');
+  await tick();
+  ui.print('more');
+  assert.is(s.vt.screen(), ['> w00...............', 'row01...............', 'row02...............', 'row03...............', 'row04...............'].join('\n'));
+  assert.equal(s.vt.cursor, { row: 0, column: 2 });
+  ui.close();
+});
+
 test('resizing redraws the input area for the new width', async () => {
   const s = ttyStreams(80, 24);
   const ui = new TerminalUI(s);
