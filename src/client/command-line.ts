@@ -31,8 +31,8 @@ export const CLIENT_COMMANDS: Record<CommandName, Shape> = {
   help: { fixed: 0, tail: 'none', usage: 'Usage: /help', summary: 'show this list' },
 };
 
-/** The lines /help prints: every command, its arguments and what it does. */
-export const HELP_LINES: readonly string[] = Object.values(CLIENT_COMMANDS).map(({ usage, summary }) => `  ${usage.replace(/^Usage: /, '').padEnd(54)} ${summary}`);
+/** The lines /help prints: every command with its arguments, and below it what it does (short lines read well at any width). */
+export const HELP_LINES: readonly string[] = Object.values(CLIENT_COMMANDS).flatMap(({ usage, summary }) => [`  ${usage.replace(/^Usage: /, '')}`, `      ${summary}`]);
 
 export const COMMAND_NAMES = Object.keys(CLIENT_COMMANDS).map((name) => `/${name}`);
 
