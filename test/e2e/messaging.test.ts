@@ -162,4 +162,16 @@ test('log lines use the exact SPEC formats', async () => {
   assert.equal(numbers, numbers.map((_, i) => i + 1));
 });
 
+test('/help lists every command without asking the server', async () => {
+  const yoda = await loggedIn(server, 'Yoda');
+  yoda.type('/help');
+  await yoda.expect('Commands:');
+  for (const usage of ['/msgto USERNAME MESSAGE', '/activeuser', '/creategroup GROUPNAME USERNAME [USERNAME ...]', '/joingroup GROUPNAME', '/groupmsg GROUPNAME MESSAGE', '/p2pvideo USERNAME FILENAME', '/logout', '/help']) {
+    await yoda.expect(`  ${usage}\n`);
+  }
+  assert.not.ok(server.program.output.includes('Yoda issued /help'), 'the server never heard of it');
+  yoda.type('/logout');
+  await yoda.exited;
+});
+
 test.run();
