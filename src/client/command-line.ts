@@ -26,8 +26,8 @@ export const CLIENT_COMMANDS: Record<CommandName, Shape> = {
   creategroup: { fixed: 1, tail: 'words', usage: 'Usage: /creategroup GROUPNAME USERNAME [USERNAME ...]', summary: 'create a group chat and invite users who are online' },
   joingroup: { fixed: 1, tail: 'none', usage: 'Usage: /joingroup GROUPNAME', summary: 'join a group chat you were invited to' },
   groupmsg: { fixed: 1, tail: 'text', usage: 'Usage: /groupmsg GROUPNAME MESSAGE', summary: 'send a message to a group chat you joined' },
-  logout: { fixed: 0, tail: 'none', usage: 'Usage: /logout', summary: 'log out and quit' },
   p2pvideo: { fixed: 2, tail: 'none', usage: 'Usage: /p2pvideo USERNAME FILENAME', summary: 'send a file directly to a user (quote names with spaces: "my file.mp4")' },
+  logout: { fixed: 0, tail: 'none', usage: 'Usage: /logout', summary: 'log out and quit' },
   help: { fixed: 0, tail: 'none', usage: 'Usage: /help', summary: 'show this list' },
 };
 
