@@ -13,7 +13,7 @@ async function failPasswords(client: Program, times: number): Promise<void> {
   }
 }
 test.before(async () => {
-  server = await startServer({ attempts: 3, blockSeconds: 1 });
+  server = await startServer({ attempts: 3, blockSeconds: 3 });
 });
 test.after(async () => {
   await server.stop();
@@ -69,7 +69,7 @@ test('an unknown username gets exactly the reply a wrong password gets', async (
 test('the third failure blocks Leia, the client exits, and even the right password is refused during the block', async () => {
   const first = startClient(server, 'Leia-1');
   // The second client is started (and waits at its prompt) before the block begins: the block
-  // lasts 1 s, and a client's start-up on a loaded machine must not use it up.
+  // lasts 3 s, and a client's start-up on a loaded machine must not use it up.
   const second = startClient(server, 'Leia-2');
   await second.expect('Username:');
   await first.expect('Username:');
@@ -85,7 +85,7 @@ test('the third failure blocks Leia, the client exits, and even the right passwo
   await second.expect('Your account is blocked due to multiple login failures. Please try again later');
   assert.is(await second.exitCode(), 1);
 
-  // The block lasts --block-seconds 1: wait for the server to say it ended, then log in.
+  // The block lasts --block-seconds 3: wait for the server to say it ended, then log in.
   await server.program.expect('Leia is no longer blocked');
   const third = await loggedIn(server, 'Leia');
   third.type('/logout');
