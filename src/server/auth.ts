@@ -2,6 +2,7 @@ import type { LoginVerdict } from '../../machines/session.machine.js';
 import type { Credentials } from './credentials.js';
 import { verifyPassword } from './password.js';
 import type { LoginFailuresByIp } from './limits/login-failures-by-ip.js';
+import type { KeyedSerializer } from './limits/keyed-serializer.js';
 import type { Lockouts } from './state/lockouts.js';
 import type { ActiveUser, Presence } from './state/presence.js';
 
@@ -12,20 +13,35 @@ export interface AuthDeps {
   lockouts: Lockouts;
   presence: Presence;
   failuresByIp: LoginFailuresByIp;
+  /** Password attempts for one username are decided one at a time (see authenticate). */
+  attemptsByUsername: KeyedSerializer;
 }
 
 /**
  * The password step of login: lockout, credentials and presence decided together. An unknown
  * username goes through exactly the same steps as a wrong password, failures included.
+ *
+ * Attempts for the same username run one after another, so the lockout check, the password
+ * check and the failure count are one atomic step: concurrent guesses from many connections get
+ * exactly `max_failed_attempts` checks before the lock, and a right password can never slip in
+ * between the lock and its check. The per-address attempt was counted before this ran
+ * (LoginFailuresByIp.tryBegin); it is given back unless the password was wrong.
  */
-export async function authenticate(deps: AuthDeps, password: string, user: ActiveUser): Promise<LoginVerdict> {
+export function authenticate(deps: AuthDeps, password: string, user: ActiveUser): Promise<LoginVerdict> {
+  return deps.attemptsByUsername.run(user.username, async () => {
+    const verdict = await decide(deps, password, user);
+    if (verdict !== 'wrongPassword' && verdict !== 'lockedNow') deps.failuresByIp.giveBack(user.address);
+    return verdict;
+  });
+}
+
+async function decide(deps: AuthDeps, password: string, user: ActiveUser): Promise<LoginVerdict> {
   const { username } = user;
   if (await deps.lockouts.isLocked(username)) return 'blocked';
   const matches = await verifyPassword(deps.credentials.get(username), password, deps.decoySecret);
   // Another connection may have locked the account while the hash was being computed.
   if (await deps.lockouts.isLocked(username)) return 'blocked';
   if (!matches) {
-    deps.failuresByIp.recordFailure(user.address);
     return (await deps.lockouts.recordFailure(username)) === 'lockedNow' ? 'lockedNow' : 'wrongPassword';
   }
   await deps.lockouts.recordSuccess(username);

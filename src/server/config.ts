@@ -2,6 +2,7 @@ import { DEFAULT_BLOCK_MS } from '../../machines/lockout.machine.js';
 import { DEFAULT_LOGIN_TIMEOUT_MS } from '../../machines/session.machine.js';
 import { DEFAULT_MAX_FRAME_BYTES } from '../protocol/frame-codec.js';
 import { DEFAULT_MAX_MESSAGE_LENGTH } from '../shared/message-text.js';
+import { DEFAULT_SYNC_POLICY, type SyncPolicy } from './storage/storage-fs.js';
 
 /** Everything the server can be tuned with; each has a documented default (README). */
 export interface ServerConfig {
@@ -31,6 +32,8 @@ export interface ServerConfig {
   maxFailuresPerIpPerMinute: number;
   /** Group chats the server holds at most (each has a log file). */
   maxGroups: number;
+  /** When logs and stores are forced to stable storage (see storage-fs.ts). */
+  sync: SyncPolicy;
   /** Where SIGUSR2 writes event-loop delay and memory figures (benchmarks), if anywhere. */
   statsFile: string | undefined;
 }
@@ -53,5 +56,6 @@ export const DEFAULTS: Omit<ServerConfig, 'port' | 'maxFailedAttempts'> = {
   maxThrottled: 50,
   maxFailuresPerIpPerMinute: 30,
   maxGroups: 10_000,
+  sync: DEFAULT_SYNC_POLICY,
   statsFile: undefined,
 };

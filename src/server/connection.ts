@@ -255,7 +255,8 @@ export class Connection implements SessionPort {
         const udpPort = Number(args[1]);
         if (!/^\d+$/.test(args[1] ?? '') || udpPort < 1 || udpPort > 65535) return undefined;
         const { failuresByIp } = this.deps.auth;
-        if (failuresByIp.isThrottled(this.address)) {
+        // Counted now, not when the check fails: concurrent attempts cannot all pass (auth.ts).
+        if (!failuresByIp.tryBegin(this.address)) {
           this.deps.services.console.line(`Refusing a login from ${this.address}: limit maxFailuresPerIpPerMinute (${this.deps.config.maxFailuresPerIpPerMinute}) reached`);
           this.replyError(requestId, { code: 'LOGIN_THROTTLED', retryAfterSeconds: failuresByIp.retryAfterSeconds(this.address) });
           this.end();

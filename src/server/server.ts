@@ -10,16 +10,19 @@ import { Connection } from './connection.js';
 import { describeCredentialsError, loadCredentials } from './credentials.js';
 import { makeDecoySecret } from './password.js';
 import { ActorLockouts, type Clock } from './state/lockouts.js';
-import { InMemoryGroups } from './state/groups.js';
+import { LocalGroups } from './state/groups.js';
 import { InMemoryPresence } from './state/presence.js';
 import { AppendLog } from './storage/append-log.js';
 import { GroupLogs } from './storage/group-logs.js';
 import { UserlogWriter } from './storage/userlog-writer.js';
+import { GroupStore } from './storage/group-store.js';
+import { nodeStorageFs, type StorageFs, type StorageOptions } from './storage/storage-fs.js';
 import type { ServerServices } from './services.js';
 import type { AuthDeps } from './auth.js';
 import { provideSessionLogic, type SessionLogic } from './session-logic.js';
 import { LoginFailuresByIp } from './limits/login-failures-by-ip.js';
 import { addressKey } from './limits/address-key.js';
+import { KeyedSerializer } from './limits/keyed-serializer.js';
 
 export type StartupError = { type: 'StartupFailed'; message: string };
 
@@ -29,6 +32,8 @@ export interface ServerRuntime {
   now?: () => Date;
   /** Another presence backend (tests inject a failing one to exercise backend errors). */
   presence?: InMemoryPresence;
+  /** The file-system layer of the logs and stores (tests record its sync calls). */
+  storageFs?: StorageFs;
 }
 
 /** Longest a shutdown waits for connections to finish before closing the logs anyway. */
@@ -52,6 +57,7 @@ export class TessengerServer {
     private readonly auth: AuthDeps,
     private readonly userlog: UserlogWriter,
     private readonly lockouts: ActorLockouts,
+    private readonly groupStore: GroupStore,
     private readonly runtime: Required<Pick<ServerRuntime, 'now'>> & ServerRuntime,
   ) {
     this.welcomeFrame = encodeFrame(
@@ -71,13 +77,14 @@ export class TessengerServer {
     const consoleLog = runtime.console ?? new ConsoleLog();
     const now = runtime.now ?? (() => new Date());
     const dataDir = config.dataDir;
+    const storage: StorageOptions = { fs: runtime.storageFs ?? nodeStorageFs, sync: config.sync };
     return loadCredentials(config.credentialsFile)
       .mapErr((e) => fail(describeCredentialsError(e)))
       .andThen((credentials) =>
         ResultAsync.fromPromise(mkdir(dataDir, { recursive: true }), (e) => fail(`Cannot create data directory ${dataDir}: ${(e as NodeJS.ErrnoException).code ?? e}`)).map(() => credentials),
       )
       .andThen((credentials) =>
-        AppendLog.open(join(dataDir, 'messagelog.txt'), now)
+        AppendLog.open(join(dataDir, 'messagelog.txt'), now, storage)
           .mapErr((e) => fail(`Cannot open ${e.file}: ${e.reason}`))
           .map(({ log, sealedTornLine }) => {
             if (sealedTornLine) consoleLog.line(`Recovered ${log.file}: its last line was incomplete (a crash?) and was sealed; numbering continues from ${log.lastLineNumber}`);
@@ -86,12 +93,22 @@ export class TessengerServer {
       )
       .andThen(({ credentials, messageLog }) => {
         const presence = runtime.presence ?? new InMemoryPresence();
-        const userlog = new UserlogWriter(join(dataDir, 'userlog.txt'), () => presence.snapshot());
+        const userlog = new UserlogWriter(join(dataDir, 'userlog.txt'), () => presence.snapshot(), storage);
         return ResultAsync.fromPromise(userlog.update(), (e) => fail(`Cannot write ${userlog.file}: ${(e as NodeJS.ErrnoException).code ?? e}`))
           .andThen(() => ResultAsync.fromSafePromise(makeDecoySecret(credentials.values())))
           .map((decoySecret) => ({ credentials, messageLog, presence, userlog, decoySecret }));
       })
-      .andThen(({ credentials, messageLog, presence, userlog, decoySecret }) => {
+      .andThen((opened) =>
+        GroupStore.open(join(dataDir, 'groups.db'), storage)
+          .mapErr((e) => fail(`Cannot open ${e.file}: ${e.reason}`))
+          .map((groups) => {
+            if (groups.tornTail) consoleLog.line(`Recovered ${groups.store.file}: its last record was incomplete (a crash?) and was dropped`);
+            if (groups.damaged > 0) consoleLog.line(`Recovered ${groups.store.file}: ${groups.damaged} damaged record(s) skipped`);
+            if (groups.groups.length > 0) consoleLog.line(`Restored ${groups.groups.length} group chat(s) from ${groups.store.file}`);
+            return { ...opened, groupStore: groups.store, restoredGroups: groups.groups };
+          }),
+      )
+      .andThen(({ credentials, messageLog, presence, userlog, decoySecret, groupStore, restoredGroups }) => {
         const lockouts = new ActorLockouts({
           maxFailures: config.maxFailedAttempts,
           blockMs: config.blockMs,
@@ -101,16 +118,16 @@ export class TessengerServer {
         const services: ServerServices = {
           credentials,
           presence,
-          groups: new InMemoryGroups(),
+          groups: new LocalGroups(groupStore, restoredGroups),
           messageLog,
-          groupLogs: new GroupLogs(dataDir, (file) => consoleLog.line(`Recovered ${file}: its last line was incomplete and was sealed`)),
+          groupLogs: new GroupLogs(dataDir, (file) => consoleLog.line(`Recovered ${file}: its last line was incomplete and was sealed`), storage),
           console: consoleLog,
           maxMessageLength: config.maxMessageLength,
           maxGroups: config.maxGroups,
         };
-        const auth: AuthDeps = { credentials, decoySecret, lockouts, presence, failuresByIp: new LoginFailuresByIp(config.maxFailuresPerIpPerMinute) };
+        const auth: AuthDeps = { credentials, decoySecret, lockouts, presence, failuresByIp: new LoginFailuresByIp(config.maxFailuresPerIpPerMinute), attemptsByUsername: new KeyedSerializer() };
         const listener = createServer();
-        const server = new TessengerServer(config, listener, services, auth, userlog, lockouts, { ...runtime, now, console: consoleLog });
+        const server = new TessengerServer(config, listener, services, auth, userlog, lockouts, groupStore, { ...runtime, now, console: consoleLog });
         return server.listen();
       });
   }
@@ -187,6 +204,7 @@ export class TessengerServer {
     await Promise.race([allClosed, new Promise((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS).unref())]);
     await this.services.messageLog.close();
     await this.services.groupLogs.closeAll();
+    await this.groupStore.close();
     await this.userlog.update().catch(() => {});
     this.lockouts.stopAll();
     this.services.console.line('Server stopped');

@@ -6,10 +6,13 @@ import { fromBackend } from './backend.js';
 import type { CommandError } from './command-error.js';
 
 /**
- * `/creategroup G U1 [U2 …]`: every invitee must exist and be active; the log file is opened
- * before the group is registered, so a group is never visible without its log, and a group
- * whose log cannot be made is not created at all. Invitees (all online) are told at once with an
- * `invited` event; one who logs out before joining finds it in the login reply's invitations.
+ * `/creategroup G U1 [U2 …]`: every invitee must exist and be active. The name and a place under
+ * `--max-groups` are reserved in one atomic step first, so racing requests can neither exceed
+ * the cap nor create a log file they will not use; then the log file is opened, so a group is
+ * never visible without its log; then the group is committed (stored before it is answered).
+ * A group whose log or record cannot be written is not created at all. Invitees (all online)
+ * are told at once with an `invited` event; one who logs out before joining finds it in the
+ * login reply's invitations.
  */
 export function creategroup({ username, services }: CommandContext, [name = '', ...named]: string[]): ResultAsync<{ group: string; members: string[] }, CommandError> {
   const checked = validateGroupName(name);
@@ -26,13 +29,17 @@ export function creategroup({ username, services }: CommandContext, [name = '', 
       const offline = invitees.find((_, i) => found[i] === undefined);
       return offline === undefined ? okAsync(undefined) : errAsync<undefined, CommandError>({ type: 'GroupMemberOffline', user: offline });
     })
-    .andThen(() => fromBackend(services.groups.find(name)))
-    .andThen((existing) => (existing ? errAsync<undefined, CommandError>({ type: 'GroupExists', group: name }) : okAsync(undefined)))
-    .andThen(() => fromBackend(services.groups.count()))
-    .andThen((count) => (count >= services.maxGroups ? errAsync<undefined, CommandError>({ type: 'TooManyGroups', limit: services.maxGroups }) : okAsync(undefined)))
-    .andThen(() => services.groupLogs.open(name).mapErr((): CommandError => ({ type: 'StorageFailed' })))
-    .andThen(() => fromBackend(services.groups.create(name, username, invitees)))
-    .andThen((created) => (created ? okAsync(undefined) : errAsync<undefined, CommandError>({ type: 'GroupExists', group: name })))
+    .andThen(() => fromBackend(services.groups.reserve(name, services.maxGroups)))
+    .andThen((reserved) =>
+      reserved.mapErr((e): CommandError => (e.type === 'GroupExists' ? { type: 'GroupExists', group: name } : { type: 'TooManyGroups', limit: services.maxGroups })),
+    )
+    .andThen((reservation) =>
+      services.groupLogs
+        .open(name)
+        .mapErr((): CommandError => ({ type: 'StorageFailed' }))
+        .orElse((e) => fromBackend(reservation.release()).andThen(() => errAsync<never, CommandError>(e)))
+        .andThen(() => fromBackend(reservation.commit(username, invitees))),
+    )
     .map(() => {
       const members = [username, ...invitees];
       services.console.line(`${username} created group chat ${name}: ${members.join(', ')}`);

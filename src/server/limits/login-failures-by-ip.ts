@@ -6,6 +6,10 @@ import { TokenBucket } from './token-bucket.js';
  * lock every account quickly by guessing; this throttle lets each address fail at most `perMinute`
  * times a minute (a steady refill, so a burst of `perMinute` is allowed once), after which its
  * password attempts are refused without being checked or counted against any account.
+ *
+ * An attempt takes its token when it begins, not when its failure is known: checking a password
+ * takes time, and many connections from one address must not all pass the check before the
+ * first failure is counted. A successful (or not checked) attempt gives its token back.
  */
 export class LoginFailuresByIp {
   private readonly buckets = new Map<string, TokenBucket>();
@@ -21,12 +25,26 @@ export class LoginFailuresByIp {
     return bucket !== undefined && !bucket.hasToken();
   }
 
+  /** Counts an attempt that is about to be checked, as a failure until told otherwise; false if throttled. */
+  tryBegin(address: string): boolean {
+    return this.bucketFor(address).take();
+  }
+
+  /** The attempt begun with tryBegin did not fail: its token is returned. */
+  giveBack(address: string): void {
+    this.buckets.get(addressKey(address))?.giveBack();
+  }
+
   /** Seconds until the address may try again. */
   retryAfterSeconds(address: string): number {
     return this.buckets.get(addressKey(address))?.secondsUntilToken() ?? 0;
   }
 
   recordFailure(address: string): void {
+    this.bucketFor(address).take();
+  }
+
+  private bucketFor(address: string): TokenBucket {
     const key = addressKey(address);
     let bucket = this.buckets.get(key);
     if (!bucket) {
@@ -34,7 +52,7 @@ export class LoginFailuresByIp {
       bucket = new TokenBucket(this.perMinute, this.perMinute / 60, this.now);
       this.buckets.set(key, bucket);
     }
-    bucket.take();
+    return bucket;
   }
 
   /** Addresses whose bucket has refilled carry no information; dropping them bounds memory. */

@@ -33,6 +33,12 @@ export class TokenBucket {
     return true;
   }
 
+  /** Returns a token taken for something that turned out not to count. */
+  giveBack(): void {
+    this.refill();
+    this.tokens = Math.min(this.capacity, this.tokens + 1);
+  }
+
   /** Whether a token is available, without taking it. */
   hasToken(): boolean {
     this.refill();

@@ -1,6 +1,7 @@
-import { open, type FileHandle } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { err, ok, ResultAsync, type Result } from 'neverthrow';
 import { formatTimestamp } from '../../shared/timestamp.js';
+import { DEFAULT_STORAGE, writeFully, type StorageFile, type StorageOptions } from './storage-fs.js';
 
 export interface AppendedLine {
   n: number;
@@ -36,7 +37,7 @@ const LEADING_NUMBER = /^(\d+); /;
  * longer than one step (a long message) is still found. A torn fragment that still shows its
  * number keeps it, so no number is ever used twice.
  */
-async function lastNumberIn(handle: FileHandle, size: number): Promise<number> {
+async function lastNumberIn(handle: StorageFile, size: number): Promise<number> {
   let end = size;
   let carry = Buffer.alloc(0);
   while (end > 0) {
@@ -62,8 +63,10 @@ async function lastNumberIn(handle: FileHandle, size: number): Promise<number> {
  *
  * Lines are numbered when they are written, not when they are requested, so a failed write
  * leaves no gap. Requests that arrive while a write is in flight are batched into the next single
- * write; each caller's promise resolves only after its line is on disk (acknowledge-after-write).
- * A failed write is rolled back (truncate to the last good size) so no torn line remains.
+ * write (group commit); with the `always` sync policy that write is followed by one `fdatasync`
+ * for the whole batch. Each caller's promise resolves only after its line is written (and, with
+ * `always`, on stable storage): acknowledge-after-write. A failed write or sync is rolled back
+ * (truncate to the last good size) so no torn line remains.
  */
 export class AppendLog implements NumberedLog {
   private queue: Pending[] = [];
@@ -73,39 +76,49 @@ export class AppendLog implements NumberedLog {
 
   private constructor(
     readonly file: string,
-    private readonly handle: FileHandle,
+    private readonly handle: StorageFile,
     private size: number,
     private lastNumber: number,
     private readonly now: () => Date,
+    private readonly storage: StorageOptions,
   ) {}
 
   /**
    * Opens (creating if needed) and recovers the numbering from the last complete line. A torn
    * last line (a crash mid-write) is sealed with a newline and reported, never fatal.
    */
-  static open(file: string, now: () => Date = () => new Date()): ResultAsync<{ log: AppendLog; sealedTornLine: boolean }, StorageError> {
-    return ResultAsync.fromPromise(AppendLog.openUnsafe(file, now), (e) => ({
+  static open(
+    file: string,
+    now: () => Date = () => new Date(),
+    storage: StorageOptions = DEFAULT_STORAGE,
+  ): ResultAsync<{ log: AppendLog; sealedTornLine: boolean }, StorageError> {
+    return ResultAsync.fromPromise(AppendLog.openUnsafe(file, now, storage), (e) => ({
       type: 'StorageFailed' as const,
       file,
       reason: (e as NodeJS.ErrnoException).code ?? String(e),
     }));
   }
 
-  private static async openUnsafe(file: string, now: () => Date) {
-    const handle = await open(file, 'a+');
+  private static async openUnsafe(file: string, now: () => Date, storage: StorageOptions) {
+    const handle = await storage.fs.open(file, 'a+');
     try {
       let { size } = await handle.stat();
       let sealedTornLine = false;
+      if (size === 0 && storage.sync === 'always') {
+        // Possibly just created: its directory entry must survive a power cut too.
+        await storage.fs.syncDirectory(dirname(file));
+      }
       if (size > 0) {
         const last = Buffer.alloc(1);
         await handle.read(last, 0, 1, size - 1);
         if (last[0] !== 0x0a) {
-          await handle.write('\n');
+          await writeFully(handle, Buffer.from('\n'));
+          if (storage.sync === 'always') await handle.datasync();
           size += 1;
           sealedTornLine = true;
         }
       }
-      return { log: new AppendLog(file, handle, size, await lastNumberIn(handle, size), now), sealedTornLine };
+      return { log: new AppendLog(file, handle, size, await lastNumberIn(handle, size), now, storage), sealedTornLine };
     } catch (e) {
       await handle.close();
       throw e;
@@ -136,7 +149,9 @@ export class AppendLog implements NumberedLog {
       const text = batch.map((p, i) => `${p.build(first + i, ts)}\n`).join('');
       const bytes = Buffer.from(text, 'utf8');
       try {
-        await this.writeFully(bytes);
+        await writeFully(this.handle, bytes);
+        // One fdatasync for the whole batch, however many lines it holds.
+        if (this.storage.sync === 'always') await this.handle.datasync();
         this.size += bytes.length;
         this.lastNumber += batch.length;
         batch.forEach((p, i) => p.resolve({ n: first + i, ts }));
@@ -148,14 +163,6 @@ export class AppendLog implements NumberedLog {
     }
     this.writing = false;
     this.markIdle();
-  }
-
-  private async writeFully(bytes: Buffer): Promise<void> {
-    let offset = 0;
-    while (offset < bytes.length) {
-      const { bytesWritten } = await this.handle.write(bytes, offset, bytes.length - offset);
-      offset += bytesWritten;
-    }
   }
 
   /** Resolves once every requested line has been written (or failed). */

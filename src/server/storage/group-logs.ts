@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { okAsync, type ResultAsync } from 'neverthrow';
 import { AppendLog, type StorageError } from './append-log.js';
+import { DEFAULT_STORAGE, type StorageOptions } from './storage-fs.js';
 
 /** Group logs kept open at once; the least recently used one is closed beyond this. */
 const MAX_OPEN_LOGS = 64;
@@ -18,6 +19,7 @@ export class GroupLogs {
   constructor(
     private readonly dataDir: string,
     private readonly onSealedTornLine: (file: string) => void = () => {},
+    private readonly storage: StorageOptions = DEFAULT_STORAGE,
   ) {}
 
   fileFor(group: string): string {
@@ -34,7 +36,7 @@ export class GroupLogs {
     }
     const pending = this.opening.get(group);
     if (pending) return pending;
-    const opening = AppendLog.open(this.fileFor(group)).map(({ log, sealedTornLine }) => {
+    const opening = AppendLog.open(this.fileFor(group), undefined, this.storage).map(({ log, sealedTornLine }) => {
       this.opening.delete(group);
       if (sealedTornLine) this.onSealedTornLine(log.file);
       this.open_.set(group, log);

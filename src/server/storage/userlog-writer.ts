@@ -1,4 +1,5 @@
-import { rename, writeFile } from 'node:fs/promises';
+import { replaceFileAtomically } from './atomic-replace.js';
+import { DEFAULT_STORAGE, type StorageOptions } from './storage-fs.js';
 
 export interface UserlogEntry {
   username: string;
@@ -12,7 +13,8 @@ export const formatUserlog = (entries: readonly UserlogEntry[]): string =>
 
 /**
  * Keeps `userlog.txt` equal to the list of active users. Each rewrite goes to a temp file that is
- * renamed over the old one, so a reader never sees half a file. Changes that arrive during a
+ * renamed over the old one, so a reader never sees half a file (with `--sync always` the file
+ * and the directory are fsynced around the rename). Changes that arrive during a
  * rewrite are coalesced into one more rewrite: a login storm costs a few rewrites, not one each.
  */
 export class UserlogWriter {
@@ -22,6 +24,7 @@ export class UserlogWriter {
   constructor(
     readonly file: string,
     private readonly snapshot: () => readonly UserlogEntry[],
+    private readonly storage: StorageOptions = DEFAULT_STORAGE,
   ) {}
 
   /** Resolves after a rewrite that started after this call has completed. */
@@ -40,8 +43,6 @@ export class UserlogWriter {
   }
 
   private async rewrite(): Promise<void> {
-    const temp = `${this.file}.tmp`;
-    await writeFile(temp, formatUserlog(this.snapshot()));
-    await rename(temp, this.file);
+    await replaceFileAtomically(this.file, formatUserlog(this.snapshot()), this.storage);
   }
 }

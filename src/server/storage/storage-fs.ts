@@ -1,0 +1,67 @@
+import { open, rename } from 'node:fs/promises';
+
+/**
+ * When the server asks the OS to put data on stable storage.
+ * * `always`: an acknowledgement is sent only after its line is on stable storage (one
+ *   `fdatasync` per batch of lines: group commit); atomic rewrites fsync the file and its directory.
+ * * `off`: no fsync anywhere; acknowledged data survives a crash of the server, not of the machine.
+ */
+export type SyncPolicy = 'always' | 'off';
+
+export const SYNC_POLICIES: readonly SyncPolicy[] = ['always', 'off'];
+
+/** The careful default: "message sent" means the message is on disk. */
+export const DEFAULT_SYNC_POLICY: SyncPolicy = 'always';
+
+/** The part of an open file the storage code uses (node's FileHandle has this shape). */
+export interface StorageFile {
+  read(buffer: Buffer, offset: number, length: number, position: number): Promise<{ bytesRead: number }>;
+  write(buffer: Buffer, offset: number, length: number): Promise<{ bytesWritten: number }>;
+  truncate(length: number): Promise<void>;
+  stat(): Promise<{ size: number }>;
+  /** Data (and the size) on stable storage: fdatasync. */
+  datasync(): Promise<void>;
+  /** Data and every attribute on stable storage: fsync. */
+  sync(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * The file-system calls the storage layer makes, injected so tests can record them (which
+ * syncs happen, and in what order with acknowledgements) or make them fail.
+ */
+export interface StorageFs {
+  open(path: string, flags: 'a+' | 'w' | 'r'): Promise<StorageFile>;
+  rename(from: string, to: string): Promise<void>;
+  /** fsync of a directory, so a created or renamed entry in it survives a power cut. */
+  syncDirectory(dir: string): Promise<void>;
+}
+
+export const nodeStorageFs: StorageFs = {
+  open: (path, flags) => open(path, flags),
+  rename: (from, to) => rename(from, to),
+  async syncDirectory(dir) {
+    const handle = await open(dir, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  },
+};
+
+/** How the storage code writes: through which file system, with which sync policy. */
+export interface StorageOptions {
+  fs: StorageFs;
+  sync: SyncPolicy;
+}
+
+export const DEFAULT_STORAGE: StorageOptions = { fs: nodeStorageFs, sync: DEFAULT_SYNC_POLICY };
+
+export async function writeFully(file: StorageFile, bytes: Buffer): Promise<void> {
+  let offset = 0;
+  while (offset < bytes.length) {
+    const { bytesWritten } = await file.write(bytes, offset, bytes.length - offset);
+    offset += bytesWritten;
+  }
+}
