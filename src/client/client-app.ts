@@ -171,7 +171,7 @@ export class ClientApp {
       case 'msgto':
       case 'groupmsg': {
         const text = validateMessageText(args[1] ?? '', this.link?.limits.maxMessageLength);
-        if (text.isErr()) return this.printError(name, { code: text.error.type === 'MessageTooLong' ? 'MESSAGE_TOO_LONG' : text.error.type === 'MessageEmpty' ? 'MESSAGE_EMPTY' : 'MESSAGE_INVALID_CHARS', limit: this.link?.limits.maxMessageLength ?? 0 });
+        if (text.isErr()) return this.printError(name, { code: text.error.type === 'MessageTooLong' ? 'MESSAGE_TOO_LONG' : text.error.type === 'MessageEmpty' ? 'MESSAGE_EMPTY' : text.error.type === 'MessageLineBreak' ? 'MESSAGE_LINE_BREAK' : 'MESSAGE_INVALID_CHARS', limit: this.link?.limits.maxMessageLength ?? 0 });
         if (name === 'msgto') this.names.sawUser(args[0] ?? '');
         else this.names.sawGroup(args[0] ?? '');
         return this.simple(name, args, (data) => readTimestamp(data, name).map((ts) => (name === 'msgto' ? `message sent at ${ts}.` : 'Group chat message sent.')));
@@ -247,7 +247,8 @@ export class ClientApp {
   private async present(audience: string, file: string): Promise<void> {
     const path = resolve(file);
     const name = basename(file);
-    if (validateFileName(name).isErr()) return this.printError('p2pvideo', { code: 'FILE_NAME_INVALID' });
+    const checked = validateFileName(name);
+    if (checked.isErr()) return this.printError('p2pvideo', { code: checked.error.type === 'FileNameHasBidiControl' ? 'FILE_NAME_BIDI_CONTROL' : 'FILE_NAME_INVALID' });
     const info = await stat(path).catch((e: NodeJS.ErrnoException) => e);
     if (info instanceof Error) {
       const why = info.code === 'ENOENT' ? 'no such file' : info.code === 'EACCES' ? 'permission denied' : (info.code ?? info.message);

@@ -34,6 +34,14 @@ export function renderError(command: CommandName | 'login', error: WireError): s
       return `Message is too long: at most ${error.limit ?? ''} characters.`;
     case 'MESSAGE_INVALID_CHARS':
       return 'Message contains control characters, which are not allowed.';
+    case 'MESSAGE_LINE_BREAK':
+      return 'Message contains a Unicode line or paragraph separator (U+2028, U+2029 or U+0085), which is not allowed.';
+    case 'USER_NAME_BIDI_CONTROL':
+      return 'User names cannot contain invisible bidirectional control characters (U+202A–U+202E, U+2066–U+2069).';
+    case 'GROUP_NAME_BIDI_CONTROL':
+      return 'Group names cannot contain invisible bidirectional control characters (U+202A–U+202E, U+2066–U+2069).';
+    case 'FILE_NAME_BIDI_CONTROL':
+      return 'File names cannot contain invisible bidirectional control characters (U+202A–U+202E, U+2066–U+2069).';
     case 'GROUP_NAME_INVALID':
       return `Invalid group name. Use letters and digits only, at most ${error.limit ?? ''} characters.`;
     case 'GROUP_EXISTS':

@@ -3,6 +3,7 @@
 // refused here. The same pure function is used by the client (before asking), by the server (it
 // never trusts a client) and by the audience (it never trusts the server either).
 import { err, ok, type Result } from 'neverthrow';
+import { hasBidiControl } from '../shared/unicode-safety.js';
 
 /** Most file systems cap a single path component at 255 bytes (not characters). */
 export const MAX_FILE_NAME_BYTES = 255;
@@ -13,7 +14,9 @@ export type FileNameError =
   | { readonly type: 'FileNameHasSeparator'; readonly character: '/' | '\\' }
   | { readonly type: 'FileNameHasDotDot' }
   | { readonly type: 'FileNameIsDot' }
-  | { readonly type: 'FileNameHasControlCharacter'; readonly codePoint: number };
+  | { readonly type: 'FileNameHasControlCharacter'; readonly codePoint: number }
+  /** Bidirectional controls display `gpj.exe` as `exe.jpg`: a file could pass for another kind. */
+  | { readonly type: 'FileNameHasBidiControl' };
 
 // C0 controls, DEL and C1 controls: none of them belongs in a name shown in a terminal.
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/u;
@@ -23,6 +26,7 @@ export function validateFileName(name: string): Result<string, FileNameError> {
   if (name.length === 0) return err({ type: 'EmptyFileName' });
   const control = CONTROL.exec(name);
   if (control) return err({ type: 'FileNameHasControlCharacter', codePoint: control[0].codePointAt(0) ?? 0 });
+  if (hasBidiControl(name)) return err({ type: 'FileNameHasBidiControl' });
   if (name.includes('/')) return err({ type: 'FileNameHasSeparator', character: '/' });
   if (name.includes('\\')) return err({ type: 'FileNameHasSeparator', character: '\\' });
   if (name.includes('..')) return err({ type: 'FileNameHasDotDot' });
@@ -47,5 +51,7 @@ export function describeFileNameError(error: FileNameError): string {
       return 'the file name must not be "."';
     case 'FileNameHasControlCharacter':
       return `the file name must not contain control characters (U+${error.codePoint.toString(16).padStart(4, '0').toUpperCase()})`;
+    case 'FileNameHasBidiControl':
+      return 'the file name must not contain bidirectional control characters (U+202A–U+202E, U+2066–U+2069 and the like)';
   }
 }

@@ -3,6 +3,7 @@ import { createActor, type Actor } from 'xstate';
 import type { SessionEvent } from '../../machines/session.machine.js';
 import type { ErrorCode, WireError } from '../protocol/error-codes.js';
 import { normalizeAddress } from '../shared/address.js';
+import { validateUserName } from '../shared/user-name.js';
 import { encodeFrame, FrameDecoder } from '../protocol/frame-codec.js';
 import { decodeClientMessage, encodeMessage, PROTOCOL_VERSION, type RequestMessage, type ServerMessage } from '../protocol/messages.js';
 import type { AuthDeps } from './auth.js';
@@ -249,6 +250,10 @@ export class Connection implements SessionPort {
       case 'username': {
         const username = args[0] ?? '';
         if (username === '' || username.length > 256) return undefined;
+        if (validateUserName(username).isErr()) {
+          this.replyError(requestId, { code: 'USER_NAME_BIDI_CONTROL' });
+          return 'handled';
+        }
         return { type: 'USERNAME', requestId, username, accountLocked: await this.deps.auth.lockouts.isLocked(username) };
       }
       case 'password': {

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { err, ok, ResultAsync, type Result } from 'neverthrow';
 import { isValidSecret } from './password.js';
+import { validateUserName } from '../shared/user-name.js';
 
 export type CredentialsError =
   | { type: 'CredentialsUnreadable'; file: string; reason: string }
@@ -24,6 +25,7 @@ export function parseCredentials(text: string, file: string): Result<Credentials
     if (parts.length !== 2) return malformed('expected "username password" separated by a single space');
     const [username, secret] = parts as [string, string];
     if (!TOKEN.test(username) || !TOKEN.test(secret)) return malformed('username and password must be printable with no spaces');
+    if (validateUserName(username).isErr()) return malformed('the username contains a bidirectional control character (U+202A-U+202E, U+2066-U+2069 or the like), which could make it display as another name');
     if (username.length > MAX_TOKEN_LENGTH || secret.length > MAX_TOKEN_LENGTH) return malformed(`longer than ${MAX_TOKEN_LENGTH} characters`);
     if (credentials.has(username)) return malformed(`duplicate username "${username}"`);
     if (!isValidSecret(secret)) return malformed('malformed scrypt hash (expected scrypt$N$r$p$salt$hash, as printed by tessenger-server hash-password)');

@@ -114,7 +114,7 @@ export function provideSessionLogic(deps: SessionLogicDeps) {
             } catch (e) {
               services.console.line(`Could not take ${username} offline in the presence backend: ${String(e)}`);
             }
-            services.console.line(`${username} logout`);
+            services.console.line(`${printableName(username)} logout`);
             await updateUserlog();
           })(),
         );

@@ -224,7 +224,7 @@ test('the data directory holds only the logs the protocol promises (no path esca
   const top = readdirSync(server.dir).sort();
   assert.equal(top, ['credentials.txt', 'data']);
   for (const name of readdirSync(server.dataDir)) {
-    assert.match(name, /^(userlog|messagelog|[A-Za-z0-9]{1,32}_messagelog)\.txt$/, name);
+    assert.match(name, /^((userlog|messagelog|[A-Za-z0-9]{1,32}_messagelog)\.txt|groups\.db)$/, name);
   }
 });
 

@@ -8,7 +8,7 @@ test('message text rules', () => {
   assert.equal(validateMessageText('   ')._unsafeUnwrapErr(), { type: 'MessageEmpty' });
   assert.equal(validateMessageText('a\tb')._unsafeUnwrapErr(), { type: 'MessageInvalidChars' });
   assert.equal(validateMessageText('a\u001b[2Jb')._unsafeUnwrapErr(), { type: 'MessageInvalidChars' });
-  assert.equal(validateMessageText('a\u0085b')._unsafeUnwrapErr(), { type: 'MessageInvalidChars' });
+  assert.equal(validateMessageText('a\u0085b')._unsafeUnwrapErr(), { type: 'MessageLineBreak' }, 'NEL is a line break first');
   assert.equal(validateMessageText('\ud800x')._unsafeUnwrapErr(), { type: 'MessageInvalidChars' }, 'a lone surrogate');
   assert.ok(validateMessageText('emoji 😀 ok').isOk(), 'a surrogate pair is fine');
   assert.ok(validateMessageText('x'.repeat(10), 10).isOk());

@@ -8,6 +8,10 @@ export type CommandError =
   | { type: 'MessageEmpty' }
   | { type: 'MessageTooLong'; limit: number }
   | { type: 'MessageInvalidChars' }
+  | { type: 'MessageLineBreak' }
+  | { type: 'UserNameBidiControl' }
+  | { type: 'GroupNameBidiControl' }
+  | { type: 'FileNameBidiControl' }
   | { type: 'GroupNameInvalid'; limit: number }
   | { type: 'GroupExists'; group: string }
   | { type: 'GroupNotFound'; group: string }
@@ -37,6 +41,14 @@ export function toWireError(error: CommandError): WireError {
       return { code: 'MESSAGE_TOO_LONG', limit: error.limit };
     case 'MessageInvalidChars':
       return { code: 'MESSAGE_INVALID_CHARS' };
+    case 'MessageLineBreak':
+      return { code: 'MESSAGE_LINE_BREAK' };
+    case 'UserNameBidiControl':
+      return { code: 'USER_NAME_BIDI_CONTROL' };
+    case 'GroupNameBidiControl':
+      return { code: 'GROUP_NAME_BIDI_CONTROL' };
+    case 'FileNameBidiControl':
+      return { code: 'FILE_NAME_BIDI_CONTROL' };
     case 'GroupNameInvalid':
       return { code: 'GROUP_NAME_INVALID', limit: error.limit };
     case 'GroupExists':

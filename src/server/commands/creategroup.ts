@@ -1,9 +1,11 @@
 import { errAsync, okAsync, type ResultAsync } from 'neverthrow';
 import { encodeEventFrame } from '../../protocol/messages.js';
 import { validateGroupName } from '../../shared/group-name.js';
+import { validateUserName } from '../../shared/user-name.js';
 import type { CommandContext } from '../services.js';
 import { fromBackend } from './backend.js';
 import type { CommandError } from './command-error.js';
+import { printableName } from '../printable-name.js';
 
 /**
  * `/creategroup G U1 [U2 …]`: every invitee must exist and be active. The name and a place under
@@ -20,6 +22,7 @@ export function creategroup({ username, services }: CommandContext, [name = '', 
   const invitees = [...new Set(named.filter((u) => u !== username))];
   if (invitees.length === 0) return errAsync({ type: 'GroupNeedsMembers' });
   for (const user of invitees) {
+    if (validateUserName(user).isErr()) return errAsync({ type: 'UserNameBidiControl' });
     if (!services.credentials.has(user)) return errAsync({ type: 'GroupMemberUnknown', user });
   }
   let online: Awaited<ReturnType<typeof services.presence.findMany>> = [];
@@ -42,7 +45,7 @@ export function creategroup({ username, services }: CommandContext, [name = '', 
     )
     .map(() => {
       const members = [username, ...invitees];
-      services.console.line(`${username} created group chat ${name}: ${members.join(', ')}`);
+      services.console.line(`${printableName(username)} created group chat ${name}: ${members.map(printableName).join(', ')}`);
       const invitation = encodeEventFrame({ t: 'ev', ev: 'invited', group: name, by: username });
       for (const invitee of online) invitee?.deliver(invitation);
       return { group: name, members };

@@ -2,8 +2,10 @@ import { err, ok, type Result, type ResultAsync } from 'neverthrow';
 import { settled } from './backend.js';
 import { encodeEventFrame } from '../../protocol/messages.js';
 import { validateMessageText } from '../../shared/message-text.js';
+import { hasBidiControl } from '../../shared/unicode-safety.js';
 import type { CommandContext } from '../services.js';
 import type { CommandError } from './command-error.js';
+import { printableName } from '../printable-name.js';
 
 /** `/groupmsg G TEXT`: logged, then delivered to every other active joined member. */
 export function groupmsg(context: CommandContext, args: string[]): ResultAsync<{ ts: string }, CommandError> {
@@ -11,6 +13,7 @@ export function groupmsg(context: CommandContext, args: string[]): ResultAsync<{
 }
 
 async function sendToGroup({ username, services }: CommandContext, [group = '', text = '']: string[]): Promise<Result<{ ts: string }, CommandError>> {
+  if (hasBidiControl(group)) return err({ type: 'GroupNameBidiControl' });
   const found = await services.groups.find(group);
   if (!found) return err({ type: 'GroupNotFound', group });
   const membership = found.members.get(username);
@@ -28,6 +31,6 @@ async function sendToGroup({ username, services }: CommandContext, [group = '', 
   const frame = encodeEventFrame({ t: 'ev', ev: 'group', group, from: username, text: message, ts });
   const recipients = [...found.members].filter(([member, state]) => state === 'joined' && member !== username).map(([member]) => member);
   for (const active of await services.presence.findMany(recipients)) active?.deliver(frame);
-  services.console.line(`${username} issued a message in group chat ${group}: "${message}" at ${ts}.`);
+  services.console.line(`${printableName(username)} issued a message in group chat ${group}: "${message}" at ${ts}.`);
   return ok({ ts });
 }

@@ -1,14 +1,17 @@
-import type { ResultAsync } from 'neverthrow';
+import { errAsync, type ResultAsync } from 'neverthrow';
+import { hasBidiControl } from '../../shared/unicode-safety.js';
 import { fromBackend } from './backend.js';
 import type { CommandContext } from '../services.js';
 import type { CommandError } from './command-error.js';
+import { printableName } from '../printable-name.js';
 
 /** `/joingroup G`: an invited member becomes a joined one. */
 export function joingroup({ username, services }: CommandContext, [group = '']: string[]): ResultAsync<{ group: string }, CommandError> {
+  if (hasBidiControl(group)) return errAsync({ type: 'GroupNameBidiControl' });
   return fromBackend(services.groups.join(group, username))
     .andThen((result) => result.mapErr((e): CommandError => ({ type: e.type, group })))
     .map(() => {
-      services.console.line(`${username} joined group chat ${group}`);
+      services.console.line(`${printableName(username)} joined group chat ${group}`);
       return { group };
     });
 }

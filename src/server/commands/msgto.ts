@@ -2,8 +2,10 @@ import { err, ok, type Result, type ResultAsync } from 'neverthrow';
 import { settled } from './backend.js';
 import { encodeEventFrame } from '../../protocol/messages.js';
 import { validateMessageText } from '../../shared/message-text.js';
+import { validateUserName } from '../../shared/user-name.js';
 import type { CommandContext } from '../services.js';
 import type { CommandError } from './command-error.js';
+import { printableName } from '../printable-name.js';
 
 export interface MessageSent {
   ts: string;
@@ -19,6 +21,7 @@ export function msgto(context: CommandContext, args: string[]): ResultAsync<Mess
 async function sendPrivate({ username, services }: CommandContext, [to = '', text = '']: string[]): Promise<Result<MessageSent, CommandError>> {
   const checked = validateMessageText(text, services.maxMessageLength);
   if (checked.isErr()) return err(checked.error);
+  if (validateUserName(to).isErr()) return err({ type: 'UserNameBidiControl' });
   if (to === username) return err({ type: 'SelfTarget' });
   if (!services.credentials.has(to)) return err({ type: 'UnknownUser', user: to });
   const receiver = await services.presence.find(to);
@@ -28,6 +31,6 @@ async function sendPrivate({ username, services }: CommandContext, [to = '', tex
   if (logged.isErr()) return err({ type: 'StorageFailed' });
   const { ts } = logged.value;
   receiver.deliver(encodeEventFrame({ t: 'ev', ev: 'private', from: username, text: message, ts }));
-  services.console.line(`${username} message to ${to} "${message}" at ${ts}.`);
+  services.console.line(`${printableName(username)} message to ${printableName(to)} "${message}" at ${ts}.`);
   return ok({ ts });
 }

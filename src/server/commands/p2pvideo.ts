@@ -2,9 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { errAsync, okAsync, type ResultAsync } from 'neverthrow';
 import { fromBackend } from './backend.js';
 import { validateFileName } from '../../p2p/file-name.js';
+import { validateUserName } from '../../shared/user-name.js';
 import { encodeEventFrame } from '../../protocol/messages.js';
 import type { CommandContext } from '../services.js';
 import type { CommandError } from './command-error.js';
+import { printableName } from '../printable-name.js';
 
 export interface TransferIntroduction {
   transferId: string;
@@ -18,7 +20,9 @@ export interface TransferIntroduction {
  * the file's bytes never pass through the server.
  */
 export function p2pvideo({ username, address, services }: CommandContext, [to = '', fileName = '', sizeText = '']: string[]): ResultAsync<TransferIntroduction, CommandError> {
-  if (validateFileName(fileName).isErr()) return errAsync({ type: 'FileNameInvalid' });
+  const name = validateFileName(fileName);
+  if (name.isErr()) return errAsync({ type: name.error.type === 'FileNameHasBidiControl' ? 'FileNameBidiControl' : 'FileNameInvalid' });
+  if (validateUserName(to).isErr()) return errAsync({ type: 'UserNameBidiControl' });
   const size = Number(sizeText);
   if (!/^\d+$/.test(sizeText) || !Number.isSafeInteger(size)) return errAsync({ type: 'FileSizeInvalid' });
   if (to === username) return errAsync({ type: 'SelfTarget' });
@@ -28,7 +32,7 @@ export function p2pvideo({ username, address, services }: CommandContext, [to = 
     const transferId = randomBytes(8).toString('hex');
     const token = randomBytes(16).toString('hex');
     audience.deliver(encodeEventFrame({ t: 'ev', ev: 'p2p-incoming', transferId, token, presenter: username, presenterAddress: address, fileName, size }));
-    services.console.line(`${username} is sending ${fileName} (${size} bytes) to ${to} over UDP`);
+    services.console.line(`${printableName(username)} is sending ${printableName(fileName)} (${size} bytes) to ${printableName(to)} over UDP`);
     return okAsync<TransferIntroduction, CommandError>({ transferId, token, audience: { address: audience.address, port: audience.udpPort } });
   });
 }
