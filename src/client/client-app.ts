@@ -4,7 +4,8 @@ import { ok, type Result } from 'neverthrow';
 import type { WireError } from '../protocol/error-codes.js';
 import type { ResponseMessage } from '../protocol/messages.js';
 import { validateMessageText } from '../shared/message-text.js';
-import type { TransportConfig } from '../p2p/config.js';
+import { DEFAULT_CONFIG, type TransportConfig } from '../p2p/config.js';
+import { removeStaleDownloads } from '../p2p/stale-downloads.js';
 import { P2PEndpoint } from '../p2p/endpoint.js';
 import { validateFileName } from '../p2p/file-name.js';
 import type { AudienceIntroduction } from '../p2p/introduction.js';
@@ -47,6 +48,12 @@ const EXIT_FAILURE = 1;
 
 const ENDED: unique symbol = Symbol('ended');
 
+/** A download temp file untouched for this many stall timeouts belongs to no live transfer. */
+const STALE_DOWNLOAD_FACTOR = 4;
+
+/** Departure notices kept for transfers that have not started yet. */
+const MAX_REMEMBERED_DEPARTURES = 16;
+
 /** Downloads running at once; more announcements are refused. */
 const MAX_CONCURRENT_DOWNLOADS = 8;
 
@@ -63,6 +70,8 @@ export class ClientApp {
   /** Transfers under way in either direction; Ctrl-C cancels them rather than the client. */
   private readonly transfers = new Set<TransferHandle<unknown>>();
   private readonly names = new KnownNames();
+  /** Peers the server reported gone before their transfer had started here (bounded). */
+  private readonly departed = new Map<string, string>();
 
   constructor(
     private readonly options: ClientOptions,
@@ -80,6 +89,7 @@ export class ClientApp {
       return this.shutdown(EXIT_FAILURE);
     }
     this.endpoint = bound.value;
+    await this.removeStaleDownloads();
     const opened = await ServerLink.open(this.options.host, this.options.port);
     if (!(opened instanceof ServerLink)) {
       this.ui.print(`Cannot connect to the server at ${this.options.host}:${this.options.port} (${opened.type === 'Unreachable' ? opened.reason : opened.type}).`, 'error');
@@ -103,6 +113,13 @@ export class ClientApp {
 
     void this.session();
     return this.shutdown(await this.finished);
+  }
+
+  /** Unfinished downloads of an earlier run (killed mid-transfer) are removed, and said so. */
+  private async removeStaleDownloads(): Promise<void> {
+    const stallTimeoutMs = this.options.transport?.stallTimeoutMs ?? DEFAULT_CONFIG.stallTimeoutMs;
+    const removed = await removeStaleDownloads(this.options.downloadDir, STALE_DOWNLOAD_FACTOR * stallTimeoutMs);
+    if (removed.length > 0) this.ui.print(`Removed ${removed.length} unfinished download(s) left in ${this.options.downloadDir} by an earlier run.`);
   }
 
   private async session(): Promise<void> {
@@ -269,6 +286,8 @@ export class ClientApp {
     this.progress.start(intro.transferId, `${name} → ${audience}`, info.size);
     const handle = this.endpoint!.send(intro, { filePath: path, onProgress: (p) => this.progress.update(intro.transferId, p) });
     this.transfers.add(handle);
+    const departed = this.departed.get(intro.transferId);
+    if (departed !== undefined) handle.abort({ type: 'PeerLeft', user: departed });
     const result = await handle.result;
     this.transfers.delete(handle);
     this.progress.done(intro.transferId);
@@ -315,6 +334,8 @@ export class ClientApp {
         const { kind: _kind, ...intro } = event;
         return this.receive(intro);
       }
+      case 'p2p-peer-left':
+        return this.onPeerLeft(event.transferId, event.user);
       case 'invited':
         return this.showInvitation(event);
       case 'error':
@@ -326,6 +347,18 @@ export class ClientApp {
       case 'unknown':
         return; // events from a newer server are ignored
     }
+  }
+
+  /**
+   * The server saw the other side of a transfer go: end that transfer now, not after a stall
+   * timeout. The notice can overtake the start of an upload (it may arrive in the same read as
+   * the reply that starts it), so it is also remembered for a transfer not yet started.
+   */
+  private onPeerLeft(transferId: string, user: string): void {
+    const transfer = [...this.transfers].find((t) => t.transferId === transferId);
+    if (transfer) return transfer.abort({ type: 'PeerLeft', user });
+    this.departed.set(transferId, user);
+    if (this.departed.size > MAX_REMEMBERED_DEPARTURES) this.departed.delete(this.departed.keys().next().value as string);
   }
 
   /** Ctrl-C cancels the transfers under way, if any; otherwise it logs out like /logout. */

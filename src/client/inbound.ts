@@ -28,6 +28,8 @@ export type ServerEvent =
   | { kind: 'group'; group: string; from: string; text: string; ts: string }
   | { kind: 'p2p-incoming'; transferId: string; token: string; presenter: string; presenterAddress: string; fileName: string; size: number }
   | { kind: 'invited'; group: string; by: string }
+  /** The other side of a transfer went offline (logout or disconnect). */
+  | { kind: 'p2p-peer-left'; transferId: string; user: string }
   | { kind: 'error'; error: WireError }
   | { kind: 'closing'; error: WireError | undefined }
   | { kind: 'unknown'; name: string };
@@ -100,6 +102,8 @@ export function readEvent(event: EventMessage): Result<ServerEvent, ProtocolErro
       }).map((f) => ({ kind: 'p2p-incoming', ...f }));
     case 'invited':
       return combine({ group: r.string('group'), by: r.string('by') }).map((f) => ({ kind: 'invited', ...f }));
+    case 'p2p-peer-left':
+      return combine({ transferId: r.string('transferId'), user: r.string('user') }).map((f) => ({ kind: 'p2p-peer-left', ...f }));
     case 'error':
       return r.error('error').map((error) => ({ kind: 'error', error }));
     case 'closing':

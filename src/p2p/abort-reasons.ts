@@ -24,6 +24,7 @@ export function failureToAbortReason(failureType: string): AbortReasonCode {
   switch (failureType) {
     case 'Cancelled':
     case 'EndpointClosed':
+    case 'PeerLeft':
       return AbortReason.Cancelled;
     case 'VerificationFailed':
       return AbortReason.VerificationFailed;

@@ -124,6 +124,7 @@ export class P2PEndpoint {
       direction: 'receive',
       result: transfer.result,
       cancel: () => transfer.cancel(),
+      abort: (error) => transfer.abort(error),
       stats: () => ({ ...transfer.stats }),
       state: () => transfer.state(),
     };
@@ -142,6 +143,7 @@ export class P2PEndpoint {
       direction: 'send',
       result: transfer.result,
       cancel: () => transfer.cancel(),
+      abort: (error) => transfer.abort(error),
       stats: () => ({ ...transfer.stats }),
       state: () => transfer.state(),
     };
@@ -231,6 +233,7 @@ function failedHandle<O>(transferId: string, direction: 'send' | 'receive', erro
     direction,
     result: Promise.resolve(err<O, TransferError>(error)),
     cancel: () => undefined,
+    abort: () => undefined,
     stats: () => emptyTransferStats(),
     state: () => 'failed',
   };

@@ -116,6 +116,11 @@ export class ReceiveTransfer {
     this.actor.send({ type: 'CANCEL' });
   }
 
+  /** Ends the transfer now with `error` (the server reported the presenter gone); the temp file is removed. */
+  abort(error: TransferError): void {
+    this.fail(error);
+  }
+
   /** Called by the endpoint when it closes: like cancel, optionally without telling the peer. */
   close(notifyPeer: boolean): void {
     this.notifyPeerOnAbort = notifyPeer;

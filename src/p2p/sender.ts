@@ -63,6 +63,8 @@ export class SendTransfer {
   private digest: Buffer | null = null;
   private failure: TransferError | null = null;
   private cancelRequested = false;
+  /** Why the transfer was aborted before its machine started, if it was. */
+  private abortedEarly: TransferError | null = null;
   private settled = false;
   private lastHeardAt = performance.now();
 
@@ -120,10 +122,20 @@ export class SendTransfer {
     if (this.actor) this.actor.send({ type: 'CANCEL' });
   }
 
+  /**
+   * Ends the transfer now with `error`, through the machine's FAILED input (no ABORT is sent:
+   * this comes from the server, which reports the audience gone).
+   */
+  abort(error: TransferError): void {
+    if (this.actor) return this.fail(error, false);
+    this.cancelRequested = true;
+    this.abortedEarly = error;
+  }
+
   async start(): Promise<void> {
     const opened = await this.openFile();
     if (opened.isErr()) return this.settleEarly(opened.error);
-    if (this.cancelRequested) return this.settleEarly({ type: 'Cancelled' });
+    if (this.cancelRequested) return this.settleEarly(this.abortedEarly ?? { type: 'Cancelled' });
 
     const datagramBytes = datagramBytesFor(this.config, this.intro.audience.address);
     this.chunkBytes = datagramBytes - DATA_HEADER_BYTES;
@@ -135,7 +147,7 @@ export class SendTransfer {
 
     const socket = await this.openSocket();
     if (socket.isErr()) return this.settleEarly(socket.error);
-    if (this.cancelRequested) return this.settleEarly({ type: 'Cancelled' });
+    if (this.cancelRequested) return this.settleEarly(this.abortedEarly ?? { type: 'Cancelled' });
 
     this.meter = new ProgressMeter(this.size, this.config.progressIntervalMs, (p) => {
       this.options.onProgress?.(p);

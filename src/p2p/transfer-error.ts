@@ -8,6 +8,8 @@ export type TransferSide = 'presenter' | 'audience';
 export type TransferError =
   /** The peer stopped answering for longer than the stall timeout (or never answered at all). */
   | { readonly type: 'PeerVanished'; readonly side: TransferSide; readonly silentMs: number }
+  /** The server reported that the peer went offline (logged out or disconnected) during the transfer. */
+  | { readonly type: 'PeerLeft'; readonly user: string }
   /** The peer gave up and told us why (it cancelled, its disk failed, ...). */
   | { readonly type: 'PeerAborted'; readonly reason: PeerAbortReason }
   /** The SHA-256 of what arrived differs from the presenter's. Nothing was saved. */
@@ -29,6 +31,8 @@ export function describeTransferError(error: TransferError): string {
   switch (error.type) {
     case 'PeerVanished':
       return `the ${error.side === 'presenter' ? 'audience' : 'presenter'} stopped responding (silent for ${Math.round(error.silentMs / 1000)} s)`;
+    case 'PeerLeft':
+      return `${error.user} went offline (logged out or disconnected) during the transfer`;
     case 'PeerAborted':
       return `the other side aborted the transfer (${error.reason})`;
     case 'VerificationFailed':

@@ -11,6 +11,8 @@ export interface TransferHandle<Outcome> {
   readonly result: Promise<Result<Outcome, TransferError>>;
   /** Ends the transfer (the peer is told); `result` becomes err Cancelled unless already settled. */
   cancel(): void;
+  /** Ends the transfer at once with `error` (e.g. the server reported the peer gone), unless already settled. */
+  abort(error: TransferError): void;
   /** A snapshot of the counters of this transfer. */
   stats(): TransferStats;
   /** Current state of the transfer machine, e.g. 'sending' (for status displays and tests). */

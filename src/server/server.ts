@@ -12,6 +12,7 @@ import { makeDecoySecret } from './password.js';
 import { ActorLockouts, type Clock } from './state/lockouts.js';
 import { LocalGroups } from './state/groups.js';
 import { InMemoryPresence } from './state/presence.js';
+import { InMemoryTransfers } from './state/transfers.js';
 import { AppendLog } from './storage/append-log.js';
 import { GroupLogs } from './storage/group-logs.js';
 import { UserlogWriter } from './storage/userlog-writer.js';
@@ -119,6 +120,7 @@ export class TessengerServer {
           credentials,
           presence,
           groups: new LocalGroups(groupStore, restoredGroups),
+          transfers: new InMemoryTransfers(),
           messageLog,
           groupLogs: new GroupLogs(dataDir, (file) => consoleLog.line(`Recovered ${file}: its last line was incomplete and was sealed`), storage),
           console: consoleLog,

@@ -4,12 +4,15 @@ import type { GroupLogs } from './storage/group-logs.js';
 import type { NumberedLog } from './storage/append-log.js';
 import type { Groups } from './state/groups.js';
 import type { Presence } from './state/presence.js';
+import type { Transfers } from './state/transfers.js';
 
 /** What command handlers may use: shared state, logs and the console, nothing socket-level. */
 export interface ServerServices {
   credentials: Credentials;
   presence: Presence;
   groups: Groups;
+  /** Transfers introduced, so a peer going offline can be announced to the other side. */
+  transfers: Transfers;
   messageLog: NumberedLog;
   groupLogs: GroupLogs;
   console: ConsoleLog;

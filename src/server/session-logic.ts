@@ -4,6 +4,7 @@ import type { WireError } from '../protocol/error-codes.js';
 import { formatTimestamp } from '../shared/timestamp.js';
 import { authenticate, type AuthDeps } from './auth.js';
 import { printableName } from './printable-name.js';
+import { announceDeparture } from './peer-departure.js';
 import type { ServerServices } from './services.js';
 import type { UserlogWriter } from './storage/userlog-writer.js';
 
@@ -111,6 +112,7 @@ export function provideSessionLogic(deps: SessionLogicDeps) {
           (async () => {
             try {
               await services.presence.release(username);
+              await announceDeparture(services, username);
             } catch (e) {
               services.console.line(`Could not take ${username} offline in the presence backend: ${String(e)}`);
             }

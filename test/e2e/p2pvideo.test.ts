@@ -1,10 +1,11 @@
 import { randomBytes, createHash } from 'node:crypto';
-import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createSocket } from 'node:dgram';
+import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { DATA_HEADER_BYTES, MAX_DATAGRAM_BYTES } from '../../src/p2p/datagram.js';
-import { clientDir, eventually, loggedIn, PROMPT, startServer, type ServerHandle } from '../support/processes.js';
+import { clientDir, eventually, loggedIn, PASSWORDS, PROMPT, startClient, startServer, type ServerHandle } from '../support/processes.js';
 import { RawClient } from '../support/raw-client.js';
 
 /** One chunk on loopback: the largest UDP payload minus the data header. */
@@ -169,9 +170,12 @@ test('a flood of announcements cannot exhaust the audience: beyond 8 downloads a
   assert.is(await obi.exitCode(), 0);
 });
 
-test('the audience killed mid-transfer: the presenter reports failure and no file appears under the final name', async () => {
+// A presenter whose stall timeout could never end the test: only the server's notice can.
+const PATIENT = ['--transfer-timeout', '600', '--datagram-bytes', '1200'];
+
+test('the audience killed mid-transfer: the server tells the presenter at once, no file appears under the final name, the next start removes the .part', async () => {
   // Small datagrams keep the transfer running long enough to be interrupted on any machine.
-  const yoda = await loggedIn(server, 'Yoda', { args: SLOW });
+  const yoda = await loggedIn(server, 'Yoda', { args: PATIENT });
   const obi = await loggedIn(server, 'Obi-wan', { args: QUICK });
   await writeRandomFile(join(clientDir(yoda), 'doomed.bin'), 64 * 1024 * 1024);
   yoda.type('/p2pvideo Obi-wan doomed.bin');
@@ -180,11 +184,56 @@ test('the audience killed mid-transfer: the presenter reports failure and no fil
   const dir = clientDir(obi);
   await eventually(() => readdirSync(dir).some((n) => n.endsWith('.part')), 'the temporary download file');
   obi.kill('SIGKILL');
-  await yoda.expect(/Could not send doomed\.bin to Obi-wan: .*\./, 30_000);
+  await yoda.expect('Could not send doomed.bin to Obi-wan: Obi-wan went offline (logged out or disconnected) during the transfer.');
   assert.ok(!existsSync(join(dir, 'Yoda_doomed.bin')), 'no file under the final name');
   await yoda.expect(PROMPT);
   yoda.type('/logout');
   await yoda.exited;
+
+  // The killed client left its hidden temp file. The next client started there removes it once
+  // it is older than a live transfer could be (its mtime is set back instead of waiting), and
+  // leaves alone a fresh one and files of other patterns.
+  const [left] = readdirSync(dir).filter((n) => n.endsWith('.part'));
+  assert.ok(left, 'the killed client left its .part file');
+  const hourAgo = new Date(Date.now() - 3600_000);
+  utimesSync(join(dir, left), hourAgo, hourAgo);
+  writeFileSync(join(dir, '.fresh.bin.0123456789abcdef.part'), 'being written');
+  writeFileSync(join(dir, '.notes.part'), 'not ours');
+  utimesSync(join(dir, '.notes.part'), hourAgo, hourAgo);
+  const again = startClient(server, 'Obi-wan-again', { dir, args: QUICK });
+  await again.expect(`Removed 1 unfinished download(s) left in . by an earlier run.`);
+  await again.expect('Username:');
+  assert.equal(readdirSync(dir).filter((n) => n.endsWith('.part')).sort(), ['.fresh.bin.0123456789abcdef.part', '.notes.part']);
+  again.closeInput();
+  await again.exited;
+});
+
+test('the audience logs out mid-transfer: the presenter fails at once; the presenter vanishes: the audience stops waiting', async () => {
+  // The audience is a protocol-level client with a silent UDP socket: the presenter is left
+  // offering, and only the server's notice of the logout can end its transfer (no ABORT comes).
+  const silent = createSocket('udp4');
+  await new Promise<void>((resolve) => silent.bind(0, '127.0.0.1', resolve));
+  const audience = await RawClient.connect(server.port);
+  await audience.login('Obi-wan', PASSWORDS['Obi-wan']!, silent.address().port);
+  const yoda = await loggedIn(server, 'Yoda', { args: PATIENT });
+  writeFileSync(join(clientDir(yoda), 'talk.bin'), randomBytes(1024 * 1024));
+  yoda.type('/p2pvideo Obi-wan talk.bin');
+  await audience.waitFor((m) => m.t === 'ev' && m.ev === 'p2p-incoming');
+  await audience.response(audience.request('logout'));
+  await yoda.expect('Could not send talk.bin to Obi-wan: Obi-wan went offline (logged out or disconnected) during the transfer.');
+  await yoda.expect(PROMPT);
+  silent.close();
+
+  // The other way round: a presenter killed (no ABORT can come) is announced to the audience.
+  const obi = await loggedIn(server, 'Obi-wan', { args: ['--transfer-timeout', '600'] });
+  await writeRandomFile(join(clientDir(yoda), 'long.bin'), 64 * 1024 * 1024);
+  yoda.type('/p2pvideo Obi-wan long.bin');
+  await eventually(() => readdirSync(clientDir(obi)).some((n) => n.endsWith('.part')), 'the download to start');
+  yoda.kill('SIGKILL');
+  await obi.expect('Could not receive long.bin from Yoda: Yoda went offline (logged out or disconnected) during the transfer.');
+  await eventually(() => !readdirSync(clientDir(obi)).some((n) => n.endsWith('.part')), 'the partial file to be removed');
+  obi.type('/logout');
+  await obi.exited;
 });
 
 test('Ctrl-C during an upload cancels the transfer, not the client; both sides say so', async () => {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { errAsync, okAsync, type ResultAsync } from 'neverthrow';
+import { errAsync, type ResultAsync } from 'neverthrow';
 import { fromBackend } from './backend.js';
 import { validateFileName } from '../../p2p/file-name.js';
 import { validateUserName } from '../../shared/user-name.js';
@@ -31,8 +31,11 @@ export function p2pvideo({ username, address, services }: CommandContext, [to = 
     if (!audience) return errAsync<TransferIntroduction, CommandError>({ type: 'UserOffline', user: to });
     const transferId = randomBytes(8).toString('hex');
     const token = randomBytes(16).toString('hex');
-    audience.deliver(encodeEventFrame({ t: 'ev', ev: 'p2p-incoming', transferId, token, presenter: username, presenterAddress: address, fileName, size }));
-    services.console.line(`${printableName(username)} is sending ${printableName(fileName)} (${size} bytes) to ${printableName(to)} over UDP`);
-    return okAsync<TransferIntroduction, CommandError>({ transferId, token, audience: { address: audience.address, port: audience.udpPort } });
+    // Remembered before the audience hears of it, so a departure from now on is announced.
+    return fromBackend(services.transfers.introduce({ transferId, presenter: username, audience: to })).map(() => {
+      audience.deliver(encodeEventFrame({ t: 'ev', ev: 'p2p-incoming', transferId, token, presenter: username, presenterAddress: address, fileName, size }));
+      services.console.line(`${printableName(username)} is sending ${printableName(fileName)} (${size} bytes) to ${printableName(to)} over UDP`);
+      return { transferId, token, audience: { address: audience.address, port: audience.udpPort } };
+    });
   });
 }

@@ -1,0 +1,15 @@
+import { encodeEventFrame } from '../protocol/messages.js';
+import type { ServerServices } from './services.js';
+
+/**
+ * A user went offline (logout or disconnect): everyone in a transfer with them is told at once
+ * (`p2p-peer-left`), so a presenter fails now with a clear message rather than after its stall
+ * timeout, and an audience stops waiting for a presenter that is gone.
+ */
+export async function announceDeparture(services: ServerServices, username: string): Promise<void> {
+  const transfers = await services.transfers.takeAllOf(username);
+  if (transfers.length === 0) return;
+  const others = transfers.map((t) => (t.presenter === username ? t.audience : t.presenter));
+  const found = await services.presence.findMany(others);
+  transfers.forEach((t, i) => found[i]?.deliver(encodeEventFrame({ t: 'ev', ev: 'p2p-peer-left', transferId: t.transferId, user: username })));
+}
