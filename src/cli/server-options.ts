@@ -1,4 +1,5 @@
 import { DEFAULTS } from '../server/config.js';
+import { SYNC_POLICIES } from '../server/storage/storage-fs.js';
 import type { OptionTable } from './option-table.js';
 
 /** Every server option; keys are the ServerConfig fields they fill. Defaults come from the modules that own them (config.ts). */
@@ -19,5 +20,12 @@ export const SERVER_OPTIONS = {
   maxThrottled: { flag: '--max-throttled', kind: 'integer', min: 1, max: 10_000_000, default: DEFAULTS.maxThrottled, help: 'throttled commands (refilled at 1/s) before a flooding client is cut' },
   maxFailuresPerIpPerMinute: { flag: '--max-ip-failures', kind: 'integer', min: 1, max: 1_000_000, default: DEFAULTS.maxFailuresPerIpPerMinute, help: 'failed logins per IP address per minute before it is throttled' },
   maxGroups: { flag: '--max-groups', kind: 'integer', min: 1, max: 10_000_000, default: DEFAULTS.maxGroups, help: 'group chats the server holds at most' },
+  sync: {
+    flag: '--sync',
+    kind: 'choice',
+    choices: SYNC_POLICIES,
+    default: DEFAULTS.sync,
+    help: 'always: acknowledge a message only once it is on stable storage (one fdatasync per batch); off: acknowledge once written (survives a server crash, not a power cut; faster)',
+  },
   statsFile: { flag: '--stats-file', kind: 'text', placeholder: 'FILE', default: DEFAULTS.statsFile, help: 'on SIGUSR2, write event-loop delay and memory figures to FILE as JSON' },
 } as const satisfies OptionTable;

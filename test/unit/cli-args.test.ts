@@ -25,6 +25,20 @@ test('server options', () => {
   assert.is(parsed.config.maxMessageLength, 20);
 });
 
+test('--sync: always by default, off on request, anything else refused with exit 2', () => {
+  const config = (argv: string[]) => {
+    const parsed = parseServerArgs(argv)._unsafeUnwrap();
+    return parsed.kind === 'serve' ? parsed.config : assert.unreachable();
+  };
+  assert.is(config(['0', '3']).sync, 'always');
+  assert.is(config(['0', '3', '--sync', 'off']).sync, 'off');
+  assert.is(config(['0', '3', '--sync', 'always']).sync, 'always');
+  for (const v of ['sometimes', 'ALWAYS', '']) {
+    const error = parseServerArgs(['0', '3', '--sync', v])._unsafeUnwrapErr();
+    assert.is(error.exitCode, 2);
+  }
+});
+
 test('attempts outside 1..5 and non-integers are refused with exit 2', () => {
   for (const v of ['0', '6', '1.5', 'abc', '-1', '01x', ' 3']) {
     const error = parseServerArgs(['5000', v])._unsafeUnwrapErr();
