@@ -46,6 +46,8 @@ const USAGE = `Usage: npx tsx bench/chat/main.ts [all|private|group|idle|logins]
   --drain S           longest wait for outstanding responses and deliveries after sending stops (default 30)
   --json FILE         also write the results as JSON
   --profile DIR       run the server with --cpu-prof --cpu-prof-dir DIR
+  --sync MODE         the server's --sync policy, always or off (default: the server's default, always);
+                      run once with each to measure what acknowledging only after fdatasync costs
   --server-js FILE    server entry point (default dist/src/cli/server.js)
   --keep              keep the temporary data directory and server log`;
 
@@ -65,6 +67,7 @@ const opts = arg({
   '--json': String,
   '--profile': String,
   '--server-js': String,
+  '--sync': String,
   '--keep': Boolean,
   '--help': Boolean,
   '-h': '--help',
@@ -92,6 +95,7 @@ const cfg = {
   workers: Math.max(1, opts['--workers'] ?? 2),
   drainS: opts['--drain'] ?? 30,
   serverJs: opts['--server-js'] ?? join(root, 'dist/src/cli/server.js'),
+  sync: opts['--sync'] ?? null,
   profileDir: opts['--profile'] ?? null,
   keep: opts['--keep'] ?? false,
 };
@@ -195,6 +199,7 @@ async function withBench<T>(label: string, users: number, maxConnections: number
         '--max-connections-per-ip': limit,
         '--max-queued-bytes': String(256 * 1024 * 1024),
         '--login-timeout': '600',
+        ...(cfg.sync ? { '--sync': cfg.sync } : {}),
       },
     },
     supported,

@@ -28,7 +28,8 @@ test('server options', () => {
 test('--sync: always by default, off on request, anything else refused with exit 2', () => {
   const config = (argv: string[]) => {
     const parsed = parseServerArgs(argv)._unsafeUnwrap();
-    return parsed.kind === 'serve' ? parsed.config : assert.unreachable();
+    if (parsed.kind !== 'serve') throw new Error('expected a serve command');
+    return parsed.config;
   };
   assert.is(config(['0', '3']).sync, 'always');
   assert.is(config(['0', '3', '--sync', 'off']).sync, 'off');
