@@ -83,7 +83,7 @@ export function provideSessionLogic(deps: SessionLogicDeps) {
       refuseAlreadyActive: ({ context }) => {
         const connection = port(context.connectionId);
         services.console.line(`${userOf(context)} tried to log in again from ${connection?.address} but is already online`);
-        connection?.replyError(context.pendingRequestId ?? 0, { code: 'USER_ALREADY_ACTIVE', user: userOf(context) });
+        connection?.replyError(context.pendingRequestId ?? 0, { code: 'USER_ALREADY_ACTIVE', user: context.username ?? '' });
       },
       refuseLoginTimeout: ({ context }) => {
         const connection = port(context.connectionId);
@@ -93,8 +93,9 @@ export function provideSessionLogic(deps: SessionLogicDeps) {
       reportInternalError: ({ context }) => port(context.connectionId)?.notifyClosing({ code: 'INTERNAL' }),
       welcome: ({ context }) => {
         const requestId = context.pendingRequestId ?? 0;
-        const username = userOf(context);
-        services.console.line(`${username} is online`);
+        services.console.line(`${userOf(context)} is online`);
+        // The console quotes names; the client gets the name itself.
+        const username = context.username ?? '';
         // The reply waits for userlog.txt, so a user told "Welcome" is already listed there.
         // Invitations to groups not yet joined come with the reply (none if the backend fails).
         const invitations = services.groups.invitations(context.username ?? '').catch(() => []);
