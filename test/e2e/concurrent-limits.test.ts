@@ -117,4 +117,43 @@ test('lockout of 3: ten guesses for one account at once from ten connections, th
   assert.is(await server.stop(), 0);
 });
 
+test('--rate-burst 100: 140 commands in one chunk get exactly 100 answers and 40 RATE_LIMITED', async () => {
+  const server = await startServer({ args: ['--rate-burst', '100', '--rate-per-second', '1', '--max-throttled', '50'] });
+  const yoda = await loggedInRaw(server, 'Yoda');
+  const codes = await pipelined(yoda, Array.from({ length: 140 }, () => ['activeuser', []]), 100);
+  assert.equal(tally(codes), { OK: 100, RATE_LIMITED: 40 });
+  yoda.close();
+  assert.is(await server.stop(), 0);
+});
+
+test('--max-unauthenticated 5: fifty requests before login in one chunk: five answered, then the connection is closed', async () => {
+  const server = await startServer({ args: ['--max-unauthenticated', '5'] });
+  const raw = await RawClient.connect(server.port);
+  raw.sendBytes(
+    Buffer.concat([
+      encodeFrame(JSON.stringify({ t: 'hello', v: 1 })),
+      ...Array.from({ length: 50 }, (_, i) => encodeFrame(JSON.stringify({ t: 'req', id: i + 1, cmd: 'activeuser', args: [] }))),
+    ]),
+  );
+  await raw.closedPromise;
+  const answers = raw.received.filter((m) => m.t === 'res');
+  assert.is(answers.length, 5);
+  assert.ok(raw.received.some((m) => m.t === 'ev' && m.ev === 'closing' && (m.error as { code: string }).code === 'TOO_MANY_UNAUTHENTICATED_MESSAGES'));
+  assert.is(await server.stop(), 0);
+});
+
+test('--max-connections-per-ip 5: thirty connections opened at once, five are served', async () => {
+  const server = await startServer({ args: ['--max-connections-per-ip', '5'] });
+  const clients = await Promise.all(Array.from({ length: 30 }, () => RawClient.connect(server.port)));
+  clients.forEach((c) => c.hello());
+  const outcomes = await Promise.all(
+    clients.map((c) =>
+      c.waitFor((m) => m.t === 'welcome' || (m.t === 'ev' && m.ev === 'closing')).then((m) => (m.t === 'welcome' ? 'welcome' : String((m as { error: { code: string } }).error.code))),
+    ),
+  );
+  assert.equal(tally(outcomes), { welcome: 5, TOO_MANY_CONNECTIONS_FROM_IP: 25 });
+  clients.forEach((c) => c.close());
+  assert.is(await server.stop(), 0);
+});
+
 test.run();
