@@ -27,6 +27,8 @@ test('groups, invitations and joins survive a reopen, in order', async () => {
 
   const second = await groupsFrom(file);
   assert.equal(await membersOf(second.groups, 'G1'), [['Yoda', 'joined'], ['Obi-wan', 'invited'], ['Luke', 'joined']]);
+  assert.equal(await second.groups.invitations('Obi-wan'), [{ group: 'G1', by: 'Yoda' }], 'open invitations are restored too');
+  assert.equal(await second.groups.invitations('Luke'), []);
   assert.equal((await second.groups.join('G1', 'Luke'))._unsafeUnwrapErr(), { type: 'AlreadyJoined' });
   (await second.groups.join('G1', 'Obi-wan'))._unsafeUnwrap();
   assert.equal((await second.groups.reserve('G1', 10))._unsafeUnwrapErr(), { type: 'GroupExists' });

@@ -1,11 +1,19 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { InMemoryGroups } from '../../src/server/state/groups.js';
+import { InMemoryGroups, type Groups } from '../../src/server/state/groups.js';
+
+/** Reserve then commit, as /creategroup does; false when the name is taken. */
+async function create(groups: Groups, name: string, creator: string, invitees: string[]): Promise<boolean> {
+  const reserved = await groups.reserve(name, 100);
+  if (reserved.isErr()) return false;
+  await reserved.value.commit(creator, invitees);
+  return true;
+}
 
 test('invitations: open ones per user with the creator, gone once joined, never for the creator', async () => {
   const groups = new InMemoryGroups();
-  await groups.create('Jedi', 'Yoda', ['Obi-wan', 'Luke']);
-  await groups.create('Rebels', 'Leia', ['Luke']);
+  await create(groups, 'Jedi', 'Yoda', ['Obi-wan', 'Luke']);
+  await create(groups, 'Rebels', 'Leia', ['Luke']);
   assert.equal(await groups.invitations('Luke'), [
     { group: 'Jedi', by: 'Yoda' },
     { group: 'Rebels', by: 'Leia' },
@@ -16,7 +24,7 @@ test('invitations: open ones per user with the creator, gone once joined, never 
   (await groups.join('Rebels', 'Luke'))._unsafeUnwrap();
   assert.equal(await groups.invitations('Luke'), []);
   assert.equal(await groups.invitations('Obi-wan'), [{ group: 'Jedi', by: 'Yoda' }]);
-  assert.is(await groups.create('Jedi', 'Vader', ['Luke']), false);
+  assert.is(await create(groups, 'Jedi', 'Vader', ['Luke']), false);
   assert.equal(await groups.invitations('Luke'), [], 'a refused create invites nobody');
 });
 
