@@ -76,6 +76,11 @@ export const transferReceiverMachine = setup({
   },
 }).createMachine({
   id: 'transferReceiver',
+  description:
+    "One per incoming /p2pvideo on the audience member's client: the presenter must start sending " +
+    'within the announce timeout and then never stay silent longer than the stall timeout. Once every ' +
+    'byte has arrived the SHA-256 is compared with the presenter’s; only a matching file is saved under ' +
+    'its final name, and on any failure or cancel the partial file is deleted.',
   context: ({ input }) => ({ transferId: input.transferId, total: input.total, bytes: 0, savedPath: null, failure: null }),
   initial: 'announced',
   states: {

@@ -68,6 +68,11 @@ export const transferSenderMachine = setup({
   },
 }).createMachine({
   id: 'transferSender',
+  description:
+    "One per audience member on the presenter's client for each /p2pvideo: the file goes out over " +
+    'UDP while the audience acknowledges it. The audience must answer the offer and then keep ' +
+    'acknowledging within the stall timeout; the transfer is done once the audience has verified the ' +
+    'SHA-256 and saved the file, and otherwise ends failed (timeout or error, the peer is told) or cancelled.',
   context: ({ input }) => ({ transferId: input.transferId, total: input.total, bytes: 0, failure: null }),
   initial: 'offering',
   states: {

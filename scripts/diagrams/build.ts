@@ -6,7 +6,13 @@ import { pathToFileURL } from 'node:url';
 import { instance, type Viz } from '@viz-js/viz';
 import { isMachine, walkMachine, type MachineLike, type DiagramModel } from './walk.js';
 import { toMermaid } from './mermaid.js';
-import { toDot } from './dot.js';
+import { drawnEdges, edgeSvgId, toDot, type RankDir } from './dot.js';
+import type { AnyStateMachine } from 'xstate';
+import type { ExplorerLink, ExplorerMachine, ExplorerPath } from './explorer-model.js';
+import type { LinkRule } from './links.js';
+import { indexHtml } from './page-html.js';
+import { bundleExplorer } from './bundle.js';
+import { testPaths } from './test-paths.js';
 
 export interface FoundMachine {
   /** Output base name: `session`, `transfer-sender`, or `transfer-receiver` for several exports. */
@@ -15,6 +21,8 @@ export interface FoundMachine {
   file: string;
   exportName: string;
   machine: MachineLike;
+  /** Absolute path of the module, for bundling the machine into the explorer page. */
+  modulePath: string;
 }
 
 const SUFFIX = '.machine.ts';
@@ -28,7 +36,7 @@ function kebab(s: string): string {
 }
 
 /** Machines exported by one module, with their output names, in a stable order. */
-export function machinesOfModule(file: string, mod: Record<string, unknown>): FoundMachine[] {
+export function machinesOfModule(file: string, mod: Record<string, unknown>, modulePath: string = file): FoundMachine[] {
   const base = basename(file).slice(0, -SUFFIX.length);
   const seen = new Set<unknown>();
   const exports = Object.keys(mod)
@@ -44,6 +52,7 @@ export function machinesOfModule(file: string, mod: Record<string, unknown>): Fo
     file: basename(file),
     exportName,
     machine,
+    modulePath,
   }));
 }
 
@@ -55,8 +64,9 @@ export async function loadMachines(machinesDir: string): Promise<FoundMachine[]>
     .sort();
   const found: FoundMachine[] = [];
   for (const file of files) {
-    const mod = (await import(pathToFileURL(join(machinesDir, file)).href)) as Record<string, unknown>;
-    found.push(...machinesOfModule(file, mod));
+    const modulePath = join(machinesDir, file);
+    const mod = (await import(pathToFileURL(modulePath).href)) as Record<string, unknown>;
+    found.push(...machinesOfModule(file, mod, modulePath));
   }
   return found;
 }
@@ -84,20 +94,15 @@ export function normaliseSvg(svg: string): string {
     .trimEnd()}\n`;
 }
 
-function oneParagraph(text: string): string {
+export function oneParagraph(text: string): string {
   return text.replace(/\s+/g, ' ').trim();
 }
 
+/** The machine's own description: every machine must explain itself (the explorer and the
+ *  README show it first). */
 export function explanation(found: FoundMachine, model: DiagramModel): string {
   if (model.description !== undefined && model.description.trim() !== '') return oneParagraph(model.description);
-  return (
-    `The lifecycle defined by \`${found.exportName}\` (machine id \`${model.id}\`) in ` +
-    `\`machines/${found.file}\`. It has no \`description\` yet; add one to the machine config to explain it here.`
-  );
-}
-
-function escapeHtml(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+  throw new Error(`machines/${found.file}: \`${found.exportName}\` (id \`${model.id}\`) has no description; add one to the machine config`);
 }
 
 const LEGEND = [
@@ -112,11 +117,12 @@ const LEGEND = [
   '* In the Mermaid source, `#58;` stands for `:` (Mermaid reserves the colon in labels); it renders as `:`.',
 ];
 
-interface Rendered {
+export interface Rendered {
   found: FoundMachine;
   model: DiagramModel;
   mermaid: string;
   svg: string;
+  rankdir: RankDir;
 }
 
 function readme(rendered: Rendered[]): string {
@@ -125,7 +131,8 @@ function readme(rendered: Rendered[]): string {
   out.push(
     'Generated from `machines/*.machine.ts` by `npm run diagrams`: do not edit these files by hand.',
     '`npm run diagrams:check` (part of `npm test`) fails when they no longer match the machines.',
-    'All SVGs on one page, offline: [index.html](index.html).',
+    'Explore them (zoom, click a state, simulate, test paths; offline): open [index.html](index.html) in a browser.',
+    'The server shows the same page with live counts of its sessions: `tessenger-server … --inspect-port 8080`.',
     '',
   );
   if (rendered.length === 0) {
@@ -151,71 +158,126 @@ function readme(rendered: Rendered[]): string {
   return out.join('\n');
 }
 
-function indexHtml(rendered: Rendered[]): string {
-  const out: string[] = [];
-  out.push(
-    '<!DOCTYPE html>',
-    '<html lang="en">',
-    '<head>',
-    '<meta charset="utf-8">',
-    '<title>Tessenger state diagrams</title>',
-    '<style>',
-    'body { font-family: Helvetica, Arial, sans-serif; margin: 2rem; color: #222; max-width: 80rem; }',
-    'section { margin-bottom: 3rem; }',
-    'figure { margin: 0; overflow-x: auto; border: 1px solid #ddd; border-radius: 6px; padding: 1rem; }',
-    'figure svg { max-width: 100%; height: auto; }',
-    'nav a { margin-right: 1rem; }',
-    '</style>',
-    '</head>',
-    '<body>',
-    '<h1>Tessenger state diagrams</h1>',
-    '<p>Generated from <code>machines/*.machine.ts</code> by <code>npm run diagrams</code>. Do not edit.</p>',
-  );
-  if (rendered.length === 0) out.push('<p>No machines found.</p>');
-  else out.push(`<nav>${rendered.map((r) => `<a href="#${r.found.name}">${escapeHtml(r.found.name)}</a>`).join('')}</nav>`);
-  for (const r of rendered) {
-    const inline = r.svg
-      .replace(/<\?xml[^>]*>\s*/, '')
-      .replace(/<!DOCTYPE[^>]*>\s*/, '')
-      // Graphviz numbers ids per SVG (graph0, node1, …): prefix them so the page has unique ids.
-      .replace(/ id="/g, ` id="${r.found.name}-`)
-      .trimEnd();
-    out.push(
-      `<section id="${r.found.name}">`,
-      `<h2>${escapeHtml(r.found.name)}</h2>`,
-      `<p>${escapeHtml(explanation(r.found, r.model))}</p>`,
-      '<figure>',
-      inline,
-      '</figure>',
-      '</section>',
-    );
-  }
-  out.push('</body>', '</html>', '');
-  return out.join('\n');
+/** A laptop screen's room for a diagram (CSS px): the layout that needs the least shrinking to fit wins. */
+const VIEWPORT = { width: 900, height: 700 };
+const PX_PER_PT = 4 / 3;
+
+function svgSize(svg: string): { width: number; height: number } {
+  const size = /<svg width="([\d.]+)pt" height="([\d.]+)pt"/.exec(svg);
+  return { width: Number(size?.[1] ?? 0) * PX_PER_PT, height: Number(size?.[2] ?? 0) * PX_PER_PT };
+}
+
+/** Lays the machine out left-to-right and top-to-bottom and keeps the one that fits a laptop
+ *  viewport better (ties: left-to-right), so wide fans go down the page and long chains across. */
+async function bestLayout(model: DiagramModel): Promise<{ svg: string; rankdir: RankDir }> {
+  const options: { svg: string; rankdir: RankDir }[] = [];
+  for (const rankdir of ['LR', 'TB'] as const) options.push({ rankdir, svg: await renderSvg(toDot(model, rankdir)) });
+  const shrink = (svg: string): number => {
+    const { width, height } = svgSize(svg);
+    return Math.max(width / VIEWPORT.width, height / VIEWPORT.height);
+  };
+  return options.reduce((best, o) => (shrink(o.svg) < shrink(best.svg) - 0.05 ? o : best));
+}
+
+export interface BuildOptions {
+  /** Cross-machine links (default: none, as for test fixtures). */
+  links?: readonly LinkRule[];
+  /** Told about link rules that name machines that are not there. */
+  warn?: (message: string) => void;
 }
 
 /** Every output file (name inside diagrams/ → content), in a stable order. */
-export async function buildFiles(machines: FoundMachine[]): Promise<Map<string, string>> {
+export async function buildFiles(machines: FoundMachine[], options: BuildOptions = {}): Promise<Map<string, string>> {
   const names = new Set<string>();
   const rendered: Rendered[] = [];
   for (const found of machines) {
     if (names.has(found.name)) throw new Error(`two machines would both write diagrams/${found.name}.*`);
     names.add(found.name);
     const model = walkMachine(found.machine);
-    rendered.push({ found, model, mermaid: toMermaid(model), svg: await renderSvg(toDot(model)) });
+    explanation(found, model);
+    const { svg, rankdir } = await bestLayout(model);
+    rendered.push({ found, model, mermaid: toMermaid(model), svg, rankdir });
   }
+  const explorer = rendered.map((r) => explorerMachine(r, rendered, options));
   const files = new Map<string, string>();
   for (const r of rendered) {
     files.set(`${r.found.name}.mmd`, r.mermaid);
     files.set(`${r.found.name}.svg`, r.svg);
   }
   files.set('README.md', readme(rendered));
-  files.set('index.html', indexHtml(rendered));
+  files.set('index.html', indexHtml(rendered, explorer));
+  files.set('explorer.js', await bundleExplorer(machines));
   return files;
 }
 
+/** A machine the simulator cannot start (e.g. its context needs a real input) still gets its
+ *  diagrams; the page then lists no test paths for it, and the generator says why. */
+function pathsOrNone(r: Rendered, options: BuildOptions): ExplorerPath[] {
+  try {
+    return testPaths(r.found.machine as unknown as AnyStateMachine, r.model);
+  } catch (e) {
+    options.warn?.(`diagrams: no test paths for ${r.found.name}: ${e instanceof Error ? e.message : String(e)}`);
+    return [];
+  }
+}
+
+/** The JSON the page gets for one machine. */
+function explorerMachine(r: Rendered, all: Rendered[], options: BuildOptions): ExplorerMachine {
+  const { model, found } = r;
+  const drawn = new Set(drawnEdges(model).map((d) => edgeSvgId(d.source, d.target)));
+  const byMachineId = new Map(all.map((x) => [x.model.id, x]));
+  const links: ExplorerLink[] = [];
+  for (const rule of options.links ?? []) {
+    if (rule.from !== model.id) continue;
+    const to = byMachineId.get(rule.to);
+    if (to === undefined) {
+      options.warn?.(`diagrams: link from ${rule.from} to ${rule.to} skipped: no machine with id ${rule.to}`);
+      continue;
+    }
+    const state = rule.actor === undefined ? undefined : [...model.states.values()].find((s) => s.invokes.includes(rule.actor ?? ''));
+    if (rule.actor !== undefined && state === undefined) options.warn?.(`diagrams: no state of ${rule.from} invokes ${rule.actor}: the link to ${rule.to} is shown on the machine only`);
+    links.push({ machine: to.found.name, state: state?.id, text: rule.text });
+  }
+  return {
+    name: found.name,
+    machineId: model.id,
+    exportName: found.exportName,
+    file: found.file,
+    description: explanation(found, model),
+    states: [...model.states.values()].map((s) => ({
+      id: s.id,
+      key: s.key,
+      kind: s.kind,
+      parentId: s.parentId,
+      initialId: s.initialId,
+      children: s.children.map((c) => c.id),
+      description: s.description === undefined ? undefined : oneParagraph(s.description),
+      invokes: s.invokes,
+      entry: s.entry,
+      exit: s.exit,
+    })),
+    transitions: model.edges.map((e) => {
+      const svgEdge = e.target === undefined ? undefined : edgeSvgId(e.source, e.target);
+      return {
+        source: e.source,
+        target: e.target,
+        kind: e.kind,
+        trigger: e.trigger,
+        guard: e.guard,
+        actions: e.actions,
+        label: e.label,
+        eventType: e.eventType,
+        delayMs: e.delayMs,
+        svgEdge: svgEdge !== undefined && drawn.has(svgEdge) ? svgEdge : undefined,
+      };
+    }),
+    paths: pathsOrNone(r, options),
+    links,
+  };
+}
+
 /** Files the generator owns in diagrams/ (anything else there is left alone). */
-export const isGeneratedName = (name: string): boolean => /\.(mmd|svg)$/.test(name) || name === 'README.md' || name === 'index.html';
+export const isGeneratedName = (name: string): boolean => /\.(mmd|svg)$/.test(name) || ['README.md', 'index.html', 'explorer.js'].includes(name);
 
 export interface Difference {
   file: string;

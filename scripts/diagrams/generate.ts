@@ -4,6 +4,7 @@ import { mkdirSync, writeFileSync, unlinkSync, readFileSync, existsSync } from '
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildFiles, compareWithDisk, loadMachines } from './build.js';
+import { LINKS } from './links.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const machinesDir = join(root, 'machines');
@@ -18,7 +19,7 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const machines = await loadMachines(machinesDir);
-  const files = await buildFiles(machines);
+  const files = await buildFiles(machines, { links: LINKS, warn: (message) => console.error(message) });
   const diffs = compareWithDisk(files, outDir);
   const count = `${machines.length} machine${machines.length === 1 ? '' : 's'}, ${files.size} files`;
 

@@ -40,6 +40,11 @@ export interface DiagramEdge {
   reenter: boolean;
   /** trigger + ` [guard]` + ` / actions`. */
   label: string;
+  /** XState's own event type (`xstate.after.…`, `xstate.done.actor.…`, `''` for always): the
+   *  explorer's simulator sends or schedules exactly this. */
+  eventType: string;
+  /** Default duration of a delayed transition, in ms (undefined: not delayed or not evaluable). */
+  delayMs: number | undefined;
 }
 
 export interface DiagramModel {
@@ -249,6 +254,13 @@ export function triggerLabel(
   return { kind: 'event', trigger: eventType };
 }
 
+/** The duration of a delayed transition (a number of ms, or a named delay's default). */
+function delayMsOf(machine: MachineLike, eventType: string, sourceId: string, delay: unknown): number | undefined {
+  let name = typeof delay === 'string' || typeof delay === 'number' ? String(delay) : eventType.slice('xstate.after.'.length);
+  if (name.endsWith(`.${sourceId}`)) name = name.slice(0, -sourceId.length - 1);
+  return /^\d+(\.\d+)?$/.test(name) ? Number(name) : delayValue(machine, name);
+}
+
 export function composeLabel(trigger: string, guard: string | undefined, actions: string[]): string {
   let label = trigger;
   if (guard !== undefined) label += ` [${guard}]`;
@@ -293,12 +305,13 @@ export function walkMachine(machine: MachineLike): DiagramModel {
 
   const addEdges = (node: RawNode, t: RawTransition, eventType: string): void => {
     const { kind, trigger } = triggerLabel(machine, eventType, node.id, actorNames, t.delay);
+    const delayMs = kind === 'after' ? delayMsOf(machine, eventType, node.id, t.delay) : undefined;
     const guard = guardLabel(t.guard);
     const actions = shortenActions(actionNames(t.actions));
     const label = composeLabel(trigger, guard, actions);
     const targets = t.target && t.target.length > 0 ? t.target.map((n) => n.id) : [undefined];
     for (const target of targets) {
-      edges.push({ source: node.id, target, kind, trigger, guard, actions, reenter: t.reenter === true, label });
+      edges.push({ source: node.id, target, kind, trigger, guard, actions, reenter: t.reenter === true, label, eventType, delayMs });
     }
   };
 

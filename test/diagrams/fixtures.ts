@@ -16,7 +16,7 @@ export const basicMachine = setup({
   },
 }).createMachine({
   id: 'basic',
-  description: 'A  small\n  demo machine.',
+  description: 'A  small\n  demo machine. The `x` way.',
   context: { timeoutMs: 30_000, count: 0 },
   initial: 'Idle',
   states: {
@@ -47,6 +47,7 @@ export const basicMachine = setup({
 export const nestedMachine = createMachine(
   {
     id: 'nested',
+    description: 'Logs in, then stays active.',
     initial: 'auth',
     on: { KILL: '.closed' },
     states: {
@@ -83,6 +84,7 @@ export const nestedMachine = createMachine(
 /** Parallel regions with keys that repeat across regions (ids must stay unique in Mermaid). */
 export const parallelMachine = setup({}).createMachine({
   id: 'player',
+  description: 'Sound and video switched independently.',
   type: 'parallel',
   states: {
     sound: { initial: 'off', states: { off: { on: { TOGGLE: 'on' } }, on: { on: { TOGGLE: 'off' } } } },

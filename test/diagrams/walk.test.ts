@@ -76,7 +76,16 @@ test('model: states tree, initial, kinds, edges', () => {
     actions: ['log'],
     reenter: false,
     label: 'START [canStart] / log',
+    eventType: 'START',
+    delayMs: undefined,
   });
+  const delayed = m.edges.filter((e) => e.kind === 'after').map((e) => [e.eventType, e.delayMs]);
+  assert.equal(delayed, [
+    ['xstate.after.loginTimeout.basic.Idle', 30_000],
+    ['xstate.after.broken.basic.Idle', undefined],
+    ['xstate.after.1500.basic.Running', 1500],
+    ['xstate.after.blockDuration.basic.Running', 10_000],
+  ]);
   const ping = m.edges.find((e) => e.trigger === 'PING');
   assert.is(ping?.target, undefined);
   assert.equal(stateDetails(m, m.states.get('basic.Idle')!), ['entry / reset', 'PING / log']);
