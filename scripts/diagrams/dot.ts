@@ -24,8 +24,10 @@ function html(text: string): string {
 
 /** An HTML-like label: the name in bold, then one smaller line per detail. */
 function htmlLabel(title: string, details: string[]): string {
-  const rows = details.map((d) => `<br/><font point-size="9">${html(d)}</font>`).join('');
-  return `<<b>${html(title)}</b>${rows}>`;
+  if (details.length === 0) return `<<b>${html(title)}</b>>`;
+  // One table row per line, spaced, so the name and the detail lines never touch.
+  const rows = details.map((d) => `<tr><td><font point-size="9">${html(d)}</font></td></tr>`).join('');
+  return `<<table border="0" cellborder="0" cellpadding="0" cellspacing="3"><tr><td><b>${html(title)}</b></td></tr>${rows}</table>>`;
 }
 
 const isCluster = (s: DiagramState): boolean => s.children.length > 0;

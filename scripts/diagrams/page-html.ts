@@ -38,6 +38,8 @@ h2 small { font-weight: normal; font-size: 0.8rem; color: #57606a; }
 .viewport.panning { cursor: grabbing; }
 .viewport svg { display: block; }
 .viewport g.node, .viewport g.cluster { cursor: pointer; }
+/* States are drawn unfilled: without this, a click inside a box but off its text would miss it. */
+.viewport g.node *, .viewport g.cluster * { pointer-events: all; }
 aside.panel { max-height: 78vh; overflow: auto; border: 1px solid var(--line); border-radius: 6px; padding: 0.5rem 0.75rem; font-size: 14px; }
 aside h3 { margin: 0.5rem 0 0.25rem; font-size: 1rem; }
 aside ul, aside ol { padding-left: 1.25rem; margin: 0.25rem 0; }
@@ -48,12 +50,12 @@ code, .mono { font-family: Menlo, Consolas, monospace; font-size: 0.9em; }
 .sim-events button { display: block; width: 100%; }
 .paths button { width: 100%; }
 .paths button[aria-pressed="true"] { background: #dbe9fb; }
-g.selected > polygon, g.selected > path { stroke: var(--accent); stroke-width: 3; }
-g.sim-active > polygon, g.sim-active > path { stroke: var(--active); stroke-width: 3; fill: #fde8e8; }
-g.path-state > polygon, g.path-state > path { fill: #e3eefc; }
-g.path-edge > path { stroke: var(--accent); stroke-width: 3; }
-g.path-edge > polygon { stroke: var(--accent); fill: var(--accent); }
-g.sim-edge > path { stroke: var(--active); stroke-width: 3; }
+g.selected path, g.selected polygon { stroke: var(--accent); stroke-width: 3; }
+g.sim-active path, g.sim-active polygon { stroke: var(--active); stroke-width: 3; fill: #fde8e8; }
+g.path-state path, g.path-state polygon { fill: #e3eefc; }
+g.path-edge path { stroke: var(--accent); stroke-width: 3; }
+g.path-edge polygon { stroke: var(--accent); fill: var(--accent); }
+g.sim-edge path { stroke: var(--active); stroke-width: 3; }
 g.live-count rect { fill: var(--accent); }
 g.live-count.zero rect { fill: #8c959f; }
 g.live-count text { fill: #fff; font: bold 12px Helvetica, Arial, sans-serif; }

@@ -31,7 +31,9 @@ export function parseServerArgs(argv: string[]): Result<ServerCommand, UsageErro
           usageError(`Invalid number of allowed failed consecutive attempts: ${attemptsText ?? ''}. The valid value of argument number is an integer between 1 and 5`),
         );
       }
-      return ok({ kind: 'serve', config: { ...DEFAULTS, ...options, port, maxFailedAttempts: Number(attemptsText) } });
+      const { inspectPort: inspectPortText, ...rest } = options;
+      const inspectPort: Result<number | undefined, UsageError> = inspectPortText === undefined ? ok(undefined) : parsePort(inspectPortText, '--inspect-port', true);
+      return inspectPort.map((inspectPort): ServerCommand => ({ kind: 'serve', config: { ...DEFAULTS, ...rest, inspectPort, port, maxFailedAttempts: Number(attemptsText) } }));
     });
   });
 }

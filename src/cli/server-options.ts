@@ -28,4 +28,7 @@ export const SERVER_OPTIONS = {
     help: 'always: acknowledge a message only once it is on stable storage (one fdatasync per batch); off: acknowledge once written (survives a server crash, not a power cut; faster)',
   },
   statsFile: { flag: '--stats-file', kind: 'text', placeholder: 'FILE', default: DEFAULTS.statsFile, help: 'on SIGUSR2, write event-loop delay and memory figures to FILE as JSON' },
+  // Read as text so "not given" (no live view) differs from 0 (any free port); server-args checks the range.
+  inspectPort: { flag: '--inspect-port', kind: 'text', placeholder: 'N', default: undefined, defaultText: 'off', help: 'serve the statechart explorer with live session counts on this HTTP port (0: any free port)' },
+  inspectHost: { flag: '--inspect-host', kind: 'text', placeholder: 'ADDR', default: DEFAULTS.inspectHost, help: 'address the live view listens on (anything but loopback shows user names to the network)' },
 } as const satisfies OptionTable;

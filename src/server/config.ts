@@ -36,6 +36,10 @@ export interface ServerConfig {
   sync: SyncPolicy;
   /** Where SIGUSR2 writes event-loop delay and memory figures (benchmarks), if anywhere. */
   statsFile: string | undefined;
+  /** Port of the live statechart view (HTTP), if any; 0 picks a free one. */
+  inspectPort: number | undefined;
+  /** Address the live view listens on; loopback unless the operator says otherwise. */
+  inspectHost: string;
 }
 
 export const DEFAULTS: Omit<ServerConfig, 'port' | 'maxFailedAttempts'> = {
@@ -58,4 +62,6 @@ export const DEFAULTS: Omit<ServerConfig, 'port' | 'maxFailedAttempts'> = {
   maxGroups: 10_000,
   sync: DEFAULT_SYNC_POLICY,
   statsFile: undefined,
+  inspectPort: undefined,
+  inspectHost: '127.0.0.1',
 };

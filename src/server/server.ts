@@ -24,6 +24,7 @@ import { provideSessionLogic, type SessionLogic } from './session-logic.js';
 import { LoginFailuresByIp } from './limits/login-failures-by-ip.js';
 import { addressKey } from './limits/address-key.js';
 import { KeyedSerializer } from './limits/keyed-serializer.js';
+import { LiveInspection } from './inspect/live-inspection.js';
 
 export type StartupError = { type: 'StartupFailed'; message: string };
 
@@ -35,6 +36,8 @@ export interface ServerRuntime {
   presence?: InMemoryPresence;
   /** The file-system layer of the logs and stores (tests record its sync calls). */
   storageFs?: StorageFs;
+  /** The live statechart view (`--inspect-port`): watches the session and lockout actors. */
+  inspection?: LiveInspection;
 }
 
 /** Longest a shutdown waits for connections to finish before closing the logs anyway. */
@@ -64,14 +67,15 @@ export class TessengerServer {
     this.welcomeFrame = encodeFrame(
       encodeMessage({ t: 'welcome', v: PROTOCOL_VERSION, limits: { maxFrameBytes: config.maxFrameBytes, maxMessageLength: config.maxMessageLength } }),
     );
-    this.sessionLogic = provideSessionLogic({
+    const watch = <T extends SessionLogic>(logic: T): T => runtime.inspection?.watch(logic) ?? logic;
+    this.sessionLogic = watch(provideSessionLogic({
       services,
       auth,
       userlog,
       now: runtime.now,
       loginTimeoutMs: config.loginTimeoutMs,
       port: (id) => this.connections.get(id),
-    });
+    }));
   }
 
   static start(config: ServerConfig, runtime: ServerRuntime = {}): ResultAsync<TessengerServer, StartupError> {
@@ -109,8 +113,10 @@ export class TessengerServer {
             return { ...opened, groupStore: groups.store, restoredGroups: groups.groups };
           }),
       )
-      .andThen(({ credentials, messageLog, presence, userlog, decoySecret, groupStore, restoredGroups }) => {
+      .andThen((state) => LiveInspection.startIfAsked(config, (line) => consoleLog.line(line)).mapErr(fail).map((inspection) => ({ ...state, inspection })))
+      .andThen(({ credentials, messageLog, presence, userlog, decoySecret, groupStore, restoredGroups, inspection }) => {
         const lockouts = new ActorLockouts({
+          ...(inspection ? { watch: (machine) => inspection.watch(machine) } : {}),
           maxFailures: config.maxFailedAttempts,
           blockMs: config.blockMs,
           ...(runtime.clock ? { clock: runtime.clock } : {}),
@@ -129,7 +135,7 @@ export class TessengerServer {
         };
         const auth: AuthDeps = { credentials, decoySecret, lockouts, presence, failuresByIp: new LoginFailuresByIp(config.maxFailuresPerIpPerMinute), attemptsByUsername: new KeyedSerializer() };
         const listener = createServer();
-        const server = new TessengerServer(config, listener, services, auth, userlog, lockouts, groupStore, { ...runtime, now, console: consoleLog });
+        const server = new TessengerServer(config, listener, services, auth, userlog, lockouts, groupStore, { ...runtime, now, console: consoleLog, ...(inspection ? { inspection } : {}) });
         return server.listen();
       });
   }
@@ -209,6 +215,7 @@ export class TessengerServer {
     await this.groupStore.close();
     await this.userlog.update().catch(() => {});
     this.lockouts.stopAll();
+    await this.runtime.inspection?.close();
     this.services.console.line('Server stopped');
     this.services.console.flush();
   }

@@ -19,6 +19,8 @@ export interface LockoutOptions {
   onUnlocked?: (username: string) => void;
   /** Usernames with failures remembered at most; beyond it the oldest unlocked one is forgotten. */
   maxTracked?: number;
+  /** Lets the live view (--inspect-port) count the lockout actors. */
+  watch?: (machine: typeof lockoutMachine) => typeof lockoutMachine;
 }
 
 /**
@@ -30,7 +32,8 @@ export class ActorLockouts implements Lockouts {
   private readonly machine;
 
   constructor(private readonly options: LockoutOptions) {
-    this.machine = lockoutMachine.provide({ delays: { blockDuration: options.blockMs } });
+    const machine = lockoutMachine.provide({ delays: { blockDuration: options.blockMs } });
+    this.machine = options.watch?.(machine) ?? machine;
   }
 
   get tracked(): number {
