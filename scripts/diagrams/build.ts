@@ -108,6 +108,8 @@ export function explanation(found: FoundMachine, model: DiagramModel): string {
 const LEGEND = [
   '* `[*] -->` / a black dot: the initial state; `--> [*]` / a double border: a final state.',
   '* A box around states: a compound state (its own initial dot inside); `(parallel)` with dashed regions: parallel states.',
+  '* In the SVGs, all transitions between the same two states share one arrow, one per line, with their',
+  '  actions on the line below (`/ action, action`).',
   '* Edge labels: `EVENT [guard] / action, action`. `after blockDuration (10s)` is a delayed transition with',
   '  the delay\'s name and its default duration (dotted in the SVG); `always` is an eventless transition (dashed);',
   '  `done: x` / `error: x` are the completion and failure of the invoked actor `x`; `done` alone means the',

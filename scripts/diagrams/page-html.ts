@@ -102,6 +102,7 @@ export function indexHtml(rendered: Rendered[], machines: ExplorerMachine[]): st
     '</header>',
     '<main>',
     `<details class="legend"><summary>How to read the diagrams</summary><ul>${LEGEND.map((l) => `<li>${l}</li>`).join('')}</ul></details>`,
+    '<section id="live" hidden><h2>Latest transitions (live)</h2><p class="muted">Newest first. Event names and user names only: never passwords or message texts.</p><ol></ol></section>',
   ];
   if (rendered.length === 0) out.push('<p>No machines found.</p>');
   rendered.forEach((r, i) => {
@@ -129,7 +130,6 @@ export function indexHtml(rendered: Rendered[], machines: ExplorerMachine[]): st
     );
   });
   out.push(
-    '<section id="live" hidden><h2>Latest transitions (live)</h2><p class="muted">Newest first. Event names and user names only: never passwords or message texts.</p><ol></ol></section>',
     '</main>',
     `<script type="application/json" id="explorer-data">${scriptJson(machines)}</script>`,
     '<script src="explorer.js"></script>',

@@ -62,6 +62,10 @@ function handle(req: IncomingMessage, res: ServerResponse, host: string, files: 
   }
   const path = (req.url ?? '/').split('?')[0];
   if (path === '/events') return feed.add(res);
+  if (path === '/favicon.ico') {
+    res.writeHead(204);
+    return void res.end();
+  }
   const file = path === '/' || path === '/index.html' ? 'index.html' : path === '/explorer.js' ? 'explorer.js' : undefined;
   if (file === undefined) return plain(res, 404, 'Not found\n');
   res.writeHead(200, { 'Content-Type': TYPES[file], 'Content-Length': files[file].length, 'Cache-Control': 'no-cache', 'Content-Security-Policy': CSP, 'X-Content-Type-Options': 'nosniff' });
