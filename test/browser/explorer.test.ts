@@ -136,6 +136,20 @@ test('a test path is drawn on the diagram', async () => {
   await screenshot(page, 'explorer-transfer-sender-path', '#transfer-sender');
 });
 
+test('dragging the diagram pans it', async () => {
+  const viewport = page.locator('#session .viewport');
+  await viewport.scrollIntoViewIfNeeded();
+  await viewport.evaluate((v) => v.scrollTo(0, 0));
+  const box = await viewport.boundingBox();
+  assert.ok(box);
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width / 2 - 150, box.y + box.height / 2 - 80, { steps: 5 });
+  await page.mouse.up();
+  const scrolled = await viewport.evaluate((v) => [v.scrollLeft, v.scrollTop]);
+  assert.equal(scrolled, [150, 80]);
+});
+
 test('zoom buttons scale the diagram; 100 % restores its natural size', async () => {
   const width = () => page.$eval('#session .viewport svg', (svg) => svg.getBoundingClientRect().width);
   const natural = await width();

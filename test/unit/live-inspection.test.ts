@@ -6,8 +6,11 @@ import * as assert from 'uvu/assert';
 import { createActor, SimulatedClock } from 'xstate';
 import { lockoutMachine } from '../../machines/lockout.machine.js';
 import { sessionMachine } from '../../machines/session.machine.js';
+import { EventEmitter } from 'node:events';
+import type { ServerResponse } from 'node:http';
 import { ActorCensus, type ObservedTransition } from '../../src/server/inspect/actor-census.js';
-import { isLoopback } from '../../src/server/inspect/live-inspection.js';
+import { LiveFeed, MAX_VIEWERS } from '../../src/server/inspect/live-feed.js';
+import { announcement, isLoopback } from '../../src/server/inspect/live-inspection.js';
 import { readableEventType, stateIdsOf } from '../../src/server/inspect/state-ids.js';
 
 test('counts: every live actor in each state (compound states too); ended actors leave', () => {
@@ -62,6 +65,64 @@ test('transitions are reported only while listening, with the event type and use
   quiet.stop(); // its login timer would keep this process alive
 });
 
+/** Just enough of an HTTP response for the feed: records what is written. */
+class FakeResponse extends EventEmitter {
+  readonly chunks: string[] = [];
+  private wake: (() => void) | undefined;
+  writeHead(): this {
+    return this;
+  }
+  write(chunk: string): boolean {
+    this.chunks.push(chunk);
+    this.wake?.();
+    return true;
+  }
+  end(): void {
+    this.emit('close');
+  }
+  /** The messages (data lines) so far. */
+  get messages(): { counts: Record<string, Record<string, number>>; transitions: ObservedTransition[] }[] {
+    return this.chunks.filter((c) => c.startsWith('data: ')).map((c) => JSON.parse(c.slice(6)));
+  }
+  /** Resolves at the next write. The feed's timer is unref'd (it never holds a server open), so
+   *  a bounded timer keeps this process alive meanwhile; it fails the wait if it runs out. */
+  nextWrite(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const deadline = setTimeout(() => reject(new Error('no write within 10 s')), 10_000);
+      this.wake = () => {
+        clearTimeout(deadline);
+        resolve();
+      };
+    });
+  }
+}
+
+test('feed: counts at once, transitions within a flush; nothing runs once the last viewer leaves', async () => {
+  const census = new ActorCensus();
+  const feed = new LiveFeed(census);
+  const lockout = census.watch(lockoutMachine);
+  const a = createActor(lockout, { input: { maxFailures: 3 } }).start();
+  assert.not.ok(census.listening, 'nobody watching: no listener');
+  const viewer = new FakeResponse();
+  feed.add(viewer as unknown as ServerResponse);
+  assert.ok(census.listening);
+  assert.equal(viewer.messages, [{ counts: { lockout: { 'lockout.clear': 1 } }, transitions: [] }]);
+  const next = viewer.nextWrite();
+  a.send({ type: 'FAILED' });
+  await next;
+  const last = viewer.messages.at(-1);
+  assert.equal(last?.counts, { lockout: { 'lockout.failing': 1 } });
+  assert.equal(last?.transitions.map((t) => [t.event, t.to]), [['FAILED', ['lockout.failing']]]);
+  viewer.end();
+  assert.is(feed.viewerCount, 0);
+  assert.not.ok(census.listening, 'the last viewer left: no listener, no timer');
+  for (let i = 0; i < MAX_VIEWERS; i++) feed.add(new FakeResponse() as unknown as ServerResponse);
+  assert.ok(feed.full, `at most ${MAX_VIEWERS} viewers`);
+  feed.close();
+  assert.not.ok(census.listening);
+  a.stop();
+});
+
 test('event names read as on the diagrams', () => {
   assert.is(readableEventType('xstate.init'), 'start');
   assert.is(readableEventType('xstate.after.loginTimeout.session.authenticating'), 'after loginTimeout');
@@ -72,6 +133,15 @@ test('event names read as on the diagrams', () => {
 test('loopback addresses: only these keep the live view private to this machine', () => {
   for (const host of ['127.0.0.1', '127.1.2.3', '::1', 'localhost']) assert.ok(isLoopback(host), host);
   for (const host of ['0.0.0.0', '::', '192.168.1.10', '10.0.0.1', 'example.org']) assert.not.ok(isLoopback(host), host);
+});
+
+test('the console names the URL, and warns when the live view is reachable from elsewhere', () => {
+  assert.equal(announcement('127.0.0.1', 8080), ['Live statechart view on http://127.0.0.1:8080/']);
+  assert.equal(announcement('::1', 8080), ['Live statechart view on http://[::1]:8080/']);
+  assert.equal(announcement('0.0.0.0', 8080), [
+    'Live statechart view on http://0.0.0.0:8080/',
+    'Warning: the live view on 0.0.0.0 is not loopback: anyone who can reach it sees user names and session states',
+  ]);
 });
 
 test.run();

@@ -15,7 +15,7 @@ export function startExplorer(registry: Record<string, AnyStateMachine>): void {
     const machine = registry[m.name];
     if (section !== null && machine !== undefined) views.push(new MachineView(section, m, machine));
   }
-  // Links between machines also select the state they point at, when they name one.
+  // Tests (and anyone scripting the page) wait for this rather than for time.
   document.body.dataset.explorer = 'ready';
   if (location.protocol === 'http:' || location.protocol === 'https:') startLive(views);
 }

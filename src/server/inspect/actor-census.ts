@@ -73,6 +73,11 @@ export class ActorCensus {
     return this.actors.size;
   }
 
+  /** Whether transitions are being reported (only while the live view has viewers). */
+  get listening(): boolean {
+    return this.listener !== undefined;
+  }
+
   /** Reports every state change of a watched actor until the returned function is called (one listener at a time). */
   onTransition(listener: (t: ObservedTransition) => void): () => void {
     this.listener = listener;

@@ -61,7 +61,7 @@ function handle(req: IncomingMessage, res: ServerResponse, host: string, files: 
     return plain(res, 405, 'Method not allowed\n');
   }
   const path = (req.url ?? '/').split('?')[0];
-  if (path === '/events') return feed.add(res);
+  if (path === '/events') return feed.full ? plain(res, 503, 'Too many viewers of the live view\n') : feed.add(res);
   if (path === '/favicon.ico') {
     res.writeHead(204);
     return void res.end();

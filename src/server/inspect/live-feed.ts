@@ -9,6 +9,8 @@ import type { ActorCensus, ObservedTransition } from './actor-census.js';
 export const FLUSH_MS = 250;
 /** Transitions kept for the next message; a burst beyond it keeps the newest. */
 const MAX_PENDING = 500;
+/** Viewers at once: enough for a team watching, bounded so that viewers cannot load the server. */
+export const MAX_VIEWERS = 32;
 
 export class LiveFeed {
   private readonly viewers = new Set<ServerResponse>();
@@ -23,6 +25,11 @@ export class LiveFeed {
     return this.viewers.size;
   }
 
+  /** Whether another viewer may connect (each costs a socket and a copy of every message). */
+  get full(): boolean {
+    return this.viewers.size >= MAX_VIEWERS;
+  }
+
   /** Starts an SSE stream on `res`: the current counts at once, then changes as they happen. */
   add(res: ServerResponse): void {
     res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', Connection: 'keep-alive', 'X-Content-Type-Options': 'nosniff' });
@@ -34,7 +41,7 @@ export class LiveFeed {
         this.pending.push(t);
         if (this.pending.length > MAX_PENDING) this.pending.splice(0, this.pending.length - MAX_PENDING);
       });
-      this.timer = setInterval(() => this.flush(false), FLUSH_MS);
+      this.timer = setInterval(() => this.flush(), FLUSH_MS);
       this.timer.unref();
     }
     this.send(res, this.message(this.census.counts(), []));
@@ -60,10 +67,9 @@ export class LiveFeed {
   }
 
   /** Sends what changed; counts alone are sent only when they differ from the last message. */
-  private flush(always: boolean): void {
+  private flush(): void {
     const counts = this.census.counts();
-    const countsText = JSON.stringify(counts);
-    if (!always && this.pending.length === 0 && countsText === this.lastCounts) return;
+    if (this.pending.length === 0 && JSON.stringify(counts) === this.lastCounts) return;
     const data = this.message(counts, this.pending);
     this.pending = [];
     for (const res of this.viewers) this.send(res, data);

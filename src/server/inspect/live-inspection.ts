@@ -32,6 +32,13 @@ export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
 }
 
+/** What the console says when the live view starts: its URL, and a warning off loopback. */
+export function announcement(host: string, port: number): string[] {
+  const lines = [`Live statechart view on http://${host.includes(':') ? `[${host}]` : host}:${port}/`];
+  if (!isLoopback(host)) lines.push(`Warning: the live view on ${host} is not loopback: anyone who can reach it sees user names and session states`);
+  return lines;
+}
+
 export class LiveInspection {
   private constructor(
     private readonly census: ActorCensus,
@@ -45,8 +52,7 @@ export class LiveInspection {
     return readPage()
       .andThen((files) => InspectServer.listen(host, port, files, feed))
       .map((http) => {
-        say(`Live statechart view on http://${host.includes(':') ? `[${host}]` : host}:${http.port}/`);
-        if (!isLoopback(host)) say(`Warning: the live view on ${host} is not loopback: anyone who can reach it sees user names and session states`);
+        for (const line of announcement(host, http.port)) say(line);
         return new LiveInspection(census, feed, http);
       });
   }
