@@ -38,6 +38,19 @@ test('counts: every live actor in each state (compound states too); ended actors
   a.stop();
 });
 
+test('many actors: stopped ones are swept as new ones start, and every new one starts normally', () => {
+  const census = new ActorCensus();
+  const lockout = census.watch(lockoutMachine);
+  const actors = Array.from({ length: 300 }, () => createActor(lockout, { input: { maxFailures: 3 } }).start());
+  assert.is(census.counts().lockout?.['lockout.clear'], 300);
+  for (const a of actors.slice(0, 250)) a.stop(); // stopped from outside: no final transition
+  const more = Array.from({ length: 300 }, () => createActor(lockout, { input: { maxFailures: 3 } }).start());
+  assert.ok(more.every((a) => a.getSnapshot().status === 'active'));
+  assert.is(census.counts().lockout?.['lockout.clear'], 350);
+  assert.ok(census.size <= 350, `swept: ${census.size}`);
+  for (const a of [...actors, ...more]) a.stop();
+});
+
 test('transitions are reported only while listening, with the event type and user name only', () => {
   const census = new ActorCensus();
   const session = census.watch(sessionMachine);

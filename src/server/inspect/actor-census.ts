@@ -64,7 +64,8 @@ export class ActorCensus {
     this.sweep();
     for (const [actor, w] of this.actors) {
       const byState = (out[w.machine.id] ??= {});
-      for (const id of stateIdsOf(w.machine, (actor.getSnapshot() as AnyMachineSnapshot).value)) byState[id] = (byState[id] ?? 0) + 1;
+      const snapshot = actor.getSnapshot() as AnyMachineSnapshot | undefined;
+      for (const id of stateIdsOf(w.machine, snapshot?.value)) byState[id] = (byState[id] ?? 0) + 1;
     }
     return out;
   }
@@ -93,14 +94,15 @@ export class ActorCensus {
 
   private add(actor: AnyActorRef, machine: AnyStateMachine): void {
     if (this.actors.has(actor)) return;
+    // Actors stopped from outside never pass through transition(): drop them now and then, at a
+    // cost that stays proportional to the actors added. (Before adding this one: it has no
+    // snapshot until its constructor returns.)
+    if (this.actors.size >= Math.max(MIN_SWEEP, 2 * this.sizeAfterSweep)) this.sweep();
     const n = (this.numbers.get(machine.id) ?? 0) + 1;
     this.numbers.set(machine.id, n);
     const w: Watched = { machine, label: `${machine.id} ${n}`, ended: false, lastIds: [], inspection: undefined };
     this.actors.set(actor, w);
     if (this.listener !== undefined) this.inspect(actor, w, true);
-    // Actors stopped from outside never pass through transition(): drop them now and then, at a
-    // cost that stays proportional to the actors added.
-    if (this.actors.size > Math.max(MIN_SWEEP, 2 * this.sizeAfterSweep)) this.sweep();
   }
 
   private ended(actor: AnyActorRef): void {
@@ -113,7 +115,8 @@ export class ActorCensus {
 
   private sweep(): void {
     for (const [actor, w] of this.actors) {
-      if (w.ended || (actor.getSnapshot() as AnyMachineSnapshot).status !== 'active') this.remove(actor, w);
+      const snapshot = actor.getSnapshot() as AnyMachineSnapshot | undefined;
+      if (w.ended || (snapshot !== undefined && snapshot.status !== 'active')) this.remove(actor, w);
     }
     this.sizeAfterSweep = this.actors.size;
   }
