@@ -127,7 +127,7 @@ export interface Rendered {
   rankdir: RankDir;
 }
 
-function readme(rendered: Rendered[]): string {
+function readme(rendered: Rendered[], explorer: ExplorerMachine[]): string {
   const out: string[] = [];
   out.push('# State diagrams', '');
   out.push(
@@ -148,6 +148,8 @@ function readme(rendered: Rendered[]): string {
   for (const r of rendered) {
     out.push(`## ${r.found.name}`, '');
     out.push(explanation(r.found, r.model), '');
+    const links = explorer.find((m) => m.name === r.found.name)?.links ?? [];
+    for (const l of links) out.push(`Works with [${l.machine}](#${l.machine}): ${l.text}`, '');
     out.push('```mermaid', r.mermaid.trimEnd(), '```', '');
     out.push(`SVG: [${r.found.name}.svg](${r.found.name}.svg) · Mermaid source: [${r.found.name}.mmd](${r.found.name}.mmd)`, '');
     const described = [...r.model.states.values()].filter((s) => s.parentId !== undefined && s.description);
@@ -206,7 +208,7 @@ export async function buildFiles(machines: FoundMachine[], options: BuildOptions
     files.set(`${r.found.name}.mmd`, r.mermaid);
     files.set(`${r.found.name}.svg`, r.svg);
   }
-  files.set('README.md', readme(rendered));
+  files.set('README.md', readme(rendered, explorer));
   files.set('index.html', indexHtml(rendered, explorer));
   files.set('explorer.js', await bundleExplorer(machines));
   return files;
