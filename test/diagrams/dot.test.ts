@@ -30,7 +30,8 @@ test('dot: clusters, invoke, lhead/ltail, history', () => {
   const dot = toDot(nestedMachine);
   has(dot, 'subgraph "cluster_nested.auth" {');
   has(dot, '"nested.auth#initial" -> "nested.auth.askName";');
-  has(dot, '<b>checking</b><br/><font point-size="9">invoke: verifyCredentials</font>');
+  // Name and detail lines are table rows, spaced so they never touch.
+  has(dot, '<tr><td><b>checking</b></td></tr><tr><td><font point-size="9">invoke: verifyCredentials</font></td></tr></table>');
   has(dot, '"nested.auth.checking" -> "nested.auth.ok" [id="edge:nested.auth.checking~nested.auth.ok", label="done: verifyCredentials [accepted]"];');
   has(dot, 'label="error: verifyCredentials", color="#b03030", fontcolor="#b03030"]');
   has(dot, 'graph [id="state:nested.auth", label=<<b>auth</b>>');
