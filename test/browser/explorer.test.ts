@@ -49,7 +49,7 @@ test('every machine is on the page, and no diagram text renders under 10 px at 1
   assert.equal(errors, []);
 });
 
-test('no label overlaps another, and text inside a state stays inside its border', async () => {
+test('no label overlaps another or a state, and text inside a state stays inside its border', async () => {
   const problems = await page.$$eval('section.machine .viewport svg', (svgs) => {
     const out: string[] = [];
     const inside = (a: DOMRect, b: DOMRect): boolean => a.left >= b.left - 0.5 && a.right <= b.right + 0.5 && a.top >= b.top - 0.5 && a.bottom <= b.bottom + 0.5;
@@ -61,6 +61,12 @@ test('no label overlaps another, and text inside a state stays inside its border
         for (let j = i + 1; j < texts.length; j++) {
           if (overlap(rects[i]!, rects[j]!)) out.push(`"${texts[i]!.textContent}" overlaps "${texts[j]!.textContent}"`);
         }
+      }
+      // Arrow labels keep off every state's box.
+      const boxes = [...svg.querySelectorAll('g.node')].map((n) => ({ id: n.id, rect: n.getBoundingClientRect() }));
+      for (const label of svg.querySelectorAll('g.edge text')) {
+        const r = label.getBoundingClientRect();
+        for (const box of boxes) if (overlap(r, box.rect)) out.push(`"${label.textContent}" is drawn over ${box.id}`);
       }
       for (const node of svg.querySelectorAll('g.node')) {
         const shapes = [...node.querySelectorAll('path, polygon, ellipse')];
