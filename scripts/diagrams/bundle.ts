@@ -3,12 +3,30 @@
 // on), one call with no config files, and byte-identical output for identical input, which
 // `diagrams:check` relies on. A classic (IIFE) script rather than a module, because browsers refuse
 // module scripts from file:// pages, and the page must work opened straight from disk.
-import { build } from 'esbuild';
+import { build, type Plugin } from 'esbuild';
+import { builtinModules } from 'node:module';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FoundMachine } from './build.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const pageEntry = fileURLToPath(new URL('./page/explorer.ts', import.meta.url));
+
+const builtins = new Set(builtinModules);
+
+/** Machines should import only xstate, but one that reaches a Node built-in through a shared module
+ *  must not break the page: the built-in becomes an empty module there (the simulator never runs
+ *  the machines' I/O, which it replaces). */
+const nodeBuiltinsAsStubs: Plugin = {
+  name: 'node-builtins-as-stubs',
+  setup(b) {
+    b.onResolve({ filter: /^[a-z_:/]+$/ }, (args) => {
+      const name = args.path.replace(/^node:/, '');
+      return builtins.has(name) || builtins.has(name.split('/')[0] ?? '') ? { path: args.path, namespace: 'node-stub' } : undefined;
+    });
+    b.onLoad({ filter: /.*/, namespace: 'node-stub' }, () => ({ contents: 'module.exports = {};', loader: 'js' }));
+  },
+};
 
 export async function bundleExplorer(machines: FoundMachine[]): Promise<string> {
   const imports = machines.map((m, i) => `import { ${m.exportName} as m${i} } from ${JSON.stringify(m.modulePath)};`);
@@ -17,6 +35,8 @@ export async function bundleExplorer(machines: FoundMachine[]): Promise<string> 
   const result = await build({
     stdin: { contents: entry, resolveDir: root, sourcefile: 'explorer-entry.ts', loader: 'ts' },
     absWorkingDir: root,
+    // Packages resolve from this repository's node_modules wherever a machine module lives.
+    nodePaths: [join(root, 'node_modules')],
     bundle: true,
     format: 'iife',
     platform: 'browser',
@@ -26,6 +46,7 @@ export async function bundleExplorer(machines: FoundMachine[]): Promise<string> 
     charset: 'utf8',
     write: false,
     logLevel: 'silent',
+    plugins: [nodeBuiltinsAsStubs],
   });
   const file = result.outputFiles[0];
   if (file === undefined) throw new Error('esbuild produced no output');
