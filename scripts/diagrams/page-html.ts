@@ -34,7 +34,7 @@ h2 small { font-weight: normal; font-size: 0.8rem; color: #57606a; }
 .workspace { display: grid; grid-template-columns: minmax(0, 1fr) 24rem; gap: 1rem; align-items: start; }
 .toolbar { display: flex; gap: 0.25rem; align-items: center; margin-bottom: 0.25rem; }
 .toolbar .zoom-level { min-width: 4rem; text-align: center; color: #57606a; }
-.viewport { height: 72vh; overflow: auto; border: 1px solid var(--line); border-radius: 6px; background: #fff; cursor: grab; }
+.viewport { max-height: 72vh; overflow: auto; border: 1px solid var(--line); border-radius: 6px; background: #fff; cursor: grab; }
 .viewport.panning { cursor: grabbing; }
 .viewport svg { display: block; }
 .viewport g.node, .viewport g.cluster { cursor: pointer; }

@@ -162,6 +162,12 @@ test('zoom buttons scale the diagram; 100 % restores its natural size', async ()
   await page.locator('#session [data-zoom="in"]').click();
   assert.ok((await width()) > natural * 1.2);
   assert.is(await page.textContent('#session .zoom-level'), '125 %');
+  await page.locator('#session [data-zoom="fit"]').click();
+  const fits = await page.$eval('#session .viewport', (v) => {
+    const svg = v.querySelector('svg')?.getBoundingClientRect();
+    return svg !== undefined && svg.width <= v.clientWidth + 1 && svg.height <= window.innerHeight * 0.72 + 1;
+  });
+  assert.ok(fits, 'Fit shows the whole diagram');
   await page.locator('#session [data-zoom="reset"]').click();
   assert.is(await width(), natural);
   assert.equal(errors, []);

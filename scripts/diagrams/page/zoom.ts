@@ -37,7 +37,8 @@ export class Zoom {
     if (what === 'in') this.set(this.scale * STEP);
     else if (what === 'out') this.set(this.scale / STEP);
     else if (what === 'reset') this.set(1);
-    else if (what === 'fit') this.set(Math.min(this.viewport.clientWidth / this.width, this.viewport.clientHeight / this.height));
+    // The viewport grows with the diagram up to 72 % of the window (see the page's style).
+    else if (what === 'fit') this.set(Math.min(this.viewport.clientWidth / this.width, (window.innerHeight * 0.72) / this.height));
   }
 
   set(scale: number): void {
