@@ -28,4 +28,7 @@ export const SERVER_OPTIONS = {
     help: 'always: acknowledge a message only once it is on stable storage (one fdatasync per batch); off: acknowledge once written (survives a server crash, not a power cut; faster)',
   },
   statsFile: { flag: '--stats-file', kind: 'text', placeholder: 'FILE', default: DEFAULTS.statsFile, help: 'on SIGUSR2, write event-loop delay and memory figures to FILE as JSON' },
+  tlsCert: { flag: '--tls-cert', kind: 'text', placeholder: 'FILE', default: DEFAULTS.tlsCert, defaultText: 'self-signed, made in DIR/tls/ at first start', help: 'PEM certificate to serve TLS with (needs --tls-key)' },
+  tlsKey: { flag: '--tls-key', kind: 'text', placeholder: 'FILE', default: DEFAULTS.tlsKey, help: 'PEM private key of --tls-cert' },
+  plaintext: { flag: '--plaintext', kind: 'flag', help: 'serve plain TCP without TLS (tests, benchmarks, old clients): passwords and messages travel unencrypted' },
 } as const satisfies OptionTable;

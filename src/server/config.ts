@@ -36,6 +36,11 @@ export interface ServerConfig {
   sync: SyncPolicy;
   /** Where SIGUSR2 writes event-loop delay and memory figures (benchmarks), if anywhere. */
   statsFile: string | undefined;
+  /** PEM certificate and key to serve TLS with; without them a self-signed pair in <dataDir>/tls/ is used. */
+  tlsCert: string | undefined;
+  tlsKey: string | undefined;
+  /** Serve plain TCP instead of TLS (tests, benchmarks, old clients): nothing on the link is encrypted. */
+  plaintext: boolean;
 }
 
 export const DEFAULTS: Omit<ServerConfig, 'port' | 'maxFailedAttempts'> = {
@@ -58,4 +63,7 @@ export const DEFAULTS: Omit<ServerConfig, 'port' | 'maxFailedAttempts'> = {
   maxGroups: 10_000,
   sync: DEFAULT_SYNC_POLICY,
   statsFile: undefined,
+  tlsCert: undefined,
+  tlsKey: undefined,
+  plaintext: false,
 };

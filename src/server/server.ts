@@ -24,6 +24,7 @@ import { provideSessionLogic, type SessionLogic } from './session-logic.js';
 import { LoginFailuresByIp } from './limits/login-failures-by-ip.js';
 import { addressKey } from './limits/address-key.js';
 import { KeyedSerializer } from './limits/keyed-serializer.js';
+import { LinkAcceptor, prepareLinkSecurity } from './tls/link-security.js';
 
 export type StartupError = { type: 'StartupFailed'; message: string };
 
@@ -59,6 +60,7 @@ export class TessengerServer {
     private readonly userlog: UserlogWriter,
     private readonly lockouts: ActorLockouts,
     private readonly groupStore: GroupStore,
+    private readonly acceptor: LinkAcceptor,
     private readonly runtime: Required<Pick<ServerRuntime, 'now'>> & ServerRuntime,
   ) {
     this.welcomeFrame = encodeFrame(
@@ -109,7 +111,10 @@ export class TessengerServer {
             return { ...opened, groupStore: groups.store, restoredGroups: groups.groups };
           }),
       )
-      .andThen(({ credentials, messageLog, presence, userlog, decoySecret, groupStore, restoredGroups }) => {
+      .andThen((ready) => prepareLinkSecurity(config).map((link) => ({ ...ready, link })))
+      .andThen(({ credentials, messageLog, presence, userlog, decoySecret, groupStore, restoredGroups, link }) => {
+        consoleLog.line(link.consoleLine);
+        const acceptor = new LinkAcceptor({ security: link.security, handshakeTimeoutMs: config.loginTimeoutMs, console: consoleLog });
         const lockouts = new ActorLockouts({
           maxFailures: config.maxFailedAttempts,
           blockMs: config.blockMs,
@@ -129,7 +134,7 @@ export class TessengerServer {
         };
         const auth: AuthDeps = { credentials, decoySecret, lockouts, presence, failuresByIp: new LoginFailuresByIp(config.maxFailuresPerIpPerMinute), attemptsByUsername: new KeyedSerializer() };
         const listener = createServer();
-        const server = new TessengerServer(config, listener, services, auth, userlog, lockouts, groupStore, { ...runtime, now, console: consoleLog });
+        const server = new TessengerServer(config, listener, services, auth, userlog, lockouts, groupStore, acceptor, { ...runtime, now, console: consoleLog });
         return server.listen();
       });
   }
@@ -141,7 +146,10 @@ export class TessengerServer {
 
   private listen(): ResultAsync<TessengerServer, StartupError> {
     this.listener.maxConnections = this.config.maxConnections + 64; // room to send the refusal
-    this.listener.on('connection', (socket) => this.accept(socket));
+    this.listener.on('connection', (raw) => {
+      if (this.stopping) return void raw.destroy();
+      this.acceptor.accept(raw, (socket) => this.accept(socket));
+    });
     return ResultAsync.fromPromise(
       new Promise<void>((resolve, reject) => {
         this.listener.once('error', reject);
@@ -202,6 +210,7 @@ export class TessengerServer {
     // The listener reports closed once every connection has gone; each one ends within its close
     // grace, so the bound below only guards against a command stuck in a failing backend.
     const allClosed = new Promise<void>((resolve) => this.listener.close(() => resolve()));
+    this.acceptor.closeHandshaking();
     for (const connection of this.connections.values()) connection.disconnect('SHUTTING_DOWN');
     await Promise.race([allClosed, new Promise((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS).unref())]);
     await this.services.messageLog.close();

@@ -3,7 +3,8 @@
 // two real terminal clients exchange private messages. Afterwards every honest message arrived
 // exactly once and is logged exactly once, the server still logs a fresh user in, and its memory
 // stayed bounded. The load runs for a bounded while; no assertion depends on timing.
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
+import { connect } from 'node:tls';
 import { readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -98,8 +99,9 @@ class FuzzConn {
 
   static open(port: number): Promise<FuzzConn | undefined> {
     return new Promise((resolve) => {
-      const socket = connect({ host: '127.0.0.1', port });
-      socket.once('connect', () => resolve(new FuzzConn(socket)));
+      // Over TLS, the server's default: the fuzzing is of the protocol inside the secured link.
+      const socket = connect({ host: '127.0.0.1', port, rejectUnauthorized: false, minVersion: 'TLSv1.3' });
+      socket.once('secureConnect', () => resolve(new FuzzConn(socket)));
       socket.once('error', () => resolve(undefined));
     });
   }
