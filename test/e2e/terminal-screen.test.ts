@@ -66,17 +66,18 @@ async function stalledTransfer(raw: RawClient, to: string): Promise<{ finish: ()
   const list = await raw.response(id);
   const users = list.t === 'res' && list.ok ? ((list.data as { users: Array<{ user: string; udpPort: number }> }).users ?? []) : [];
   const port = users.find((u) => u.user === to)?.udpPort ?? 0;
-  const relay = await GateRelay.start({ address: '127.0.0.1', port });
-  relay.rule('forward', 'pass', 'Hello', 'Abort');
-  relay.rule('backward', 'pass');
   const dir = tempDir('tmux-presenter');
   const file = join(dir, 'big.bin');
   await writeFile(file, randomBytes(1024 * 1024));
   const presenter = (await P2PEndpoint.listen({ port: 0, host: '127.0.0.1' }))._unsafeUnwrap();
   const reply = await raw.response(raw.request('p2pvideo', [to, 'big.bin', String(1024 * 1024)]));
   assert.ok(reply.t === 'res' && reply.ok, JSON.stringify(reply));
-  const intro = reply.data as { transferId: string; token: string };
-  const handle = presenter.send({ transferId: intro.transferId, token: intro.token, audience: { address: '127.0.0.1', port: relay.port } }, { filePath: file });
+  const intro = reply.data as { transferId: string; key: string };
+  // The relay knows the transfer key (it steers by datagram type, which it reads by opening them).
+  const relay = await GateRelay.start({ address: '127.0.0.1', port }, Buffer.from(intro.key, 'hex'));
+  relay.rule('forward', 'pass', 'Hello', 'Abort');
+  relay.rule('backward', 'pass');
+  const handle = presenter.send({ transferId: intro.transferId, key: intro.key, audience: { address: '127.0.0.1', port: relay.port } }, { filePath: file });
   return {
     finish: async () => {
       relay.rule('forward', 'pass');

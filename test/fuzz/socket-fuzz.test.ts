@@ -3,7 +3,7 @@
 // two real terminal clients exchange private messages. Afterwards every honest message arrived
 // exactly once and is logged exactly once, the server still logs a fresh user in, and its memory
 // stayed bounded. The load runs for a bounded while; no assertion depends on timing.
-import type { Socket } from 'node:net';
+import { connect as connectTcp, type Socket } from 'node:net';
 import { connect } from 'node:tls';
 import { readFileSync } from 'node:fs';
 import { test } from 'uvu';
@@ -79,7 +79,11 @@ class FuzzConn {
   private readonly decoder = new FrameDecoder(16 * 1024 * 1024);
   private waiters: Array<() => void> = [];
 
-  private constructor(readonly socket: Socket) {
+  /** `tcp` is the connection under the TLS socket: a reset (RST) is sent on it. */
+  private constructor(
+    readonly socket: Socket,
+    private readonly tcp: Socket,
+  ) {
     open.add(socket);
     socket.on('data', (chunk: Buffer) => {
       const frames = this.decoder.push(chunk);
@@ -100,8 +104,10 @@ class FuzzConn {
   static open(port: number): Promise<FuzzConn | undefined> {
     return new Promise((resolve) => {
       // Over TLS, the server's default: the fuzzing is of the protocol inside the secured link.
-      const socket = connect({ host: '127.0.0.1', port, rejectUnauthorized: false, minVersion: 'TLSv1.3' });
-      socket.once('secureConnect', () => resolve(new FuzzConn(socket)));
+      const tcp = connectTcp({ host: '127.0.0.1', port });
+      tcp.once('error', () => resolve(undefined));
+      const socket = connect({ socket: tcp, rejectUnauthorized: false, minVersion: 'TLSv1.3' });
+      socket.once('secureConnect', () => resolve(new FuzzConn(socket, tcp)));
       socket.once('error', () => resolve(undefined));
     });
   }
@@ -136,7 +142,7 @@ class FuzzConn {
   }
 
   reset(): void {
-    this.socket.resetAndDestroy();
+    this.tcp.resetAndDestroy();
   }
 
   outcome(kind: Behaviour): Outcome {
