@@ -5,7 +5,7 @@
 import type { Socket } from 'node:net';
 import { createSecureContext, TLSSocket, type SecureContext } from 'node:tls';
 import { readFile } from 'node:fs/promises';
-import { okAsync, ResultAsync } from 'neverthrow';
+import { errAsync, okAsync, ResultAsync } from 'neverthrow';
 import { encodeFrame } from '../../protocol/frame-codec.js';
 import { encodeMessage } from '../../protocol/messages.js';
 import type { ErrorCode } from '../../protocol/error-codes.js';
@@ -61,7 +61,7 @@ const fingerprintText = (security: LinkSecurity): string => (security.kind === '
 
 function checkedContext(pem: CertificatePem, origin: string): ResultAsync<LinkSecurity, LinkSecurityError> {
   const fingerprint = fingerprintOfPem(pem.cert);
-  if (fingerprint.isErr()) return ResultAsync.fromPromise(Promise.reject(new Error(fingerprint.error)), () => fail(`${origin} is not a PEM certificate: ${fingerprint.error}`));
+  if (fingerprint.isErr()) return errAsync(fail(`${origin} is not a PEM certificate: ${fingerprint.error}`));
   return ResultAsync.fromPromise(
     Promise.resolve().then(() => createSecureContext({ cert: pem.cert, key: pem.key, minVersion: 'TLSv1.3' })),
     (e) => fail(`Cannot use the TLS certificate ${origin}: ${e instanceof Error ? e.message : String(e)}`),
