@@ -43,7 +43,7 @@ async function fakeServer(): Promise<Script> {
 
 test('hostile strings are shown escaped and malformed events are reported, never printed as undefined', async () => {
   const fake = await fakeServer();
-  const client = startClient(fake, 'Yoda');
+  const client = startClient(fake, 'Yoda', { args: ['--plaintext'] }); // the scripted server speaks plain TCP
   try {
     await client.expect('Username:');
     client.type('Yoda');

@@ -31,8 +31,10 @@ function rows(text: string, columns: number): string[] {
   return out;
 }
 
+/** Over TLS with the server's certificate pinned by --fingerprint: no trust line on the screen, no known-servers file. */
 async function clientInTmux(columns: number, rows: number, args: string[] = [], target: ServerHandle = server): Promise<TmuxScreen> {
-  return TmuxScreen.start([process.execPath, CLIENT_BIN, '127.0.0.1', String(target.port), '0', ...args], { columns, rows, cwd: tempDir('tmux-client') });
+  const pin = ['--fingerprint', target.fingerprint ?? ''];
+  return TmuxScreen.start([process.execPath, CLIENT_BIN, '127.0.0.1', String(target.port), '0', ...pin, ...args], { columns, rows, cwd: tempDir('tmux-client') });
 }
 
 async function logIn(screen: TmuxScreen, user: string): Promise<void> {
@@ -211,7 +213,8 @@ test('typing ahead before the Username prompt keeps the prompt line', async () =
   try {
     const address = slow.address();
     const port = typeof address === 'object' && address ? address.port : 0;
-    const screen = await TmuxScreen.start([process.execPath, CLIENT_BIN, '127.0.0.1', String(port), '0'], { columns: 80, rows: 24, cwd: tempDir('tmux-client') });
+    // the scripted server speaks plain TCP
+    const screen = await TmuxScreen.start([process.execPath, CLIENT_BIN, '127.0.0.1', String(port), '0', '--plaintext'], { columns: 80, rows: 24, cwd: tempDir('tmux-client') });
     await connection;
     await screen.type('Yoda');
     for (const socket of sockets) socket.write(encodeFrame(JSON.stringify({ t: 'welcome', v: 1, limits: { maxFrameBytes: 65536, maxMessageLength: 1000 } })));

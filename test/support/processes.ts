@@ -130,6 +130,8 @@ export class Program {
 export interface ServerHandle {
   program: Program;
   port: number;
+  /** The certificate fingerprint the server printed (undefined with --plaintext), for clients' --fingerprint. */
+  fingerprint: string | undefined;
   dir: string;
   dataDir: string;
   userlog(): string[];
@@ -162,6 +164,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
   return {
     program,
     port,
+    fingerprint: /TLS certificate (SHA256:\S+)/.exec(program.output)?.[1],
     dir,
     dataDir,
     userlog: () => readLines(join(dataDir, 'userlog.txt')),
