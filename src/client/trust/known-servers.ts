@@ -1,7 +1,7 @@
 // The client's memory of servers it has trusted, like ssh's known_hosts: one line per host:port
 // with the SHA-256 fingerprint of the certificate seen on first contact. A later contact with a
 // different certificate is refused until the user removes the line.
-import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { isIPv6 } from 'node:net';
@@ -67,7 +67,7 @@ export class KnownServers {
     this.pins.set(key, fingerprint);
     const write = async () => {
       await mkdir(dirname(this.file), { recursive: true, mode: 0o700 });
-      const fresh = await readFile(this.file).then(() => false, () => true);
+      const fresh = await stat(this.file).then(() => false, () => true);
       await appendFile(this.file, `${fresh ? HEADER : ''}${key} ${fingerprint}\n`, { mode: 0o600 });
     };
     return ResultAsync.fromPromise(write(), (e) => ({ type: 'KnownServersUnusable' as const, message: `Cannot write the known-servers file ${this.file}: ${codeOf(e)}` }));
