@@ -13,7 +13,7 @@ export const BENCH_GROUP = 'benchroom';
 export type LoadKind = 'private' | 'group';
 
 export type ParentToWorker =
-  | { op: 'login'; port: number; users: number[]; concurrency: number }
+  | { op: 'login'; port: number; users: number[]; concurrency: number; tls: boolean }
   | { op: 'createGroup'; group: string; creator: number; invitees: number[] }
   | { op: 'joinGroup'; group: string; users: number[] }
   | {

@@ -49,7 +49,8 @@ const USAGE = `Usage: npx tsx bench/chat/main.ts [all|private|group|idle|logins]
   --sync MODE         the server's --sync policy, always or off (default: the server's default, always);
                       run once with each to measure what acknowledging only after fdatasync costs
   --server-js FILE    server entry point (default dist/src/cli/server.js)
-  --keep              keep the temporary data directory and server log`;
+  --keep              keep the temporary data directory and server log
+  --tls               run over TLS (the server's default); without it the server runs --plaintext`;
 
 const opts = arg({
   '--short': Boolean,
@@ -69,6 +70,7 @@ const opts = arg({
   '--server-js': String,
   '--sync': String,
   '--keep': Boolean,
+  '--tls': Boolean,
   '--help': Boolean,
   '-h': '--help',
 });
@@ -98,6 +100,7 @@ const cfg = {
   sync: opts['--sync'] ?? null,
   profileDir: opts['--profile'] ?? null,
   keep: opts['--keep'] ?? false,
+  tls: opts['--tls'] ?? false,
 };
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -200,6 +203,7 @@ async function withBench<T>(label: string, users: number, maxConnections: number
         '--max-queued-bytes': String(256 * 1024 * 1024),
         '--login-timeout': '600',
         ...(cfg.sync ? { '--sync': cfg.sync } : {}),
+        ...(cfg.tls ? {} : { '--plaintext': '' }),
       },
     },
     supported,
@@ -246,7 +250,7 @@ interface LoginSummary {
 async function loginUsers(bench: Bench, users: number[], concurrencyPerWorker: number): Promise<LoginSummary> {
   const shares = new Map<WorkerHandle, number[]>(bench.workers.map((w) => [w, []]));
   for (const u of users) shares.get(bench.workerOf(u))!.push(u);
-  for (const [w, share] of shares) w.send({ op: 'login', port: bench.server.port, users: share, concurrency: concurrencyPerWorker });
+  for (const [w, share] of shares) w.send({ op: 'login', port: bench.server.port, users: share, concurrency: concurrencyPerWorker, tls: cfg.tls });
   const done: LoginDone[] = await Promise.all(bench.workers.map((w) => w.next('loginDone')));
   const latency = new Histogram();
   const errors: Record<string, number> = {};
@@ -597,7 +601,7 @@ async function loginScenario(): Promise<ScenarioResult> {
 
 async function main(): Promise<void> {
   const started = Date.now();
-  log(`# Tessenger chat bench: node ${process.version}, ${cpus().length} CPUs, ${cfg.workers} load workers, server ${cfg.serverJs}`);
+  log(`# Tessenger chat bench: node ${process.version}, ${cpus().length} CPUs, ${cfg.workers} load workers, server ${cfg.serverJs}, link ${cfg.tls ? 'TLS 1.3' : '--plaintext'}`);
   const runs: (() => Promise<ScenarioResult>)[] = [];
   if (scenario === 'all' || scenario === 'private') {
     if (scenario === 'all' || cfg.rate === undefined) runs.push(() => privateScenario(0));
@@ -609,7 +613,7 @@ async function main(): Promise<void> {
   const results: ScenarioResult[] = [];
   for (const run of runs) results.push(await run());
   console.log(formatTable(results.flatMap((r) => r.rows)));
-  console.log(`\n(total ${num((Date.now() - started) / 1000)} s; ${cfg.workers} load workers; node ${process.version}; ${cpus().length} CPUs)`);
+  console.log(`\n(total ${num((Date.now() - started) / 1000)} s; ${cfg.workers} load workers; node ${process.version}; ${cpus().length} CPUs; link ${cfg.tls ? 'TLS 1.3' : '--plaintext'})`);
   if (opts['--json']) {
     const json = { date: new Date().toISOString(), node: process.version, cpus: cpus().length, options: cfg, scenarios: results.map((r) => ({ name: r.name, ...r.figures })) };
     writeFileSync(opts['--json'], `${JSON.stringify(json, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)}\n`);

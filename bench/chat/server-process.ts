@@ -93,8 +93,9 @@ export class ServerProcess {
     const args: string[] = [];
     const options = { ...o.options, ...(o.statsFile ? { '--stats-file': o.statsFile } : {}) };
     for (const [name, value] of Object.entries(options)) {
-      if (supported.has(name)) args.push(name, value);
-      else skipped.push(name);
+      if (!supported.has(name)) skipped.push(name);
+      else if (value === '') args.push(name); // a flag
+      else args.push(name, value);
     }
     const nodeArgs = o.profileDir ? ['--cpu-prof', '--cpu-prof-dir', o.profileDir] : [];
     const log = openSync(o.logFile, 'w');

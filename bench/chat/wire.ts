@@ -3,6 +3,7 @@
 // Hot-path traffic (load requests, responses, events) goes through plain callbacks; promises are
 // used only for the few setup round trips (handshake, login, group set-up).
 import { connect, type Socket } from 'node:net';
+import { connect as connectTls } from 'node:tls';
 import { PROTOCOL_VERSION } from '../../src/protocol/messages.js';
 
 export interface Response {
@@ -65,12 +66,13 @@ export class BenchConnection {
     });
   }
 
-  static open(port: number, host = '127.0.0.1'): Promise<BenchConnection> {
+  /** Plain TCP, or with `tls` the server's default TLS 1.3 (the certificate is not checked: a benchmark). */
+  static open(port: number, host = '127.0.0.1', tls = false): Promise<BenchConnection> {
     return new Promise((resolve, reject) => {
-      const socket = connect({ port, host });
+      const socket = tls ? connectTls({ port, host, rejectUnauthorized: false, minVersion: 'TLSv1.3' }) : connect({ port, host });
       const failed = (e: Error) => reject(new SetupError((e as NodeJS.ErrnoException).code ?? 'CONNECT_FAILED'));
       socket.once('error', failed);
-      socket.once('connect', () => {
+      socket.once(tls ? 'secureConnect' : 'connect', () => {
         socket.off('error', failed);
         resolve(new BenchConnection(socket));
       });

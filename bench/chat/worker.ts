@@ -166,7 +166,7 @@ function attach(index: number, conn: BenchConnection): Client {
   return c;
 }
 
-async function login(port: number, users: number[], concurrency: number): Promise<void> {
+async function login(port: number, users: number[], concurrency: number, tls: boolean): Promise<void> {
   const loginLatency = new Histogram();
   const errors: Record<string, number> = {};
   let ok = 0;
@@ -177,7 +177,7 @@ async function login(port: number, users: number[], concurrency: number): Promis
     const t0 = nowMs();
     let conn: BenchConnection | null = null;
     try {
-      conn = await BenchConnection.open(port);
+      conn = await BenchConnection.open(port, '127.0.0.1', tls);
       await conn.login(userName(index), userPassword(index), 40000 + (index % 20000));
       loginLatency.recordMs(nowMs() - t0);
       attach(index, conn);
@@ -263,7 +263,7 @@ process.on('message', (raw) => {
   const message = raw as ParentToWorker;
   switch (message.op) {
     case 'login':
-      void login(message.port, message.users, message.concurrency);
+      void login(message.port, message.users, message.concurrency, message.tls);
       break;
     case 'createGroup':
       void createGroup(message.group, message.creator, message.invitees);

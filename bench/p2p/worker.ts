@@ -1,7 +1,7 @@
 // One side of a benchmark run, in its own process so its peak RSS is its own. Talks to
 // bench/p2p.ts with one JSON object per stdout line. Roles:
-//   receive <downloadDir> <transferId> <token> <size> <datagramBytes>   → {"port"} then {"result"}
-//   send <file> <port> <transferId> <token> <datagramBytes>             → {"result"}
+//   receive <downloadDir> <transferId> <key> <size> <datagramBytes> <sealed|plain>   → {"port"} then {"result"}
+//   send <file> <port> <transferId> <key> <datagramBytes> <sealed|plain>             → {"result"}
 //   relay <audiencePort> <loss> <seed>                                   → {"port"} then {"counters"} on SIGTERM
 //   tcp-receive <file>                                                   → {"port"} then {"result"}
 //   tcp-send <file> <port>                                               → {"result"}
@@ -14,14 +14,16 @@ const [role = '', ...args] = process.argv.slice(2);
 const say = (o: object): void => void process.stdout.write(`${JSON.stringify(o)}\n`);
 const peakRssMiB = (): number => process.resourceUsage().maxRSS / 1024;
 const datagram = (v: string | undefined): number | 'auto' => (v === undefined || v === 'auto' ? 'auto' : Number(v));
+// 'plain' turns sealing off, only to measure what AES-256-GCM costs (TransportConfig.sealDatagrams).
+const transport = (dg: string | undefined, sealing: string | undefined) => ({ datagramBytes: datagram(dg), sealDatagrams: sealing !== 'plain' });
 
 async function main(): Promise<void> {
   switch (role) {
     case 'receive': {
-      const [dir = '.', transferId = '', token = '', size = '0', dg] = args;
-      const ep = (await P2PEndpoint.listen({ port: 0, host: '127.0.0.1', config: { datagramBytes: datagram(dg) } }))._unsafeUnwrap();
+      const [dir = '.', transferId = '', key = '', size = '0', dg, sealing] = args;
+      const ep = (await P2PEndpoint.listen({ port: 0, host: '127.0.0.1', config: transport(dg, sealing) }))._unsafeUnwrap();
       const h = ep.expect(
-        { transferId, token, presenter: 'Bench', presenterAddress: '127.0.0.1', fileName: 'payload.bin', size: Number(size) },
+        { transferId, key, presenter: 'Bench', presenterAddress: '127.0.0.1', fileName: 'payload.bin', size: Number(size) },
         { downloadDir: dir },
       );
       say({ port: ep.port });
@@ -31,10 +33,10 @@ async function main(): Promise<void> {
       return;
     }
     case 'send': {
-      const [file = '', port = '0', transferId = '', token = '', dg] = args;
-      const ep = (await P2PEndpoint.listen({ port: 0, host: '127.0.0.1', config: { datagramBytes: datagram(dg) } }))._unsafeUnwrap();
+      const [file = '', port = '0', transferId = '', key = '', dg, sealing] = args;
+      const ep = (await P2PEndpoint.listen({ port: 0, host: '127.0.0.1', config: transport(dg, sealing) }))._unsafeUnwrap();
       const startedAt = performance.timeOrigin + performance.now();
-      const h = ep.send({ transferId, token, audience: { address: '127.0.0.1', port: Number(port) } }, { filePath: file });
+      const h = ep.send({ transferId, key, audience: { address: '127.0.0.1', port: Number(port) } }, { filePath: file });
       const r = await h.result;
       say({ result: r.isOk() ? { ok: true, stats: r.value.stats } : { ok: false, error: r.error }, peakRssMiB: peakRssMiB(), startedAt });
       await ep.close();

@@ -1,7 +1,8 @@
 // One protocol-level session to the server for the soak: requests with ids, responses matched
 // to them, events passed on. A session ends with its connection (logout, or the server killed);
 // the virtual user then opens a new one.
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
+import { connect } from 'node:tls';
 import { encodeFrame, FrameDecoder } from '../../src/protocol/frame-codec.js';
 import { decodeServerMessage, type EventMessage, type ResponseMessage } from '../../src/protocol/messages.js';
 
@@ -44,12 +45,14 @@ export class SoakSession {
 
   static open(port: number, onEvent: (event: EventMessage) => void): Promise<SoakSession | undefined> {
     return new Promise((resolve) => {
-      const socket = connect({ host: '127.0.0.1', port }, () => {
+      // Over TLS, the server's default (the soak checks delivery, not trust: the certificate is not checked).
+      const socket = connect({ host: '127.0.0.1', port, rejectUnauthorized: false, minVersion: 'TLSv1.3' }, () => {
         const session = new SoakSession(socket, onEvent);
         socket.write(encodeFrame(JSON.stringify({ t: 'hello', v: 1 })));
         resolve(session);
       });
       socket.once('error', () => resolve(undefined));
+      socket.once('close', () => resolve(undefined));
     });
   }
 

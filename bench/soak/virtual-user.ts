@@ -142,7 +142,7 @@ export class VirtualUser {
     if (event.ev !== 'p2p-incoming') return;
     const intro: AudienceIntroduction = {
       transferId: String(event.transferId),
-      token: String(event.token),
+      key: String(event.key),
       presenter: String(event.presenter),
       presenterAddress: String(event.presenterAddress),
       fileName: String(event.fileName),

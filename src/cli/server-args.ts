@@ -31,6 +31,8 @@ export function parseServerArgs(argv: string[]): Result<ServerCommand, UsageErro
           usageError(`Invalid number of allowed failed consecutive attempts: ${attemptsText ?? ''}. The valid value of argument number is an integer between 1 and 5`),
         );
       }
+      if ((options.tlsCert === undefined) !== (options.tlsKey === undefined)) return err(usageError(`--tls-cert and --tls-key go together: give both or neither${MORE_HELP}`));
+      if (options.plaintext && options.tlsCert !== undefined) return err(usageError(`--plaintext serves without TLS: it cannot be combined with --tls-cert/--tls-key${MORE_HELP}`));
       const { inspectPort: inspectPortText, ...rest } = options;
       const inspectPort: Result<number | undefined, UsageError> = inspectPortText === undefined ? ok(undefined) : parsePort(inspectPortText, '--inspect-port', true);
       return inspectPort.map((inspectPort): ServerCommand => ({ kind: 'serve', config: { ...DEFAULTS, ...rest, inspectPort, port, maxFailedAttempts: Number(attemptsText) } }));

@@ -31,4 +31,7 @@ export const SERVER_OPTIONS = {
   // Read as text so "not given" (no live view) differs from 0 (any free port); server-args checks the range.
   inspectPort: { flag: '--inspect-port', kind: 'text', placeholder: 'N', default: undefined, defaultText: 'off', help: 'serve the statechart explorer with live session counts on this HTTP port (0: any free port)' },
   inspectHost: { flag: '--inspect-host', kind: 'text', placeholder: 'ADDR', default: DEFAULTS.inspectHost, help: 'address the live view listens on (anything but loopback shows user names to the network)' },
+  tlsCert: { flag: '--tls-cert', kind: 'text', placeholder: 'FILE', default: DEFAULTS.tlsCert, defaultText: 'self-signed, made in DIR/tls/ at first start', help: 'PEM certificate to serve TLS with (needs --tls-key)' },
+  tlsKey: { flag: '--tls-key', kind: 'text', placeholder: 'FILE', default: DEFAULTS.tlsKey, help: 'PEM private key of --tls-cert' },
+  plaintext: { flag: '--plaintext', kind: 'flag', help: 'serve plain TCP without TLS (tests, benchmarks, old clients): passwords and messages travel unencrypted' },
 } as const satisfies OptionTable;

@@ -29,6 +29,8 @@ import {
 import { KnownNames } from './known-names.js';
 import { renderActiveUsers, renderError, renderGroupMessage, renderInvitation, renderPrivateMessage } from './render.js';
 import { ServerLink } from './server-link.js';
+import { describeLinkFailure } from './trust/describe-link-failure.js';
+import type { ClientLinkSecurity } from './trust/link-security.js';
 import { TerminalUI, type TerminalStreams } from './terminal-ui.js';
 import { TransferProgressView } from './transfer-progress-view.js';
 
@@ -38,6 +40,8 @@ export interface ClientOptions {
   udpPort: number;
   downloadDir: string;
   transport?: Partial<TransportConfig>;
+  /** How the server link is secured and the server verified. */
+  linkSecurity: ClientLinkSecurity;
 }
 
 export const COMMAND_PROMPT = 'Enter one of the following commands (/msgto, /activeuser, /creategroup, /joingroup, /groupmsg, /p2pvideo, /logout): ';
@@ -90,11 +94,13 @@ export class ClientApp {
     }
     this.endpoint = bound.value;
     await this.removeStaleDownloads();
-    const opened = await ServerLink.open(this.options.host, this.options.port);
-    if (!(opened instanceof ServerLink)) {
-      this.ui.print(`Cannot connect to the server at ${this.options.host}:${this.options.port} (${opened.type === 'Unreachable' ? opened.reason : opened.type}).`, 'error');
+    const result = await ServerLink.open(this.options.host, this.options.port, this.options.linkSecurity);
+    if (!('link' in result)) {
+      this.ui.print(describeLinkFailure(this.options.host, this.options.port, result), 'error');
       return this.shutdown(EXIT_FAILURE);
     }
+    if (result.notice !== null) this.ui.print(result.notice);
+    const opened = result.link;
     this.link = opened;
     opened.on('event', (event) => {
       const read = readEvent(event);

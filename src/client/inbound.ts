@@ -26,7 +26,7 @@ export interface Invitation {
 export type ServerEvent =
   | { kind: 'private'; from: string; text: string; ts: string }
   | { kind: 'group'; group: string; from: string; text: string; ts: string }
-  | { kind: 'p2p-incoming'; transferId: string; token: string; presenter: string; presenterAddress: string; fileName: string; size: number }
+  | { kind: 'p2p-incoming'; transferId: string; key: string; presenter: string; presenterAddress: string; fileName: string; size: number }
   | { kind: 'invited'; group: string; by: string }
   /** The other side of a transfer went offline (logout or disconnect). */
   | { kind: 'p2p-peer-left'; transferId: string; user: string }
@@ -94,7 +94,7 @@ export function readEvent(event: EventMessage): Result<ServerEvent, ProtocolErro
     case 'p2p-incoming':
       return combine({
         transferId: r.string('transferId'),
-        token: r.string('token'),
+        key: r.string('key'),
         presenter: r.string('presenter'),
         presenterAddress: r.string('presenterAddress'),
         fileName: r.string('fileName'),
@@ -156,7 +156,7 @@ export function readInvitations(data: unknown): Result<Invitation[], ProtocolErr
 
 export interface PresenterIntro {
   transferId: string;
-  token: string;
+  key: string;
   audience: { address: string; port: number };
 }
 
@@ -164,9 +164,9 @@ export function readPresenterIntroduction(data: unknown): Result<PresenterIntro,
   const r = new Reader('a "p2pvideo" reply', data);
   const audience = isRecord(data) ? data.audience : undefined;
   const a = new Reader('a "p2pvideo" reply', audience);
-  return combine({ transferId: r.string('transferId'), token: r.string('token'), address: a.string('address'), port: a.count('port') }).map(({ transferId, token, address, port }) => ({
+  return combine({ transferId: r.string('transferId'), key: r.string('key'), address: a.string('address'), port: a.count('port') }).map(({ transferId, key, address, port }) => ({
     transferId,
-    token,
+    key,
     audience: { address, port },
   }));
 }

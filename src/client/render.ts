@@ -80,6 +80,8 @@ export function renderError(command: CommandName | 'login', error: WireError): s
       return 'Too many connections from your address. Please close some and try again.';
     case 'TOO_MANY_UNAUTHENTICATED_MESSAGES':
       return 'Disconnected by the server: too many requests before login.';
+    case 'TLS_REQUIRED':
+      return 'The server requires TLS; connect without --plaintext.';
     case 'SHUTTING_DOWN':
       return 'The server is shutting down. Goodbye.';
     case 'FRAME_TOO_LARGE':

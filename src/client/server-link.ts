@@ -1,12 +1,16 @@
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { EventEmitter } from 'node:events';
 import { encodeFrame, FrameDecoder } from '../protocol/frame-codec.js';
+import { openSecuredSocket, type ClientLinkSecurity, type LinkSecurityFailure } from './trust/link-security.js';
 import { decodeServerMessage, encodeMessage, PROTOCOL_VERSION, type EventMessage, type ResponseMessage, type ServerLimits } from '../protocol/messages.js';
 
-export type LinkFailure =
-  | { type: 'Unreachable'; reason: string }
-  | { type: 'Lost' }
-  | { type: 'ProtocolViolation'; reason: string };
+export type LinkFailure = LinkSecurityFailure | { type: 'TlsRequired' };
+
+/** A link after its handshake, and the line to show about trusting a new server, if any. */
+export interface OpenedLink {
+  readonly link: ServerLink;
+  readonly notice: string | null;
+}
 
 interface LinkEvents {
   event: [EventMessage];
@@ -34,9 +38,15 @@ export class ServerLink extends EventEmitter<LinkEvents> {
     super();
   }
 
-  static open(host: string, port: number): Promise<ServerLink | LinkFailure> {
+  /**
+   * Connects, secures the link as `security` says (nothing is sent before the server is
+   * verified), then performs the protocol handshake.
+   */
+  static async open(host: string, port: number, security: ClientLinkSecurity): Promise<OpenedLink | LinkFailure> {
+    const secured = await openSecuredSocket(host, port, security);
+    if (secured.isErr()) return secured.error;
+    const { socket, notice } = secured.value;
     return new Promise((resolve) => {
-      const socket = connect({ host, port });
       socket.setNoDelay(true);
       const decoder = new FrameDecoder(MAX_INBOUND_FRAME);
       const timer = setTimeout(() => {
@@ -52,7 +62,7 @@ export class ServerLink extends EventEmitter<LinkEvents> {
         clearTimeout(timer);
         resolve({ type: 'Unreachable', reason: 'connection closed during handshake' });
       });
-      socket.once('connect', () => socket.write(encodeFrame(encodeMessage({ t: 'hello', v: PROTOCOL_VERSION, agent: 'tessenger-client' }))));
+      socket.write(encodeFrame(encodeMessage({ t: 'hello', v: PROTOCOL_VERSION, agent: 'tessenger-client' })));
       const onData = (chunk: Buffer) => {
         const frames = decoder.push(chunk);
         const first = frames.isOk() ? frames.value[0] : undefined;
@@ -65,12 +75,12 @@ export class ServerLink extends EventEmitter<LinkEvents> {
         if (message.isErr() || message.value.t !== 'welcome') {
           socket.destroy();
           const code = message.isOk() && message.value.t === 'ev' ? String((message.value.error as { code?: string } | undefined)?.code) : 'unexpected greeting';
-          resolve({ type: 'Unreachable', reason: code });
+          resolve(code === 'TLS_REQUIRED' ? { type: 'TlsRequired' } : { type: 'Unreachable', reason: code });
           return;
         }
         const link = new ServerLink(socket, message.value.limits);
         link.attach();
-        resolve(link);
+        resolve({ link, notice });
         // Anything that came in the same chunk as the welcome is handled once the caller listens.
         const rest = frames.isOk() ? frames.value.slice(1) : [];
         if (rest.length > 0) setImmediate(() => rest.forEach((frame) => link.onFrame(frame)));

@@ -31,6 +31,11 @@ export interface TransportConfig {
   readonly progressIntervalMs: number;
   /** How long a finished audience transfer keeps answering the presenter's repeated FIN. */
   readonly lingerMs: number;
+  /**
+   * Seal every datagram with AES-256-GCM (src/p2p/seal.ts). false sends them unencrypted and
+   * unauthenticated: only for benchmarks that measure what sealing costs; never on the command line.
+   */
+  readonly sealDatagrams: boolean;
 }
 
 export const DEFAULT_CONFIG: TransportConfig = {
@@ -46,6 +51,7 @@ export const DEFAULT_CONFIG: TransportConfig = {
   offerTimeoutMs: 15_000,
   progressIntervalMs: 200,
   lingerMs: 10_000,
+  sealDatagrams: true,
 };
 
 export const ETHERNET_DATAGRAM_BYTES = 1472;

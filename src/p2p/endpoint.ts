@@ -1,13 +1,15 @@
 // The client's peer-to-peer endpoint: one UDP socket on `client_udp_port` shared by every
 // incoming transfer, plus one ephemeral socket per outgoing transfer. Incoming datagrams are
-// demultiplexed by token; a datagram is only handed to a transfer when it carries a token we were
-// told about by the server and comes from the announced presenter address (and, after the first
-// one, from the same source port). Everything else is dropped and counted.
+// demultiplexed by connection id (derived from the transfer key the server gave us); a datagram
+// is only handed to a transfer when it authenticates under that transfer's key (checked first,
+// before anything else in it is believed) and comes from the announced presenter address (and,
+// after the first one, from the same source port). Everything else is dropped and counted.
 import dgram from 'node:dgram';
 import { err, ResultAsync } from 'neverthrow';
 import { isIPv6 } from 'node:net';
 import { normalizeAddress, resolveConfig, type TransportConfig } from './config.js';
-import { decodeDatagram, encodeAbort, encodeDone, type Datagram } from './datagram.js';
+import { encodeAbort, encodeDone, readPreamble, type Datagram } from './datagram.js';
+import { DatagramSeal } from './seal.js';
 import {
   checkAudienceIntroduction,
   checkPresenterIntroduction,
@@ -31,6 +33,7 @@ export interface ListenOptions {
 /** A finished incoming transfer keeps answering late datagrams for a while. */
 interface Tombstone {
   readonly epilogue: Epilogue;
+  readonly seal: DatagramSeal;
   readonly address: string;
   readonly port: number | null;
   lastReplyAt: number;
@@ -38,7 +41,7 @@ interface Tombstone {
 }
 
 export class P2PEndpoint {
-  private readonly incoming = new Map<string, ReceiveTransfer>();
+  private readonly incoming = new Map<string, { readonly transfer: ReceiveTransfer; readonly seal: DatagramSeal }>();
   private readonly outgoing = new Set<SendTransfer>();
   private readonly tombstones = new Map<string, Tombstone>();
   private readonly endpointCounters: EndpointCounters = emptyEndpointCounters();
@@ -102,23 +105,24 @@ export class P2PEndpoint {
     if (this.closed) return failedHandle(intro.transferId, 'receive', { type: 'EndpointClosed' });
     const checked = checkAudienceIntroduction(intro);
     if (checked.isErr()) return failedHandle(intro.transferId, 'receive', checked.error);
-    const key = checked.value.toString('hex');
+    const seal = DatagramSeal.fromKey(checked.value, 'audience', this.config.sealDatagrams);
+    const key = seal.connectionId.toString('hex');
     if (this.incoming.has(key) || this.tombstones.has(key)) {
       return failedHandle(intro.transferId, 'receive', { type: 'InvalidIntroduction', detail: 'this transfer is already known' });
     }
     const presenterAddress = normalizeAddress(intro.presenterAddress);
     const transfer = new ReceiveTransfer(
       intro,
-      checked.value,
+      seal.connectionId,
       options,
       this.config,
-      (buf, port) => new Promise<void>((resolve) => this.socket.send(buf, port, presenterAddress, () => resolve())),
+      (buf, port) => new Promise<void>((resolve) => this.socket.send(seal.seal([buf]), port, presenterAddress, () => resolve())),
       (epilogue) => {
         this.incoming.delete(key);
-        this.bury(key, epilogue, presenterAddress, transfer.peerPort);
+        this.bury(key, epilogue, seal, presenterAddress, transfer.peerPort);
       },
     );
-    this.incoming.set(key, transfer);
+    this.incoming.set(key, { transfer, seal });
     return {
       transferId: intro.transferId,
       direction: 'receive',
@@ -135,7 +139,8 @@ export class P2PEndpoint {
     if (this.closed) return failedHandle(intro.transferId, 'send', { type: 'EndpointClosed' });
     const checked = checkPresenterIntroduction(intro);
     if (checked.isErr()) return failedHandle(intro.transferId, 'send', checked.error);
-    const transfer: SendTransfer = new SendTransfer(intro, checked.value, options, this.config, () => this.outgoing.delete(transfer));
+    const seal = DatagramSeal.fromKey(checked.value, 'presenter', this.config.sealDatagrams);
+    const transfer: SendTransfer = new SendTransfer(intro, seal, options, this.config, () => this.outgoing.delete(transfer));
     this.outgoing.add(transfer);
     void transfer.start();
     return {
@@ -158,7 +163,7 @@ export class P2PEndpoint {
     this.closed = true;
     const notify = options.notifyPeers ?? true;
     const pending: Promise<unknown>[] = [];
-    for (const t of this.incoming.values()) {
+    for (const { transfer: t } of this.incoming.values()) {
       t.close(notify);
       pending.push(t.result);
     }
@@ -177,15 +182,26 @@ export class P2PEndpoint {
   private onDatagram(msg: Buffer, rinfo: dgram.RemoteInfo): void {
     const c = this.endpointCounters;
     c.datagramsReceived++;
-    const decoded = decodeDatagram(msg);
-    if (decoded.isErr()) {
+    const preamble = readPreamble(msg);
+    if (preamble.isErr()) {
       c.malformed++;
       return;
     }
-    const d = decoded.value;
-    const key = d.token.toString('hex');
-    const transfer = this.incoming.get(key);
-    if (transfer === undefined) return this.answerLate(key, d, rinfo);
+    const key = preamble.value.connectionId.toString('hex');
+    const incoming = this.incoming.get(key);
+    if (incoming === undefined) return this.answerLate(key, msg, rinfo);
+    const { transfer, seal } = incoming;
+    // Authentication comes first: nothing in a datagram that fails it is believed or counted as
+    // the peer's (not even its source port).
+    const opened = seal.open(msg, preamble.value);
+    if (opened.isErr()) {
+      if (opened.error.type === 'Unauthenticated') {
+        c.unauthenticated++;
+        transfer.stats.droppedUnauthenticated++;
+      } else c.malformed++;
+      return;
+    }
+    const d = opened.value;
     if (normalizeAddress(rinfo.address) !== normalizeAddress(transfer.intro.presenterAddress)) {
       c.wrongSource++;
       transfer.stats.droppedWrongSource++;
@@ -205,25 +221,36 @@ export class P2PEndpoint {
   }
 
   /** Late datagrams of a finished transfer get the final word again (rate-limited); others are counted. */
-  private answerLate(key: string, d: Datagram, rinfo: dgram.RemoteInfo): void {
+  private answerLate(key: string, msg: Buffer, rinfo: dgram.RemoteInfo): void {
     const t = this.tombstones.get(key);
-    if (t === undefined || normalizeAddress(rinfo.address) !== t.address || (t.port !== null && t.port !== rinfo.port)) {
+    if (t === undefined) {
       this.endpointCounters.unknownTransfer++;
+      return;
+    }
+    const opened = t.seal.open(msg);
+    if (opened.isErr()) {
+      if (opened.error.type === 'Unauthenticated') this.endpointCounters.unauthenticated++;
+      else this.endpointCounters.malformed++;
+      return;
+    }
+    if (normalizeAddress(rinfo.address) !== t.address || (t.port !== null && t.port !== rinfo.port)) {
+      this.endpointCounters.wrongSource++;
       return;
     }
     const now = performance.now();
     if (now - t.lastReplyAt < 20) return;
     t.lastReplyAt = now;
-    const token = d.token;
-    const reply = t.epilogue.kind === 'saved' ? (d.type === 'Fin' ? encodeDone(token) : null) : encodeAbort(token, t.epilogue.reason);
-    if (reply) this.socket.send(reply, rinfo.port, rinfo.address, () => undefined);
+    const d: Datagram = opened.value;
+    const id = t.seal.connectionId;
+    const reply = t.epilogue.kind === 'saved' ? (d.type === 'Fin' ? encodeDone(id) : null) : encodeAbort(id, t.epilogue.reason);
+    if (reply) this.socket.send(t.seal.seal([reply]), rinfo.port, rinfo.address, () => undefined);
   }
 
-  private bury(key: string, epilogue: Epilogue, address: string, port: number | null): void {
+  private bury(key: string, epilogue: Epilogue, seal: DatagramSeal, address: string, port: number | null): void {
     if (this.closed) return;
     const timer = setTimeout(() => this.tombstones.delete(key), this.config.lingerMs);
     timer.unref();
-    this.tombstones.set(key, { epilogue, address, port, lastReplyAt: 0, timer });
+    this.tombstones.set(key, { epilogue, seal, address, port, lastReplyAt: 0, timer });
   }
 }
 

@@ -4,32 +4,33 @@ import { err, ok, type Result } from 'neverthrow';
 import { isIP } from 'node:net';
 import { validateFileName } from './file-name.js';
 import type { TransferError } from './transfer-error.js';
-import { TOKEN_BYTES } from './datagram.js';
+import { TRANSFER_KEY_BYTES } from './seal.js';
 
 /** Given to the presenter: where to send. */
 export interface PresenterIntroduction {
   readonly transferId: string;
-  /** 32 hex characters = 128 random bits, shared with the audience only. */
-  readonly token: string;
+  /** 64 hex characters: the transfer's 256-bit key, drawn by the server, shared with the audience only. */
+  readonly key: string;
   readonly audience: { readonly address: string; readonly port: number };
 }
 
 /** Given to the audience: what to expect and from whom. */
 export interface AudienceIntroduction {
   readonly transferId: string;
-  readonly token: string;
+  /** The same key the presenter was given. */
+  readonly key: string;
   readonly presenter: string;
   readonly presenterAddress: string;
   readonly fileName: string;
   readonly size: number;
 }
 
-const TOKEN_PATTERN = /^[0-9a-fA-F]{32}$/;
+const KEY_PATTERN = /^[0-9a-fA-F]{64}$/;
 
-export function parseToken(token: string): Result<Buffer, TransferError> {
-  if (!TOKEN_PATTERN.test(token)) return err({ type: 'InvalidIntroduction', detail: 'token must be 32 hex characters' });
-  const bytes = Buffer.from(token, 'hex');
-  return bytes.length === TOKEN_BYTES ? ok(bytes) : err({ type: 'InvalidIntroduction', detail: 'bad token' });
+export function parseTransferKey(key: unknown): Result<Buffer, TransferError> {
+  if (typeof key !== 'string' || !KEY_PATTERN.test(key)) return err({ type: 'InvalidIntroduction', detail: 'key must be 64 hex characters' });
+  const bytes = Buffer.from(key, 'hex');
+  return bytes.length === TRANSFER_KEY_BYTES ? ok(bytes) : err({ type: 'InvalidIntroduction', detail: 'bad key' });
 }
 
 function checkTransferId(id: string): Result<string, TransferError> {
@@ -43,7 +44,7 @@ export function checkPresenterIntroduction(intro: PresenterIntroduction): Result
     if (isIP(intro.audience.address) === 0) return err({ type: 'InvalidIntroduction', detail: `bad audience address ${intro.audience.address}` } as const);
     const port = intro.audience.port;
     if (!Number.isInteger(port) || port < 1 || port > 65535) return err({ type: 'InvalidIntroduction', detail: `bad audience port ${port}` } as const);
-    return parseToken(intro.token);
+    return parseTransferKey(intro.key);
   });
 }
 
@@ -55,6 +56,6 @@ export function checkAudienceIntroduction(intro: AudienceIntroduction): Result<B
     if (nameOk.isErr()) return err({ type: 'InvalidFileName', error: nameOk.error } as const);
     const presenterOk = validateFileName(intro.presenter);
     if (presenterOk.isErr()) return err({ type: 'InvalidIntroduction', detail: 'presenter name is not usable in a file name' } as const);
-    return parseToken(intro.token);
+    return parseTransferKey(intro.key);
   });
 }

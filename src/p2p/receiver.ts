@@ -1,6 +1,6 @@
 // The audience's side of one transfer. The endpoint hands it every datagram that carries its
-// token and comes from the announced presenter; this class keeps out-of-order chunks (bounded by
-// the window it advertises), hashes and writes the in-order prefix to a temp file, reports what
+// connection id, authenticates under its key and comes from the announced presenter; this class
+// keeps out-of-order chunks (bounded by the window it advertises), hashes and writes the in-order prefix to a temp file, reports what
 // is missing, and on the presenter's FIN compares digests. Lifecycle decisions (timeouts, save or
 // discard) belong to machines/transfer-receiver.machine.ts.
 import { createHash, type Hash } from 'node:crypto';
@@ -80,7 +80,8 @@ export class ReceiveTransfer {
 
   constructor(
     readonly intro: AudienceIntroduction,
-    readonly token: Buffer,
+    /** Names the transfer in every datagram (the seal around them is the endpoint's). */
+    readonly connectionId: Buffer,
     private readonly options: ReceiveOptions,
     private readonly config: TransportConfig,
     private readonly reply: (buf: Buffer, port: number) => Promise<void>,
@@ -127,7 +128,7 @@ export class ReceiveTransfer {
     this.actor.send({ type: 'CANCEL' });
   }
 
-  /** A datagram with our token from the presenter's locked address:port. */
+  /** A datagram of ours, authenticated, from the presenter's locked address:port. */
   handle(d: Datagram): void {
     if (this.settled) return;
     this.stats.datagramsReceived++;
@@ -302,7 +303,7 @@ export class ReceiveTransfer {
     }
     this.stats.acksSent++;
     this.stats.datagramsSent++;
-    void this.reply(encodeAck(this.token, { cum: this.cum, top, limit: this.limit, echoTx: this.maxTx, missing }), this.peerPort);
+    void this.reply(encodeAck(this.connectionId, { cum: this.cum, top, limit: this.limit, echoTx: this.maxTx, missing }), this.peerPort);
   }
 
   // ---- end -----------------------------------------------------------------------------------
@@ -362,9 +363,9 @@ export class ReceiveTransfer {
     const reason = failureToAbortReason(failureType ?? 'Cancelled');
     // the final word is awaited: a socket closed right after would otherwise swallow it
     if (failureType !== null && this.notifyPeerOnAbort && failureType !== 'PeerVanished' && this.peerPort !== null) {
-      await this.reply(encodeAbort(this.token, reason), this.peerPort);
+      await this.reply(encodeAbort(this.connectionId, reason), this.peerPort);
     }
-    if (failureType === null && this.peerPort !== null) await this.reply(encodeDone(this.token), this.peerPort);
+    if (failureType === null && this.peerPort !== null) await this.reply(encodeDone(this.connectionId), this.peerPort);
     const file = this.file;
     this.file = null;
     this.buffered.clear();

@@ -14,7 +14,6 @@ import { transferSenderMachine } from '../../machines/transfer-sender.machine.js
 import { datagramBytesFor, normalizeAddress, type TransportConfig } from './config.js';
 import {
   DATA_HEADER_BYTES,
-  decodeDatagram,
   encodeAbort,
   encodeDataHeader,
   encodeFin,
@@ -23,6 +22,7 @@ import {
   type Datagram,
 } from './datagram.js';
 import type { PresenterIntroduction } from './introduction.js';
+import type { DatagramSeal } from './seal.js';
 import { ProgressMeter } from './progress.js';
 import { RttEstimator } from './rtt.js';
 import { Block, BlockPool } from './block-pool.js';
@@ -102,7 +102,8 @@ export class SendTransfer {
 
   constructor(
     readonly intro: PresenterIntroduction,
-    private readonly token: Buffer,
+    /** Seals what we send and opens what the audience sends (src/p2p/seal.ts). */
+    private readonly seal: DatagramSeal,
     private readonly options: SendOptions,
     private readonly config: TransportConfig,
     private readonly onSettled: () => void,
@@ -138,7 +139,7 @@ export class SendTransfer {
     if (this.cancelRequested) return this.settleEarly(this.abortedEarly ?? { type: 'Cancelled' });
 
     const datagramBytes = datagramBytesFor(this.config, this.intro.audience.address);
-    this.chunkBytes = datagramBytes - DATA_HEADER_BYTES;
+    this.chunkBytes = datagramBytes - DATA_HEADER_BYTES - this.seal.overheadBytes;
     this.totalChunks = Math.ceil(this.size / this.chunkBytes);
     this.windowChunks = Math.max(4, Math.floor(this.config.windowBytes / this.chunkBytes));
     this.readBlockBytes = this.chunkBytes * Math.max(1, Math.floor((1024 * 1024) / this.chunkBytes));
@@ -215,7 +216,7 @@ export class SendTransfer {
 
   private sendHello(): void {
     if (this.accepted || this.settled) return;
-    this.transmitControl(encodeHello(this.token, this.size, this.chunkBytes));
+    this.transmitControl(encodeHello(this.seal.connectionId, this.size, this.chunkBytes));
     this.helloTimer = setTimeout(() => this.sendHello(), this.helloDelay);
     this.helloDelay = Math.min(this.helloDelay * 2, 1000);
   }
@@ -225,17 +226,15 @@ export class SendTransfer {
   private onDatagram(msg: Buffer): void {
     if (this.settled) return;
     this.stats.datagramsReceived++;
-    const decoded = decodeDatagram(msg);
-    if (decoded.isErr()) {
-      this.stats.droppedMalformed++;
+    // Authenticated first: a datagram that fails is dropped before anything in it is believed.
+    const opened = this.seal.open(msg);
+    if (opened.isErr()) {
+      if (opened.error.type === 'Unauthenticated') this.stats.droppedUnauthenticated++;
+      else if (opened.error.type === 'OtherTransfer') this.stats.droppedForged++;
+      else this.stats.droppedMalformed++;
       return;
     }
-    const d = decoded.value;
-    if (!d.token.equals(this.token)) {
-      this.stats.droppedForged++;
-      return;
-    }
-    this.handle(d);
+    this.handle(opened.value);
   }
 
   private handle(d: Datagram): void {
@@ -261,7 +260,7 @@ export class SendTransfer {
   }
 
   private onAck(a: Extract<Datagram, { type: 'Ack' }>): void {
-    // An ACK claiming chunks we never sent is nonsense (or forged with a leaked token).
+    // An ACK claiming chunks we never sent is nonsense (a bug in the peer: it authenticated).
     if (a.cum > this.nextSeq || a.top > this.nextSeq) {
       this.stats.droppedForged++;
       return;
@@ -381,12 +380,12 @@ export class SendTransfer {
       this.stats.retransmittedDatagrams++;
       this.stats.retransmittedBytes += c.data.length;
     }
-    this.socket?.send([encodeDataHeader(this.token, seq, this.tx), c.data], this.onSendError);
+    this.socket?.send(this.seal.seal([encodeDataHeader(this.seal.connectionId, seq, this.tx), c.data]), this.onSendError);
   }
 
   private transmitControl(buf: Buffer): void {
     this.stats.datagramsSent++;
-    this.socket?.send(buf, this.onSendError);
+    this.socket?.send(this.seal.seal([buf]), this.onSendError);
   }
 
   private readonly onSendError = (e: Error | null): void => {
@@ -454,7 +453,7 @@ export class SendTransfer {
         this.sendFin();
       } else if (this.inflight.size === 0) {
         // flow control closed and the window update lost: the HELLO makes the audience re-ACK
-        this.transmitControl(encodeHello(this.token, this.size, this.chunkBytes));
+        this.transmitControl(encodeHello(this.seal.connectionId, this.size, this.chunkBytes));
       } else {
         let probes = 2;
         for (const [seq, c] of this.inflight) {
@@ -484,7 +483,7 @@ export class SendTransfer {
   }
 
   private sendFin(): void {
-    if (this.digest) this.transmitControl(encodeFin(this.token, this.digest));
+    if (this.digest) this.transmitControl(encodeFin(this.seal.connectionId, this.digest));
   }
 
   private fail(error: TransferError, notifyPeer = true): void {
@@ -505,7 +504,7 @@ export class SendTransfer {
     const socket = this.socket;
     if (failureType !== null && this.notifyPeerOnAbort && failureType !== 'PeerVanished' && socket) {
       const reason: AbortReasonCode = failureToAbortReason(failureType);
-      await new Promise<void>((resolve) => socket.send(encodeAbort(this.token, reason), () => resolve()));
+      await new Promise<void>((resolve) => socket.send(this.seal.seal([encodeAbort(this.seal.connectionId, reason)]), () => resolve()));
     }
     socket?.close();
     await this.file?.close().catch(() => undefined);
@@ -545,7 +544,7 @@ export class SendTransfer {
     // socket is as good as the transfer's own.
     this.socket?.close();
     this.socket = null;
-    const abort = encodeAbort(this.token, failureToAbortReason(error.type));
+    const abort = this.seal.seal([encodeAbort(this.seal.connectionId, failureToAbortReason(error.type))]);
     const address = normalizeAddress(this.intro.audience.address);
     const socket = dgram.createSocket(isIPv6(address) ? 'udp6' : 'udp4');
     socket.on('error', () => undefined);

@@ -13,7 +13,9 @@ export interface TransferStats {
   duplicates: number;
   /** DATA beyond the receiver's window (flow control violated, or a stale retransmission) */
   outOfWindow: number;
-  /** datagrams with this transfer's id but a wrong token, from a wrong source, or nonsensical */
+  /** datagrams that failed authentication (tampered, forged, or sealed under another key): dropped first */
+  droppedUnauthenticated: number;
+  /** authenticated datagrams that make no sense at this point (e.g. an ACK for chunks never sent) */
   droppedForged: number;
   droppedWrongSource: number;
   droppedMalformed: number;
@@ -30,6 +32,7 @@ export function emptyTransferStats(): TransferStats {
     retransmittedBytes: 0,
     duplicates: 0,
     outOfWindow: 0,
+    droppedUnauthenticated: 0,
     droppedForged: 0,
     droppedWrongSource: 0,
     droppedMalformed: 0,
@@ -43,14 +46,16 @@ export interface EndpointCounters {
   datagramsReceived: number;
   /** undecodable: bad magic, version, type or length */
   malformed: number;
-  /** token of no transfer we expect: forged, stray or stale */
+  /** connection id of no transfer we expect: forged, stray or stale */
   unknownTransfer: number;
-  /** right token, but not from the announced presenter address / locked port */
+  /** a known transfer's connection id, but the datagram failed authentication (tampered, forged, replayed from another transfer) */
+  unauthenticated: number;
+  /** authenticated, but not from the announced presenter address / locked port */
   wrongSource: number;
   /** datagram types an audience socket never expects (e.g. an ACK) */
   unexpected: number;
 }
 
 export function emptyEndpointCounters(): EndpointCounters {
-  return { datagramsReceived: 0, malformed: 0, unknownTransfer: 0, wrongSource: 0, unexpected: 0 };
+  return { datagramsReceived: 0, malformed: 0, unknownTransfer: 0, unauthenticated: 0, wrongSource: 0, unexpected: 0 };
 }

@@ -51,6 +51,8 @@ export const ERROR_CODES = [
   'TOO_MANY_UNAUTHENTICATED_MESSAGES',
   'LOGIN_THROTTLED',
   'SHUTTING_DOWN',
+  // link security: a plaintext client reached a server that requires TLS
+  'TLS_REQUIRED',
   'INTERNAL',
 ] as const;
 

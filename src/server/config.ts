@@ -40,6 +40,11 @@ export interface ServerConfig {
   inspectPort: number | undefined;
   /** Address the live view listens on; loopback unless the operator says otherwise. */
   inspectHost: string;
+  /** PEM certificate and key to serve TLS with; without them a self-signed pair in <dataDir>/tls/ is used. */
+  tlsCert: string | undefined;
+  tlsKey: string | undefined;
+  /** Serve plain TCP instead of TLS (tests, benchmarks, old clients): nothing on the link is encrypted. */
+  plaintext: boolean;
 }
 
 export const DEFAULTS: Omit<ServerConfig, 'port' | 'maxFailedAttempts'> = {
@@ -64,4 +69,7 @@ export const DEFAULTS: Omit<ServerConfig, 'port' | 'maxFailedAttempts'> = {
   statsFile: undefined,
   inspectPort: undefined,
   inspectHost: '127.0.0.1',
+  tlsCert: undefined,
+  tlsKey: undefined,
+  plaintext: false,
 };

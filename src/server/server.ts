@@ -25,6 +25,7 @@ import { LoginFailuresByIp } from './limits/login-failures-by-ip.js';
 import { addressKey } from './limits/address-key.js';
 import { KeyedSerializer } from './limits/keyed-serializer.js';
 import { LiveInspection } from './inspect/live-inspection.js';
+import { LinkAcceptor, prepareLinkSecurity } from './tls/link-security.js';
 
 export type StartupError = { type: 'StartupFailed'; message: string };
 
@@ -62,6 +63,7 @@ export class TessengerServer {
     private readonly userlog: UserlogWriter,
     private readonly lockouts: ActorLockouts,
     private readonly groupStore: GroupStore,
+    private readonly acceptor: LinkAcceptor,
     private readonly runtime: Required<Pick<ServerRuntime, 'now'>> & ServerRuntime,
   ) {
     this.welcomeFrame = encodeFrame(
@@ -113,8 +115,11 @@ export class TessengerServer {
             return { ...opened, groupStore: groups.store, restoredGroups: groups.groups };
           }),
       )
+      .andThen((ready) => prepareLinkSecurity(config).map((link) => ({ ...ready, link })))
       .andThen((state) => LiveInspection.startIfAsked(config, (line) => consoleLog.line(line)).mapErr(fail).map((inspection) => ({ ...state, inspection })))
-      .andThen(({ credentials, messageLog, presence, userlog, decoySecret, groupStore, restoredGroups, inspection }) => {
+      .andThen(({ credentials, messageLog, presence, userlog, decoySecret, groupStore, restoredGroups, link, inspection }) => {
+        consoleLog.line(link.consoleLine);
+        const acceptor = new LinkAcceptor({ security: link.security, handshakeTimeoutMs: config.loginTimeoutMs, console: consoleLog });
         const lockouts = new ActorLockouts({
           ...(inspection ? { watch: (machine) => inspection.watch(machine) } : {}),
           maxFailures: config.maxFailedAttempts,
@@ -135,7 +140,7 @@ export class TessengerServer {
         };
         const auth: AuthDeps = { credentials, decoySecret, lockouts, presence, failuresByIp: new LoginFailuresByIp(config.maxFailuresPerIpPerMinute), attemptsByUsername: new KeyedSerializer() };
         const listener = createServer();
-        const server = new TessengerServer(config, listener, services, auth, userlog, lockouts, groupStore, { ...runtime, now, console: consoleLog, ...(inspection ? { inspection } : {}) });
+        const server = new TessengerServer(config, listener, services, auth, userlog, lockouts, groupStore, acceptor, { ...runtime, now, console: consoleLog, ...(inspection ? { inspection } : {}) });
         return server.listen();
       });
   }
@@ -147,7 +152,10 @@ export class TessengerServer {
 
   private listen(): ResultAsync<TessengerServer, StartupError> {
     this.listener.maxConnections = this.config.maxConnections + 64; // room to send the refusal
-    this.listener.on('connection', (socket) => this.accept(socket));
+    this.listener.on('connection', (raw) => {
+      if (this.stopping) return void raw.destroy();
+      this.acceptor.accept(raw, (socket) => this.accept(socket));
+    });
     return ResultAsync.fromPromise(
       new Promise<void>((resolve, reject) => {
         this.listener.once('error', reject);
@@ -208,6 +216,7 @@ export class TessengerServer {
     // The listener reports closed once every connection has gone; each one ends within its close
     // grace, so the bound below only guards against a command stuck in a failing backend.
     const allClosed = new Promise<void>((resolve) => this.listener.close(() => resolve()));
+    this.acceptor.closeHandshaking();
     for (const connection of this.connections.values()) connection.disconnect('SHUTTING_DOWN');
     await Promise.race([allClosed, new Promise((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS).unref())]);
     await this.services.messageLog.close();

@@ -43,7 +43,7 @@ async function fakeServer(): Promise<Script> {
 
 test('hostile strings are shown escaped and malformed events are reported, never printed as undefined', async () => {
   const fake = await fakeServer();
-  const client = startClient(fake, 'Yoda');
+  const client = startClient(fake, 'Yoda', { args: ['--plaintext'] }); // the scripted server speaks plain TCP
   try {
     await client.expect('Username:');
     client.type('Yoda');
@@ -59,7 +59,7 @@ test('hostile strings are shown escaped and malformed events are reported, never
     await client.expect('Protocol error: the server sent event "private" without a string "text"; it was ignored.');
     send({ t: 'ev', ev: 'group', group: 7, from: 'Vader', text: 'x', ts: 'TS' });
     await client.expect('Protocol error: the server sent event "group" without a string "group"; it was ignored.');
-    send({ t: 'ev', ev: 'p2p-incoming', transferId: 'x', token: 'y', presenter: 'Vader', presenterAddress: '127.0.0.1', fileName: 'a.mp4' });
+    send({ t: 'ev', ev: 'p2p-incoming', transferId: 'x', key: 'y', presenter: 'Vader', presenterAddress: '127.0.0.1', fileName: 'a.mp4' });
     await client.expect('Protocol error: the server sent event "p2p-incoming" without a whole number "size"; it was ignored.');
     client.type('/msgto Vader hello');
     await client.expect('Protocol error: the server sent a "msgto" reply without a string "ts"; it was ignored.');

@@ -4,12 +4,12 @@ import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, ut
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { DATA_HEADER_BYTES, MAX_DATAGRAM_BYTES } from '../../src/p2p/datagram.js';
+import { DATA_HEADER_BYTES, MAX_DATAGRAM_BYTES, TAG_BYTES } from '../../src/p2p/datagram.js';
 import { clientDir, eventually, loggedIn, PASSWORDS, PROMPT, startClient, startServer, type ServerHandle } from '../support/processes.js';
 import { RawClient } from '../support/raw-client.js';
 
 /** One chunk on loopback: the largest UDP payload minus the data header. */
-const CHUNK = MAX_DATAGRAM_BYTES - DATA_HEADER_BYTES;
+const CHUNK = MAX_DATAGRAM_BYTES - DATA_HEADER_BYTES - TAG_BYTES;
 const QUICK = ['--transfer-timeout', '2'];
 const SLOW = [...QUICK, '--datagram-bytes', '1200'];
 

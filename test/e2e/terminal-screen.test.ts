@@ -31,8 +31,10 @@ function rows(text: string, columns: number): string[] {
   return out;
 }
 
+/** Over TLS with the server's certificate pinned by --fingerprint: no trust line on the screen, no known-servers file. */
 async function clientInTmux(columns: number, rows: number, args: string[] = [], target: ServerHandle = server): Promise<TmuxScreen> {
-  return TmuxScreen.start([process.execPath, CLIENT_BIN, '127.0.0.1', String(target.port), '0', ...args], { columns, rows, cwd: tempDir('tmux-client') });
+  const pin = ['--fingerprint', target.fingerprint ?? ''];
+  return TmuxScreen.start([process.execPath, CLIENT_BIN, '127.0.0.1', String(target.port), '0', ...pin, ...args], { columns, rows, cwd: tempDir('tmux-client') });
 }
 
 async function logIn(screen: TmuxScreen, user: string): Promise<void> {
@@ -66,17 +68,18 @@ async function stalledTransfer(raw: RawClient, to: string): Promise<{ finish: ()
   const list = await raw.response(id);
   const users = list.t === 'res' && list.ok ? ((list.data as { users: Array<{ user: string; udpPort: number }> }).users ?? []) : [];
   const port = users.find((u) => u.user === to)?.udpPort ?? 0;
-  const relay = await GateRelay.start({ address: '127.0.0.1', port });
-  relay.rule('forward', 'pass', 'Hello', 'Abort');
-  relay.rule('backward', 'pass');
   const dir = tempDir('tmux-presenter');
   const file = join(dir, 'big.bin');
   await writeFile(file, randomBytes(1024 * 1024));
   const presenter = (await P2PEndpoint.listen({ port: 0, host: '127.0.0.1' }))._unsafeUnwrap();
   const reply = await raw.response(raw.request('p2pvideo', [to, 'big.bin', String(1024 * 1024)]));
   assert.ok(reply.t === 'res' && reply.ok, JSON.stringify(reply));
-  const intro = reply.data as { transferId: string; token: string };
-  const handle = presenter.send({ transferId: intro.transferId, token: intro.token, audience: { address: '127.0.0.1', port: relay.port } }, { filePath: file });
+  const intro = reply.data as { transferId: string; key: string };
+  // The relay knows the transfer key (it steers by datagram type, which it reads by opening them).
+  const relay = await GateRelay.start({ address: '127.0.0.1', port }, Buffer.from(intro.key, 'hex'));
+  relay.rule('forward', 'pass', 'Hello', 'Abort');
+  relay.rule('backward', 'pass');
+  const handle = presenter.send({ transferId: intro.transferId, key: intro.key, audience: { address: '127.0.0.1', port: relay.port } }, { filePath: file });
   return {
     finish: async () => {
       relay.rule('forward', 'pass');
@@ -210,7 +213,8 @@ test('typing ahead before the Username prompt keeps the prompt line', async () =
   try {
     const address = slow.address();
     const port = typeof address === 'object' && address ? address.port : 0;
-    const screen = await TmuxScreen.start([process.execPath, CLIENT_BIN, '127.0.0.1', String(port), '0'], { columns: 80, rows: 24, cwd: tempDir('tmux-client') });
+    // the scripted server speaks plain TCP
+    const screen = await TmuxScreen.start([process.execPath, CLIENT_BIN, '127.0.0.1', String(port), '0', '--plaintext'], { columns: 80, rows: 24, cwd: tempDir('tmux-client') });
     await connection;
     await screen.type('Yoda');
     for (const socket of sockets) socket.write(encodeFrame(JSON.stringify({ t: 'welcome', v: 1, limits: { maxFrameBytes: 65536, maxMessageLength: 1000 } })));

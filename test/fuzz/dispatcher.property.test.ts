@@ -4,6 +4,7 @@
 // the server keeps answering honest requests, and only honest files appear in its data directory.
 import { readdirSync } from 'node:fs';
 import fc from 'fast-check';
+import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ERROR_CODES } from '../../src/protocol/error-codes.js';
@@ -224,8 +225,9 @@ test('the data directory holds only the logs the protocol promises (no path esca
   const top = readdirSync(server.dir).sort();
   assert.equal(top, ['credentials.txt', 'data']);
   for (const name of readdirSync(server.dataDir)) {
-    assert.match(name, /^((userlog|messagelog|[A-Za-z0-9]{1,32}_messagelog)\.txt|groups\.db)$/, name);
+    assert.match(name, /^((userlog|messagelog|[A-Za-z0-9]{1,32}_messagelog)\.txt|groups\.db|tls)$/, name);
   }
+  assert.equal(readdirSync(join(server.dataDir, 'tls')).sort(), ['cert.pem', 'key.pem'], 'the self-signed certificate and its key');
 });
 
 // ---------- malformed requests: an error event each, then the connection is closed ----------

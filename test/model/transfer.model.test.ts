@@ -87,7 +87,7 @@ async function listen(config: Partial<TransportConfig>): Promise<P2PEndpoint> {
 /** One real transfer between two endpoints through a GateRelay. */
 class Rig {
   readonly transferId = `mt${process.pid}-${++counter}`;
-  readonly token = randomBytes(16);
+  readonly key = randomBytes(32);
   readonly data = randomBytes(SIZE);
   dir = '';
   downloadDir = '';
@@ -113,16 +113,16 @@ class Rig {
     await writeFile(filePath, this.data);
     this.audience = await listen(config);
     this.presenter = await listen(config);
-    this.relay = await GateRelay.start({ address: '127.0.0.1', port: this.audience.port });
+    this.relay = await GateRelay.start({ address: '127.0.0.1', port: this.audience.port }, this.key);
     // an ABORT is always let through: the peer must hear about a cancel or failure
     this.relay.rule('forward', 'pass', 'Abort');
     this.relay.rule('backward', 'pass', 'Abort');
-    const token = this.token.toString('hex');
+    const key = this.key.toString('hex');
     this.recv = this.audience.expect(
-      { transferId: this.transferId, token, presenter: PRESENTER, presenterAddress: '127.0.0.1', fileName: FILE, size: SIZE },
+      { transferId: this.transferId, key, presenter: PRESENTER, presenterAddress: '127.0.0.1', fileName: FILE, size: SIZE },
       { downloadDir: this.downloadDir },
     );
-    this.send = this.presenter.send({ transferId: this.transferId, token, audience: { address: '127.0.0.1', port: this.relay.port } }, { filePath });
+    this.send = this.presenter.send({ transferId: this.transferId, key, audience: { address: '127.0.0.1', port: this.relay.port } }, { filePath });
   }
 
   /** Lets the HELLO through (and every answer of the audience); DATA and FIN stay held. */
@@ -160,7 +160,7 @@ class Rig {
   }
 
   abortTo(direction: 'forward' | 'backward'): void {
-    this.relay.inject(direction, encodeAbort(this.token, AbortReason.DiskError));
+    this.relay.inject(direction, encodeAbort(this.relay.connectionId, AbortReason.DiskError));
   }
 
   tempPath(): string {

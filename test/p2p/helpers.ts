@@ -36,8 +36,9 @@ export async function sha256File(path: string): Promise<string> {
   return createHash('sha256').update(await readFile(path)).digest('hex');
 }
 
-export function newToken(): string {
-  return randomBytes(16).toString('hex');
+/** A fresh transfer key, as the server draws it (64 hex characters = 256 bits). */
+export function newKey(): string {
+  return randomBytes(32).toString('hex');
 }
 
 export async function listen(config?: Partial<TransportConfig>): Promise<P2PEndpoint> {
@@ -50,12 +51,12 @@ let transferCounter = 0;
 
 export interface Introductions {
   readonly transferId: string;
-  readonly token: string;
+  readonly key: string;
 }
 
 export function introductions(): Introductions {
   transferCounter++;
-  return { transferId: `t${process.pid}-${transferCounter}`, token: newToken() };
+  return { transferId: `t${process.pid}-${transferCounter}`, key: newKey() };
 }
 
 /** Files in `dir` (hidden temp files included), sorted. */

@@ -5,7 +5,7 @@
 //   presenter ──▶ relay.port (front) ──▶ back socket ──▶ audience
 //   presenter ◀── front socket        ◀── back socket ◀── audience
 import dgram from 'node:dgram';
-import { DATA_HEADER_BYTES, DatagramType } from '../../src/p2p/datagram.js';
+import { DATA_HEADER_BYTES, DatagramType, TAG_BYTES } from '../../src/p2p/datagram.js';
 
 export interface Impairment {
   /** probability a datagram is dropped, 0..1 */
@@ -98,7 +98,7 @@ export class LossyRelay {
     for (const h of this.held) if (--h.countdown <= 0) due.push(h);
     if (this.random() < how.loss) {
       this.counters.dropped++;
-      if (msg.length > DATA_HEADER_BYTES && msg[3] === DatagramType.Data) this.counters.droppedDataBytes += msg.length - DATA_HEADER_BYTES;
+      if (msg.length > DATA_HEADER_BYTES + TAG_BYTES && msg[3] === DatagramType.Data) this.counters.droppedDataBytes += msg.length - DATA_HEADER_BYTES - TAG_BYTES;
     } else if (this.random() < how.reorder) {
       this.counters.reordered++;
       this.held.push({ buf: msg, countdown: 1 + Math.floor(this.random() * how.maxDisplacement), send });

@@ -24,9 +24,9 @@ for (const { loss, size, seed } of cases) {
     const relay = await LossyRelay.start({ audience: { address: '127.0.0.1', port: b.port }, seed, forward: impairment });
     try {
       const file = await writeSeededFile(src, 'clip.mp4', size, seed);
-      const { transferId, token } = introductions();
-      const rx = b.expect({ transferId, token, presenter: 'Yoda', presenterAddress: '127.0.0.1', fileName: 'clip.mp4', size }, { downloadDir: dst });
-      const tx = a.send({ transferId, token, audience: { address: '127.0.0.1', port: relay.port } }, { filePath: file });
+      const { transferId, key } = introductions();
+      const rx = b.expect({ transferId, key, presenter: 'Yoda', presenterAddress: '127.0.0.1', fileName: 'clip.mp4', size }, { downloadDir: dst });
+      const tx = a.send({ transferId, key, audience: { address: '127.0.0.1', port: relay.port } }, { filePath: file });
       const [r, s] = await Promise.all([rx.result, tx.result]);
       assert.ok(r.isOk(), JSON.stringify(r));
       assert.ok(s.isOk(), JSON.stringify(s));

@@ -12,13 +12,13 @@ import { filesIn, introductions, sha256File, withScratch, writeSeededFile } from
 const CHUNK = MAX_DATAGRAM_BYTES - DATA_HEADER_BYTES; // loopback uses the biggest datagrams
 
 async function transfer(presenterEnd: P2PEndpoint, audienceEnd: P2PEndpoint, src: string, size: number, downloadDir: string, presenter = 'Yoda') {
-  const { transferId, token } = introductions();
+  const { transferId, key } = introductions();
   const received: TransferProgress[] = [];
   const rx = audienceEnd.expect(
-    { transferId, token, presenter, presenterAddress: '127.0.0.1', fileName: basename(src), size },
+    { transferId, key, presenter, presenterAddress: '127.0.0.1', fileName: basename(src), size },
     { downloadDir, onProgress: (p) => received.push(p) },
   );
-  const tx = presenterEnd.send({ transferId, token, audience: { address: '127.0.0.1', port: audienceEnd.port } }, { filePath: src });
+  const tx = presenterEnd.send({ transferId, key, audience: { address: '127.0.0.1', port: audienceEnd.port } }, { filePath: src });
   const [r, s] = await Promise.all([rx.result, tx.result]);
   return { r, s, received, rx, tx };
 }
@@ -97,9 +97,9 @@ test('a missing source file fails with FileUnreadable and the audience is told a
     // A long announce timeout: if the audience were not told, it would fail with PeerVanished, late.
     const b = await scratch.listen({ announceTimeoutMs: 60_000 });
     const dst = await scratch.dir();
-    const { transferId, token } = introductions();
-    const rx = b.expect({ transferId, token, presenter: 'Yoda', presenterAddress: '127.0.0.1', fileName: 'gone.mp4', size: 10 }, { downloadDir: dst });
-    const tx = a.send({ transferId, token, audience: { address: '127.0.0.1', port: b.port } }, { filePath: '/nonexistent/file.bin' });
+    const { transferId, key } = introductions();
+    const rx = b.expect({ transferId, key, presenter: 'Yoda', presenterAddress: '127.0.0.1', fileName: 'gone.mp4', size: 10 }, { downloadDir: dst });
+    const tx = a.send({ transferId, key, audience: { address: '127.0.0.1', port: b.port } }, { filePath: '/nonexistent/file.bin' });
     const s = await tx.result;
     assert.ok(s.isErr() && s.error.type === 'FileUnreadable');
     const r = await rx.result;
@@ -112,13 +112,13 @@ test('bad introductions are refused as values', () =>
   withScratch(async (scratch) => {
     const a = await scratch.listen();
     const bad = a.expect(
-      { transferId: 'x', token: 'nothex', presenter: 'Yoda', presenterAddress: '127.0.0.1', fileName: 'a', size: 1 },
+      { transferId: 'x', key: 'nothex', presenter: 'Yoda', presenterAddress: '127.0.0.1', fileName: 'a', size: 1 },
       { downloadDir: '/tmp' },
     );
     const r1 = await bad.result;
     assert.ok(r1.isErr() && r1.error.type === 'InvalidIntroduction');
     const evil = a.expect(
-      { transferId: 'y', token: '0'.repeat(32), presenter: 'Yoda', presenterAddress: '127.0.0.1', fileName: '../etc/passwd', size: 1 },
+      { transferId: 'y', key: '0'.repeat(64), presenter: 'Yoda', presenterAddress: '127.0.0.1', fileName: '../etc/passwd', size: 1 },
       { downloadDir: '/tmp' },
     );
     const r2 = await evil.result;

@@ -130,6 +130,8 @@ export class Program {
 export interface ServerHandle {
   program: Program;
   port: number;
+  /** The certificate fingerprint the server printed (undefined with --plaintext), for clients' --fingerprint. */
+  fingerprint: string | undefined;
   dir: string;
   dataDir: string;
   userlog(): string[];
@@ -162,6 +164,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
   return {
     program,
     port,
+    fingerprint: /TLS certificate (SHA256:\S+)/.exec(program.output)?.[1],
     dir,
     dataDir,
     userlog: () => readLines(join(dataDir, 'userlog.txt')),
@@ -174,9 +177,18 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
   };
 }
 
+const LINK_SECURITY_FLAGS = ['--plaintext', '--ca', '--fingerprint', '--known-servers'];
+
+/**
+ * Starts a client. It connects over TLS and pins the server in a known-servers file of its own
+ * (in its temp dir), so a test never reads or writes the real ~/.config; a test that passes its
+ * own link-security option decides for itself.
+ */
 export function startClient(server: { port: number }, name = 'client', options: { udpPort?: number; args?: string[]; dir?: string } = {}): Program {
   const dir = options.dir ?? tempDir(`client-${name}`);
-  const args = [CLIENT_BIN, '127.0.0.1', String(server.port), String(options.udpPort ?? 0), ...(options.args ?? [])];
+  const own = options.args ?? [];
+  const trust = own.some((a) => LINK_SECURITY_FLAGS.includes(a)) ? [] : ['--known-servers', join(dir, 'known_servers')];
+  const args = [CLIENT_BIN, '127.0.0.1', String(server.port), String(options.udpPort ?? 0), ...trust, ...own];
   const child = spawn(process.execPath, args, { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
   const program = new Program(name, child);
   (program as Program & { dir: string }).dir = dir;

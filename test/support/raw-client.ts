@@ -1,4 +1,5 @@
 import { connect, type Socket } from 'node:net';
+import { connect as connectTls } from 'node:tls';
 import { encodeFrame, FrameDecoder } from '../../src/protocol/frame-codec.js';
 import { decodeServerMessage, type ServerMessage } from '../../src/protocol/messages.js';
 import { ChangeSignal } from './change-signal.js';
@@ -28,9 +29,15 @@ export class RawClient {
     );
   }
 
-  static connect(port: number): Promise<RawClient> {
+  /**
+   * Connects over TLS like the real client (the certificate is not checked: these tests are
+   * about the protocol, trust has its own tests), or over plain TCP with `plaintext`.
+   */
+  static connect(port: number, options: { plaintext?: boolean } = {}): Promise<RawClient> {
     return new Promise((resolve, reject) => {
-      const socket = connect({ host: '127.0.0.1', port }, () => resolve(new RawClient(socket)));
+      const socket = options.plaintext
+        ? connect({ host: '127.0.0.1', port }, () => resolve(new RawClient(socket)))
+        : connectTls({ host: '127.0.0.1', port, rejectUnauthorized: false, minVersion: 'TLSv1.3' }, () => resolve(new RawClient(socket)));
       socket.once('error', reject);
     });
   }

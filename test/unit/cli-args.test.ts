@@ -64,7 +64,7 @@ test('help and hash-password', () => {
 test('client arguments', () => {
   const parsed = parseClientArgs(['127.0.0.1', '5000', '8001', '--download-dir', 'dl'])._unsafeUnwrap();
   if (parsed.kind !== 'run') return assert.unreachable();
-  assert.equal({ ...parsed.options, transport: undefined }, { host: '127.0.0.1', port: 5000, udpPort: 8001, downloadDir: 'dl', transport: undefined });
+  assert.equal({ ...parsed.options, transport: undefined, linkSecurity: undefined }, { host: '127.0.0.1', port: 5000, udpPort: 8001, downloadDir: 'dl', transport: undefined, linkSecurity: undefined });
   assert.is(parsed.options.transport?.stallTimeoutMs, 15_000);
   const quick = parseClientArgs(['127.0.0.1', '5000', '8001', '--transfer-timeout', '1', '--datagram-bytes', '1200'])._unsafeUnwrap();
   if (quick.kind !== 'run') return assert.unreachable();

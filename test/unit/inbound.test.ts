@@ -16,13 +16,13 @@ test('a missing or wrongly typed field is a protocol error naming it, never "und
   const missing = readEvent(ev({ ev: 'private', from: 'Yoda', ts: 'TS' }))._unsafeUnwrapErr();
   assert.is(describeProtocolError(missing), 'Protocol error: the server sent event "private" without a string "text"; it was ignored.');
   assert.is(readEvent(ev({ ev: 'group', group: 'G', from: 7, text: 'x', ts: 'TS' }))._unsafeUnwrapErr().field, 'from');
-  assert.is(readEvent(ev({ ev: 'p2p-incoming', transferId: 'a', token: 'b', presenter: 'Y', presenterAddress: '127.0.0.1', fileName: 'f', size: -1 }))._unsafeUnwrapErr().field, 'size');
+  assert.is(readEvent(ev({ ev: 'p2p-incoming', transferId: 'a', key: 'b', presenter: 'Y', presenterAddress: '127.0.0.1', fileName: 'f', size: -1 }))._unsafeUnwrapErr().field, 'size');
   assert.is(readEvent(ev({ ev: 'error', error: { code: 'NOPE' } }))._unsafeUnwrapErr().field, 'error');
   assert.is(readTimestamp({}, 'msgto')._unsafeUnwrapErr().field, 'ts');
   assert.is(readTimestamp(undefined, 'msgto')._unsafeUnwrapErr().field, 'ts');
   assert.is(readActiveUsers({ users: [{ user: 'Y', address: '1', udpPort: '8001', since: 'TS' }] })._unsafeUnwrapErr().field, 'udpPort');
   assert.is(readCreatedGroup({ group: 'G', members: ['a', 1] })._unsafeUnwrapErr().field, 'members');
-  assert.is(readPresenterIntroduction({ transferId: 'a', token: 'b', audience: {} })._unsafeUnwrapErr().field, 'address');
+  assert.is(readPresenterIntroduction({ transferId: 'a', key: 'b', audience: {} })._unsafeUnwrapErr().field, 'address');
   assert.is(readInvitations({ invitations: [{ group: 'G' }] })._unsafeUnwrapErr().field, 'by');
   assert.equal(readInvitations({ username: 'Yoda' })._unsafeUnwrap(), [], 'an older server sends none');
 });

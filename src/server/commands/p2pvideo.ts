@@ -10,13 +10,14 @@ import { printableName } from '../printable-name.js';
 
 export interface TransferIntroduction {
   transferId: string;
-  token: string;
+  /** The transfer's 256-bit key (64 hex), sealing every datagram; the audience gets the same. */
+  key: string;
   audience: { address: string; port: number };
 }
 
 /**
  * `/p2pvideo USER FILE SIZE`: the server only introduces the peers. It tells the audience who will
- * send what (with an unguessable token) and gives the presenter the audience's UDP address;
+ * send what (with a fresh 256-bit key that seals the transfer's datagrams) and gives the presenter the audience's UDP address;
  * the file's bytes never pass through the server.
  */
 export function p2pvideo({ username, address, services }: CommandContext, [to = '', fileName = '', sizeText = '']: string[]): ResultAsync<TransferIntroduction, CommandError> {
@@ -30,12 +31,12 @@ export function p2pvideo({ username, address, services }: CommandContext, [to = 
   return fromBackend(services.presence.find(to)).andThen((audience) => {
     if (!audience) return errAsync<TransferIntroduction, CommandError>({ type: 'UserOffline', user: to });
     const transferId = randomBytes(8).toString('hex');
-    const token = randomBytes(16).toString('hex');
+    const key = randomBytes(32).toString('hex');
     // Remembered before the audience hears of it, so a departure from now on is announced.
     return fromBackend(services.transfers.introduce({ transferId, presenter: username, audience: to })).map(() => {
-      audience.deliver(encodeEventFrame({ t: 'ev', ev: 'p2p-incoming', transferId, token, presenter: username, presenterAddress: address, fileName, size }));
+      audience.deliver(encodeEventFrame({ t: 'ev', ev: 'p2p-incoming', transferId, key, presenter: username, presenterAddress: address, fileName, size }));
       services.console.line(`${printableName(username)} is sending ${printableName(fileName)} (${size} bytes) to ${printableName(to)} over UDP`);
-      return { transferId, token, audience: { address: audience.address, port: audience.udpPort } };
+      return { transferId, key, audience: { address: audience.address, port: audience.udpPort } };
     });
   });
 }

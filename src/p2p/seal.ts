@@ -1,0 +1,169 @@
+// Authenticated encryption of every datagram of a transfer (AES-256-GCM), at the boundary between
+// the datagram codec and the socket.
+//
+// The server draws a 256-bit key per transfer and gives it to both peers over the (TLS) server
+// link. From it each side derives, with HKDF-SHA256:
+//   * one key per direction (presenter→audience, audience→presenter), so the two sides can
+//     number their datagrams independently without ever sharing a nonce;
+//   * the 8-byte connection id that names the transfer in the clear preamble (the receiving
+//     endpoint needs it to find the key; it reveals nothing about the key).
+// The nonce is the datagram's packet number (4 zero bytes + 64-bit counter), which each side
+// increments for every datagram it seals, retransmissions included: a nonce is never reused
+// under a key. The whole 20-byte preamble (type, connection id, packet number) is the AEAD's
+// associated data, so it cannot be altered either. A datagram that fails authentication is
+// dropped before anything in it is looked at.
+import { createCipheriv, createDecipheriv, hkdfSync } from 'node:crypto';
+import { err, ok, type Result } from 'neverthrow';
+import {
+  CONNECTION_ID_BYTES,
+  PACKET_NUMBER_OFFSET,
+  PREAMBLE_BYTES,
+  TAG_BYTES,
+  decodeBody,
+  readPreamble,
+  type Datagram,
+  type DecodeError,
+  type Preamble,
+} from './datagram.js';
+
+export const TRANSFER_KEY_BYTES = 32;
+const NONCE_BYTES = 12;
+const CIPHER = 'aes-256-gcm';
+
+/** Which side of the transfer this seal belongs to: it seals in its own direction, opens the other. */
+export type SealRole = 'presenter' | 'audience';
+
+export interface TransferKeys {
+  readonly connectionId: Buffer;
+  readonly presenterToAudience: Buffer;
+  readonly audienceToPresenter: Buffer;
+}
+
+const derive = (key: Buffer, info: string, length: number): Buffer => Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), `tessenger p2p v2 ${info}`, length));
+
+export function deriveTransferKeys(key: Buffer): TransferKeys {
+  return {
+    connectionId: derive(key, 'connection id', CONNECTION_ID_BYTES),
+    presenterToAudience: derive(key, 'presenter to audience', TRANSFER_KEY_BYTES),
+    audienceToPresenter: derive(key, 'audience to presenter', TRANSFER_KEY_BYTES),
+  };
+}
+
+export type OpenError =
+  | { readonly type: 'Malformed'; readonly error: DecodeError }
+  /** Not this transfer's connection id. */
+  | { readonly type: 'OtherTransfer' }
+  /** Tampered with, forged, or sealed under another key. */
+  | { readonly type: 'Unauthenticated' };
+
+function nonceFor(packetNumber: number): Buffer {
+  const nonce = Buffer.alloc(NONCE_BYTES);
+  nonce.writeUInt32BE(Math.floor(packetNumber / 2 ** 32), 4);
+  nonce.writeUInt32BE(packetNumber >>> 0, 8);
+  return nonce;
+}
+
+/**
+ * One side's seal for one transfer. `protect: false` leaves datagrams unencrypted and
+ * unauthenticated (still numbered): it exists only so benchmarks can measure what sealing costs,
+ * and is never offered on the command line.
+ */
+export class DatagramSeal {
+  readonly connectionId: Buffer;
+  private readonly sealKey: Buffer;
+  private readonly openKey: Buffer;
+  private nextPacketNumber: number;
+
+  /**
+   * `firstPacketNumber` is for a party that seals beside a real peer under the same key (a test's
+   * man in the middle that knows the key): starting far above the peer's numbers keeps every
+   * nonce unique.
+   */
+  constructor(
+    keys: TransferKeys,
+    role: SealRole,
+    readonly protect = true,
+    firstPacketNumber = 0,
+  ) {
+    this.nextPacketNumber = firstPacketNumber;
+    this.connectionId = keys.connectionId;
+    this.sealKey = role === 'presenter' ? keys.presenterToAudience : keys.audienceToPresenter;
+    this.openKey = role === 'presenter' ? keys.audienceToPresenter : keys.presenterToAudience;
+  }
+
+  static fromKey(key: Buffer, role: SealRole, protect = true): DatagramSeal {
+    return new DatagramSeal(deriveTransferKeys(key), role, protect);
+  }
+
+  /** Bytes sealing adds to a datagram. */
+  get overheadBytes(): number {
+    return this.protect ? TAG_BYTES : 0;
+  }
+
+  /** Datagrams sealed so far (the next packet number). */
+  get packetsSealed(): number {
+    return this.nextPacketNumber;
+  }
+
+  /**
+   * Seals a plaintext datagram given as parts (the first starts with the preamble; DATA passes
+   * its header and payload separately so the payload is not copied first). Returns the parts to
+   * send. The first part's packet number is written in place.
+   */
+  seal(parts: readonly Buffer[]): Buffer[] {
+    const head = parts[0];
+    if (head === undefined || head.length < PREAMBLE_BYTES) throw new Error('seal: a datagram starts with its preamble');
+    const packetNumber = this.nextPacketNumber++;
+    head.writeUInt32BE(Math.floor(packetNumber / 2 ** 32), PACKET_NUMBER_OFFSET);
+    head.writeUInt32BE(packetNumber >>> 0, PACKET_NUMBER_OFFSET + 4);
+    if (!this.protect) return [...parts];
+    const cipher = createCipheriv(CIPHER, this.sealKey, nonceFor(packetNumber), { authTagLength: TAG_BYTES });
+    const preamble = head.subarray(0, PREAMBLE_BYTES);
+    cipher.setAAD(preamble);
+    const out: Buffer[] = [Buffer.from(preamble)];
+    const headBody = head.subarray(PREAMBLE_BYTES);
+    if (headBody.length > 0) out.push(cipher.update(headBody));
+    for (let i = 1; i < parts.length; i++) out.push(cipher.update(parts[i]!));
+    const final = cipher.final();
+    if (final.length > 0) out.push(final);
+    out.push(cipher.getAuthTag());
+    return out;
+  }
+
+  /** Authenticates, decrypts and decodes one received datagram of this transfer. */
+  open(buf: Buffer, preamble?: Preamble): Result<Datagram, OpenError> {
+    const read = preamble ? ok(preamble) : readPreamble(buf);
+    if (read.isErr()) return err({ type: 'Malformed', error: read.error });
+    const p = read.value;
+    if (!p.connectionId.equals(this.connectionId)) return err({ type: 'OtherTransfer' });
+    if (!this.protect) return decodeBody(p, buf.subarray(PREAMBLE_BYTES)).mapErr((error) => ({ type: 'Malformed' as const, error }));
+    if (buf.length < PREAMBLE_BYTES + TAG_BYTES) return err({ type: 'Unauthenticated' });
+    const body = this.decrypt(buf, p.packetNumber);
+    if (body === null) return err({ type: 'Unauthenticated' });
+    return decodeBody(p, body).mapErr((error) => ({ type: 'Malformed' as const, error }));
+  }
+
+  /** Like `open`, but returns the whole plaintext datagram (preamble + body) for tools and tests. */
+  unseal(buf: Buffer): Result<Buffer, OpenError> {
+    const read = readPreamble(buf);
+    if (read.isErr()) return err({ type: 'Malformed', error: read.error });
+    if (!read.value.connectionId.equals(this.connectionId)) return err({ type: 'OtherTransfer' });
+    if (!this.protect) return ok(Buffer.from(buf));
+    if (buf.length < PREAMBLE_BYTES + TAG_BYTES) return err({ type: 'Unauthenticated' });
+    const body = this.decrypt(buf, read.value.packetNumber);
+    return body === null ? err({ type: 'Unauthenticated' }) : ok(Buffer.concat([buf.subarray(0, PREAMBLE_BYTES), body]));
+  }
+
+  private decrypt(buf: Buffer, packetNumber: number): Buffer | null {
+    const decipher = createDecipheriv(CIPHER, this.openKey, nonceFor(packetNumber), { authTagLength: TAG_BYTES });
+    decipher.setAAD(buf.subarray(0, PREAMBLE_BYTES));
+    decipher.setAuthTag(buf.subarray(buf.length - TAG_BYTES));
+    const body = decipher.update(buf.subarray(PREAMBLE_BYTES, buf.length - TAG_BYTES));
+    try {
+      decipher.final(); // throws when the tag does not match: the body above is then discarded
+    } catch {
+      return null;
+    }
+    return body;
+  }
+}
