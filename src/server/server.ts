@@ -68,8 +68,8 @@ export class TessengerServer {
       services,
       auth,
       userlog,
+      config,
       now: runtime.now,
-      loginTimeoutMs: config.loginTimeoutMs,
       port: (id) => this.connections.get(id),
     });
   }
@@ -166,7 +166,7 @@ export class TessengerServer {
     const connection = new Connection(this.nextConnectionId++, socket, {
       config: this.config,
       services: this.services,
-      auth: this.auth,
+      protocolVersion: PROTOCOL_VERSION,
       sessionLogic: this.sessionLogic,
       welcomeFrame: this.welcomeFrame,
       ...(this.runtime.clock ? { clock: this.runtime.clock } : {}),
@@ -179,10 +179,10 @@ export class TessengerServer {
     this.connectionsPerIp.set(key, fromIp);
     if (this.connections.size > this.config.maxConnections) {
       this.services.console.line(`Refusing connection from ${connection.address}: limit maxConnections (${this.config.maxConnections}) reached`);
-      connection.disconnect('TOO_MANY_CONNECTIONS', { limit: this.config.maxConnections });
+      connection.close({ code: 'TOO_MANY_CONNECTIONS', limit: this.config.maxConnections });
     } else if (fromIp > this.config.maxConnectionsPerIp) {
       this.services.console.line(`Refusing connection from ${connection.address}: limit maxConnectionsPerIp (${this.config.maxConnectionsPerIp}) reached`);
-      connection.disconnect('TOO_MANY_CONNECTIONS_FROM_IP', { limit: this.config.maxConnectionsPerIp });
+      connection.close({ code: 'TOO_MANY_CONNECTIONS_FROM_IP', limit: this.config.maxConnectionsPerIp });
     }
   }
 
@@ -202,7 +202,7 @@ export class TessengerServer {
     // The listener reports closed once every connection has gone; each one ends within its close
     // grace, so the bound below only guards against a command stuck in a failing backend.
     const allClosed = new Promise<void>((resolve) => this.listener.close(() => resolve()));
-    for (const connection of this.connections.values()) connection.disconnect('SHUTTING_DOWN');
+    for (const connection of this.connections.values()) connection.close({ code: 'SHUTTING_DOWN' });
     await Promise.race([allClosed, new Promise((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS).unref())]);
     await this.services.messageLog.close();
     await this.services.groupLogs.closeAll();

@@ -12,12 +12,19 @@ export type Handler = (context: CommandContext, args: string[]) => ResultAsync<u
 
 /**
  * Every command the server understands. `session` commands move the session machine (login,
- * logout); `handler` commands run while it is active. The dispatcher checks login and arity here,
- * before anything runs, so handlers can rely on their argument count.
+ * logout); `handler` commands run while it is active. The dispatcher (dispatcher.ts) checks arity
+ * here and the session machine the login state, before anything runs, so handlers can rely on
+ * their argument count.
  */
-export type CommandSpec =
-  | { kind: 'session'; name: 'username' | 'password' | 'logout'; minArgs: number; maxArgs: number; needsLogin: boolean }
-  | { kind: 'handler'; name: string; minArgs: number; maxArgs: number; needsLogin: true; run: Handler };
+export interface HandlerSpec {
+  kind: 'handler';
+  name: string;
+  minArgs: number;
+  maxArgs: number;
+  needsLogin: true;
+  run: Handler;
+}
+export type CommandSpec = { kind: 'session'; name: 'username' | 'password' | 'logout'; minArgs: number; maxArgs: number; needsLogin: boolean } | HandlerSpec;
 
 // Bounded by the frame size too; 1,000 names is a large room for a terminal chat.
 export const MAX_GROUP_INVITEES = 1000;
