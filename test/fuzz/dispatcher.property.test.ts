@@ -289,10 +289,8 @@ test('malformed requests get a BAD_MESSAGE error event each; one too many closes
   await assertHonestActiveuser(yoda, ['Obi-wan']);
 });
 
-// Known bug (reported): requests are not handled in the order they arrive. `username` awaits the
-// lockout lookup before its machine event is sent, `password` does not, so a client that pipelines
-// the two (one write, or two frames in one TCP chunk) gets OUT_OF_ORDER for its correct password.
-// Enable this test once fixed.
+// Requests are applied in the order they arrive: a password written together with its username
+// waits in the session's queue while the lockout lookup runs (test/e2e/pipelined-login.test.ts).
 test('pipelined username and password log in', async () => {
   const raw = await RawClient.connect(server.port);
   raw.hello();
