@@ -22,7 +22,7 @@ test.after(async () => {
   await server.program.exited;
 });
 
-type Step = { cmd: string; args: string[] };
+type Step = { readonly cmd: string; readonly args: readonly string[] };
 
 const frame = (id: number, { cmd, args }: Step): Buffer => encodeFrame(JSON.stringify({ t: 'req', id, cmd, args }));
 const HELLO = encodeFrame(JSON.stringify({ t: 'hello', v: 1 }));
