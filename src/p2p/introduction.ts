@@ -6,23 +6,9 @@ import { validateFileName } from './file-name.js';
 import type { TransferError } from './transfer-error.js';
 import { TOKEN_BYTES } from './datagram.js';
 
-/** Given to the presenter: where to send. */
-export interface PresenterIntroduction {
-  readonly transferId: string;
-  /** 32 hex characters = 128 random bits, shared with the audience only. */
-  readonly token: string;
-  readonly audience: { readonly address: string; readonly port: number };
-}
-
-/** Given to the audience: what to expect and from whom. */
-export interface AudienceIntroduction {
-  readonly transferId: string;
-  readonly token: string;
-  readonly presenter: string;
-  readonly presenterAddress: string;
-  readonly fileName: string;
-  readonly size: number;
-}
+// One type for each side's introduction, shared with the server: the protocol catalogue.
+export type { AudienceIntroduction, PresenterIntroduction } from '../protocol/catalogue.js';
+import type { AudienceIntroduction, PresenterIntroduction } from '../protocol/catalogue.js';
 
 const TOKEN_PATTERN = /^[0-9a-fA-F]{32}$/;
 

@@ -207,7 +207,7 @@ test('300 random requests through the real dispatcher: one known answer each, an
   const delivered = obi.received.filter((m) => m.t === 'ev' && m.ev === 'private' && m.from === 'Yoda');
   assert.is(delivered.length, okMessages.length, 'Obi-wan received exactly the acknowledged messages');
   assert.equal(
-    delivered.map((m) => (m.t === 'ev' ? m.text : undefined)),
+    delivered.map((m) => (m.t === 'ev' && m.ev === 'private' ? m.text : undefined)),
     okMessages.map(([, r]) => r.args[1]),
     'in the order they were acknowledged',
   );

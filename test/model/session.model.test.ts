@@ -304,6 +304,13 @@ class SessionDriver implements PathDriver {
     return this.setup.server.userlog();
   }
 
+  /** Sends a request with the driver's own next id (ids must not repeat on the connection). */
+  private send(cmd: string, args: string[] = []): number {
+    const id = this.nextId++;
+    this.c.sendBytes(frame({ t: 'req', id, cmd, args }));
+    return id;
+  }
+
   private async reply(id: number): Promise<ResponseMessage> {
     return (await this.c.waitFor(isRes(id), WAIT_MS)) as ResponseMessage;
   }
@@ -508,7 +515,7 @@ class SessionDriver implements PathDriver {
     const before = ctx.before!;
     if (before.matches({ open: 'active' })) return this.activeRequest(ctx);
     if (before.matches({ open: { authenticating: 'handshake' } })) {
-      this.c.request('activeuser');
+      this.send('activeuser');
       this.closingExpected = 'HANDSHAKE_REQUIRED';
       return;
     }
@@ -576,13 +583,13 @@ class SessionDriver implements PathDriver {
     const e = ctx.event;
     const rate = flagsOf(e).rate;
     if (rate === 'throttled') {
-      for (let i = 0; i < 100; i++) if (codeOf(await this.reply(this.c.request('activeuser'))) === 'RATE_LIMITED') return;
+      for (let i = 0; i < 100; i++) if (codeOf(await this.reply(this.send('activeuser'))) === 'RATE_LIMITED') return;
       assert.unreachable('never throttled');
     }
     if (rate === 'flooding') {
       this.closingExpected = 'FLOODING';
       for (let i = 0; i < 100; i++) {
-        const id = this.c.request('activeuser');
+        const id = this.send('activeuser');
         const m = await this.c.waitFor((x) => isRes(id)(x) || (x.t === 'ev' && x.ev === 'closing'), WAIT_MS);
         if (m.t === 'ev') {
           await this.setup.console.waitFor(`Disconnecting ${this.user}: limit maxThrottled (2) reached, sustained flood`);
@@ -691,7 +698,7 @@ class SessionDriver implements PathDriver {
       assert.not.ok(userlogHas(this.userlog(), this.user), 'a session that ended leaves nobody online');
     } else if (this.setup !== setups.rate && s.matches({ open: 'active' }) && s.context.queue.length === 0 && ctx.next?.event.type !== 'SLOW_READER' && !flagsOf(ctx.next?.event ?? { type: '' }).rate) {
       // a login step from a logged-in user is refused, and the user is listed
-      const id = this.c.request('username', [this.user]);
+      const id = this.send('username', [this.user]);
       assert.is(codeOf(await this.reply(id)), 'ALREADY_AUTHENTICATED');
       assert.ok(userlogHas(this.userlog(), this.user));
     }

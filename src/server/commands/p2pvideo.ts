@@ -3,23 +3,19 @@ import { errAsync, type ResultAsync } from 'neverthrow';
 import { fromBackend } from './backend.js';
 import { validateFileName } from '../../p2p/file-name.js';
 import { validateUserName } from '../../shared/user-name.js';
+import type { PresenterIntroduction } from '../../protocol/catalogue.js';
 import { encodeEventFrame } from '../../protocol/messages.js';
 import type { CommandContext } from '../services.js';
 import type { CommandError } from './command-error.js';
 import { printableName } from '../printable-name.js';
 
-export interface TransferIntroduction {
-  transferId: string;
-  token: string;
-  audience: { address: string; port: number };
-}
 
 /**
  * `/p2pvideo USER FILE SIZE`: the server only introduces the peers. It tells the audience who will
  * send what (with an unguessable token) and gives the presenter the audience's UDP address;
  * the file's bytes never pass through the server.
  */
-export function p2pvideo({ username, address, services }: CommandContext, [to = '', fileName = '', sizeText = '']: string[]): ResultAsync<TransferIntroduction, CommandError> {
+export function p2pvideo({ username, address, services }: CommandContext, [to = '', fileName = '', sizeText = '']: string[]): ResultAsync<PresenterIntroduction, CommandError> {
   const name = validateFileName(fileName);
   if (name.isErr()) return errAsync({ type: name.error.type === 'FileNameHasBidiControl' ? 'FileNameBidiControl' : 'FileNameInvalid' });
   if (validateUserName(to).isErr()) return errAsync({ type: 'UserNameBidiControl' });
@@ -28,7 +24,7 @@ export function p2pvideo({ username, address, services }: CommandContext, [to = 
   if (to === username) return errAsync({ type: 'SelfTarget' });
   if (!services.credentials.has(to)) return errAsync({ type: 'UnknownUser', user: to });
   return fromBackend(services.presence.find(to)).andThen((audience) => {
-    if (!audience) return errAsync<TransferIntroduction, CommandError>({ type: 'UserOffline', user: to });
+    if (!audience) return errAsync<PresenterIntroduction, CommandError>({ type: 'UserOffline', user: to });
     const transferId = randomBytes(8).toString('hex');
     const token = randomBytes(16).toString('hex');
     // Remembered before the audience hears of it, so a departure from now on is announced.
