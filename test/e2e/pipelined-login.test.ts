@@ -82,10 +82,10 @@ async function hangUp(raw: RawClient): Promise<void> {
 /** A clean login and logout: resets Luke's failure count between runs. */
 async function reset(): Promise<void> {
   const raw = await connect();
-  await raw.response(raw.request('username', ['Luke']));
-  const login = await raw.response(raw.request('password', [PASSWORDS.Luke ?? '', '9']));
-  assert.ok(login.t === 'res' && login.ok, `reset login: ${JSON.stringify(login)}`);
-  await raw.response(raw.request('logout'));
+  await raw.ask('username', ['Luke']);
+  const login = await raw.ask('password', [PASSWORDS.Luke ?? '', '9']);
+  assert.equal(login.ok ? login.data : login.error, { username: 'Luke' }, 'reset login');
+  await raw.ask('logout', []);
   await hangUp(raw);
 }
 

@@ -2,6 +2,7 @@ import { errAsync, okAsync, type ResultAsync } from 'neverthrow';
 import { encodeEventFrame } from '../../protocol/messages.js';
 import { validateGroupName } from '../../shared/group-name.js';
 import { validateUserName } from '../../shared/user-name.js';
+import type { CommandData } from '../../protocol/catalogue.js';
 import type { CommandContext } from '../services.js';
 import { fromBackend } from './backend.js';
 import type { CommandError } from './command-error.js';
@@ -16,7 +17,7 @@ import { printableName } from '../printable-name.js';
  * are told at once with an `invited` event; one who logs out before joining finds it in the
  * login reply's invitations.
  */
-export function creategroup({ username, services }: CommandContext, [name = '', ...named]: string[]): ResultAsync<{ group: string; members: string[] }, CommandError> {
+export function creategroup({ username, services }: CommandContext, [name = '', ...named]: string[]): ResultAsync<CommandData<'creategroup'>, CommandError> {
   const checked = validateGroupName(name);
   if (checked.isErr()) return errAsync(checked.error);
   const invitees = [...new Set(named.filter((u) => u !== username))];

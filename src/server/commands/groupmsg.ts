@@ -3,12 +3,13 @@ import { settled } from './backend.js';
 import { encodeEventFrame } from '../../protocol/messages.js';
 import { validateMessageText } from '../../shared/message-text.js';
 import { hasBidiControl } from '../../shared/unicode-safety.js';
+import type { CommandData } from '../../protocol/catalogue.js';
 import type { CommandContext } from '../services.js';
 import type { CommandError } from './command-error.js';
 import { printableName } from '../printable-name.js';
 
 /** `/groupmsg G TEXT`: logged, then delivered to every other active joined member. */
-export function groupmsg(context: CommandContext, args: string[]): ResultAsync<{ ts: string }, CommandError> {
+export function groupmsg(context: CommandContext, args: string[]): ResultAsync<CommandData<'groupmsg'>, CommandError> {
   return settled(sendToGroup(context, args));
 }
 

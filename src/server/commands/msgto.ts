@@ -3,16 +3,15 @@ import { settled } from './backend.js';
 import { encodeEventFrame } from '../../protocol/messages.js';
 import { validateMessageText } from '../../shared/message-text.js';
 import { validateUserName } from '../../shared/user-name.js';
+import type { CommandData } from '../../protocol/catalogue.js';
 import type { CommandContext } from '../services.js';
 import type { CommandError } from './command-error.js';
 import { printableName } from '../printable-name.js';
 
-export interface MessageSent {
-  ts: string;
-}
+type MessageSent = CommandData<'msgto'>;
 
 /** `/msgto USER TEXT`: logged first, then delivered, then acknowledged with the logged time. */
-export function msgto(context: CommandContext, args: string[]): ResultAsync<MessageSent, CommandError> {
+export function msgto(context: CommandContext, args: string[]): ResultAsync<CommandData<'msgto'>, CommandError> {
   return settled(sendPrivate(context, args));
 }
 

@@ -5,6 +5,7 @@ import { validateFileName } from '../../p2p/file-name.js';
 import { validateUserName } from '../../shared/user-name.js';
 import type { PresenterIntroduction } from '../../protocol/catalogue.js';
 import { encodeEventFrame } from '../../protocol/messages.js';
+import type { CommandData } from '../../protocol/catalogue.js';
 import type { CommandContext } from '../services.js';
 import type { CommandError } from './command-error.js';
 import { printableName } from '../printable-name.js';
@@ -15,7 +16,7 @@ import { printableName } from '../printable-name.js';
  * send what (with an unguessable token) and gives the presenter the audience's UDP address;
  * the file's bytes never pass through the server.
  */
-export function p2pvideo({ username, address, services }: CommandContext, [to = '', fileName = '', sizeText = '']: string[]): ResultAsync<PresenterIntroduction, CommandError> {
+export function p2pvideo({ username, address, services }: CommandContext, [to = '', fileName = '', sizeText = '']: string[]): ResultAsync<CommandData<'p2pvideo'>, CommandError> {
   const name = validateFileName(fileName);
   if (name.isErr()) return errAsync({ type: name.error.type === 'FileNameHasBidiControl' ? 'FileNameBidiControl' : 'FileNameInvalid' });
   if (validateUserName(to).isErr()) return errAsync({ type: 'UserNameBidiControl' });
