@@ -9,9 +9,10 @@ import { ConsoleLog } from './console-log.js';
 import { Connection } from './connection.js';
 import { describeCredentialsError, loadCredentials } from './credentials.js';
 import { makeDecoySecret } from './password.js';
-import { ActorLockouts, type Clock } from './state/lockouts.js';
+import { ActorLockouts, type Clock, type Lockouts } from './state/lockouts.js';
 import { LocalGroups } from './state/groups.js';
-import { InMemoryPresence } from './state/presence.js';
+import { LocalDelivery } from './state/delivery.js';
+import { InMemoryPresence, type Presence } from './state/presence.js';
 import { InMemoryTransfers } from './state/transfers.js';
 import { AppendLog } from './storage/append-log.js';
 import { GroupLogs } from './storage/group-logs.js';
@@ -32,7 +33,7 @@ export interface ServerRuntime {
   clock?: Clock;
   now?: () => Date;
   /** Another presence backend (tests inject a failing one to exercise backend errors). */
-  presence?: InMemoryPresence;
+  presence?: Presence;
   /** The file-system layer of the logs and stores (tests record its sync calls). */
   storageFs?: StorageFs;
 }
@@ -57,7 +58,7 @@ export class TessengerServer {
     private readonly services: ServerServices,
     private readonly auth: AuthDeps,
     private readonly userlog: UserlogWriter,
-    private readonly lockouts: ActorLockouts,
+    private readonly lockouts: Lockouts,
     private readonly groupStore: GroupStore,
     private readonly runtime: Required<Pick<ServerRuntime, 'now'>> & ServerRuntime,
   ) {
@@ -94,7 +95,7 @@ export class TessengerServer {
       )
       .andThen(({ credentials, messageLog }) => {
         const presence = runtime.presence ?? new InMemoryPresence();
-        const userlog = new UserlogWriter(join(dataDir, 'userlog.txt'), () => presence.snapshot(), storage);
+        const userlog = new UserlogWriter(join(dataDir, 'userlog.txt'), () => presence.list(), storage);
         return ResultAsync.fromPromise(userlog.update(), (e) => fail(`Cannot write ${userlog.file}: ${(e as NodeJS.ErrnoException).code ?? e}`))
           .andThen(() => ResultAsync.fromSafePromise(makeDecoySecret(credentials.values())))
           .map((decoySecret) => ({ credentials, messageLog, presence, userlog, decoySecret }));
@@ -119,6 +120,7 @@ export class TessengerServer {
         const services: ServerServices = {
           credentials,
           presence,
+          delivery: new LocalDelivery(),
           groups: new LocalGroups(groupStore, restoredGroups),
           transfers: new InMemoryTransfers(),
           messageLog,

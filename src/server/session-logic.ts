@@ -1,3 +1,4 @@
+import type { Result } from 'neverthrow';
 import { fromPromise } from 'xstate';
 import { sessionMachine, type ClosingReason, type SessionContext } from '../../machines/session.machine.js';
 import type { WireError } from '../protocol/error-codes.js';
@@ -9,7 +10,14 @@ import type { CommandRate } from './limits/command-rate.js';
 import { announceDeparture } from './peer-departure.js';
 import { printableName } from './printable-name.js';
 import type { CommandContext, ServerServices } from './services.js';
+import type { BackendError } from './state/backend-error.js';
 import type { UserlogWriter } from './storage/userlog-writer.js';
+
+/** The value of a shared-state call; its failure becomes the invoked actor's error. */
+function orThrow<T>(result: Result<T, BackendError>): T {
+  if (result.isErr()) throw new Error(`shared-state backend failed: ${result.error.reason}`);
+  return result.value;
+}
 
 /** What the session machine's actions need from the connection they belong to. */
 export interface SessionPort extends ReplyPort {
@@ -75,23 +83,23 @@ export function provideSessionLogic(deps: SessionLogicDeps) {
 
   return sessionMachine.provide({
     actors: {
-      checkLockout: fromPromise(async ({ input }) => ({ locked: await auth.lockouts.isLocked(input.username) })),
+      // A failing backend rejects the actor's promise: the machine's error transition (INTERNAL).
+      checkLockout: fromPromise(async ({ input }) => ({ locked: orThrow(await auth.lockouts.isLocked(input.username)) })),
       verifyCredentials: fromPromise(async ({ input, signal }) => {
         const connection = port(input.connectionId);
         if (!connection) return { verdict: 'wrongPassword' as const };
         const { failuresByIp } = auth;
         // Counted now, not when the check fails: concurrent attempts cannot all pass (auth.ts).
         if (!failuresByIp.tryBegin(connection.address)) return { verdict: 'throttled' as const };
-        const verdict = await authenticate(auth, input.password, {
-          username: input.username,
-          address: connection.address,
-          udpPort: input.udpPort,
-          since: formatTimestamp(now()),
-          deliver: (frame) => connection.deliver(frame),
-        });
-        // The session may have ended while the password was checked (hang-up, timeout,
-        // shutdown): its machine no longer waits for this answer, so leave no ghost online.
-        if (verdict === 'accepted' && signal.aborted) await services.presence.release(input.username);
+        const verdict = orThrow(
+          await authenticate(auth, input.password, { username: input.username, address: connection.address, udpPort: input.udpPort, since: formatTimestamp(now()) }),
+        );
+        if (verdict === 'accepted') {
+          // The session may have ended while the password was checked (hang-up, timeout,
+          // shutdown): its machine no longer waits for this answer, so leave no ghost online.
+          if (signal.aborted) await services.presence.release(input.username);
+          else services.delivery.attach(input.username, connection);
+        }
         return { verdict };
       }),
       goOnline: fromPromise(async ({ input }) => {
@@ -105,12 +113,11 @@ export function provideSessionLogic(deps: SessionLogicDeps) {
       }),
       goOffline: fromPromise(async ({ input }) => {
         const { username } = input;
-        try {
-          await services.presence.release(username);
-          await announceDeparture(services, username);
-        } catch (e) {
-          services.console.line(`Could not take ${username} offline in the presence backend: ${String(e)}`);
-        }
+        const released = await services.presence.release(username);
+        if (released.isErr()) services.console.line(`Could not take ${username} offline in the presence backend: ${released.error.reason}`);
+        const connection = port(input.connectionId);
+        if (connection) services.delivery.detach(username, connection);
+        await announceDeparture(services, username);
         services.console.line(`${printableName(username)} logout`);
         await updateUserlog();
       }),

@@ -24,12 +24,13 @@ async function sendPrivate({ username, services }: CommandContext, [to = '', tex
   if (to === username) return err({ type: 'SelfTarget' });
   if (!services.credentials.has(to)) return err({ type: 'UnknownUser', user: to });
   const receiver = await services.presence.find(to);
-  if (!receiver) return err({ type: 'UserOffline', user: to });
+  if (receiver.isErr()) return err({ type: 'StorageFailed' });
+  if (!receiver.value) return err({ type: 'UserOffline', user: to });
   const message = checked.value;
   const logged = await services.messageLog.append((n, ts) => `${n}; ${ts}; ${to}; ${message}`);
   if (logged.isErr()) return err({ type: 'StorageFailed' });
   const { ts } = logged.value;
-  receiver.deliver(encodeEventFrame({ t: 'ev', ev: 'private', from: username, text: message, ts }));
+  services.delivery.deliver(to, encodeEventFrame({ t: 'ev', ev: 'private', from: username, text: message, ts }));
   services.console.line(`${printableName(username)} message to ${printableName(to)} "${message}" at ${ts}.`);
   return ok({ ts });
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { errAsync, type ResultAsync } from 'neverthrow';
-import { fromBackend } from './backend.js';
+import { fromBackend, fromState } from './backend.js';
 import { validateFileName } from '../../p2p/file-name.js';
 import { validateUserName } from '../../shared/user-name.js';
 import type { PresenterIntroduction } from '../../protocol/catalogue.js';
@@ -24,13 +24,13 @@ export function p2pvideo({ username, address, services }: CommandContext, [to = 
   if (!/^\d+$/.test(sizeText) || !Number.isSafeInteger(size)) return errAsync({ type: 'FileSizeInvalid' });
   if (to === username) return errAsync({ type: 'SelfTarget' });
   if (!services.credentials.has(to)) return errAsync({ type: 'UnknownUser', user: to });
-  return fromBackend(services.presence.find(to)).andThen((audience) => {
+  return fromState(services.presence.find(to)).andThen((audience) => {
     if (!audience) return errAsync<PresenterIntroduction, CommandError>({ type: 'UserOffline', user: to });
     const transferId = randomBytes(8).toString('hex');
     const token = randomBytes(16).toString('hex');
     // Remembered before the audience hears of it, so a departure from now on is announced.
     return fromBackend(services.transfers.introduce({ transferId, presenter: username, audience: to })).map(() => {
-      audience.deliver(encodeEventFrame({ t: 'ev', ev: 'p2p-incoming', transferId, token, presenter: username, presenterAddress: address, fileName, size }));
+      services.delivery.deliver(to, encodeEventFrame({ t: 'ev', ev: 'p2p-incoming', transferId, token, presenter: username, presenterAddress: address, fileName, size }));
       services.console.line(`${printableName(username)} is sending ${printableName(fileName)} (${size} bytes) to ${printableName(to)} over UDP`);
       return { transferId, token, audience: { address: audience.address, port: audience.udpPort } };
     });
