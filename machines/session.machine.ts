@@ -8,7 +8,6 @@ export type LoginVerdict = 'accepted' | 'wrongPassword' | 'lockedNow' | 'blocked
  * passes it on to the `serve` action; the server registers its own type here (module
  * augmentation), so the handler arrives typed without the machine importing server code.
  */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
 export interface SessionCommandRegistry {}
 export type SessionCommand = SessionCommandRegistry extends { command: infer C } ? C : { readonly name: string };
 
