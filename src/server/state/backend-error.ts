@@ -4,5 +4,3 @@
  * its failure arrives as this value, never as a rejected promise.
  */
 export type BackendError = { type: 'BackendFailed'; reason: string };
-
-export const backendFailed = (cause: unknown): BackendError => ({ type: 'BackendFailed', reason: cause instanceof Error ? cause.message : String(cause) });
