@@ -84,7 +84,7 @@ async function reset(): Promise<void> {
   const raw = await connect();
   await raw.ask('username', ['Luke']);
   const login = await raw.ask('password', [PASSWORDS.Luke ?? '', '9']);
-  assert.equal(login.ok ? login.data : login.error, { username: 'Luke' }, 'reset login');
+  assert.equal(login.ok ? login.data : login.error, { username: 'Luke', invitations: [] }, 'reset login');
   await raw.ask('logout', []);
   await hangUp(raw);
 }
@@ -101,7 +101,7 @@ test('a wrong then a right password written at once are answered in order, then 
   await raw.response(4);
   const order = raw.received.filter((m) => m.t === 'res').map((m) => (m.t === 'res' ? m.id : 0));
   assert.equal(order, [1, 2, 3, 4], 'answered in the order sent');
-  assert.equal(steps.map((_, i) => answer(responseTo(raw, i + 1))), ['ok null', 'INVALID_PASSWORD', 'ok {"username":"Yoda"}', 'ok {"users":[]}']);
+  assert.equal(steps.map((_, i) => answer(responseTo(raw, i + 1))), ['ok null', 'INVALID_PASSWORD', 'ok {"username":"Yoda","invitations":[]}', 'ok {"users":[]}']);
   raw.close();
   await raw.closedPromise;
   await server.program.expect('Yoda logout');
@@ -116,7 +116,7 @@ test('a logout written with the login logs the user out after the login, and the
   ];
   raw.sendBytes(Buffer.concat(steps.map((s, i) => frame(i + 1, s))));
   await raw.closedPromise;
-  assert.equal(steps.map((_, i) => answer(responseTo(raw, i + 1))), ['ok null', 'ok {"username":"Hans"}', 'ok {"username":"Hans"}']);
+  assert.equal(steps.map((_, i) => answer(responseTo(raw, i + 1))), ['ok null', 'ok {"username":"Hans","invitations":[]}', 'ok {"username":"Hans"}']);
   await server.program.expect('Hans is online');
   await server.program.expect('Hans logout');
   assert.not.ok(server.userlog().some((l) => l.includes('; Hans; ')), 'Hans is not left logged in');
