@@ -362,7 +362,7 @@ class SessionDriver implements PathDriver {
   /** The IP is over --max-ip-failures 1 (throttle server): one failure from anyone does it. */
   private async throttleIp(): Promise<void> {
     const side = await Conn.open(this.port);
-    await side.ok('username', ['nobody-at-all']);
+    await side.ok('username', [`nobody-${this.user}`]); // one failure per name: never a lock
     const code = side.errorCode(await side.call('password', [WRONG, UDP]));
     assert.ok(['INVALID_PASSWORD', 'LOGIN_THROTTLED'].includes(code), code);
     await side.close();
@@ -608,9 +608,12 @@ class SessionDriver implements PathDriver {
     this.c.socket.pause();
     const other = await this.sideLogin(this.setup.plain.take());
     const text = 'x'.repeat(1000);
-    for (let i = 0; i < 100_000 && this.setup.console.count(`Disconnecting ${this.user}: limit maxQueuedBytes (${MAX_QUEUED_BYTES}) reached, client is not reading`) === 0; i++) {
-      const r = await other.call('msgto', [this.user, text]);
-      if (!r.ok) break; // offline already
+    const cut = `Disconnecting ${this.user}: limit maxQueuedBytes (${MAX_QUEUED_BYTES}) reached, client is not reading`;
+    // batches of 100 messages, each batch answered before the next: fills the kernel's buffers fast
+    for (let batch = 0; batch < 1000 && this.setup.console.count(cut) === 0; batch++) {
+      const ids = Array.from({ length: 100 }, () => other.send('msgto', [this.user, text]));
+      const last = await other.reply(ids[ids.length - 1]!);
+      if (!last.ok) break; // offline already
     }
     await this.setup.console.waitFor(`Disconnecting ${this.user}: limit maxQueuedBytes (${MAX_QUEUED_BYTES}) reached, client is not reading`);
     this.extra.push(other);
@@ -732,7 +735,7 @@ test('session paths drive the real server', async () => {
   });
   const paths = generatePaths(testModel);
   console.log(`session: ${paths.length} paths`);
-  const failures = await runPool<ModelPath>(paths, 4, (path) => runPath(model, path, new SessionDriver(path), [coverage]));
+  const failures = await runPool<ModelPath>(paths, 8, (path) => runPath(model, path, new SessionDriver(path), [coverage]));
   for (const f of failures) console.error(`FAILED PATH ${describePath(model, f.item)}\n  ${String(f.error instanceof Error ? f.error.message : f.error)}`);
   assert.is(failures.length, 0, `${failures.length} of ${paths.length} session paths failed`);
 });
