@@ -735,7 +735,7 @@ test('session paths drive the real server', async () => {
   });
   const paths = generatePaths(testModel);
   console.log(`session: ${paths.length} paths`);
-  const failures = await runPool<ModelPath>(paths, 8, (path) => runPath(model, path, new SessionDriver(path), [coverage]));
+  const failures = await runPool<ModelPath>(paths, 4, (path) => runPath(model, path, new SessionDriver(path), [coverage]));
   for (const f of failures) console.error(`FAILED PATH ${describePath(model, f.item)}\n  ${String(f.error instanceof Error ? f.error.message : f.error)}`);
   assert.is(failures.length, 0, `${failures.length} of ${paths.length} session paths failed`);
 });
