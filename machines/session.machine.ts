@@ -1,22 +1,85 @@
 import { assign, fromPromise, setup } from 'xstate';
 
-/** What checking a password against the credentials and the account's lockout concluded. */
-export type LoginVerdict = 'accepted' | 'wrongPassword' | 'lockedNow' | 'blocked' | 'alreadyActive';
+/** What checking a password (per-IP throttle, credentials, lockout, presence) concluded. */
+export type LoginVerdict = 'accepted' | 'wrongPassword' | 'lockedNow' | 'blocked' | 'alreadyActive' | 'throttled';
+
+/**
+ * The command a request names, as the server's command table describes it. The machine only
+ * passes it on to the `serve` action; the server registers its own type here (module
+ * augmentation), so the handler arrives typed without the machine importing server code.
+ */
+export interface SessionCommandRegistry {}
+export type SessionCommand = SessionCommandRegistry extends { command: infer C } ? C : { readonly name: string };
+
+/** A request, already looked up in the command table and parsed (src/server/commands/dispatcher.ts). */
+export type SessionRequest =
+  | { type: 'REQUEST'; step: 'username'; requestId: number; username: string }
+  | { type: 'REQUEST'; step: 'password'; requestId: number; password: string; udpPort: number }
+  | { type: 'REQUEST'; step: 'logout'; requestId: number }
+  | { type: 'REQUEST'; step: 'command'; requestId: number; command: SessionCommand; args: string[] }
+  /** Unknown command (`needsLogin` null) or bad arguments for a known one. */
+  | { type: 'REQUEST'; step: 'invalid'; requestId: number; code: 'UNKNOWN_COMMAND' | 'BAD_ARGUMENTS' | 'USER_NAME_BIDI_CONTROL'; needsLogin: boolean | null };
+
+/** Why the server ends a connection; sent to the client in the `closing` event. */
+export type ClosingCode =
+  | 'SHUTTING_DOWN'
+  | 'LOGIN_TIMEOUT'
+  | 'FRAME_TOO_LARGE'
+  | 'BAD_FRAME'
+  | 'BAD_MESSAGE'
+  | 'HANDSHAKE_REQUIRED'
+  | 'VERSION_UNSUPPORTED'
+  | 'TOO_MANY_CONNECTIONS'
+  | 'TOO_MANY_CONNECTIONS_FROM_IP'
+  | 'TOO_MANY_UNAUTHENTICATED_MESSAGES'
+  | 'FLOODING'
+  | 'INTERNAL';
+export interface ClosingReason {
+  code: ClosingCode;
+  limit?: number;
+}
+
+/** How a connection ended: the machine's output. */
+export type SessionEnd =
+  | { type: 'loggedOut' }
+  | { type: 'lost'; cause: 'hungUp' | 'slowReader' }
+  | { type: 'closedByServer'; reason: ClosingReason }
+  | { type: 'refused'; cause: 'blocked' | 'lockedNow' | 'throttled' };
+
+export type SessionEvent =
+  /** The first frame's protocol version (any later hello is a bad message). */
+  | { type: 'HELLO'; version: number }
+  | SessionRequest
+  /** A frame that is not a valid message. */
+  | { type: 'BAD_MESSAGE' }
+  /** The server ends the connection (bad framing, connection limits, shutdown). */
+  | ({ type: 'CLOSE' } & ClosingReason)
+  /** The client does not read what it is sent: cut without a notice that could never arrive. */
+  | { type: 'SLOW_READER' }
+  /** The socket closed. */
+  | { type: 'DISCONNECTED' };
+
+export interface SessionLimits {
+  protocolVersion: number;
+  maxBadMessages: number;
+  maxUnauthenticatedMessages: number;
+}
 
 export interface SessionContext {
   /** Which connection this session belongs to; the socket itself stays outside the machine. */
   connectionId: number;
+  limits: SessionLimits;
   username: string | null;
-  /** Request being answered while the session waits on an actor (the password check). */
-  pendingRequestId: number | null;
+  /** Listed in presence and userlog.txt: leaving must take the user offline. */
+  online: boolean;
+  /** Requests received while a login step was still being worked on, in the order sent. */
+  queue: SessionRequest[];
+  /** The login step being worked on (a username lookup or a password check). */
+  current: SessionRequest | null;
+  badMessages: number;
+  unauthenticatedMessages: number;
+  end: SessionEnd | null;
 }
-
-export type SessionEvent =
-  | { type: 'USERNAME'; requestId: number; username: string; accountLocked: boolean }
-  | { type: 'PASSWORD'; requestId: number; password: string; udpPort: number }
-  | { type: 'COMMAND'; requestId: number; command: string; args: string[] }
-  | { type: 'LOGOUT'; requestId: number }
-  | { type: 'DISCONNECTED' };
 
 export interface VerifyCredentialsInput {
   connectionId: number;
@@ -28,48 +91,89 @@ export interface VerifyCredentialsInput {
 /** Default time a connection may take to log in; the server overrides it (`--login-timeout`). */
 export const DEFAULT_LOGIN_TIMEOUT_MS = 60_000;
 
-type Verdict = { output: { verdict: LoginVerdict } };
+const head = (context: SessionContext): SessionRequest | undefined => context.queue[0];
 
 export const sessionMachine = setup({
   types: {
     context: {} as SessionContext,
     events: {} as SessionEvent,
-    input: {} as { connectionId: number },
+    input: {} as { connectionId: number; limits: SessionLimits },
+    output: {} as SessionEnd,
   },
   actors: {
-    // The server provides the real check (credentials + lockout + presence, atomically).
-    verifyCredentials: fromPromise<{ verdict: LoginVerdict }, VerifyCredentialsInput>(async () => ({
-      verdict: 'wrongPassword',
-    })),
+    // The server provides the real implementations (session-logic.ts).
+    checkLockout: fromPromise<{ locked: boolean }, { connectionId: number; username: string }>(async () => ({ locked: false })),
+    verifyCredentials: fromPromise<{ verdict: LoginVerdict }, VerifyCredentialsInput>(async () => ({ verdict: 'wrongPassword' })),
+    /** userlog.txt lists the user before the login is answered; the answer names open invitations. */
+    goOnline: fromPromise<{ invitations: ReadonlyArray<{ group: string; by: string }> }, { connectionId: number; username: string }>(async () => ({ invitations: [] })),
+    /** Resolves once every command still running on the connection has been answered. */
+    commandsAnswered: fromPromise<void, { connectionId: number }>(async () => {}),
+    /** Leaves presence and userlog.txt. */
+    goOffline: fromPromise<void, { connectionId: number; username: string }>(async () => {}),
   },
   guards: {
-    accountBlocked: ({ event }) => event.type === 'USERNAME' && event.accountLocked,
-    accepted: ({ event }) => (event as unknown as Verdict).output.verdict === 'accepted',
-    lockedNow: ({ event }) => (event as unknown as Verdict).output.verdict === 'lockedNow',
-    blocked: ({ event }) => (event as unknown as Verdict).output.verdict === 'blocked',
-    alreadyActive: ({ event }) => (event as unknown as Verdict).output.verdict === 'alreadyActive',
+    supportedVersion: ({ context, event }) => event.type === 'HELLO' && event.version === context.limits.protocolVersion,
+    tooManyBadMessages: ({ context }) => context.badMessages + 1 > context.limits.maxBadMessages,
+    tooManyUnauthenticated: ({ context }) => context.unauthenticatedMessages + 1 > context.limits.maxUnauthenticatedMessages,
+    nextIsUsername: ({ context }) => head(context)?.step === 'username',
+    nextIsPassword: ({ context }) => head(context)?.step === 'password',
+    nextIsLogout: ({ context }) => head(context)?.step === 'logout',
+    hasQueued: ({ context }) => context.queue.length > 0,
+    locked: ({ event }) => (event as unknown as { output: { locked: boolean } }).output.locked,
+    accepted: ({ event }) => (event as unknown as { output: { verdict: LoginVerdict } }).output.verdict === 'accepted',
+    lockedNow: ({ event }) => (event as unknown as { output: { verdict: LoginVerdict } }).output.verdict === 'lockedNow',
+    blocked: ({ event }) => (event as unknown as { output: { verdict: LoginVerdict } }).output.verdict === 'blocked',
+    alreadyActive: ({ event }) => (event as unknown as { output: { verdict: LoginVerdict } }).output.verdict === 'alreadyActive',
+    throttled: ({ event }) => (event as unknown as { output: { verdict: LoginVerdict } }).output.verdict === 'throttled',
+    isLogout: ({ event }) => event.type === 'REQUEST' && event.step === 'logout',
+    online: ({ context }) => context.online,
+    loggingOut: ({ context }) => context.end?.type === 'loggedOut',
+    closedByServer: ({ context }) => context.end?.type === 'closedByServer',
+    // The server provides the per-connection command rate (src/server/limits/command-rate.ts).
+    commandRateFlooding: () => false,
+    commandRateThrottled: () => false,
   },
   actions: {
-    rememberUsername: assign({
-      username: ({ event }) => (event.type === 'USERNAME' ? event.username : null),
-    }),
-    rememberRequest: assign({
-      pendingRequestId: ({ event }) => ('requestId' in event ? event.requestId : null),
-    }),
+    countBadMessage: assign({ badMessages: ({ context }) => context.badMessages + 1 }),
+    countUnauthenticated: assign({ unauthenticatedMessages: ({ context }) => context.unauthenticatedMessages + 1 }),
+    enqueue: assign({ queue: ({ context, event }) => (event.type === 'REQUEST' ? [...context.queue, event] : context.queue) }),
+    /** The queue's head becomes the step being worked on. */
+    takeNext: assign({ current: ({ context }) => head(context) ?? null, queue: ({ context }) => context.queue.slice(1) }),
+    /** The queue's head was answered (refused) without changing state. */
+    dropNext: assign({ queue: ({ context }) => context.queue.slice(1) }),
+    rememberUsername: assign({ username: ({ context }) => (context.current?.step === 'username' ? context.current.username : context.username) }),
     forgetUsername: assign({ username: null }),
-    // I/O actions: the connection bridge provides these.
+    forgetCurrent: assign({ current: null }),
+    rememberRequest: assign({ current: ({ context, event }) => (event.type === 'REQUEST' ? event : context.current) }),
+    markOnline: assign({ online: true }),
+    markOffline: assign({ online: false }),
+    closeFor: assign({
+      end: ({ event }, reason: ClosingReason) => ({ type: 'closedByServer', reason: event.type === 'CLOSE' ? { code: event.code, ...(event.limit === undefined ? {} : { limit: event.limit }) } : reason }),
+    }),
+    endAs: assign({ end: (_, end: SessionEnd) => end }),
+    // I/O: the server provides these (session-logic.ts).
+    welcomeClient: () => {},
+    reportBadMessage: () => {},
     askForPassword: () => {},
+    refuseOutOfOrder: () => {},
+    refuseBeforeLogin: () => {},
     refuseBlocked: () => {},
     refuseLockedNow: () => {},
     refuseWrongPassword: () => {},
     refuseAlreadyActive: () => {},
-    refuseLoginTimeout: () => {},
-    reportInternalError: () => {},
-    welcome: () => {},
-    runCommand: () => {},
+    refuseThrottled: () => {},
+    answerLogin: () => {},
+    refuseRateLimited: () => {},
+    /** Answers one request of a logged-in user through the dispatcher (runs its handler). */
+    serve: () => {},
+    serveNext: () => {},
+    acceptLogout: () => {},
+    logClosing: () => {},
+    logSlowReader: () => {},
+    sayWhy: () => {},
     sayBye: () => {},
-    goOffline: () => {},
-    closeConnection: () => {},
+    endSocket: () => {},
+    destroySocket: () => {},
   },
   delays: {
     loginTimeout: DEFAULT_LOGIN_TIMEOUT_MS,
@@ -77,78 +181,180 @@ export const sessionMachine = setup({
 }).createMachine({
   id: 'session',
   description:
-    'One per TCP connection on the server. A connection must log in (username, then password, ' +
-    'with failures counted by the account lockout) within the login timeout; a blocked account ends ' +
-    'the connection. Once active, each command is run in turn until the user logs out or the ' +
-    'connection drops, which both take the user offline at once.',
-  context: ({ input }) => ({ connectionId: input.connectionId, username: null, pendingRequestId: null }),
-  initial: 'authenticating',
+    'One per TCP connection on the server; the connection only turns bytes into these events and ' +
+    'writes what the actions send. A client says hello, logs in (username, then password, with ' +
+    'failures counted by the account lockout and per IP) within the login timeout, and is then ' +
+    'active: its commands run concurrently, each answered when done. Login steps are applied ' +
+    'strictly in the order sent: requests that arrive while a step is being worked on wait in the ' +
+    'queue. Every way a connection ends is a final state; the output says which.',
+  context: ({ input }) => ({
+    connectionId: input.connectionId,
+    limits: input.limits,
+    username: null,
+    online: false,
+    queue: [],
+    current: null,
+    badMessages: 0,
+    unauthenticatedMessages: 0,
+    end: null,
+  }),
+  output: ({ context }) => context.end ?? { type: 'lost', cause: 'hungUp' },
+  initial: 'open',
   states: {
-    authenticating: {
-      description: 'Not logged in yet: only USERNAME and PASSWORD are accepted.',
-      initial: 'awaitingUsername',
-      after: { loginTimeout: { target: 'timedOut' } },
-      on: { DISCONNECTED: { target: 'closed' } },
-      states: {
-        awaitingUsername: {
-          on: {
-            USERNAME: [
-              { guard: 'accountBlocked', target: '#session.blocked', actions: ['rememberUsername', 'refuseBlocked'] },
-              { target: 'awaitingPassword', actions: ['rememberUsername', 'askForPassword'] },
-            ],
-          },
-        },
-        awaitingPassword: {
-          on: { PASSWORD: { target: 'verifying', actions: 'rememberRequest' } },
-        },
-        verifying: {
-          invoke: {
-            src: 'verifyCredentials',
-            input: ({ context, event }) => ({
-              connectionId: context.connectionId,
-              username: context.username ?? '',
-              password: event.type === 'PASSWORD' ? event.password : '',
-              udpPort: event.type === 'PASSWORD' ? event.udpPort : 0,
-            }),
-            onDone: [
-              { guard: 'accepted', target: '#session.active', actions: 'welcome' },
-              { guard: 'lockedNow', target: '#session.blocked', actions: 'refuseLockedNow' },
-              { guard: 'blocked', target: '#session.blocked', actions: 'refuseBlocked' },
-              { guard: 'alreadyActive', target: 'awaitingUsername', actions: ['refuseAlreadyActive', 'forgetUsername'] },
-              { target: 'awaitingPassword', actions: 'refuseWrongPassword' },
-            ],
-            onError: { target: '#session.closed', actions: 'reportInternalError' },
-          },
-        },
-      },
-    },
-    blocked: {
-      description: 'The account is locked: the refusal has been sent and the connection ends.',
-      type: 'final',
-      entry: 'closeConnection',
-    },
-    timedOut: {
-      description: 'Login took longer than the login timeout.',
-      type: 'final',
-      entry: ['refuseLoginTimeout', 'closeConnection'],
-    },
-    active: {
-      description: 'Logged in and listed in userlog.txt; commands run one at a time.',
+    open: {
+      description: 'Reading requests. Malformed frames are counted; the server or the client may end it at any time.',
+      initial: 'authenticating',
       on: {
-        COMMAND: { actions: 'runCommand' },
-        LOGOUT: { target: 'loggedOut', actions: 'sayBye' },
-        DISCONNECTED: { target: 'loggedOut' },
+        BAD_MESSAGE: [
+          { guard: 'tooManyBadMessages', target: 'draining', actions: [{ type: 'closeFor', params: { code: 'BAD_MESSAGE' } }, 'logClosing'] },
+          { actions: ['countBadMessage', 'reportBadMessage'] },
+        ],
+        CLOSE: { target: 'draining', actions: [{ type: 'closeFor', params: { code: 'INTERNAL' } }, 'logClosing'] },
+        DISCONNECTED: [{ guard: 'online', target: 'goingOffline' }, { target: 'lost' }],
+        // Only the first frame may be a hello: any later one is a malformed message.
+        HELLO: [
+          { guard: 'tooManyBadMessages', target: 'draining', actions: [{ type: 'closeFor', params: { code: 'BAD_MESSAGE' } }, 'logClosing'] },
+          { actions: ['countBadMessage', 'reportBadMessage'] },
+        ],
+      },
+      states: {
+        authenticating: {
+          description: 'Not logged in yet. Every request counts against the unauthenticated limit and waits its turn in the queue.',
+          initial: 'handshake',
+          after: { loginTimeout: { target: '#session.draining', actions: [{ type: 'closeFor', params: { code: 'LOGIN_TIMEOUT' } }, 'logClosing'] } },
+          on: {
+            REQUEST: [
+              {
+                guard: 'tooManyUnauthenticated',
+                target: '#session.draining',
+                actions: [{ type: 'closeFor', params: { code: 'TOO_MANY_UNAUTHENTICATED_MESSAGES' } }, 'logClosing'],
+              },
+              { actions: ['countUnauthenticated', 'enqueue'] },
+            ],
+          },
+          states: {
+            handshake: {
+              description: 'The first frame must be a hello with the protocol version.',
+              on: {
+                HELLO: [
+                  { guard: 'supportedVersion', target: 'awaitingUsername', actions: 'welcomeClient' },
+                  { target: '#session.draining', actions: [{ type: 'closeFor', params: { code: 'VERSION_UNSUPPORTED' } }, 'logClosing'] },
+                ],
+                REQUEST: { target: '#session.draining', actions: [{ type: 'closeFor', params: { code: 'HANDSHAKE_REQUIRED' } }, 'logClosing'] },
+              },
+            },
+            awaitingUsername: {
+              always: [
+                { guard: 'nextIsUsername', target: 'checkingLockout', actions: ['takeNext', 'rememberUsername'] },
+                { guard: 'nextIsPassword', actions: ['refuseOutOfOrder', 'dropNext'] },
+                { guard: 'hasQueued', actions: ['refuseBeforeLogin', 'dropNext'] },
+              ],
+            },
+            checkingLockout: {
+              description: 'Asks the account lockout whether this username is blocked.',
+              invoke: {
+                src: 'checkLockout',
+                input: ({ context }) => ({ connectionId: context.connectionId, username: context.username ?? '' }),
+                onDone: [
+                  { guard: 'locked', target: '#session.refused', actions: [{ type: 'endAs', params: { type: 'refused', cause: 'blocked' } }, 'refuseBlocked'] },
+                  { target: 'awaitingPassword', actions: ['askForPassword', 'forgetCurrent'] },
+                ],
+              },
+            },
+            awaitingPassword: {
+              always: [
+                { guard: 'nextIsPassword', target: 'verifying', actions: 'takeNext' },
+                { guard: 'nextIsUsername', actions: ['refuseOutOfOrder', 'dropNext'] },
+                { guard: 'hasQueued', actions: ['refuseBeforeLogin', 'dropNext'] },
+              ],
+            },
+            verifying: {
+              description: 'Per-IP throttle, credentials, lockout and presence, decided together.',
+              invoke: {
+                src: 'verifyCredentials',
+                input: ({ context }) => ({
+                  connectionId: context.connectionId,
+                  username: context.username ?? '',
+                  password: context.current?.step === 'password' ? context.current.password : '',
+                  udpPort: context.current?.step === 'password' ? context.current.udpPort : 0,
+                }),
+                onDone: [
+                  { guard: 'accepted', target: 'welcoming', actions: 'markOnline' },
+                  { guard: 'lockedNow', target: '#session.refused', actions: [{ type: 'endAs', params: { type: 'refused', cause: 'lockedNow' } }, 'refuseLockedNow'] },
+                  { guard: 'blocked', target: '#session.refused', actions: [{ type: 'endAs', params: { type: 'refused', cause: 'blocked' } }, 'refuseBlocked'] },
+                  { guard: 'throttled', target: '#session.refused', actions: [{ type: 'endAs', params: { type: 'refused', cause: 'throttled' } }, 'refuseThrottled'] },
+                  { guard: 'alreadyActive', target: 'awaitingUsername', actions: ['refuseAlreadyActive', 'forgetUsername', 'forgetCurrent'] },
+                  { target: 'awaitingPassword', actions: ['refuseWrongPassword', 'forgetCurrent'] },
+                ],
+                onError: { target: '#session.draining', actions: [{ type: 'closeFor', params: { code: 'INTERNAL' } }, 'logClosing'] },
+              },
+            },
+            welcoming: {
+              description: 'Accepted: the user is claimed in presence; userlog.txt is written before the login is answered.',
+              invoke: {
+                src: 'goOnline',
+                input: ({ context }) => ({ connectionId: context.connectionId, username: context.username ?? '' }),
+                onDone: { target: '#session.open.active', actions: ['answerLogin', 'forgetCurrent'] },
+              },
+            },
+          },
+        },
+        active: {
+          description:
+            'Logged in and listed in userlog.txt. Each request is checked against the command rate, then ' +
+            'dispatched; commands run concurrently and are answered when done. Requests that waited during ' +
+            'the login are applied first, in order.',
+          always: [
+            { guard: 'nextIsLogout', target: '#session.loggingOut', actions: ['takeNext', 'acceptLogout'] },
+            { guard: 'hasQueued', actions: ['serveNext', 'dropNext'] },
+          ],
+          on: {
+            REQUEST: [
+              { guard: 'commandRateFlooding', target: '#session.draining', actions: [{ type: 'closeFor', params: { code: 'FLOODING' } }, 'logClosing'] },
+              { guard: 'commandRateThrottled', actions: 'refuseRateLimited' },
+              { guard: 'isLogout', target: '#session.loggingOut', actions: ['rememberRequest', 'acceptLogout'] },
+              { actions: 'serve' },
+            ],
+            // Only a logged-in user is sent enough (other users' messages) to fall behind.
+            SLOW_READER: { target: '#session.goingOffline', actions: [{ type: 'endAs', params: { type: 'lost', cause: 'slowReader' } }, 'logSlowReader', 'destroySocket'] },
+          },
+        },
       },
     },
-    loggedOut: {
-      description: 'The user has left userlog.txt and presence; the connection is closed.',
-      type: 'final',
-      entry: ['goOffline', 'closeConnection'],
+    draining: {
+      description: 'The server ends the connection: commands still running are answered, then the client is told why and the socket is flushed and closed.',
+      invoke: {
+        src: 'commandsAnswered',
+        input: ({ context }) => ({ connectionId: context.connectionId }),
+        onDone: [
+          { guard: 'online', target: 'goingOffline', actions: ['sayWhy', 'endSocket'] },
+          { target: 'closedByServer', actions: ['sayWhy', 'endSocket'] },
+        ],
+      },
     },
-    closed: {
-      description: 'The connection ended before login.',
-      type: 'final',
-      entry: 'closeConnection',
+    loggingOut: {
+      description: 'The user logged out: commands still running are answered first.',
+      invoke: {
+        src: 'commandsAnswered',
+        input: ({ context }) => ({ connectionId: context.connectionId }),
+        onDone: { target: 'goingOffline', actions: { type: 'endAs', params: { type: 'loggedOut' } } },
+      },
     },
+    goingOffline: {
+      description: 'The user leaves presence and userlog.txt (logout, hang-up, or a disconnect the server chose).',
+      invoke: {
+        src: 'goOffline',
+        input: ({ context }) => ({ connectionId: context.connectionId, username: context.username ?? '' }),
+        onDone: [
+          { guard: 'loggingOut', target: 'loggedOut', actions: ['markOffline', 'sayBye', 'endSocket'] },
+          { guard: 'closedByServer', target: 'closedByServer', actions: 'markOffline' },
+          { target: 'lost', actions: 'markOffline' },
+        ],
+      },
+    },
+    loggedOut: { type: 'final', description: 'Bye sent; the user has left userlog.txt.' },
+    lost: { type: 'final', description: 'The client hung up, or was cut for not reading.' },
+    closedByServer: { type: 'final', description: 'The server ended the connection and said why (`closing` event).' },
+    refused: { type: 'final', description: 'The login was refused for good (account blocked, locked now, or too many failures from the address); the socket is ended.', entry: 'endSocket' },
   },
 });

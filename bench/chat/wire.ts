@@ -14,14 +14,9 @@ export interface Response {
   error?: { code: string; [key: string]: unknown };
 }
 
-export interface ServerEvent {
-  t: 'ev';
-  ev: string;
-  from?: string;
-  text?: string;
-  group?: string;
-  error?: { code: string };
-}
+// Events are the protocol catalogue's, so a renamed field breaks the bench at compile time.
+export type { ServerEvent } from '../../src/protocol/catalogue.js';
+import type { ServerEvent } from '../../src/protocol/catalogue.js';
 
 /** Ids of setup requests; load requests use their sequence number (< 2^30) as id. */
 const SETUP_ID_BASE = 2 ** 30;
@@ -139,7 +134,7 @@ export class BenchConnection {
         this.onResponse?.(message);
       }
     } else if (message.t === 'ev') {
-      if (message.ev === 'closing') this.closingCode = message.error?.code ?? 'CLOSING';
+      if (message.ev === 'closing') this.closingCode = message.error.code;
       this.onEvent?.(message);
     } else if (message.t === 'welcome') {
       this.welcomeWaiter?.(true);

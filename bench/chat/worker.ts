@@ -117,7 +117,7 @@ function rateTick(): void {
 
 function onEvent(c: Client, event: ServerEvent): void {
   if (event.ev !== 'private' && event.ev !== 'group') {
-    if (event.ev === 'closing') bump(stats.closingCodes, event.error?.code ?? 'CLOSING');
+    if (event.ev === 'closing') bump(stats.closingCodes, event.error.code);
     return;
   }
   const text = event.text;

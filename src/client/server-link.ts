@@ -2,6 +2,7 @@ import type { Socket } from 'node:net';
 import { EventEmitter } from 'node:events';
 import { encodeFrame, FrameDecoder } from '../protocol/frame-codec.js';
 import { openSecuredSocket, type ClientLinkSecurity, type LinkSecurityFailure } from './trust/link-security.js';
+import type { CommandArgs, CommandName, CommandReply } from '../protocol/catalogue.js';
 import { decodeServerMessage, encodeMessage, PROTOCOL_VERSION, type EventMessage, type ResponseMessage, type ServerLimits } from '../protocol/messages.js';
 
 export type LinkFailure = LinkSecurityFailure | { type: 'TlsRequired' };
@@ -121,13 +122,20 @@ export class ServerLink extends EventEmitter<LinkEvents> {
     }
   }
 
-  /** Sends a request; resolves with its response, or undefined if the connection is lost first. */
-  request(cmd: string, args: string[] = []): Promise<ResponseMessage | undefined> {
+  /**
+   * Sends a request; resolves with its response, or undefined if the connection is lost first.
+   * Named by the catalogue (src/protocol/catalogue.ts), the arguments are checked at compile
+   * time and the reply is typed as that command's; the client still checks reply data before
+   * use (inbound.ts), since a server is a peer on the network.
+   */
+  request<C extends CommandName>(cmd: C, args: CommandArgs<C>): Promise<CommandReply<C> | ResponseMessage | undefined>;
+  request(cmd: string, args?: readonly string[]): Promise<ResponseMessage | undefined>;
+  request(cmd: string, args: readonly string[] = []): Promise<ResponseMessage | undefined> {
     if (this.isClosed) return Promise.resolve(undefined);
     const id = this.nextId++;
     return new Promise((resolve) => {
       this.pending.set(id, resolve);
-      this.socket.write(encodeFrame(encodeMessage({ t: 'req', id, cmd, args })));
+      this.socket.write(encodeFrame(encodeMessage({ t: 'req', id, cmd, args: [...args] })));
     });
   }
 

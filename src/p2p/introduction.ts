@@ -6,24 +6,9 @@ import { validateFileName } from './file-name.js';
 import type { TransferError } from './transfer-error.js';
 import { TRANSFER_KEY_BYTES } from './seal.js';
 
-/** Given to the presenter: where to send. */
-export interface PresenterIntroduction {
-  readonly transferId: string;
-  /** 64 hex characters: the transfer's 256-bit key, drawn by the server, shared with the audience only. */
-  readonly key: string;
-  readonly audience: { readonly address: string; readonly port: number };
-}
-
-/** Given to the audience: what to expect and from whom. */
-export interface AudienceIntroduction {
-  readonly transferId: string;
-  /** The same key the presenter was given. */
-  readonly key: string;
-  readonly presenter: string;
-  readonly presenterAddress: string;
-  readonly fileName: string;
-  readonly size: number;
-}
+// One type for each side's introduction, shared with the server: the protocol catalogue.
+export type { AudienceIntroduction, PresenterIntroduction } from '../protocol/catalogue.js';
+import type { AudienceIntroduction, PresenterIntroduction } from '../protocol/catalogue.js';
 
 const KEY_PATTERN = /^[0-9a-fA-F]{64}$/;
 

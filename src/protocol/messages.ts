@@ -1,4 +1,5 @@
 import { err, ok, type Result } from 'neverthrow';
+import type { ServerEvent } from './catalogue.js';
 import { isErrorCode, type WireError } from './error-codes.js';
 import { encodeFrame } from './frame-codec.js';
 
@@ -14,6 +15,10 @@ export interface WelcomeMessage { t: 'welcome'; v: number; limits: ServerLimits 
 export type ResponseMessage =
   | { t: 'res'; id: number; ok: true; data?: unknown }
   | { t: 'res'; id: number; ok: false; error: WireError };
+/**
+ * An event as it arrives: the client checks each field itself (src/client/inbound.ts) and
+ * ignores types it does not know. What the server sends is the catalogue's ServerEvent.
+ */
 export interface EventMessage { t: 'ev'; ev: string; [field: string]: unknown }
 export type ServerMessage = WelcomeMessage | ResponseMessage | EventMessage;
 
@@ -85,5 +90,5 @@ export function decodeServerMessage(frame: Buffer): Result<ServerMessage, Decode
 
 export const encodeMessage = (message: ClientMessage | ServerMessage): string => JSON.stringify(message);
 
-/** An event encoded once, ready to be written to any number of connections. */
-export const encodeEventFrame = (event: EventMessage): Buffer => encodeFrame(JSON.stringify(event));
+/** An event of the catalogue, encoded once, ready to be written to any number of connections. */
+export const encodeEventFrame = (event: ServerEvent): Buffer => encodeFrame(JSON.stringify(event));

@@ -1,4 +1,6 @@
+import { err, ResultAsync, type Result } from 'neverthrow';
 import type { LoginVerdict } from '../../machines/session.machine.js';
+import type { BackendError } from './state/backend-error.js';
 import type { Credentials } from './credentials.js';
 import { verifyPassword } from './password.js';
 import type { LoginFailuresByIp } from './limits/login-failures-by-ip.js';
@@ -19,7 +21,8 @@ export interface AuthDeps {
 
 /**
  * The password step of login: lockout, credentials and presence decided together. An unknown
- * username goes through exactly the same steps as a wrong password, failures included.
+ * username goes through exactly the same steps as a wrong password, failures included. A failing
+ * shared-state backend is the error value (the session then ends with INTERNAL).
  *
  * Attempts for the same username run one after another, so the lockout check, the password
  * check and the failure count are one atomic step: concurrent guesses from many connections get
@@ -27,23 +30,28 @@ export interface AuthDeps {
  * between the lock and its check. The per-address attempt was counted before this ran
  * (LoginFailuresByIp.tryBegin); it is given back unless the password was wrong.
  */
-export function authenticate(deps: AuthDeps, password: string, user: ActiveUser): Promise<LoginVerdict> {
-  return deps.attemptsByUsername.run(user.username, async () => {
-    const verdict = await decide(deps, password, user);
-    if (verdict !== 'wrongPassword' && verdict !== 'lockedNow') deps.failuresByIp.giveBack(user.address);
-    return verdict;
-  });
+export function authenticate(deps: AuthDeps, password: string, user: ActiveUser): ResultAsync<LoginVerdict, BackendError> {
+  return new ResultAsync(
+    deps.attemptsByUsername.run(user.username, async () => {
+      const verdict = await decide(deps, password, user);
+      if (verdict.isErr() || (verdict.value !== 'wrongPassword' && verdict.value !== 'lockedNow')) deps.failuresByIp.giveBack(user.address);
+      return verdict;
+    }),
+  );
 }
 
-async function decide(deps: AuthDeps, password: string, user: ActiveUser): Promise<LoginVerdict> {
+async function decide(deps: AuthDeps, password: string, user: ActiveUser): Promise<Result<LoginVerdict, BackendError>> {
   const { username } = user;
-  if (await deps.lockouts.isLocked(username)) return 'blocked';
+  const lockedBefore = await deps.lockouts.isLocked(username);
+  if (lockedBefore.isErr() || lockedBefore.value) return lockedBefore.map((): LoginVerdict => 'blocked');
   const matches = await verifyPassword(deps.credentials.get(username), password, deps.decoySecret);
   // Another connection may have locked the account while the hash was being computed.
-  if (await deps.lockouts.isLocked(username)) return 'blocked';
+  const lockedNow = await deps.lockouts.isLocked(username);
+  if (lockedNow.isErr() || lockedNow.value) return lockedNow.map((): LoginVerdict => 'blocked');
   if (!matches) {
-    return (await deps.lockouts.recordFailure(username)) === 'lockedNow' ? 'lockedNow' : 'wrongPassword';
+    return (await deps.lockouts.recordFailure(username)).map((outcome): LoginVerdict => (outcome === 'lockedNow' ? 'lockedNow' : 'wrongPassword'));
   }
-  await deps.lockouts.recordSuccess(username);
-  return (await deps.presence.claim(user)) ? 'accepted' : 'alreadyActive';
+  const reset = await deps.lockouts.recordSuccess(username);
+  if (reset.isErr()) return err(reset.error);
+  return (await deps.presence.claim(user)).map((claimed): LoginVerdict => (claimed ? 'accepted' : 'alreadyActive'));
 }

@@ -10,6 +10,6 @@ export async function announceDeparture(services: ServerServices, username: stri
   const transfers = await services.transfers.takeAllOf(username);
   if (transfers.length === 0) return;
   const others = transfers.map((t) => (t.presenter === username ? t.audience : t.presenter));
-  const found = await services.presence.findMany(others);
-  transfers.forEach((t, i) => found[i]?.deliver(encodeEventFrame({ t: 'ev', ev: 'p2p-peer-left', transferId: t.transferId, user: username })));
+  // Delivery reaches only those online; a user who is not gets nothing (their transfer ends anyway).
+  transfers.forEach((t, i) => services.delivery.deliver(others[i] ?? '', encodeEventFrame({ t: 'ev', ev: 'p2p-peer-left', transferId: t.transferId, user: username })));
 }

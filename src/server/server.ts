@@ -9,9 +9,10 @@ import { ConsoleLog } from './console-log.js';
 import { Connection } from './connection.js';
 import { describeCredentialsError, loadCredentials } from './credentials.js';
 import { makeDecoySecret } from './password.js';
-import { ActorLockouts, type Clock } from './state/lockouts.js';
+import { ActorLockouts, type Clock, type Lockouts } from './state/lockouts.js';
 import { LocalGroups } from './state/groups.js';
-import { InMemoryPresence } from './state/presence.js';
+import { LocalDelivery } from './state/delivery.js';
+import { InMemoryPresence, type Presence } from './state/presence.js';
 import { InMemoryTransfers } from './state/transfers.js';
 import { AppendLog } from './storage/append-log.js';
 import { GroupLogs } from './storage/group-logs.js';
@@ -34,7 +35,7 @@ export interface ServerRuntime {
   clock?: Clock;
   now?: () => Date;
   /** Another presence backend (tests inject a failing one to exercise backend errors). */
-  presence?: InMemoryPresence;
+  presence?: Presence;
   /** The file-system layer of the logs and stores (tests record its sync calls). */
   storageFs?: StorageFs;
   /** The live statechart view (`--inspect-port`): watches the session and lockout actors. */
@@ -61,7 +62,7 @@ export class TessengerServer {
     private readonly services: ServerServices,
     private readonly auth: AuthDeps,
     private readonly userlog: UserlogWriter,
-    private readonly lockouts: ActorLockouts,
+    private readonly lockouts: Lockouts,
     private readonly groupStore: GroupStore,
     private readonly acceptor: LinkAcceptor,
     private readonly runtime: Required<Pick<ServerRuntime, 'now'>> & ServerRuntime,
@@ -74,8 +75,8 @@ export class TessengerServer {
       services,
       auth,
       userlog,
+      config,
       now: runtime.now,
-      loginTimeoutMs: config.loginTimeoutMs,
       port: (id) => this.connections.get(id),
     }));
   }
@@ -100,7 +101,7 @@ export class TessengerServer {
       )
       .andThen(({ credentials, messageLog }) => {
         const presence = runtime.presence ?? new InMemoryPresence();
-        const userlog = new UserlogWriter(join(dataDir, 'userlog.txt'), () => presence.snapshot(), storage);
+        const userlog = new UserlogWriter(join(dataDir, 'userlog.txt'), () => presence.list(), storage);
         return ResultAsync.fromPromise(userlog.update(), (e) => fail(`Cannot write ${userlog.file}: ${(e as NodeJS.ErrnoException).code ?? e}`))
           .andThen(() => ResultAsync.fromSafePromise(makeDecoySecret(credentials.values())))
           .map((decoySecret) => ({ credentials, messageLog, presence, userlog, decoySecret }));
@@ -130,6 +131,7 @@ export class TessengerServer {
         const services: ServerServices = {
           credentials,
           presence,
+          delivery: new LocalDelivery(),
           groups: new LocalGroups(groupStore, restoredGroups),
           transfers: new InMemoryTransfers(),
           messageLog,
@@ -180,7 +182,7 @@ export class TessengerServer {
     const connection = new Connection(this.nextConnectionId++, socket, {
       config: this.config,
       services: this.services,
-      auth: this.auth,
+      protocolVersion: PROTOCOL_VERSION,
       sessionLogic: this.sessionLogic,
       welcomeFrame: this.welcomeFrame,
       ...(this.runtime.clock ? { clock: this.runtime.clock } : {}),
@@ -193,10 +195,10 @@ export class TessengerServer {
     this.connectionsPerIp.set(key, fromIp);
     if (this.connections.size > this.config.maxConnections) {
       this.services.console.line(`Refusing connection from ${connection.address}: limit maxConnections (${this.config.maxConnections}) reached`);
-      connection.disconnect('TOO_MANY_CONNECTIONS', { limit: this.config.maxConnections });
+      connection.close({ code: 'TOO_MANY_CONNECTIONS', limit: this.config.maxConnections });
     } else if (fromIp > this.config.maxConnectionsPerIp) {
       this.services.console.line(`Refusing connection from ${connection.address}: limit maxConnectionsPerIp (${this.config.maxConnectionsPerIp}) reached`);
-      connection.disconnect('TOO_MANY_CONNECTIONS_FROM_IP', { limit: this.config.maxConnectionsPerIp });
+      connection.close({ code: 'TOO_MANY_CONNECTIONS_FROM_IP', limit: this.config.maxConnectionsPerIp });
     }
   }
 
@@ -217,7 +219,7 @@ export class TessengerServer {
     // grace, so the bound below only guards against a command stuck in a failing backend.
     const allClosed = new Promise<void>((resolve) => this.listener.close(() => resolve()));
     this.acceptor.closeHandshaking();
-    for (const connection of this.connections.values()) connection.disconnect('SHUTTING_DOWN');
+    for (const connection of this.connections.values()) connection.close({ code: 'SHUTTING_DOWN' });
     await Promise.race([allClosed, new Promise((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS).unref())]);
     await this.services.messageLog.close();
     await this.services.groupLogs.closeAll();

@@ -1,35 +1,49 @@
+import type { Result } from 'neverthrow';
 import { fromPromise } from 'xstate';
-import { sessionMachine, type SessionContext } from '../../machines/session.machine.js';
+import { sessionMachine, type ClosingReason, type SessionContext } from '../../machines/session.machine.js';
 import type { WireError } from '../protocol/error-codes.js';
 import { formatTimestamp } from '../shared/timestamp.js';
 import { authenticate, type AuthDeps } from './auth.js';
-import { printableName } from './printable-name.js';
+import { refusalBeforeLogin, serve, type ReplyPort } from './commands/dispatcher.js';
+import type { ServerConfig } from './config.js';
+import type { CommandRate } from './limits/command-rate.js';
 import { announceDeparture } from './peer-departure.js';
-import type { ServerServices } from './services.js';
+import { printableName } from './printable-name.js';
+import type { CommandContext, ServerServices } from './services.js';
+import type { BackendError } from './state/backend-error.js';
 import type { UserlogWriter } from './storage/userlog-writer.js';
 
+/** The value of a shared-state call; its failure becomes the invoked actor's error. */
+function orThrow<T>(result: Result<T, BackendError>): T {
+  if (result.isErr()) throw new Error(`shared-state backend failed: ${result.error.reason}`);
+  return result.value;
+}
+
 /** What the session machine's actions need from the connection they belong to. */
-export interface SessionPort {
+export interface SessionPort extends ReplyPort {
   readonly address: string;
-  readonly isClosed: boolean;
-  reply(requestId: number, data?: unknown): void;
-  replyError(requestId: number, error: WireError): void;
-  notifyClosing(error: WireError): void;
+  /** The logged-in user's command context, made once at login. */
+  session: CommandContext | undefined;
+  /** Pushes an encoded frame (another user's event) to this client. */
   deliver(frame: Buffer): void;
-  runCommand(requestId: number, command: string, args: string[]): void;
-  rememberBye(requestId: number): void;
-  /** Records the work of going offline; `close` waits for it. */
-  goingOffline(work: Promise<void>): void;
-  /** Says bye if asked to, then ends the socket, once going offline (if any) has finished. */
-  close(): void;
+  sendWelcome(): void;
+  sendEvent(event: { ev: 'error' | 'closing'; error: WireError }): void;
+  /** This connection's command rate, made at the first command after login. */
+  commandRate(): CommandRate;
+  /** Resolves once every command still running has been answered. */
+  commandsAnswered(): Promise<void>;
+  /** Flushes and closes the socket. */
+  end(): void;
+  /** Drops the socket without flushing. */
+  destroy(): void;
 }
 
 export interface SessionLogicDeps {
   services: ServerServices;
   auth: AuthDeps;
   userlog: UserlogWriter;
+  config: Pick<ServerConfig, 'loginTimeoutMs' | 'maxBadMessages' | 'maxUnauthenticatedMessages' | 'maxThrottled' | 'maxQueuedBytes' | 'maxFrameBytes' | 'maxFailuresPerIpPerMinute'>;
   now: () => Date;
-  loginTimeoutMs: number;
   /** Finds the connection of a session; the machine only holds its id. */
   port: (connectionId: number) => SessionPort | undefined;
 }
@@ -39,92 +53,160 @@ export interface SessionLogicDeps {
  * connection: a provided machine per socket would cost memory on every idle session).
  */
 export function provideSessionLogic(deps: SessionLogicDeps) {
-  const { services, auth, userlog, now, port } = deps;
-  const requestIdOf = (context: SessionContext, event: { type: string }): number =>
-    'requestId' in event && typeof event.requestId === 'number' ? event.requestId : (context.pendingRequestId ?? 0);
+  const { services, auth, userlog, now, port, config } = deps;
+  const requestIdOf = (context: SessionContext): number => context.current?.requestId ?? context.queue[0]?.requestId ?? 0;
   // A name typed before login is untrusted: shown quoted and escaped unless it is a plain name,
   // so it can never forge console lines or send terminal escapes.
   const userOf = (context: SessionContext): string => printableName(context.username ?? '(unknown)');
+  const describe = (context: SessionContext): string => (context.online ? userOf(context) : `connection from ${port(context.connectionId)?.address}`);
   const updateUserlog = () => userlog.update().catch((e: unknown) => services.console.line(`Could not update ${userlog.file}: ${String(e)}`));
+  /** Console line for a disconnect the session decided; other reasons are logged where they are decided (server.ts). */
+  const closingLine = (context: SessionContext, reason: ClosingReason): string | null => {
+    const who = describe(context);
+    switch (reason.code) {
+      case 'FRAME_TOO_LARGE':
+        return `Disconnecting ${who}: limit maxFrameBytes (${config.maxFrameBytes}) exceeded`;
+      case 'BAD_FRAME':
+        return `Disconnecting ${who}: malformed frame`;
+      case 'BAD_MESSAGE':
+        return `Disconnecting ${who}: limit maxBadMessages (${config.maxBadMessages}) reached`;
+      case 'TOO_MANY_UNAUTHENTICATED_MESSAGES':
+        return `Disconnecting ${who}: limit maxUnauthenticatedMessages (${config.maxUnauthenticatedMessages}) reached`;
+      case 'FLOODING':
+        return `Disconnecting ${who}: limit maxThrottled (${config.maxThrottled}) reached, sustained flood`;
+      case 'LOGIN_TIMEOUT':
+        return `Disconnecting ${who}: limit loginTimeout (${config.loginTimeoutMs} ms) reached`;
+      default:
+        return null;
+    }
+  };
 
   return sessionMachine.provide({
     actors: {
-      verifyCredentials: fromPromise(async ({ input }) => {
+      // A failing backend rejects the actor's promise: the machine's error transition (INTERNAL).
+      checkLockout: fromPromise(async ({ input }) => ({ locked: orThrow(await auth.lockouts.isLocked(input.username)) })),
+      verifyCredentials: fromPromise(async ({ input, signal }) => {
         const connection = port(input.connectionId);
         if (!connection) return { verdict: 'wrongPassword' as const };
-        const verdict = await authenticate(auth, input.password, {
-          username: input.username,
-          address: connection.address,
-          udpPort: input.udpPort,
-          since: formatTimestamp(now()),
-          deliver: (frame) => connection.deliver(frame),
-        });
-        // The client may have gone while the password was checked: leave no ghost online.
-        if (verdict === 'accepted' && connection.isClosed) await services.presence.release(input.username);
+        const { failuresByIp } = auth;
+        // Counted now, not when the check fails: concurrent attempts cannot all pass (auth.ts).
+        if (!failuresByIp.tryBegin(connection.address)) return { verdict: 'throttled' as const };
+        const verdict = orThrow(
+          await authenticate(auth, input.password, { username: input.username, address: connection.address, udpPort: input.udpPort, since: formatTimestamp(now()) }),
+        );
+        if (verdict === 'accepted') {
+          // The session may have ended while the password was checked (hang-up, timeout,
+          // shutdown): its machine no longer waits for this answer, so leave no ghost online.
+          if (signal.aborted) await services.presence.release(input.username);
+          else services.delivery.attach(input.username, connection);
+        }
         return { verdict };
       }),
+      goOnline: fromPromise(async ({ input }) => {
+        // Invitations to groups not yet joined come with the reply (none if the backend fails).
+        const invitations = services.groups.invitations(input.username).catch(() => []);
+        await updateUserlog();
+        return { invitations: await invitations };
+      }),
+      commandsAnswered: fromPromise(async ({ input }) => {
+        await port(input.connectionId)?.commandsAnswered();
+      }),
+      goOffline: fromPromise(async ({ input }) => {
+        const { username } = input;
+        const released = await services.presence.release(username);
+        if (released.isErr()) services.console.line(`Could not take ${username} offline in the presence backend: ${released.error.reason}`);
+        const connection = port(input.connectionId);
+        if (connection) services.delivery.detach(username, connection);
+        await announceDeparture(services, username);
+        services.console.line(`${printableName(username)} logout`);
+        await updateUserlog();
+      }),
+    },
+    guards: {
+      commandRateFlooding: ({ context }) => port(context.connectionId)?.commandRate().isFlooding() ?? false,
+      commandRateThrottled: ({ context }) => port(context.connectionId)?.commandRate().isThrottled() ?? false,
     },
     actions: {
-      askForPassword: ({ event, context }) => port(context.connectionId)?.reply(requestIdOf(context, event)),
-      refuseBlocked: ({ event, context }) => {
+      welcomeClient: ({ context }) => port(context.connectionId)?.sendWelcome(),
+      reportBadMessage: ({ context }) => port(context.connectionId)?.sendEvent({ ev: 'error', error: { code: 'BAD_MESSAGE' } }),
+      askForPassword: ({ context }) => port(context.connectionId)?.reply(requestIdOf(context)),
+      refuseOutOfOrder: ({ context }) => port(context.connectionId)?.replyError(requestIdOf(context), { code: 'OUT_OF_ORDER' }),
+      refuseBeforeLogin: ({ context }) => {
+        const next = context.queue[0];
+        if (next) port(context.connectionId)?.replyError(next.requestId, refusalBeforeLogin(next));
+      },
+      refuseBlocked: ({ context }) => {
         services.console.line(`${userOf(context)} tried to log in but the account is blocked`);
-        port(context.connectionId)?.replyError(requestIdOf(context, event), { code: 'ACCOUNT_BLOCKED' });
+        port(context.connectionId)?.replyError(requestIdOf(context), { code: 'ACCOUNT_BLOCKED' });
       },
       refuseLockedNow: ({ context }) => {
         const connection = port(context.connectionId);
         services.console.line(`${userOf(context)} failed to log in from ${connection?.address}; the account is now blocked`);
-        connection?.replyError(context.pendingRequestId ?? 0, { code: 'ACCOUNT_LOCKED_NOW' });
+        connection?.replyError(requestIdOf(context), { code: 'ACCOUNT_LOCKED_NOW' });
       },
       refuseWrongPassword: ({ context }) => {
         const connection = port(context.connectionId);
         services.console.line(`${userOf(context)} failed to log in from ${connection?.address}`);
-        connection?.replyError(context.pendingRequestId ?? 0, { code: 'INVALID_PASSWORD' });
+        connection?.replyError(requestIdOf(context), { code: 'INVALID_PASSWORD' });
       },
       refuseAlreadyActive: ({ context }) => {
         const connection = port(context.connectionId);
         services.console.line(`${userOf(context)} tried to log in again from ${connection?.address} but is already online`);
-        connection?.replyError(context.pendingRequestId ?? 0, { code: 'USER_ALREADY_ACTIVE', user: context.username ?? '' });
+        connection?.replyError(requestIdOf(context), { code: 'USER_ALREADY_ACTIVE', user: context.username ?? '' });
       },
-      refuseLoginTimeout: ({ context }) => {
+      refuseThrottled: ({ context }) => {
         const connection = port(context.connectionId);
-        services.console.line(`Disconnecting connection from ${connection?.address}: limit loginTimeout (${deps.loginTimeoutMs} ms) reached`);
-        connection?.notifyClosing({ code: 'LOGIN_TIMEOUT' });
+        if (!connection) return;
+        services.console.line(`Refusing a login from ${connection.address}: limit maxFailuresPerIpPerMinute (${config.maxFailuresPerIpPerMinute}) reached`);
+        connection.replyError(requestIdOf(context), { code: 'LOGIN_THROTTLED', retryAfterSeconds: auth.failuresByIp.retryAfterSeconds(connection.address) });
       },
-      reportInternalError: ({ context }) => port(context.connectionId)?.notifyClosing({ code: 'INTERNAL' }),
-      welcome: ({ context }) => {
-        const requestId = context.pendingRequestId ?? 0;
+      answerLogin: ({ context, event }) => {
+        const connection = port(context.connectionId);
         services.console.line(`${userOf(context)} is online`);
         // The console quotes names; the client gets the name itself.
         const username = context.username ?? '';
-        // The reply waits for userlog.txt, so a user told "Welcome" is already listed there.
-        // Invitations to groups not yet joined come with the reply (none if the backend fails).
-        const invitations = services.groups.invitations(context.username ?? '').catch(() => []);
-        void updateUserlog().then(async () => port(context.connectionId)?.reply(requestId, { username, invitations: await invitations }));
+        if (!connection) return;
+        connection.session = { username: context.username ?? '', address: connection.address, services };
+        const invitations = 'output' in event ? (event.output as { invitations: unknown }).invitations : [];
+        connection.reply(requestIdOf(context), { username, invitations });
       },
-      runCommand: ({ event, context }) => {
-        if (event.type === 'COMMAND') port(context.connectionId)?.runCommand(event.requestId, event.command, event.args);
+      refuseRateLimited: ({ context, event }) => {
+        const connection = port(context.connectionId);
+        if (connection && event.type === 'REQUEST') connection.replyError(event.requestId, { code: 'RATE_LIMITED', retryAfterSeconds: connection.commandRate().chargeStrike() });
       },
-      sayBye: ({ event, context }) => {
-        if (event.type === 'LOGOUT') port(context.connectionId)?.rememberBye(event.requestId);
+      serve: ({ context, event }) => {
+        const connection = port(context.connectionId);
+        if (!connection?.session || event.type !== 'REQUEST') return;
+        connection.commandRate().chargeCommand();
+        serve(event, connection.session, connection);
       },
-      goOffline: ({ context }) => {
-        const username = context.username ?? '';
-        port(context.connectionId)?.goingOffline(
-          (async () => {
-            try {
-              await services.presence.release(username);
-              await announceDeparture(services, username);
-            } catch (e) {
-              services.console.line(`Could not take ${username} offline in the presence backend: ${String(e)}`);
-            }
-            services.console.line(`${printableName(username)} logout`);
-            await updateUserlog();
-          })(),
-        );
+      serveNext: ({ context }) => {
+        const connection = port(context.connectionId);
+        const next = context.queue[0];
+        if (connection?.session && next) serve(next, connection.session, connection);
       },
-      closeConnection: ({ context }) => port(context.connectionId)?.close(),
+      acceptLogout: ({ context, event }) => {
+        // a logout that waited in the queue during the login was not checked against the rate
+        if (event.type === 'REQUEST' && event.step === 'logout') port(context.connectionId)?.commandRate().chargeCommand();
+      },
+      logClosing: ({ context }) => {
+        if (context.end?.type !== 'closedByServer') return;
+        const line = closingLine(context, context.end.reason);
+        if (line) services.console.line(line);
+      },
+      logSlowReader: ({ context }) =>
+        services.console.line(`Disconnecting ${describe(context)}: limit maxQueuedBytes (${config.maxQueuedBytes}) reached, client is not reading`),
+      sayWhy: ({ context }) => {
+        if (context.end?.type === 'closedByServer') port(context.connectionId)?.sendEvent({ ev: 'closing', error: context.end.reason });
+      },
+      sayBye: ({ context }) => {
+        const logout = context.current;
+        if (logout) port(context.connectionId)?.reply(logout.requestId, { username: userOf(context) });
+      },
+      endSocket: ({ context }) => port(context.connectionId)?.end(),
+      destroySocket: ({ context }) => port(context.connectionId)?.destroy(),
     },
-    delays: { loginTimeout: deps.loginTimeoutMs },
+    delays: { loginTimeout: config.loginTimeoutMs },
   });
 }
 

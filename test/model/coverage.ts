@@ -4,7 +4,7 @@
 // test records the transitions its executed path steps took, and the report lists what no step
 // exercised. A transition counts only once the real system carried the step out and the
 // assertions after it held.
-import type { AnyMachineSnapshot, AnyStateMachine, AnyStateNode, EventObject } from 'xstate';
+import { getMicrosteps, type AnyMachineSnapshot, type AnyStateMachine, type AnyStateNode, type EventObject } from 'xstate';
 
 type AnyTransition = ReturnType<AnyStateMachine['getTransitionData']>[number];
 
@@ -56,10 +56,52 @@ export function declaredTransitions(machine: AnyStateMachine): string[] {
   return [...new Set(keys)];
 }
 
-/** The transitions `event` takes from `snapshot` (guards evaluated), as keys. */
+/**
+ * The transitions `event` takes from `snapshot` (guards evaluated), as keys, followed by the
+ * eventless (`always`) transitions and compound-state `onDone` transitions the same macrostep
+ * takes after it: the machine's queue of pending requests is worked off through those.
+ */
 export function takenTransitions(machine: AnyStateMachine, snapshot: AnyMachineSnapshot, event: EventObject): string[] {
-  return machine.getTransitionData(snapshot, event).map(transitionKey);
+  const keys = machine.getTransitionData(snapshot, event).map(transitionKey);
+  if (keys.length === 0) return keys;
+  const steps = getMicrosteps(machine, snapshot, event as never);
+  for (let i = 1; i < steps.length; i++) {
+    const previous = steps[i - 1]![0] as AnyMachineSnapshot;
+    const followUp = eventlessTaken(machine, previous, event) ?? doneStateTaken(machine, previous);
+    if (followUp) keys.push(transitionKey(followUp));
+  }
+  return keys;
 }
+
+/** The first `always` transition enabled in `snapshot`, selected the way XState selects it. */
+function eventlessTaken(machine: AnyStateMachine, snapshot: AnyMachineSnapshot, event: EventObject): AnyTransition | undefined {
+  const guards = (machine.implementations as { guards: Record<string, (args: unknown, params: unknown) => boolean> }).guards;
+  for (const node of atomicNodes(snapshot)) {
+    for (let n: AnyStateNode | undefined = node; n; n = n.parent) {
+      for (const t of (n.always ?? []) as AnyTransition[]) {
+        const name = guardName(t.guard);
+        if (name === null) return t;
+        const guard = guards[name];
+        if (!guard) throw new Error(`coverage: cannot evaluate the guard ${name} of an always transition`);
+        if (guard({ context: snapshot.context, event }, undefined)) return t;
+      }
+    }
+  }
+  return undefined;
+}
+
+/** The `onDone` transition of a compound state whose final child `snapshot` has reached. */
+function doneStateTaken(machine: AnyStateMachine, snapshot: AnyMachineSnapshot): AnyTransition | undefined {
+  for (const node of atomicNodes(snapshot)) {
+    if (node.type !== 'final' || !node.parent) continue;
+    const [t] = machine.getTransitionData(snapshot, { type: `xstate.done.state.${node.parent.id}` });
+    if (t) return t;
+  }
+  return undefined;
+}
+
+const atomicNodes = (snapshot: AnyMachineSnapshot): AnyStateNode[] =>
+  (snapshot as unknown as { _nodes: AnyStateNode[] })._nodes.filter((n) => n.type === 'atomic' || n.type === 'final');
 
 export interface CoverageReport {
   readonly name: string;

@@ -3,11 +3,13 @@
 // session. Used by session.model.test.ts to drive the verifyCredentials error transition.
 import { parseServerArgs } from '../../src/cli/server-args.js';
 import { TessengerServer } from '../../src/server/server.js';
+import { errAsync, type ResultAsync } from 'neverthrow';
+import type { BackendError } from '../../src/server/state/backend-error.js';
 import { InMemoryPresence, type ActiveUser } from '../../src/server/state/presence.js';
 
 class FailingPresence extends InMemoryPresence {
-  override async claim(user: ActiveUser): Promise<boolean> {
-    if (user.username.startsWith('x')) throw new Error('presence backend unavailable');
+  override claim(user: ActiveUser): ResultAsync<boolean, BackendError> {
+    if (user.username.startsWith('x')) return errAsync({ type: 'BackendFailed', reason: 'presence backend unavailable' });
     return super.claim(user);
   }
 }

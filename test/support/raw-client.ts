@@ -1,6 +1,7 @@
 import { connect, type Socket } from 'node:net';
 import { connect as connectTls } from 'node:tls';
 import { encodeFrame, FrameDecoder } from '../../src/protocol/frame-codec.js';
+import type { CommandArgs, CommandName, CommandReply } from '../../src/protocol/catalogue.js';
 import { decodeServerMessage, type ServerMessage } from '../../src/protocol/messages.js';
 import { ChangeSignal } from './change-signal.js';
 
@@ -71,6 +72,14 @@ export class RawClient {
       timeoutMs,
       () => new Error(`timed out; received ${JSON.stringify(this.received)}`),
     );
+  }
+
+  /** A well-formed request of the catalogue, and its typed reply. */
+  async ask<C extends CommandName>(cmd: C, args: CommandArgs<C>): Promise<CommandReply<C>> {
+    const id = this.request(cmd, [...args]);
+    const reply = await this.waitFor((m) => m.t === 'res' && m.id === id);
+    // the server's reply to `cmd` has the catalogue's shape: that is what the tests check
+    return reply as CommandReply<C>;
   }
 
   response(id: number): Promise<ServerMessage> {

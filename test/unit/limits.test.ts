@@ -1,3 +1,4 @@
+import { ok } from 'neverthrow';
 import { test } from 'uvu';
 import { SimulatedClock } from 'xstate';
 import * as assert from 'uvu/assert';
@@ -79,11 +80,11 @@ test('address keys: IPv4 as is, IPv6 by /64 prefix', () => {
 
 test('lockouts: guessing many usernames keeps memory bounded, locks are kept', async () => {
   const lockouts = new ActorLockouts({ maxFailures: 2, blockMs: 60_000, maxTracked: 50, clock: new SimulatedClock() });
-  await lockouts.recordFailure('victim');
-  await lockouts.recordFailure('victim');
+  assert.equal(await lockouts.recordFailure('victim'), ok('stillOpen'));
+  assert.equal(await lockouts.recordFailure('victim'), ok('lockedNow'));
   for (let i = 0; i < 500; i++) await lockouts.recordFailure(`guess${i}`);
   assert.ok(lockouts.tracked <= 50);
-  assert.ok(await lockouts.isLocked('victim'));
+  assert.equal(await lockouts.isLocked('victim'), ok(true));
 });
 
 test.run();

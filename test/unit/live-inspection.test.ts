@@ -3,7 +3,7 @@
 // addresses it treats as loopback.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createActor, SimulatedClock } from 'xstate';
+import { createActor, fromPromise, SimulatedClock } from 'xstate';
 import { lockoutMachine } from '../../machines/lockout.machine.js';
 import { sessionMachine } from '../../machines/session.machine.js';
 import { EventEmitter } from 'node:events';
@@ -12,6 +12,10 @@ import { ActorCensus, type ObservedTransition } from '../../src/server/inspect/a
 import { LiveFeed, MAX_VIEWERS } from '../../src/server/inspect/live-feed.js';
 import { announcement, isLoopback } from '../../src/server/inspect/live-inspection.js';
 import { readableEventType, stateIdsOf } from '../../src/server/inspect/state-ids.js';
+
+const LIMITS = { protocolVersion: 1, maxBadMessages: 10, maxUnauthenticatedMessages: 20 };
+// The lockout check never answers, so a session that sent its username stays in checkingLockout.
+const session = sessionMachine.provide({ actors: { checkLockout: fromPromise<{ locked: boolean }, { connectionId: number; username: string }>(() => new Promise(() => {})) } });
 
 test('counts: every live actor in each state (compound states too); ended actors leave', () => {
   const census = new ActorCensus();
@@ -25,8 +29,8 @@ test('counts: every live actor in each state (compound states too); ended actors
   b.stop();
   assert.equal(census.counts().lockout, { 'lockout.failing': 1 });
   // A session in a compound state counts there and in its child.
-  const session = census.watch(sessionMachine);
-  const s = createActor(session, { input: { connectionId: 1 } }).start();
+  const watched = census.watch(session);
+  const s = createActor(watched, { input: { connectionId: 1, limits: LIMITS } }).start();
   const counts = census.counts().session ?? {};
   const ids = stateIdsOf(sessionMachine, s.getSnapshot().value);
   assert.ok(ids.length >= 2, 'nested');
@@ -53,29 +57,33 @@ test('many actors: stopped ones are swept as new ones start, and every new one s
 
 test('transitions are reported only while listening, with the event type and user name only', () => {
   const census = new ActorCensus();
-  const session = census.watch(sessionMachine);
-  const quiet = createActor(session, { input: { connectionId: 1 } }).start();
+  const watched = census.watch(session);
+  const quiet = createActor(watched, { input: { connectionId: 1, limits: LIMITS } }).start();
   const seen: ObservedTransition[] = [];
-  quiet.send({ type: 'USERNAME', requestId: 1, username: 'Yoda', accountLocked: false });
+  quiet.send({ type: 'HELLO', version: 1 });
   const stop = census.onTransition((t) => seen.push(t));
   assert.equal(seen, [], 'nothing before listening');
-  quiet.send({ type: 'PASSWORD', requestId: 2, password: 'wise@!manbaby', udpPort: 1 });
-  const fresh = createActor(session, { input: { connectionId: 2 } }).start();
-  fresh.send({ type: 'COMMAND', requestId: 3, command: '/msgto', args: ['Hans', 'secret text'] });
+  quiet.send({ type: 'REQUEST', step: 'username', requestId: 1, username: 'Yoda' });
+  // Requests wait their turn while the lockout is consulted: the password changes no state yet.
+  quiet.send({ type: 'REQUEST', step: 'password', requestId: 2, password: 'wise@!manbaby', udpPort: 1 });
+  const fresh = createActor(watched, { input: { connectionId: 2, limits: LIMITS } }).start();
+  fresh.send({ type: 'HELLO', version: 1 });
   assert.equal(
     seen.map((t) => [t.actor, t.event, t.from.at(-1), t.to.at(-1), t.user]),
     [
-      ['session 1', 'PASSWORD', 'session.authenticating.awaitingPassword', 'session.authenticating.verifying', 'Yoda'],
-      ['session 2', 'start', undefined, 'session.authenticating.awaitingUsername', undefined],
+      ['session 1', 'REQUEST username', 'session.open.authenticating.awaitingUsername', 'session.open.authenticating.checkingLockout', 'Yoda'],
+      ['session 2', 'start', undefined, 'session.open.authenticating.handshake', undefined],
+      ['session 2', 'HELLO', 'session.open.authenticating.handshake', 'session.open.authenticating.awaitingUsername', undefined],
     ],
   );
   const text = JSON.stringify(seen);
   assert.not.match(text, 'wise@!manbaby');
-  assert.not.match(text, 'secret text');
   stop();
   fresh.send({ type: 'DISCONNECTED' });
-  assert.is(seen.length, 2, 'nothing after the last listener left');
-  quiet.stop(); // its login timer would keep this process alive
+  assert.is(seen.length, 3, 'nothing after the last listener left');
+  // Their login timers would keep this process alive.
+  quiet.stop();
+  fresh.stop();
 });
 
 /** Just enough of an HTTP response for the feed: records what is written. */
@@ -141,6 +149,7 @@ test('event names read as on the diagrams', () => {
   assert.is(readableEventType('xstate.after.loginTimeout.session.authenticating'), 'after loginTimeout');
   assert.is(readableEventType('xstate.done.actor.0.session.authenticating.verifying'), 'done');
   assert.is(readableEventType('LOGOUT'), 'LOGOUT');
+  assert.is(readableEventType('REQUEST', { step: 'password' }), 'REQUEST password', 'a request shows its step, never its data');
 });
 
 test('loopback addresses: only these keep the live view private to this machine', () => {

@@ -1,3 +1,4 @@
+import { okAsync } from 'neverthrow';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -57,7 +58,7 @@ test('off: no fsync of any kind, acknowledgements after the write', async () => 
   const dir = tempDir('sync');
   const { log } = (await AppendLog.open(join(dir, 'messagelog.txt'), fixedNow, storage(fs, 'off')))._unsafeUnwrap();
   await appendMany(log, fs, 50);
-  const userlog = new UserlogWriter(join(dir, 'userlog.txt'), () => [{ username: 'Yoda', since: 'x', address: '127.0.0.1', udpPort: 8001 }], storage(fs, 'off'));
+  const userlog = new UserlogWriter(join(dir, 'userlog.txt'), () => okAsync([{ username: 'Yoda', since: 'x', address: '127.0.0.1', udpPort: 8001 }]), storage(fs, 'off'));
   await userlog.update();
   const { store } = (await GroupStore.open(join(dir, 'groups.db'), storage(fs, 'off')))._unsafeUnwrap();
   await store.record({ t: 'group', group: 'G1', members: [['Yoda', 'joined']] });
@@ -69,7 +70,7 @@ test('off: no fsync of any kind, acknowledgements after the write', async () => 
 test('always: userlog.txt is fsynced before its rename and the directory after it', async () => {
   const fs = new RecordingFs();
   const dir = tempDir('sync');
-  const userlog = new UserlogWriter(join(dir, 'userlog.txt'), () => [{ username: 'Yoda', since: 'x', address: '127.0.0.1', udpPort: 8001 }], storage(fs, 'always'));
+  const userlog = new UserlogWriter(join(dir, 'userlog.txt'), () => okAsync([{ username: 'Yoda', since: 'x', address: '127.0.0.1', udpPort: 8001 }]), storage(fs, 'always'));
   await userlog.update();
   const ops = fs.journal.filter((e) => e.op !== 'open').map((e) => `${e.op} ${'file' in e ? e.file : ''}`);
   assert.equal(ops, ['write userlog.txt.tmp', 'fsync userlog.txt.tmp', 'rename userlog.txt.tmp->userlog.txt', `syncDirectory ${dir.split('/').pop()}`]);

@@ -1,4 +1,5 @@
 import { err, ResultAsync, type Result } from 'neverthrow';
+import type { BackendError } from '../state/backend-error.js';
 import type { CommandError } from './command-error.js';
 
 /**
@@ -7,6 +8,9 @@ import type { CommandError } from './command-error.js';
  */
 export const fromBackend = <T>(promise: Promise<T>): ResultAsync<T, CommandError> =>
   ResultAsync.fromPromise(promise, (): CommandError => ({ type: 'StorageFailed' }));
+
+/** A shared-state call that already reports failure as a value: the command sees StorageFailed. */
+export const fromState = <T>(result: ResultAsync<T, BackendError>): ResultAsync<T, CommandError> => result.mapErr((): CommandError => ({ type: 'StorageFailed' }));
 
 /** The same for a handler written as one async function that returns a Result. */
 export const settled = <T>(promise: Promise<Result<T, CommandError>>): ResultAsync<T, CommandError> =>

@@ -2,8 +2,10 @@ import { errAsync, okAsync, type ResultAsync } from 'neverthrow';
 import { encodeEventFrame } from '../../protocol/messages.js';
 import { validateGroupName } from '../../shared/group-name.js';
 import { validateUserName } from '../../shared/user-name.js';
+import type { CommandData } from '../../protocol/catalogue.js';
 import type { CommandContext } from '../services.js';
-import { fromBackend } from './backend.js';
+import type { ActiveUser } from '../state/presence.js';
+import { fromBackend, fromState } from './backend.js';
 import type { CommandError } from './command-error.js';
 import { printableName } from '../printable-name.js';
 
@@ -16,7 +18,7 @@ import { printableName } from '../printable-name.js';
  * are told at once with an `invited` event; one who logs out before joining finds it in the
  * login reply's invitations.
  */
-export function creategroup({ username, services }: CommandContext, [name = '', ...named]: string[]): ResultAsync<{ group: string; members: string[] }, CommandError> {
+export function creategroup({ username, services }: CommandContext, [name = '', ...named]: string[]): ResultAsync<CommandData<'creategroup'>, CommandError> {
   const checked = validateGroupName(name);
   if (checked.isErr()) return errAsync(checked.error);
   const invitees = [...new Set(named.filter((u) => u !== username))];
@@ -25,8 +27,8 @@ export function creategroup({ username, services }: CommandContext, [name = '', 
     if (validateUserName(user).isErr()) return errAsync({ type: 'UserNameBidiControl' });
     if (!services.credentials.has(user)) return errAsync({ type: 'GroupMemberUnknown', user });
   }
-  let online: Awaited<ReturnType<typeof services.presence.findMany>> = [];
-  return fromBackend(services.presence.findMany(invitees))
+  let online: Array<ActiveUser | undefined> = [];
+  return fromState(services.presence.findMany(invitees))
     .andThen((found) => {
       online = found;
       const offline = invitees.find((_, i) => found[i] === undefined);
@@ -47,7 +49,7 @@ export function creategroup({ username, services }: CommandContext, [name = '', 
       const members = [username, ...invitees];
       services.console.line(`${printableName(username)} created group chat ${name}: ${members.map(printableName).join(', ')}`);
       const invitation = encodeEventFrame({ t: 'ev', ev: 'invited', group: name, by: username });
-      for (const invitee of online) invitee?.deliver(invitation);
+      for (const invitee of online) if (invitee) services.delivery.deliver(invitee.username, invitation);
       return { group: name, members };
     });
 }

@@ -3,12 +3,13 @@ import { settled } from './backend.js';
 import { encodeEventFrame } from '../../protocol/messages.js';
 import { validateMessageText } from '../../shared/message-text.js';
 import { hasBidiControl } from '../../shared/unicode-safety.js';
+import type { CommandData } from '../../protocol/catalogue.js';
 import type { CommandContext } from '../services.js';
 import type { CommandError } from './command-error.js';
 import { printableName } from '../printable-name.js';
 
 /** `/groupmsg G TEXT`: logged, then delivered to every other active joined member. */
-export function groupmsg(context: CommandContext, args: string[]): ResultAsync<{ ts: string }, CommandError> {
+export function groupmsg(context: CommandContext, args: string[]): ResultAsync<CommandData<'groupmsg'>, CommandError> {
   return settled(sendToGroup(context, args));
 }
 
@@ -30,7 +31,9 @@ async function sendToGroup({ username, services }: CommandContext, [group = '', 
   // One frame for every recipient: the event is encoded once, however large the group.
   const frame = encodeEventFrame({ t: 'ev', ev: 'group', group, from: username, text: message, ts });
   const recipients = [...found.members].filter(([member, state]) => state === 'joined' && member !== username).map(([member]) => member);
-  for (const active of await services.presence.findMany(recipients)) active?.deliver(frame);
+  const online = await services.presence.findMany(recipients);
+  // the message is logged: a presence failure only means nobody is told now (like being offline)
+  if (online.isOk()) for (const active of online.value) if (active) services.delivery.deliver(active.username, frame);
   services.console.line(`${printableName(username)} issued a message in group chat ${group}: "${message}" at ${ts}.`);
   return ok({ ts });
 }

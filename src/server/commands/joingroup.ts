@@ -1,12 +1,13 @@
 import { errAsync, type ResultAsync } from 'neverthrow';
 import { hasBidiControl } from '../../shared/unicode-safety.js';
 import { fromBackend } from './backend.js';
+import type { CommandData } from '../../protocol/catalogue.js';
 import type { CommandContext } from '../services.js';
 import type { CommandError } from './command-error.js';
 import { printableName } from '../printable-name.js';
 
 /** `/joingroup G`: an invited member becomes a joined one. */
-export function joingroup({ username, services }: CommandContext, [group = '']: string[]): ResultAsync<{ group: string }, CommandError> {
+export function joingroup({ username, services }: CommandContext, [group = '']: string[]): ResultAsync<CommandData<'joingroup'>, CommandError> {
   if (hasBidiControl(group)) return errAsync({ type: 'GroupNameBidiControl' });
   return fromBackend(services.groups.join(group, username))
     .andThen((result) => result.mapErr((e): CommandError => ({ type: e.type, group })))

@@ -3,16 +3,15 @@ import { settled } from './backend.js';
 import { encodeEventFrame } from '../../protocol/messages.js';
 import { validateMessageText } from '../../shared/message-text.js';
 import { validateUserName } from '../../shared/user-name.js';
+import type { CommandData } from '../../protocol/catalogue.js';
 import type { CommandContext } from '../services.js';
 import type { CommandError } from './command-error.js';
 import { printableName } from '../printable-name.js';
 
-export interface MessageSent {
-  ts: string;
-}
+type MessageSent = CommandData<'msgto'>;
 
 /** `/msgto USER TEXT`: logged first, then delivered, then acknowledged with the logged time. */
-export function msgto(context: CommandContext, args: string[]): ResultAsync<MessageSent, CommandError> {
+export function msgto(context: CommandContext, args: string[]): ResultAsync<CommandData<'msgto'>, CommandError> {
   return settled(sendPrivate(context, args));
 }
 
@@ -25,12 +24,13 @@ async function sendPrivate({ username, services }: CommandContext, [to = '', tex
   if (to === username) return err({ type: 'SelfTarget' });
   if (!services.credentials.has(to)) return err({ type: 'UnknownUser', user: to });
   const receiver = await services.presence.find(to);
-  if (!receiver) return err({ type: 'UserOffline', user: to });
+  if (receiver.isErr()) return err({ type: 'StorageFailed' });
+  if (!receiver.value) return err({ type: 'UserOffline', user: to });
   const message = checked.value;
   const logged = await services.messageLog.append((n, ts) => `${n}; ${ts}; ${to}; ${message}`);
   if (logged.isErr()) return err({ type: 'StorageFailed' });
   const { ts } = logged.value;
-  receiver.deliver(encodeEventFrame({ t: 'ev', ev: 'private', from: username, text: message, ts }));
+  services.delivery.deliver(to, encodeEventFrame({ t: 'ev', ev: 'private', from: username, text: message, ts }));
   services.console.line(`${printableName(username)} message to ${printableName(to)} "${message}" at ${ts}.`);
   return ok({ ts });
 }

@@ -143,7 +143,7 @@ export class ActorCensus {
           actor: w.label,
           from: w.lastIds,
           to: ids,
-          event: readableEventType(e.event.type),
+          event: readableEventType(e.event.type, e.event as { step?: unknown }),
           ...(typeof username === 'string' ? { user: username } : {}),
         });
         w.lastIds = ids;

@@ -22,8 +22,12 @@ export function stateIdsOf(machine: AnyStateMachine, value: unknown): string[] {
   return out;
 }
 
-/** XState's internal event names as a reader should see them (the event's type only, never its data). */
-export function readableEventType(type: string): string {
+/**
+ * XState's internal event names as a reader should see them: the event's type, plus a request's
+ * step (`REQUEST username`), never its data.
+ */
+export function readableEventType(type: string, event?: { step?: unknown }): string {
+  if (type === 'REQUEST' && typeof event?.step === 'string') return `REQUEST ${event.step}`;
   if (type === 'xstate.init') return 'start';
   const after = /^xstate\.after\.([^.]+)/.exec(type);
   if (after) return `after ${after[1]}`;

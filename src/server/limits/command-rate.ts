@@ -29,4 +29,28 @@ export class CommandRate {
     if (!this.strikes.take()) return { type: 'flooding' };
     return { type: 'throttled', retryAfterSeconds: this.commands.secondsUntilToken() };
   }
+
+  // The same decision in parts, for the session machine: its guards look without taking, then
+  // the transition taken charges the command (allowed) or the strike (throttled).
+
+  /** No command token and no strike left: the next command is a flood. */
+  isFlooding(): boolean {
+    return !this.commands.hasToken() && !this.strikes.hasToken();
+  }
+
+  /** No command token, but a strike left: the next command is refused with a retry time. */
+  isThrottled(): boolean {
+    return !this.commands.hasToken() && this.strikes.hasToken();
+  }
+
+  /** Charges an allowed command. */
+  chargeCommand(): void {
+    this.commands.take();
+  }
+
+  /** Charges a strike and says when the client may try again. */
+  chargeStrike(): number {
+    this.strikes.take();
+    return this.commands.secondsUntilToken();
+  }
 }

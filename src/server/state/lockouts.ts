@@ -1,15 +1,19 @@
+import { okAsync, type ResultAsync } from 'neverthrow';
 import { createActor, type Actor, type ActorOptions, type AnyActorLogic } from 'xstate';
 
 export type Clock = NonNullable<ActorOptions<AnyActorLogic>['clock']>;
 import { lockoutMachine } from '../../../machines/lockout.machine.js';
+import type { BackendError } from './backend-error.js';
 
 export type FailureOutcome = 'stillOpen' | 'lockedNow';
 
 /** Failed-login bookkeeping per username (SPEC §3). Async like the other shared state. */
 export interface Lockouts {
-  isLocked(username: string): Promise<boolean>;
-  recordFailure(username: string): Promise<FailureOutcome>;
-  recordSuccess(username: string): Promise<void>;
+  isLocked(username: string): ResultAsync<boolean, BackendError>;
+  recordFailure(username: string): ResultAsync<FailureOutcome, BackendError>;
+  recordSuccess(username: string): ResultAsync<void, BackendError>;
+  /** Stops pending block timers (server shutdown). */
+  stopAll(): void;
 }
 
 export interface LockoutOptions {
@@ -61,18 +65,19 @@ export class ActorLockouts implements Lockouts {
     this.actors.clear();
   }
 
-  async isLocked(username: string): Promise<boolean> {
-    return this.actors.get(username)?.getSnapshot().matches('locked') ?? false;
+  isLocked(username: string): ResultAsync<boolean, BackendError> {
+    return okAsync(this.actors.get(username)?.getSnapshot().matches('locked') ?? false);
   }
 
-  async recordFailure(username: string): Promise<FailureOutcome> {
+  recordFailure(username: string): ResultAsync<FailureOutcome, BackendError> {
     const actor = this.actors.get(username) ?? this.spawn(username);
     actor.send({ type: 'FAILED' });
-    return actor.getSnapshot().matches('locked') ? 'lockedNow' : 'stillOpen';
+    return okAsync(actor.getSnapshot().matches('locked') ? 'lockedNow' : 'stillOpen');
   }
 
-  async recordSuccess(username: string): Promise<void> {
+  recordSuccess(username: string): ResultAsync<void, BackendError> {
     this.actors.get(username)?.send({ type: 'SUCCEEDED' });
+    return okAsync(undefined);
   }
 
   private spawn(username: string): Actor<typeof lockoutMachine> {

@@ -1,55 +1,53 @@
+import { okAsync, type ResultAsync } from 'neverthrow';
+import type { BackendError } from './backend-error.js';
+
+/** An online user: data only, so any backend can store it (delivery is delivery.ts's job). */
 export interface ActiveUser {
   username: string;
   address: string;
   udpPort: number;
   /** Login time as SPEC's TS, shown by /activeuser and written to userlog.txt. */
   since: string;
-  /** Pushes an encoded event frame to this user's client (one frame is shared by all recipients). */
-  deliver: (frame: Buffer) => void;
 }
 
 /**
  * Who is online. Every operation is atomic from the caller's point of view; the async shape lets
- * a shared backend (e.g. Redis, for several server processes) replace this one later.
+ * a shared backend (e.g. Redis, for several server processes) replace this one.
  */
 export interface Presence {
   /** Marks the user active unless already active; false means someone else holds the name. */
-  claim(user: ActiveUser): Promise<boolean>;
-  release(username: string): Promise<void>;
-  find(username: string): Promise<ActiveUser | undefined>;
+  claim(user: ActiveUser): ResultAsync<boolean, BackendError>;
+  release(username: string): ResultAsync<void, BackendError>;
+  find(username: string): ResultAsync<ActiveUser | undefined, BackendError>;
   /** Several lookups in one call (one round trip for a shared backend), in the order asked. */
-  findMany(usernames: readonly string[]): Promise<Array<ActiveUser | undefined>>;
+  findMany(usernames: readonly string[]): ResultAsync<Array<ActiveUser | undefined>, BackendError>;
   /** Active users in login order. */
-  list(): Promise<readonly ActiveUser[]>;
+  list(): ResultAsync<readonly ActiveUser[], BackendError>;
 }
 
 export class InMemoryPresence implements Presence {
   private readonly users = new Map<string, ActiveUser>();
 
-  async claim(user: ActiveUser): Promise<boolean> {
-    if (this.users.has(user.username)) return false;
+  claim(user: ActiveUser): ResultAsync<boolean, BackendError> {
+    if (this.users.has(user.username)) return okAsync(false);
     this.users.set(user.username, user);
-    return true;
+    return okAsync(true);
   }
 
-  async release(username: string): Promise<void> {
+  release(username: string): ResultAsync<void, BackendError> {
     this.users.delete(username);
+    return okAsync(undefined);
   }
 
-  async find(username: string): Promise<ActiveUser | undefined> {
-    return this.users.get(username);
+  find(username: string): ResultAsync<ActiveUser | undefined, BackendError> {
+    return okAsync(this.users.get(username));
   }
 
-  async findMany(usernames: readonly string[]): Promise<Array<ActiveUser | undefined>> {
-    return usernames.map((name) => this.users.get(name));
+  findMany(usernames: readonly string[]): ResultAsync<Array<ActiveUser | undefined>, BackendError> {
+    return okAsync(usernames.map((name) => this.users.get(name)));
   }
 
-  async list(): Promise<readonly ActiveUser[]> {
-    return [...this.users.values()];
-  }
-
-  /** Synchronous view for the userlog writer, which must see one consistent list. */
-  snapshot(): readonly ActiveUser[] {
-    return [...this.users.values()];
+  list(): ResultAsync<readonly ActiveUser[], BackendError> {
+    return okAsync([...this.users.values()]);
   }
 }

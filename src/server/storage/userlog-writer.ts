@@ -1,5 +1,7 @@
 import { replaceFileAtomically } from './atomic-replace.js';
 import { DEFAULT_STORAGE, type StorageOptions } from './storage-fs.js';
+import type { ResultAsync } from 'neverthrow';
+import type { BackendError } from '../state/backend-error.js';
 
 export interface UserlogEntry {
   username: string;
@@ -23,7 +25,8 @@ export class UserlogWriter {
 
   constructor(
     readonly file: string,
-    private readonly snapshot: () => readonly UserlogEntry[],
+    /** The active users, in login order (presence's list). */
+    private readonly list: () => ResultAsync<readonly UserlogEntry[], BackendError>,
     private readonly storage: StorageOptions = DEFAULT_STORAGE,
   ) {}
 
@@ -43,6 +46,8 @@ export class UserlogWriter {
   }
 
   private async rewrite(): Promise<void> {
-    await replaceFileAtomically(this.file, formatUserlog(this.snapshot()), this.storage);
+    const listed = await this.list();
+    if (listed.isErr()) throw new Error(`presence backend failed: ${listed.error.reason}`);
+    await replaceFileAtomically(this.file, formatUserlog(listed.value), this.storage);
   }
 }
