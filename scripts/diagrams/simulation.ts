@@ -23,6 +23,12 @@ export function guardAtoms(guard: string | undefined): string[] {
     .filter((part) => part !== '' && !part.startsWith('not ') && !part.startsWith('in') && part !== 'guarded');
 }
 
+/**
+ * An event no machine handles: sent with chosen guards, it makes XState evaluate the current
+ * state's eventless (`always`) transitions again, so a guarded one can be picked like any other.
+ */
+export const ALWAYS_EVENT = 'explorer.always';
+
 /** The event that takes one transition in the simulation machine. */
 export function simulationEvent(eventType: string, guard: string | undefined): EventObject {
   return { type: eventType, [CHOSEN_GUARDS]: guardAtoms(guard) } as EventObject;

@@ -36,19 +36,19 @@ test.after(async () => {
 test('the page served by the server shows the active count go to 1 at login and back to 0 at /logout', async () => {
   await page.goto(url);
   await page.waitForSelector('body[data-live="connected"]');
-  await countIs('session.active', 0);
+  await countIs('session.open.active', 0);
   const yoda = await loggedIn(server, 'Yoda');
-  await countIs('session.active', 1);
-  await page.locator('[id="session-state:session.active"]').scrollIntoViewIfNeeded();
+  await countIs('session.open.active', 1);
+  await page.locator('[id="session-state:session.open.active"]').scrollIntoViewIfNeeded();
   await screenshot(page, 'live-session-active-1');
   // The transition list names the user and the events, never what was typed.
   await page.waitForFunction(() => document.querySelector('#live ol')?.textContent?.includes('Yoda') === true);
   const list = (await page.textContent('#live ol')) ?? '';
-  assert.match(list, 'PASSWORD');
+  assert.match(list, 'REQUEST password');
   assert.not.match(list, PASSWORDS.Yoda ?? 'no password', 'no password in the feed');
   yoda.type('/logout');
   await yoda.expect('Bye, Yoda!');
-  await countIs('session.active', 0);
+  await countIs('session.open.active', 0);
   await screenshot(page, 'live-session-active-0');
   assert.equal(errors, []);
 });

@@ -16,6 +16,8 @@ export interface ModelOptions {
   readonly input?: unknown;
   /** Maximum traversal iterations (the xstate default is unbounded). */
   readonly limit?: number;
+  /** Whether `event` takes a transition in `snapshot` (default: XState's getTransitionData, which knows only evented transitions). */
+  readonly takes?: (snapshot: AnyMachineSnapshot, event: EventObject) => boolean;
   /** Extra restriction: events the real system cannot be made to deliver in a state. */
   readonly allow?: (snapshot: AnyMachineSnapshot, event: EventObject) => boolean;
   /** The part of the context that distinguishes states (default: the whole context). */
@@ -27,14 +29,15 @@ export type ModelPath = TestPath<AnyMachineSnapshot, EventObject>;
 export function buildTestModel(machine: AnyStateMachine, options: ModelOptions): TestModel<AnyMachineSnapshot, EventObject, unknown> {
   const contextKey = options.contextKey ?? ((c: unknown) => c);
   const stateKey = (s: AnyMachineSnapshot): string => `${JSON.stringify(s.value)}${JSON.stringify(contextKey(s.context)) ?? ''}`;
+  const takes = options.takes ?? ((snapshot: AnyMachineSnapshot, e: EventObject) => machine.getTransitionData(snapshot, e).length > 0);
   return new TestModel<AnyMachineSnapshot, EventObject, unknown>(machine as never, {
     events: (snapshot: AnyMachineSnapshot) =>
       options.events.filter(
-        (e) => snapshot.status === 'active' && machine.getTransitionData(snapshot, e).length > 0 && (options.allow?.(snapshot, e) ?? true),
+        (e) => snapshot.status === 'active' && takes(snapshot, e) && (options.allow?.(snapshot, e) ?? true),
       ),
     serializeState: (snapshot: AnyMachineSnapshot, event: EventObject | undefined, prev?: AnyMachineSnapshot) => {
       if (event === undefined || prev === undefined) return `${stateKey(snapshot)} <= init`;
-      return `${stateKey(snapshot)} <= ${JSON.stringify(prev.value)} ${takenTransitions(machine, prev, event).join(' + ')}`;
+      return `${stateKey(snapshot)} <= ${JSON.stringify(prev.value)} ${takenTransitions(machine, prev, event).join(' + ') || JSON.stringify(event)}`;
     },
     limit: options.limit ?? 1000,
     ...(options.input !== undefined ? { input: options.input } : {}),

@@ -2,7 +2,7 @@
 // simulator and the list of test paths.
 import { createActor, SimulatedClock, type AnyActorRef, type AnyMachineSnapshot, type AnyStateMachine } from 'xstate';
 import { activeStateIds, reachableFrom, transitionsOf, type ExplorerMachine, type ExplorerTransition } from '../explorer-model.js';
-import { simulationEvent, simulationMachine } from '../simulation.js';
+import { ALWAYS_EVENT, simulationEvent, simulationMachine } from '../simulation.js';
 import { formatDuration } from '../walk.js';
 import { code, el } from './dom.js';
 import { Zoom } from './zoom.js';
@@ -140,7 +140,7 @@ export class MachineView {
     // An unguarded delay is advanced on the simulated clock (XState's own timer fires); a guarded
     // one is sent directly, carrying the guard the person picked.
     if (t.kind === 'after' && t.delayMs !== undefined && t.guard === undefined) this.clock.increment(t.delayMs);
-    else actor.send(simulationEvent(t.eventType, t.guard));
+    else actor.send(simulationEvent(t.kind === 'always' ? ALWAYS_EVENT : t.eventType, t.guard));
   }
 
   private renderSimulation(snapshot: AnyMachineSnapshot): void {
@@ -162,10 +162,13 @@ export class MachineView {
     const buttons: HTMLElement[] = [];
     for (const leaf of leaves) {
       for (const { transition } of transitionsOf(this.model, leaf)) {
-        if (seen.has(transition) || transition.kind === 'always') continue;
+        // An unguarded eventless transition has been taken already; a guarded one is offered as a
+        // choice (in the real machine its guard reads the context, e.g. what the client sent next).
+        if (seen.has(transition) || (transition.kind === 'always' && transition.guard === undefined)) continue;
         seen.add(transition);
         const what = transition.kind === 'after' ? `advance time: ${transition.label}` : transition.label;
-        const button = el('button', { type: 'button', 'data-event': transition.eventType }, `${what} → ${this.keyOf(transition.target)}`);
+        const target = transition.target === undefined ? 'stays' : this.keyOf(transition.target);
+        const button = el('button', { type: 'button', 'data-event': transition.kind === 'always' ? 'always' : transition.eventType }, `${what} → ${target}`);
         button.addEventListener('click', () => this.take(transition));
         buttons.push(button);
       }
