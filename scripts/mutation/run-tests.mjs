@@ -1,0 +1,78 @@
+#!/usr/bin/env node
+// The test command StrykerJS runs once per mutant (its command runner: uvu has no Stryker
+// plugin). A full `npm test` per mutant would take hours, so this runs only the test files that
+// can notice a change in the mutated file, fastest and most likely to kill first, and stops at
+// the first failure (one failure is all Stryker needs to count the mutant as killed).
+//
+// Which file is mutated: Stryker puts every mutant into the sandbox's sources at once and switches
+// one on with the environment variable __STRYKER_ACTIVE_MUTANT__ (inherited by the servers the
+// tests start, so dist/ built from the sandbox runs the mutant too). The mutated file is the
+// one whose instrumented code names that mutant id. Without an active mutant (Stryker's dry run,
+// or by hand) every listed file runs.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const root = process.cwd();
+
+// Per mutated file (prefix match), the test files that can kill its mutants, in the order run.
+const PROBES = 'test/model/session-probes.model.test.ts';
+const TESTS_FOR = [
+  ['machines/lockout.machine.ts', [PROBES, 'test/unit/lockout-machine.test.ts', 'test/model/lockout.model.test.ts']],
+  ['machines/session.machine.ts', [PROBES, 'test/e2e/pipelined-login.test.ts', 'test/model/session.model.test.ts', 'test/e2e/limits.test.ts']],
+  ['machines/transfer-', ['test/p2p/machines.test.ts', 'test/p2p/failures.test.ts', 'test/p2p/transfer.test.ts', 'test/model/transfer.model.test.ts']],
+  ['src/server/session-logic.ts', [PROBES, 'test/e2e/login.test.ts', 'test/e2e/pipelined-login.test.ts', 'test/e2e/limits.test.ts', 'test/model/session.model.test.ts']],
+  ['src/server/commands/', [PROBES, 'test/e2e/messaging.test.ts', 'test/e2e/p2pvideo.test.ts', 'test/fuzz/dispatcher.property.test.ts', 'test/e2e/storage-faults.test.ts', 'test/e2e/login.test.ts']],
+];
+const MUTATED = [
+  'machines/lockout.machine.ts',
+  'machines/session.machine.ts',
+  'machines/transfer-sender.machine.ts',
+  'machines/transfer-receiver.machine.ts',
+  'src/server/session-logic.ts',
+  ...['activeuser', 'backend', 'command-error', 'command-table', 'creategroup', 'dispatcher', 'groupmsg', 'joingroup', 'msgto', 'p2pvideo'].map((n) => `src/server/commands/${n}.ts`),
+];
+
+function mutatedFile(id) {
+  const marker = `stryMutAct_9fa48("${id}")`;
+  for (const file of MUTATED) {
+    let text = '';
+    try {
+      text = readFileSync(join(root, file), 'utf8');
+    } catch {
+      continue;
+    }
+    if (text.includes(marker)) return file;
+  }
+  return null;
+}
+
+const active = process.env.__STRYKER_ACTIVE_MUTANT__;
+const file = active === undefined ? null : mutatedFile(active);
+const lists = file === null ? TESTS_FOR.map(([, tests]) => tests) : TESTS_FOR.filter(([prefix]) => file.startsWith(prefix)).map(([, tests]) => tests);
+const tests = [...new Set(lists.flat())];
+if (tests.length === 0) {
+  console.error(`no tests listed for mutant ${active} (${file ?? 'file not found'})`);
+  process.exit(2);
+}
+
+// The tests' temp dirs (servers, clients, files) go into one directory removed at the end.
+const runTmp = mkdtempSync(join(tmpdir(), 'tessenger-mutant-'));
+process.on('exit', () => rmSync(runTmp, { recursive: true, force: true }));
+
+for (const test of tests) {
+  const started = Date.now();
+  const run = spawnSync(process.execPath, ['--import', 'tsx', test], {
+    cwd: root,
+    env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1', TMPDIR: runTmp },
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  if (run.status !== 0) {
+    console.log(`killed by ${test} (${seconds}s)\n${(run.stdout ?? '').slice(-3000)}${(run.stderr ?? '').slice(-2000)}`);
+    process.exit(1);
+  }
+  console.log(`survived ${test} (${seconds}s)`);
+}
