@@ -19,7 +19,7 @@ const root = process.cwd();
 // Per mutated file (prefix match), the test files that can kill its mutants, in the order run.
 const PROBES = 'test/model/session-probes.model.test.ts';
 const TESTS_FOR = [
-  ['machines/lockout.machine.ts', [PROBES, 'test/unit/lockout-machine.test.ts', 'test/model/lockout.model.test.ts']],
+  ['machines/lockout.machine.ts', ['test/unit/lockout-machine.test.ts', PROBES, 'test/model/lockout.model.test.ts']],
   ['machines/session.machine.ts', [PROBES, 'test/e2e/pipelined-login.test.ts', 'test/model/session.model.test.ts', 'test/e2e/limits.test.ts']],
   ['machines/transfer-', ['test/p2p/machines.test.ts', 'test/p2p/failures.test.ts', 'test/p2p/transfer.test.ts', 'test/model/transfer.model.test.ts']],
   ['src/server/session-logic.ts', [PROBES, 'test/e2e/login.test.ts', 'test/e2e/pipelined-login.test.ts', 'test/e2e/limits.test.ts', 'test/model/session.model.test.ts']],
@@ -34,23 +34,29 @@ const MUTATED = [
   ...['activeuser', 'backend', 'command-error', 'command-table', 'creategroup', 'dispatcher', 'groupmsg', 'joingroup', 'msgto', 'p2pvideo'].map((n) => `src/server/commands/${n}.ts`),
 ];
 
+const sourceOf = (file) => {
+  try {
+    return readFileSync(join(root, file), 'utf8');
+  } catch {
+    return '';
+  }
+};
+
+/** The file whose instrumented code holds mutant `id`. */
 function mutatedFile(id) {
   const marker = `stryMutAct_9fa48("${id}")`;
-  for (const file of MUTATED) {
-    let text = '';
-    try {
-      text = readFileSync(join(root, file), 'utf8');
-    } catch {
-      continue;
-    }
-    if (text.includes(marker)) return file;
-  }
-  return null;
+  return MUTATED.find((file) => sourceOf(file).includes(marker)) ?? null;
 }
+
+/** The files Stryker instrumented in this run (the `mutate` patterns that matched). */
+const instrumentedFiles = () => MUTATED.filter((file) => sourceOf(file).includes('stryMutAct_9fa48('));
 
 const active = process.env.__STRYKER_ACTIVE_MUTANT__;
 const file = active === undefined ? null : mutatedFile(active);
-const lists = file === null ? TESTS_FOR.map(([, tests]) => tests) : TESTS_FOR.filter(([prefix]) => file.startsWith(prefix)).map(([, tests]) => tests);
+// The dry run (no active mutant) runs the tests of every instrumented file, or of all of them by hand.
+const instrumented = instrumentedFiles();
+const targets = file !== null ? [file] : instrumented.length > 0 ? instrumented : MUTATED;
+const lists = TESTS_FOR.filter(([prefix]) => targets.some((t) => t.startsWith(prefix))).map(([, tests]) => tests);
 const tests = [...new Set(lists.flat())];
 if (tests.length === 0) {
   console.error(`no tests listed for mutant ${active} (${file ?? 'file not found'})`);
