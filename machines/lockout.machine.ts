@@ -11,6 +11,7 @@ export type LockoutEvent = { type: 'FAILED' } | { type: 'SUCCEEDED' };
 export const DEFAULT_BLOCK_MS = 10_000;
 
 export const lockoutMachine = setup({
+  // Stryker disable next-line ObjectLiteral: type declarations only, erased at run time
   types: {
     context: {} as LockoutContext,
     input: {} as { maxFailures: number },

@@ -94,6 +94,7 @@ export const DEFAULT_LOGIN_TIMEOUT_MS = 60_000;
 const head = (context: SessionContext): SessionRequest | undefined => context.queue[0];
 
 export const sessionMachine = setup({
+  // Stryker disable next-line ObjectLiteral: type declarations only, erased at run time
   types: {
     context: {} as SessionContext,
     events: {} as SessionEvent,
