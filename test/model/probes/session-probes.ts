@@ -6,7 +6,7 @@
 //
 // Each probe uses its own users and connections, so they run side by side on one server.
 import * as assert from 'uvu/assert';
-import type { ResponseMessage } from '../../../src/protocol/messages.js';
+import type { ResponseMessage, ServerMessage } from '../../../src/protocol/messages.js';
 import { eventually } from '../../support/processes.js';
 import { RawClient } from '../../support/raw-client.js';
 import { Conn, ConsoleWatch, userlogHas, WAIT_MS } from '../support.js';
@@ -20,7 +20,14 @@ export interface ProbeServer {
   readonly maxUnauthenticated: number;
   /** The server's login attempts (SPEC: the Nth consecutive failure blocks the account). */
   readonly attempts: number;
+  /** A second server, same users, started with `--login-timeout 1`. */
+  readonly loginTimeoutPort: number;
+  /** A third server, same users, started with `--max-ip-failures` IP_FAILURES. */
+  readonly ipThrottledPort: number;
 }
+
+/** The `--max-ip-failures` of the server at `ipThrottledPort`. */
+export const IP_FAILURES = 2;
 
 export interface Probe {
   readonly name: string;
@@ -56,13 +63,19 @@ async function atPassword(server: ProbeServer, user: string): Promise<Conn> {
 async function loggedIn(server: ProbeServer, user: string): Promise<Conn> {
   const conn = await atPassword(server, user);
   const r = await expectAnswer(conn, 'password', [server.passwordOf(user), UDP], 'ok', 'the right password logs in');
-  assert.equal(r.ok ? r.data : null, { username: user });
+  assert.equal(r.ok ? r.data : null, { username: user, invitations: [] }, 'the login reply names the user (nobody invited this one)');
   return conn;
+}
+
+/** The `error.code` of an `error` or `closing` event. */
+function errorCodeOf(m: ServerMessage): string {
+  const error = m.t === 'ev' ? (m.error as { code?: unknown } | undefined) : undefined;
+  return typeof error?.code === 'string' ? error.code : '';
 }
 
 async function closingCode(raw: RawClient): Promise<string> {
   const m = await raw.waitFor((x) => x.t === 'ev' && x.ev === 'closing', WAIT_MS);
-  return m.t === 'ev' && m.ev === 'closing' ? m.error.code : '';
+  return errorCodeOf(m);
 }
 
 async function expectClosedWith(conn: Conn, code: string): Promise<void> {
@@ -102,7 +115,7 @@ export const SESSION_PROBES: readonly Probe[] = [
     run: async (server, users) => {
       const conn = await fresh(server);
       conn.raw.hello();
-      await conn.raw.waitFor((m) => m.t === 'ev' && m.ev === 'error' && m.error.code === 'BAD_MESSAGE', WAIT_MS);
+      await conn.raw.waitFor((m) => m.t === 'ev' && m.ev === 'error' && errorCodeOf(m) === 'BAD_MESSAGE', WAIT_MS);
       await expectAnswer(conn, 'username', [users.take()], 'ok', 'still awaiting a username after a stray hello');
       await conn.close();
     },
@@ -240,6 +253,9 @@ export const SESSION_PROBES: readonly Probe[] = [
         return r.ok && (r.data as { users: Array<{ user: string }> }).users.some((u) => u.user === user);
       };
       assert.ok(await listed(), 'listed while logged in');
+      const r = await watcher.call('activeuser', []);
+      const entry = r.ok ? (r.data as { users: Array<{ user: string; udpPort: number }> }).users.find((u) => u.user === user) : undefined;
+      assert.is(entry?.udpPort, Number(UDP), 'listed with the UDP port sent with the password');
       conn.destroy();
       await server.console.waitFor(`${user} logout`);
       assert.not.ok(await listed(), 'not listed after hanging up');
@@ -270,6 +286,39 @@ export const SESSION_PROBES: readonly Probe[] = [
       const codes = [];
       for (const id of ids) codes.push(codeOf(await conn.reply(id)));
       assert.equal(codes, ['ok', 'ok', 'ok']);
+      await conn.closedByServer();
+    },
+  },
+  {
+    name: 'login timeout: a connection that does not log in in time is closed with LOGIN_TIMEOUT, a logged-in one stays',
+    run: async (server, users) => {
+      const user = users.take();
+      const idle = await Conn.open(server.loginTimeoutPort);
+      const half = await Conn.open(server.loginTimeoutPort);
+      await expectAnswer(half, 'username', [users.take()], 'ok', 'a username alone is not a login');
+      const done = await Conn.open(server.loginTimeoutPort);
+      await expectAnswer(done, 'username', [user], 'ok', 'username');
+      await expectAnswer(done, 'password', [server.passwordOf(user), UDP], 'ok', 'logged in before the timeout');
+      await expectClosedWith(idle, 'LOGIN_TIMEOUT');
+      await expectClosedWith(half, 'LOGIN_TIMEOUT');
+      await expectAnswer(done, 'activeuser', [], 'ok', 'the logged-in connection is not timed out');
+      await done.close();
+    },
+  },
+  {
+    name: 'per-IP throttle: after --max-ip-failures failures from the address, the next password is refused with LOGIN_THROTTLED and the connection closed',
+    run: async (server, users) => {
+      for (let i = 0; i < IP_FAILURES; i++) {
+        const conn = await Conn.open(server.ipThrottledPort);
+        await expectAnswer(conn, 'username', [users.take()], 'ok', 'username');
+        await expectAnswer(conn, 'password', [WRONG, UDP], 'INVALID_PASSWORD', `failure ${i + 1} from this address`);
+        await conn.close();
+      }
+      const user = users.take();
+      const conn = await Conn.open(server.ipThrottledPort);
+      await expectAnswer(conn, 'username', [user], 'ok', 'username');
+      const r = await expectAnswer(conn, 'password', [server.passwordOf(user), UDP], 'LOGIN_THROTTLED', 'the address is throttled, even with the right password');
+      assert.ok(!r.ok && typeof (r.error as { retryAfterSeconds?: unknown }).retryAfterSeconds === 'number', 'says when to retry');
       await conn.closedByServer();
     },
   },
