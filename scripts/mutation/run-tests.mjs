@@ -62,10 +62,9 @@ const targets = file !== null ? [file] : instrumented.length > 0 ? instrumented 
 const lists = TESTS_FOR.filter(([prefix]) => targets.some((t) => t.startsWith(prefix))).map(([, tests]) => tests);
 const full = process.env.MUTATION_FULL === '1';
 const listed = [...new Set(lists.flat())].filter((t) => full || !SLOW.has(t));
-// The dry run only checks that the first (fastest) tests pass unmutated and sets Stryker's
-// baseline; `npm test` is what shows the whole suite passes. The timeout (stryker.config.json)
-// is therefore generous: the test files bound their own waits.
-const tests = active === undefined ? [...new Set(lists.map((l) => l[0]))] : listed;
+// The dry run (no active mutant) runs every listed test: a test that fails unmutated would
+// otherwise "kill" every mutant.
+const tests = listed;
 
 // One line per mutant, as it finishes (Stryker's own report only comes at the end of the run).
 const inSandbox = basename(dirname(root)) === '.stryker-tmp';
