@@ -34,6 +34,7 @@ export type TransferReceiverEvent =
   | { type: 'CANCEL' };
 
 export const transferReceiverMachine = setup({
+  // Stryker disable next-line ObjectLiteral: type declarations only, erased at run time
   types: {
     context: {} as TransferReceiverContext,
     events: {} as TransferReceiverEvent,

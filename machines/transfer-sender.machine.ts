@@ -31,6 +31,7 @@ export type TransferSenderEvent =
   | { type: 'CANCEL' };
 
 export const transferSenderMachine = setup({
+  // Stryker disable next-line ObjectLiteral: type declarations only, erased at run time
   types: {
     context: {} as TransferSenderContext,
     events: {} as TransferSenderEvent,

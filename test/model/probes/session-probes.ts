@@ -1,0 +1,404 @@
+// Per-state behaviour probes for the session, written from SPEC and docs/PROTOCOL.md, NOT from
+// machines/session.machine.ts: the model-based paths are generated from the machine under test,
+// so a wrong machine and a server that follows it agree with each other. These probes instead
+// bring a real connection into a state by the protocol alone and check which requests the server
+// then accepts and which it refuses, and with which code (PROTOCOL.md's command table).
+//
+// Each probe uses its own users and connections, so they run side by side on one server.
+import * as assert from 'uvu/assert';
+import type { ResponseMessage, ServerMessage } from '../../../src/protocol/messages.js';
+import { eventually } from '../../support/processes.js';
+import { RawClient } from '../../support/raw-client.js';
+import { Conn, ConsoleWatch, userlogHas, WAIT_MS } from '../support.js';
+
+export interface ProbeServer {
+  readonly port: number;
+  readonly console: ConsoleWatch;
+  readonly userlog: () => string[];
+  readonly passwordOf: (user: string) => string;
+  /** The server's --max-unauthenticated. */
+  readonly maxUnauthenticated: number;
+  /** The server's login attempts (SPEC: the Nth consecutive failure blocks the account). */
+  readonly attempts: number;
+  /** A second server, same users, started with `--login-timeout 1`. */
+  readonly loginTimeoutPort: number;
+  /** A third server, same users, started with `--max-ip-failures` IP_FAILURES. */
+  readonly ipThrottledPort: number;
+}
+
+/** The `--max-ip-failures` of the server at `ipThrottledPort`. */
+export const IP_FAILURES = 2;
+
+export interface Probe {
+  readonly name: string;
+  readonly run: (server: ProbeServer, users: ProbeUsers) => Promise<void>;
+}
+
+export interface ProbeUsers {
+  take(): string;
+}
+
+const UDP = '9';
+const WRONG = 'not-the-password';
+const codeOf = (r: ResponseMessage): string => (r.ok ? 'ok' : r.error.code);
+
+/** Sends `cmd` and asserts the answer's code (`ok` for success). */
+async function expectAnswer(conn: Conn, cmd: string, args: string[], code: string, why: string): Promise<ResponseMessage> {
+  const r = await conn.call(cmd, args);
+  assert.is(codeOf(r), code, `${why}: ${cmd} ${JSON.stringify(args)} answered ${JSON.stringify(r)}`);
+  return r;
+}
+
+/** A connection after the handshake, in awaitingUsername. */
+const fresh = (server: ProbeServer): Promise<Conn> => Conn.open(server.port);
+
+/** A connection that sent a username and was asked for the password (awaitingPassword). */
+async function atPassword(server: ProbeServer, user: string): Promise<Conn> {
+  const conn = await fresh(server);
+  await expectAnswer(conn, 'username', [user], 'ok', 'a fresh connection accepts a username');
+  return conn;
+}
+
+/** A logged-in connection (active). */
+async function loggedIn(server: ProbeServer, user: string): Promise<Conn> {
+  const conn = await atPassword(server, user);
+  const r = await expectAnswer(conn, 'password', [server.passwordOf(user), UDP], 'ok', 'the right password logs in');
+  assert.equal(r.ok ? r.data : null, { username: user, invitations: [] }, 'the login reply names the user (nobody invited this one)');
+  return conn;
+}
+
+/** The `error.code` of an `error` or `closing` event. */
+function errorCodeOf(m: ServerMessage): string {
+  const error = m.t === 'ev' ? (m.error as { code?: unknown } | undefined) : undefined;
+  return typeof error?.code === 'string' ? error.code : '';
+}
+
+async function closingCode(raw: RawClient): Promise<string> {
+  const m = await raw.waitFor((x) => x.t === 'ev' && x.ev === 'closing', WAIT_MS);
+  return errorCodeOf(m);
+}
+
+async function expectClosedWith(conn: Conn, code: string): Promise<void> {
+  assert.is(await conn.closing(), code);
+  await conn.closedByServer();
+}
+
+/** The account is blocked: a username on a new connection is refused and the connection closed. */
+async function expectBlocked(server: ProbeServer, user: string): Promise<void> {
+  const conn = await fresh(server);
+  await expectAnswer(conn, 'username', [user], 'ACCOUNT_BLOCKED', 'a blocked account');
+  await conn.closedByServer();
+}
+
+export const SESSION_PROBES: readonly Probe[] = [
+  // handshake (PROTOCOL: "Any other first frame → closing HANDSHAKE_REQUIRED; another version → VERSION_UNSUPPORTED")
+  {
+    name: 'handshake: a request before hello is refused with HANDSHAKE_REQUIRED and the connection closed',
+    run: async (server) => {
+      const raw = await RawClient.connect(server.port);
+      raw.request('username', ['nobody']);
+      assert.is(await closingCode(raw), 'HANDSHAKE_REQUIRED');
+      assert.not.ok(raw.received.some((m) => m.t === 'res'), 'the request is not answered');
+    },
+  },
+  {
+    name: 'handshake: another protocol version is refused with VERSION_UNSUPPORTED',
+    run: async (server) => {
+      const raw = await RawClient.connect(server.port);
+      raw.sendJson({ t: 'hello', v: 2 });
+      assert.is(await closingCode(raw), 'VERSION_UNSUPPORTED');
+      assert.not.ok(raw.received.some((m) => m.t === 'welcome'));
+    },
+  },
+  {
+    name: 'handshake: hello v1 is welcomed; a second hello is a bad message and the connection stays',
+    run: async (server, users) => {
+      const conn = await fresh(server);
+      conn.raw.hello();
+      await conn.raw.waitFor((m) => m.t === 'ev' && m.ev === 'error' && errorCodeOf(m) === 'BAD_MESSAGE', WAIT_MS);
+      await expectAnswer(conn, 'username', [users.take()], 'ok', 'still awaiting a username after a stray hello');
+      await conn.close();
+    },
+  },
+  // awaitingUsername
+  {
+    name: 'awaitingUsername: a password is refused (OUT_OF_ORDER), then a username is still accepted',
+    run: async (server, users) => {
+      const user = users.take();
+      const conn = await fresh(server);
+      await expectAnswer(conn, 'password', [server.passwordOf(user), UDP], 'OUT_OF_ORDER', 'no username yet');
+      await expectAnswer(conn, 'username', [user], 'ok', 'awaitingUsername');
+      await expectAnswer(conn, 'password', [server.passwordOf(user), UDP], 'ok', 'then the password');
+      await conn.close();
+    },
+  },
+  {
+    name: 'awaitingUsername: commands and logout need login; unknown commands and bad arguments have their codes',
+    run: async (server, users) => {
+      const conn = await fresh(server);
+      await expectAnswer(conn, 'activeuser', [], 'NOT_LOGGED_IN', 'before login');
+      await expectAnswer(conn, 'logout', [], 'NOT_LOGGED_IN', 'before login');
+      await expectAnswer(conn, 'msgto', ['x'], 'NOT_LOGGED_IN', 'a command with bad arguments still needs login first');
+      await expectAnswer(conn, 'fly', [], 'UNKNOWN_COMMAND', 'unknown');
+      await expectAnswer(conn, 'username', [], 'BAD_ARGUMENTS', 'no username');
+      await expectAnswer(conn, 'username', [''], 'BAD_ARGUMENTS', 'empty username');
+      await expectAnswer(conn, 'username', ['u'.repeat(257)], 'BAD_ARGUMENTS', 'username over 256 characters');
+      await expectAnswer(conn, 'username', [users.take()], 'ok', 'still awaiting a username');
+      await conn.close();
+    },
+  },
+  {
+    name: 'awaitingUsername: an unknown username is asked for a password too (no account enumeration), and refused there',
+    run: async (server) => {
+      const conn = await fresh(server);
+      await expectAnswer(conn, 'username', ['no-such-user'], 'ok', 'any username is asked for a password');
+      await expectAnswer(conn, 'password', ['whatever', UDP], 'INVALID_PASSWORD', 'an unknown user');
+      await conn.close();
+    },
+  },
+  // awaitingPassword
+  {
+    name: 'awaitingPassword: a second username is refused (OUT_OF_ORDER), the password is still accepted',
+    run: async (server, users) => {
+      const user = users.take();
+      const conn = await atPassword(server, user);
+      await expectAnswer(conn, 'username', [users.take()], 'OUT_OF_ORDER', 'a username is already given');
+      await expectAnswer(conn, 'activeuser', [], 'NOT_LOGGED_IN', 'not logged in yet');
+      await expectAnswer(conn, 'password', ['pw', 'not-a-port'], 'BAD_ARGUMENTS', 'the UDP port must be a number');
+      await expectAnswer(conn, 'password', ['pw', '0'], 'BAD_ARGUMENTS', 'the UDP port must be 1..65535');
+      await expectAnswer(conn, 'password', ['pw', '65536'], 'BAD_ARGUMENTS', 'the UDP port must be 1..65535');
+      await expectAnswer(conn, 'password', [server.passwordOf(user), '65535'], 'ok', 'the password is accepted');
+      await conn.close();
+    },
+  },
+  {
+    name: 'awaitingPassword: a wrong password is refused (INVALID_PASSWORD) and the password asked again, not the username',
+    run: async (server, users) => {
+      const user = users.take();
+      const conn = await atPassword(server, user);
+      await expectAnswer(conn, 'password', [WRONG, UDP], 'INVALID_PASSWORD', 'a wrong password');
+      await expectAnswer(conn, 'username', [user], 'OUT_OF_ORDER', 'the username stays given after a wrong password');
+      await expectAnswer(conn, 'password', [server.passwordOf(user), UDP], 'ok', 'the right password then logs in');
+      await conn.close();
+    },
+  },
+  // after USER_ALREADY_ACTIVE (PROTOCOL: "USER_ALREADY_ACTIVE (back to username)")
+  {
+    name: 'after "already logged in": a username is accepted again and a password refused (OUT_OF_ORDER)',
+    run: async (server, users) => {
+      const user = users.take();
+      const other = users.take();
+      const first = await loggedIn(server, user);
+      const second = await atPassword(server, user);
+      const r = await expectAnswer(second, 'password', [server.passwordOf(user), UDP], 'USER_ALREADY_ACTIVE', 'the user is logged in elsewhere');
+      assert.is(r.ok ? '' : (r.error as { user?: string }).user, user);
+      await expectAnswer(second, 'password', [server.passwordOf(user), UDP], 'OUT_OF_ORDER', 'back to the username step');
+      await expectAnswer(second, 'username', [other], 'ok', 'a username is accepted again');
+      await expectAnswer(second, 'password', [server.passwordOf(other), UDP], 'ok', 'and its password logs in');
+      await second.close();
+      await first.close();
+    },
+  },
+  {
+    name: 'after "already logged in": the same username is accepted once the first session logged out',
+    run: async (server, users) => {
+      const user = users.take();
+      const first = await loggedIn(server, user);
+      const second = await atPassword(server, user);
+      await expectAnswer(second, 'password', [server.passwordOf(user), UDP], 'USER_ALREADY_ACTIVE', 'logged in elsewhere');
+      await expectAnswer(first, 'logout', [], 'ok', 'the first session logs out');
+      await first.closedByServer();
+      await expectAnswer(second, 'username', [user], 'ok', 'the username step again');
+      await expectAnswer(second, 'password', [server.passwordOf(user), UDP], 'ok', 'now the login succeeds');
+      await second.close();
+    },
+  },
+  // active
+  {
+    name: 'active: login steps are refused (ALREADY_AUTHENTICATED), commands run, bad ones get their codes',
+    run: async (server, users) => {
+      const user = users.take();
+      const conn = await loggedIn(server, user);
+      await expectAnswer(conn, 'username', [user], 'ALREADY_AUTHENTICATED', 'logged in');
+      await expectAnswer(conn, 'password', [server.passwordOf(user), UDP], 'ALREADY_AUTHENTICATED', 'logged in');
+      await expectAnswer(conn, 'username', [], 'ALREADY_AUTHENTICATED', 'a malformed login step while logged in');
+      await expectAnswer(conn, 'activeuser', [], 'ok', 'a command runs');
+      await expectAnswer(conn, 'activeuser', ['extra'], 'BAD_ARGUMENTS', 'too many arguments');
+      await expectAnswer(conn, 'fly', [], 'UNKNOWN_COMMAND', 'unknown');
+      await expectAnswer(conn, 'msgto', [user, 'hi'], 'SELF_TARGET', 'the handler answers');
+      assert.ok(userlogHas(server.userlog(), user), 'listed in userlog.txt while active');
+      await conn.close();
+    },
+  },
+  {
+    name: 'active: logout is answered with the username, then the server closes and the user leaves userlog.txt',
+    run: async (server, users) => {
+      const user = users.take();
+      const conn = await loggedIn(server, user);
+      const r = await expectAnswer(conn, 'logout', [], 'ok', 'logout');
+      assert.equal(r.ok ? r.data : null, { username: user });
+      await conn.closedByServer();
+      await server.console.waitFor(`${user} logout`);
+      assert.not.ok(userlogHas(server.userlog(), user), 'gone from userlog.txt');
+    },
+  },
+  {
+    name: 'active: a hang-up takes the user offline (another user no longer sees them)',
+    run: async (server, users) => {
+      const user = users.take();
+      const watcher = await loggedIn(server, users.take());
+      const conn = await loggedIn(server, user);
+      const listed = async (): Promise<boolean> => {
+        const r = await watcher.call('activeuser', []);
+        return r.ok && (r.data as { users: Array<{ user: string }> }).users.some((u) => u.user === user);
+      };
+      assert.ok(await listed(), 'listed while logged in');
+      const r = await watcher.call('activeuser', []);
+      const entry = r.ok ? (r.data as { users: Array<{ user: string; udpPort: number }> }).users.find((u) => u.user === user) : undefined;
+      assert.is(entry?.udpPort, Number(UDP), 'listed with the UDP port sent with the password');
+      conn.destroy();
+      await server.console.waitFor(`${user} logout`);
+      assert.not.ok(await listed(), 'not listed after hanging up');
+      // nobody is answered after a hang-up, so wait for the file itself
+      await eventually(() => !userlogHas(server.userlog(), user), `${user} to leave userlog.txt`);
+      await watcher.close();
+    },
+  },
+  // pipelining (PROTOCOL: "a pipelined sequence gets exactly the answers it would get step by step")
+  {
+    name: 'pipelined: username, password and a command written at once are answered as step by step',
+    run: async (server, users) => {
+      const user = users.take();
+      const conn = await fresh(server);
+      const ids = [conn.send('password', [WRONG, UDP]), conn.send('username', [user]), conn.send('username', [user]), conn.send('password', [WRONG, UDP]), conn.send('password', [server.passwordOf(user), UDP]), conn.send('activeuser', []), conn.send('username', [user])];
+      const codes = [];
+      for (const id of ids) codes.push(codeOf(await conn.reply(id)));
+      assert.equal(codes, ['OUT_OF_ORDER', 'ok', 'OUT_OF_ORDER', 'INVALID_PASSWORD', 'ok', 'ok', 'ALREADY_AUTHENTICATED']);
+      await conn.close();
+    },
+  },
+  {
+    name: 'pipelined: a logout right behind the password logs in and out',
+    run: async (server, users) => {
+      const user = users.take();
+      const conn = await fresh(server);
+      const ids = [conn.send('username', [user]), conn.send('password', [server.passwordOf(user), UDP]), conn.send('logout', [])];
+      const codes = [];
+      for (const id of ids) codes.push(codeOf(await conn.reply(id)));
+      assert.equal(codes, ['ok', 'ok', 'ok']);
+      await conn.closedByServer();
+    },
+  },
+  {
+    name: 'login timeout: a connection that does not log in in time is closed with LOGIN_TIMEOUT, a logged-in one stays',
+    run: async (server, users) => {
+      const user = users.take();
+      const idle = await Conn.open(server.loginTimeoutPort);
+      const half = await Conn.open(server.loginTimeoutPort);
+      await expectAnswer(half, 'username', [users.take()], 'ok', 'a username alone is not a login');
+      const done = await Conn.open(server.loginTimeoutPort);
+      await expectAnswer(done, 'username', [user], 'ok', 'username');
+      await expectAnswer(done, 'password', [server.passwordOf(user), UDP], 'ok', 'logged in before the timeout');
+      await expectClosedWith(idle, 'LOGIN_TIMEOUT');
+      await expectClosedWith(half, 'LOGIN_TIMEOUT');
+      await expectAnswer(done, 'activeuser', [], 'ok', 'the logged-in connection is not timed out');
+      await done.close();
+    },
+  },
+  {
+    name: 'per-IP throttle: after --max-ip-failures failures from the address, the next password is refused with LOGIN_THROTTLED and the connection closed',
+    run: async (server, users) => {
+      for (let i = 0; i < IP_FAILURES; i++) {
+        const conn = await Conn.open(server.ipThrottledPort);
+        await expectAnswer(conn, 'username', [users.take()], 'ok', 'username');
+        await expectAnswer(conn, 'password', [WRONG, UDP], 'INVALID_PASSWORD', `failure ${i + 1} from this address`);
+        await conn.close();
+      }
+      const user = users.take();
+      const conn = await Conn.open(server.ipThrottledPort);
+      await expectAnswer(conn, 'username', [user], 'ok', 'username');
+      const r = await expectAnswer(conn, 'password', [server.passwordOf(user), UDP], 'LOGIN_THROTTLED', 'the address is throttled, even with the right password');
+      assert.ok(!r.ok && typeof (r.error as { retryAfterSeconds?: unknown }).retryAfterSeconds === 'number', 'says when to retry');
+      await conn.closedByServer();
+    },
+  },
+  // limits (PROTOCOL: framing, bad messages, unauthenticated requests)
+  {
+    name: 'limits: 10 bad messages are reported and tolerated, the 11th closes with BAD_MESSAGE',
+    run: async (server, users) => {
+      const conn = await fresh(server);
+      for (let i = 0; i < 10; i++) conn.raw.sendJson({ t: 'nonsense' });
+      await expectAnswer(conn, 'username', [users.take()], 'ok', 'still open after 10 bad messages');
+      const errors = conn.raw.received.filter((m) => m.t === 'ev' && m.ev === 'error').length;
+      assert.is(errors, 10);
+      conn.raw.sendJson({ t: 'nonsense' });
+      await expectClosedWith(conn, 'BAD_MESSAGE');
+    },
+  },
+  {
+    name: 'limits: requests before login up to --max-unauthenticated are answered, the next closes the connection',
+    run: async (server) => {
+      const conn = await fresh(server);
+      for (let i = 0; i < server.maxUnauthenticated; i++) await expectAnswer(conn, 'activeuser', [], 'NOT_LOGGED_IN', `request ${i + 1}`);
+      conn.send('activeuser', []);
+      await expectClosedWith(conn, 'TOO_MANY_UNAUTHENTICATED_MESSAGES');
+    },
+  },
+  {
+    name: 'limits: requests after login do not count against --max-unauthenticated',
+    run: async (server, users) => {
+      const conn = await loggedIn(server, users.take());
+      for (let i = 0; i < server.maxUnauthenticated + 2; i++) await expectAnswer(conn, 'activeuser', [], 'ok', `request ${i + 1}`);
+      await conn.close();
+    },
+  },
+  {
+    name: 'limits: a frame header over the maximum closes with FRAME_TOO_LARGE, a zero length with BAD_FRAME',
+    run: async (server) => {
+      const big = await fresh(server);
+      big.raw.sendBytes(Buffer.from([0x7f, 0xff, 0xff, 0xff]));
+      await expectClosedWith(big, 'FRAME_TOO_LARGE');
+      const zero = await fresh(server);
+      zero.raw.sendBytes(Buffer.from([0, 0, 0, 0]));
+      await expectClosedWith(zero, 'BAD_FRAME');
+    },
+  },
+  // lockout (SPEC: consecutive failures across connections; the Nth blocks for the block time;
+  // a success clears the count; after the block the count starts from zero)
+  {
+    name: 'lockout: the Nth consecutive failure (across connections) is ACCOUNT_LOCKED_NOW and closes; then ACCOUNT_BLOCKED even with the right password',
+    run: async (server, users) => {
+      const user = users.take();
+      for (let i = 1; i < server.attempts; i++) {
+        const conn = await atPassword(server, user);
+        await expectAnswer(conn, 'password', [WRONG, UDP], 'INVALID_PASSWORD', `failure ${i}`);
+        await conn.close();
+      }
+      const last = await atPassword(server, user);
+      await expectAnswer(last, 'password', [WRONG, UDP], 'ACCOUNT_LOCKED_NOW', `failure ${server.attempts}`);
+      await last.closedByServer();
+      await expectBlocked(server, user);
+      await server.console.waitFor(`${user} is no longer blocked`);
+      // the count started again from zero: N-1 failures do not block
+      const again = await atPassword(server, user);
+      for (let i = 1; i < server.attempts; i++) await expectAnswer(again, 'password', [WRONG, UDP], 'INVALID_PASSWORD', `failure ${i} after the block`);
+      await expectAnswer(again, 'password', [server.passwordOf(user), UDP], 'ok', 'the right password after the block');
+      await again.close();
+    },
+  },
+  {
+    name: 'lockout: a successful login clears the count of failures',
+    run: async (server, users) => {
+      const user = users.take();
+      const conn = await atPassword(server, user);
+      for (let i = 1; i < server.attempts; i++) await expectAnswer(conn, 'password', [WRONG, UDP], 'INVALID_PASSWORD', `failure ${i}`);
+      await expectAnswer(conn, 'password', [server.passwordOf(user), UDP], 'ok', 'then the right password');
+      await expectAnswer(conn, 'logout', [], 'ok', 'logout');
+      await conn.closedByServer();
+      const next = await atPassword(server, user);
+      for (let i = 1; i < server.attempts; i++) await expectAnswer(next, 'password', [WRONG, UDP], 'INVALID_PASSWORD', `failure ${i} after a success`);
+      await expectAnswer(next, 'password', [server.passwordOf(user), UDP], 'ok', 'still not blocked');
+      await next.close();
+    },
+  },
+];
