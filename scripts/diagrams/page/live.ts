@@ -1,23 +1,11 @@
 // The live view: a Server-Sent Events feed from the server's inspection port. Each message holds
 // the count of actors per state of each machine the server watches, and the transitions since
 // the previous message (event and user names only).
+import type { LiveFeedMessage } from '../../../src/server/inspect/live-feed.js';
 import type { MachineView } from './machine-view.js';
 import { el } from './dom.js';
 
-export interface LiveTransition {
-  at: string;
-  machine: string;
-  actor: string;
-  from: string[];
-  to: string[];
-  event: string;
-  user?: string;
-}
-
-export interface LiveMessage {
-  counts: Record<string, Record<string, number>>;
-  transitions: LiveTransition[];
-}
+type LiveTransition = LiveFeedMessage['transitions'][number];
 
 const KEEP = 200;
 
@@ -35,7 +23,7 @@ export function startLive(views: MachineView[]): void {
     document.body.dataset.live = 'disconnected';
   });
   source.addEventListener('message', (e: MessageEvent<string>) => {
-    const message = JSON.parse(e.data) as LiveMessage;
+    const message = JSON.parse(e.data) as LiveFeedMessage;
     for (const view of views) {
       const counts = message.counts[view.model.machineId];
       if (counts !== undefined) view.showCounts(counts);

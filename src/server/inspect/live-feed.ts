@@ -5,6 +5,12 @@
 import type { ServerResponse } from 'node:http';
 import type { ActorCensus, ObservedTransition } from './actor-census.js';
 
+/** One SSE message (the page reads the same type): actors per state of each machine, and the transitions since the last message. */
+export interface LiveFeedMessage {
+  counts: Record<string, Record<string, number>>;
+  transitions: ObservedTransition[];
+}
+
 /** The live view is at most this far behind the server (the issue asks for at most a second). */
 export const FLUSH_MS = 250;
 /** Transitions kept for the next message; a burst beyond it keeps the newest. */
@@ -75,9 +81,10 @@ export class LiveFeed {
     for (const res of this.viewers) this.send(res, data);
   }
 
-  private message(counts: Record<string, Record<string, number>>, transitions: ObservedTransition[]): string {
+  private message(counts: LiveFeedMessage['counts'], transitions: ObservedTransition[]): string {
     this.lastCounts = JSON.stringify(counts);
-    return JSON.stringify({ counts, transitions });
+    const message: LiveFeedMessage = { counts, transitions };
+    return JSON.stringify(message);
   }
 
   private send(res: ServerResponse, data: string): void {

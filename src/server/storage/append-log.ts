@@ -1,7 +1,7 @@
 import { dirname } from 'node:path';
 import { err, ok, ResultAsync, type Result } from 'neverthrow';
 import { formatTimestamp } from '../../shared/timestamp.js';
-import { DEFAULT_STORAGE, writeFully, type StorageFile, type StorageOptions } from './storage-fs.js';
+import { appendBatch, DEFAULT_STORAGE, writeFully, type StorageFile, type StorageOptions } from './storage-fs.js';
 
 export interface AppendedLine {
   n: number;
@@ -148,16 +148,13 @@ export class AppendLog implements NumberedLog {
       const first = this.lastNumber + 1;
       const text = batch.map((p, i) => `${p.build(first + i, ts)}\n`).join('');
       const bytes = Buffer.from(text, 'utf8');
-      try {
-        await writeFully(this.handle, bytes);
-        // One fdatasync for the whole batch, however many lines it holds.
-        if (this.storage.sync === 'always') await this.handle.datasync();
+      const outcome = await appendBatch(this.handle, this.size, bytes, this.storage.sync);
+      if (outcome === null) {
         this.size += bytes.length;
         this.lastNumber += batch.length;
         batch.forEach((p, i) => p.resolve({ n: first + i, ts }));
-      } catch (e) {
-        const error: StorageError = { type: 'StorageFailed', file: this.file, reason: (e as NodeJS.ErrnoException).code ?? String(e) };
-        await this.handle.truncate(this.size).catch(() => {});
+      } else {
+        const error: StorageError = { type: 'StorageFailed', file: this.file, reason: outcome.failed };
         batch.forEach((p) => p.reject(error));
       }
     }

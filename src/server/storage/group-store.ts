@@ -2,7 +2,7 @@ import { ResultAsync } from 'neverthrow';
 import type { StorageError } from './append-log.js';
 import { replaceFileAtomically } from './atomic-replace.js';
 import { encodeRecordLine, parseRecordLines } from './record-file.js';
-import { writeFully, type StorageFile, type StorageOptions } from './storage-fs.js';
+import { appendBatch, type StorageFile, type StorageOptions } from './storage-fs.js';
 
 export type StoredMembership = 'invited' | 'joined';
 
@@ -118,15 +118,12 @@ export class GroupStore {
       const batch = this.queue;
       this.queue = [];
       const bytes = Buffer.concat(batch.map((p) => p.bytes));
-      try {
-        await writeFully(this.handle, bytes);
-        if (this.storage.sync === 'always') await this.handle.datasync();
+      const outcome = await appendBatch(this.handle, this.size, bytes, this.storage.sync);
+      if (outcome === null) {
         this.size += bytes.length;
         batch.forEach((p) => p.resolve());
-      } catch (e) {
-        const error: StorageError = { type: 'StorageFailed', file: this.file, reason: (e as NodeJS.ErrnoException).code ?? String(e) };
-        // Roll back a partial write so the next record starts on a line of its own.
-        await this.handle.truncate(this.size).catch(() => {});
+      } else {
+        const error: StorageError = { type: 'StorageFailed', file: this.file, reason: outcome.failed };
         batch.forEach((p) => p.reject(error));
       }
     }

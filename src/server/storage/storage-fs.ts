@@ -65,3 +65,20 @@ export async function writeFully(file: StorageFile, bytes: Buffer): Promise<void
     offset += bytesWritten;
   }
 }
+
+/**
+ * Appends one batch of whole lines at the end of `file` (`size` bytes long) and, under
+ * `--sync always`, waits for one fdatasync for the whole batch (group commit). On failure the
+ * file is cut back to `size`, so the next batch starts on a line of its own; the error code is
+ * returned.
+ */
+export async function appendBatch(file: StorageFile, size: number, bytes: Buffer, sync: SyncPolicy): Promise<{ failed: string } | null> {
+  try {
+    await writeFully(file, bytes);
+    if (sync === 'always') await file.datasync();
+    return null;
+  } catch (e) {
+    await file.truncate(size).catch(() => {});
+    return { failed: (e as NodeJS.ErrnoException).code ?? String(e) };
+  }
+}
