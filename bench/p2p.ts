@@ -12,7 +12,12 @@ import { tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
 import arg from 'arg';
 
-const opts = arg({ '--size-mib': Number, '--loss': Number, '--datagram': String, '--keep': Boolean });
+const opts = arg({
+  '--size-mib': Number,
+  '--loss': Number,
+  '--datagram': String,
+  '--keep': Boolean,
+});
 const sizeMiB = opts['--size-mib'] ?? 1024;
 const loss = opts['--loss'] ?? 0.05;
 const datagramBytes = opts['--datagram'] ?? 'auto';
@@ -32,7 +37,9 @@ let workerCommand: string[] = ['--import', 'tsx', join(root, 'bench/p2p/worker.t
 
 async function bundleWorker(dir: string): Promise<void> {
   try {
-    const esbuild = (await import('esbuild' as string)) as { build: (o: object) => Promise<unknown> };
+    const esbuild = (await import('esbuild' as string)) as {
+      build: (o: object) => Promise<unknown>;
+    };
     const outfile = join(dir, 'worker.mjs');
     await esbuild.build({
       entryPoints: [join(root, 'bench/p2p/worker.ts')],
@@ -71,7 +78,8 @@ async function next(w: Worker): Promise<Record<string, unknown>> {
 async function makeFile(path: string, bytes: number): Promise<void> {
   const fh = await open(path, 'w');
   const block = randomBytes(16 * MiB);
-  for (let at = 0; at < bytes; at += block.length) await fh.write(block, 0, Math.min(block.length, bytes - at), at);
+  for (let at = 0; at < bytes; at += block.length)
+    await fh.write(block, 0, Math.min(block.length, bytes - at), at);
   await fh.close();
 }
 
@@ -100,10 +108,23 @@ async function tcpRun(file: string, dir: string, bytes: number): Promise<Run> {
   const seconds = elapsed(s, r);
   if ((await stat(out)).size !== bytes) throw new Error('tcp copy incomplete');
   await rm(out);
-  return { label: 'TCP copy (net.Socket pipe)', seconds, mibPerSecond: bytes / MiB / seconds, senderRssMiB: s.peakRssMiB as number, receiverRssMiB: r.peakRssMiB as number };
+  return {
+    label: 'TCP copy (net.Socket pipe)',
+    seconds,
+    mibPerSecond: bytes / MiB / seconds,
+    senderRssMiB: s.peakRssMiB as number,
+    receiverRssMiB: r.peakRssMiB as number,
+  };
 }
 
-async function udpRun(label: string, file: string, dir: string, bytes: number, relayLoss: number | null, sealing: 'sealed' | 'plain' = 'sealed'): Promise<Run> {
+async function udpRun(
+  label: string,
+  file: string,
+  dir: string,
+  bytes: number,
+  relayLoss: number | null,
+  sealing: 'sealed' | 'plain' = 'sealed',
+): Promise<Run> {
   const transferId = randomUUID();
   const key = randomBytes(32).toString('hex');
   const rx = worker('receive', dir, transferId, key, String(bytes), datagramBytes, sealing);
@@ -118,13 +139,19 @@ async function udpRun(label: string, file: string, dir: string, bytes: number, r
   const [r, s] = await Promise.all([next(rx), next(tx)]);
   const seconds = elapsed(s, r);
   const rr = r.result as { ok: boolean; path?: string; error?: unknown };
-  const sr = s.result as { ok: boolean; stats?: { retransmittedBytes: number; timeouts: number }; error?: unknown };
-  if (!rr.ok || !sr.ok) throw new Error(`${label} failed: ${JSON.stringify(rr)} ${JSON.stringify(sr)}`);
+  const sr = s.result as {
+    ok: boolean;
+    stats?: { retransmittedBytes: number; timeouts: number };
+    error?: unknown;
+  };
+  if (!rr.ok || !sr.ok)
+    throw new Error(`${label} failed: ${JSON.stringify(rr)} ${JSON.stringify(sr)}`);
   if (rr.path) await rm(rr.path);
   let lostDataBytes: number | undefined;
   if (relay) {
     relay.child.kill('SIGTERM');
-    lostDataBytes = ((await next(relay)) as { counters: { droppedDataBytes: number } }).counters.droppedDataBytes;
+    lostDataBytes = ((await next(relay)) as { counters: { droppedDataBytes: number } }).counters
+      .droppedDataBytes;
     relay.child.kill('SIGKILL');
   }
   return {
@@ -143,23 +170,38 @@ const dir = await mkdtemp(join(tmpdir(), 'tessenger-bench-p2p-'));
 try {
   const bytes = sizeMiB * MiB;
   const file = join(dir, 'source.bin');
-  console.log(`# p2p benchmark: ${sizeMiB} MiB, datagram ${datagramBytes}, ${cpus().length} cores, node ${process.version}, ${new Date().toISOString()}`);
+  console.log(
+    `# p2p benchmark: ${sizeMiB} MiB, datagram ${datagramBytes}, ${cpus().length} cores, node ${process.version}, ${new Date().toISOString()}`,
+  );
   await makeFile(file, bytes);
   await bundleWorker(dir);
   const runs: Run[] = [];
   runs.push(await tcpRun(file, dir, bytes));
   runs.push(await udpRun('UDP p2p, lossless', file, dir, bytes, null));
   runs.push(await udpRun('UDP p2p via relay, 0% loss', file, dir, bytes, 0));
-  runs.push(await udpRun(`UDP p2p via relay, ${loss * 100}% loss both ways`, file, dir, bytes, loss));
+  runs.push(
+    await udpRun(`UDP p2p via relay, ${loss * 100}% loss both ways`, file, dir, bytes, loss),
+  );
   // The same transfers with sealing off, to show what AES-256-GCM costs (target: sealed ≥ 80 %).
   runs.push(await udpRun('UDP p2p, lossless, unsealed', file, dir, bytes, null, 'plain'));
-  runs.push(await udpRun(`UDP p2p via relay, ${loss * 100}% loss, unsealed`, file, dir, bytes, loss, 'plain'));
+  runs.push(
+    await udpRun(
+      `UDP p2p via relay, ${loss * 100}% loss, unsealed`,
+      file,
+      dir,
+      bytes,
+      loss,
+      'plain',
+    ),
+  );
   for (const r of runs) {
     const extra =
       r.retransmittedBytes === undefined
         ? ''
         : `  retransmitted ${(r.retransmittedBytes / MiB).toFixed(1)} MiB` +
-          (r.lostDataBytes === undefined ? '' : ` / lost ${(r.lostDataBytes / MiB).toFixed(1)} MiB = ${(r.lostDataBytes > 0 ? `${(r.retransmittedBytes / r.lostDataBytes).toFixed(2)}×` : 'n/a')}`) +
+          (r.lostDataBytes === undefined
+            ? ''
+            : ` / lost ${(r.lostDataBytes / MiB).toFixed(1)} MiB = ${r.lostDataBytes > 0 ? `${(r.retransmittedBytes / r.lostDataBytes).toFixed(2)}×` : 'n/a'}`) +
           `, ${r.timeouts ?? 0} RTO`;
     console.log(
       `${r.label.padEnd(40)} ${r.seconds.toFixed(2).padStart(7)} s  ${r.mibPerSecond.toFixed(0).padStart(5)} MiB/s  peak RSS sender ${r.senderRssMiB.toFixed(0)} MiB, receiver ${r.receiverRssMiB.toFixed(0)} MiB${extra}`,
@@ -172,8 +214,12 @@ try {
   const plainLossless = runs[4]!;
   const plainLossy = runs[5]!;
   console.log(`lossless / TCP: ${((100 * lossless.mibPerSecond) / tcp.mibPerSecond).toFixed(0)}%`);
-  console.log(`sealed / unsealed: lossless ${((100 * lossless.mibPerSecond) / plainLossless.mibPerSecond).toFixed(0)}%, ${loss * 100}% loss ${((100 * lossy.mibPerSecond) / plainLossy.mibPerSecond).toFixed(0)}%`);
-  console.log(`${loss * 100}% loss / relay lossless: ${((100 * lossy.mibPerSecond) / viaRelay.mibPerSecond).toFixed(0)}%; / direct lossless: ${((100 * lossy.mibPerSecond) / lossless.mibPerSecond).toFixed(0)}%`);
+  console.log(
+    `sealed / unsealed: lossless ${((100 * lossless.mibPerSecond) / plainLossless.mibPerSecond).toFixed(0)}%, ${loss * 100}% loss ${((100 * lossy.mibPerSecond) / plainLossy.mibPerSecond).toFixed(0)}%`,
+  );
+  console.log(
+    `${loss * 100}% loss / relay lossless: ${((100 * lossy.mibPerSecond) / viaRelay.mibPerSecond).toFixed(0)}%; / direct lossless: ${((100 * lossy.mibPerSecond) / lossless.mibPerSecond).toFixed(0)}%`,
+  );
 } finally {
   for (const child of children) child.kill('SIGKILL');
   if (!opts['--keep']) await rm(dir, { recursive: true, force: true });

@@ -1,7 +1,8 @@
 import { assign, fromPromise, setup } from 'xstate';
 
 /** What checking a password (per-IP throttle, credentials, lockout, presence) concluded. */
-export type LoginVerdict = 'accepted' | 'wrongPassword' | 'lockedNow' | 'blocked' | 'alreadyActive' | 'throttled';
+export type LoginVerdict =
+  'accepted' | 'wrongPassword' | 'lockedNow' | 'blocked' | 'alreadyActive' | 'throttled';
 
 /**
  * The command a request names, as the server's command table describes it. The machine only
@@ -9,7 +10,9 @@ export type LoginVerdict = 'accepted' | 'wrongPassword' | 'lockedNow' | 'blocked
  * augmentation), so the handler arrives typed without the machine importing server code.
  */
 export interface SessionCommandRegistry {}
-export type SessionCommand = SessionCommandRegistry extends { command: infer C } ? C : { readonly name: string };
+export type SessionCommand = SessionCommandRegistry extends { command: infer C }
+  ? C
+  : { readonly name: string };
 
 /** A request, already looked up in the command table and parsed (src/server/commands/dispatcher.ts). */
 export type SessionRequest =
@@ -18,7 +21,13 @@ export type SessionRequest =
   | { type: 'REQUEST'; step: 'logout'; requestId: number }
   | { type: 'REQUEST'; step: 'command'; requestId: number; command: SessionCommand; args: string[] }
   /** Unknown command (`needsLogin` null) or bad arguments for a known one. */
-  | { type: 'REQUEST'; step: 'invalid'; requestId: number; code: 'UNKNOWN_COMMAND' | 'BAD_ARGUMENTS' | 'USER_NAME_BIDI_CONTROL'; needsLogin: boolean | null };
+  | {
+      type: 'REQUEST';
+      step: 'invalid';
+      requestId: number;
+      code: 'UNKNOWN_COMMAND' | 'BAD_ARGUMENTS' | 'USER_NAME_BIDI_CONTROL';
+      needsLogin: boolean | null;
+    };
 
 /** Why the server ends a connection; sent to the client in the `closing` event. */
 export type ClosingCode =
@@ -104,30 +113,45 @@ export const sessionMachine = setup({
   actors: {
     // The server provides the real implementations (session-logic.ts).
     // Stryker disable next-line all: a placeholder the server replaces (session-logic.ts), never run
-    checkLockout: fromPromise<{ locked: boolean }, { connectionId: number; username: string }>(async () => ({ locked: false })),
+    checkLockout: fromPromise<{ locked: boolean }, { connectionId: number; username: string }>(
+      async () => ({ locked: false }),
+    ),
     // Stryker disable next-line all: a placeholder the server replaces (session-logic.ts), never run
-    verifyCredentials: fromPromise<{ verdict: LoginVerdict }, VerifyCredentialsInput>(async () => ({ verdict: 'wrongPassword' })),
+    verifyCredentials: fromPromise<{ verdict: LoginVerdict }, VerifyCredentialsInput>(async () => ({
+      verdict: 'wrongPassword',
+    })),
     /** userlog.txt lists the user before the login is answered; the answer names open invitations. */
-    goOnline: fromPromise<{ invitations: ReadonlyArray<{ group: string; by: string }> }, { connectionId: number; username: string }>(async () => ({ invitations: [] })),
+    goOnline: fromPromise<
+      { invitations: ReadonlyArray<{ group: string; by: string }> },
+      { connectionId: number; username: string }
+    >(async () => ({ invitations: [] })),
     /** Resolves once every command still running on the connection has been answered. */
     commandsAnswered: fromPromise<void, { connectionId: number }>(async () => {}),
     /** Leaves presence and userlog.txt. */
     goOffline: fromPromise<void, { connectionId: number; username: string }>(async () => {}),
   },
   guards: {
-    supportedVersion: ({ context, event }) => event.type === 'HELLO' && event.version === context.limits.protocolVersion,
+    supportedVersion: ({ context, event }) =>
+      event.type === 'HELLO' && event.version === context.limits.protocolVersion,
     tooManyBadMessages: ({ context }) => context.badMessages + 1 > context.limits.maxBadMessages,
-    tooManyUnauthenticated: ({ context }) => context.unauthenticatedMessages + 1 > context.limits.maxUnauthenticatedMessages,
+    tooManyUnauthenticated: ({ context }) =>
+      context.unauthenticatedMessages + 1 > context.limits.maxUnauthenticatedMessages,
     nextIsUsername: ({ context }) => head(context)?.step === 'username',
     nextIsPassword: ({ context }) => head(context)?.step === 'password',
     nextIsLogout: ({ context }) => head(context)?.step === 'logout',
     hasQueued: ({ context }) => context.queue.length > 0,
     locked: ({ event }) => (event as unknown as { output: { locked: boolean } }).output.locked,
-    accepted: ({ event }) => (event as unknown as { output: { verdict: LoginVerdict } }).output.verdict === 'accepted',
-    lockedNow: ({ event }) => (event as unknown as { output: { verdict: LoginVerdict } }).output.verdict === 'lockedNow',
-    blocked: ({ event }) => (event as unknown as { output: { verdict: LoginVerdict } }).output.verdict === 'blocked',
-    alreadyActive: ({ event }) => (event as unknown as { output: { verdict: LoginVerdict } }).output.verdict === 'alreadyActive',
-    throttled: ({ event }) => (event as unknown as { output: { verdict: LoginVerdict } }).output.verdict === 'throttled',
+    accepted: ({ event }) =>
+      (event as unknown as { output: { verdict: LoginVerdict } }).output.verdict === 'accepted',
+    lockedNow: ({ event }) =>
+      (event as unknown as { output: { verdict: LoginVerdict } }).output.verdict === 'lockedNow',
+    blocked: ({ event }) =>
+      (event as unknown as { output: { verdict: LoginVerdict } }).output.verdict === 'blocked',
+    alreadyActive: ({ event }) =>
+      (event as unknown as { output: { verdict: LoginVerdict } }).output.verdict ===
+      'alreadyActive',
+    throttled: ({ event }) =>
+      (event as unknown as { output: { verdict: LoginVerdict } }).output.verdict === 'throttled',
     isLogout: ({ event }) => event.type === 'REQUEST' && event.step === 'logout',
     online: ({ context }) => context.online,
     loggingOut: ({ context }) => context.end?.type === 'loggedOut',
@@ -140,20 +164,39 @@ export const sessionMachine = setup({
   },
   actions: {
     countBadMessage: assign({ badMessages: ({ context }) => context.badMessages + 1 }),
-    countUnauthenticated: assign({ unauthenticatedMessages: ({ context }) => context.unauthenticatedMessages + 1 }),
-    enqueue: assign({ queue: ({ context, event }) => (event.type === 'REQUEST' ? [...context.queue, event] : context.queue) }),
+    countUnauthenticated: assign({
+      unauthenticatedMessages: ({ context }) => context.unauthenticatedMessages + 1,
+    }),
+    enqueue: assign({
+      queue: ({ context, event }) =>
+        event.type === 'REQUEST' ? [...context.queue, event] : context.queue,
+    }),
     /** The queue's head becomes the step being worked on. */
-    takeNext: assign({ current: ({ context }) => head(context) ?? null, queue: ({ context }) => context.queue.slice(1) }),
+    takeNext: assign({
+      current: ({ context }) => head(context) ?? null,
+      queue: ({ context }) => context.queue.slice(1),
+    }),
     /** The queue's head was answered (refused) without changing state. */
     dropNext: assign({ queue: ({ context }) => context.queue.slice(1) }),
-    rememberUsername: assign({ username: ({ context }) => (context.current?.step === 'username' ? context.current.username : context.username) }),
+    rememberUsername: assign({
+      username: ({ context }) =>
+        context.current?.step === 'username' ? context.current.username : context.username,
+    }),
     forgetUsername: assign({ username: null }),
     forgetCurrent: assign({ current: null }),
-    rememberRequest: assign({ current: ({ context, event }) => (event.type === 'REQUEST' ? event : context.current) }),
+    rememberRequest: assign({
+      current: ({ context, event }) => (event.type === 'REQUEST' ? event : context.current),
+    }),
     markOnline: assign({ online: true }),
     markOffline: assign({ online: false }),
     closeFor: assign({
-      end: ({ event }, reason: ClosingReason) => ({ type: 'closedByServer', reason: event.type === 'CLOSE' ? { code: event.code, ...(event.limit === undefined ? {} : { limit: event.limit }) } : reason }),
+      end: ({ event }, reason: ClosingReason) => ({
+        type: 'closedByServer',
+        reason:
+          event.type === 'CLOSE'
+            ? { code: event.code, ...(event.limit === undefined ? {} : { limit: event.limit }) }
+            : reason,
+      }),
     }),
     endAs: assign({ end: (_, end: SessionEnd) => end }),
     // I/O: the server provides these (session-logic.ts).
@@ -210,33 +253,54 @@ export const sessionMachine = setup({
   states: {
     open: {
       // Stryker disable next-line StringLiteral: diagram text, not behaviour
-      description: 'Reading requests. Malformed frames are counted; the server or the client may end it at any time.',
+      description:
+        'Reading requests. Malformed frames are counted; the server or the client may end it at any time.',
       initial: 'authenticating',
       on: {
         BAD_MESSAGE: [
-          { guard: 'tooManyBadMessages', target: 'draining', actions: [{ type: 'closeFor', params: { code: 'BAD_MESSAGE' } }, 'logClosing'] },
+          {
+            guard: 'tooManyBadMessages',
+            target: 'draining',
+            actions: [{ type: 'closeFor', params: { code: 'BAD_MESSAGE' } }, 'logClosing'],
+          },
           { actions: ['countBadMessage', 'reportBadMessage'] },
         ],
-        CLOSE: { target: 'draining', actions: [{ type: 'closeFor', params: { code: 'INTERNAL' } }, 'logClosing'] },
+        CLOSE: {
+          target: 'draining',
+          actions: [{ type: 'closeFor', params: { code: 'INTERNAL' } }, 'logClosing'],
+        },
         DISCONNECTED: [{ guard: 'online', target: 'goingOffline' }, { target: 'lost' }],
         // Only the first frame may be a hello: any later one is a malformed message.
         HELLO: [
-          { guard: 'tooManyBadMessages', target: 'draining', actions: [{ type: 'closeFor', params: { code: 'BAD_MESSAGE' } }, 'logClosing'] },
+          {
+            guard: 'tooManyBadMessages',
+            target: 'draining',
+            actions: [{ type: 'closeFor', params: { code: 'BAD_MESSAGE' } }, 'logClosing'],
+          },
           { actions: ['countBadMessage', 'reportBadMessage'] },
         ],
       },
       states: {
         authenticating: {
           // Stryker disable next-line StringLiteral: diagram text, not behaviour
-          description: 'Not logged in yet. Every request counts against the unauthenticated limit and waits its turn in the queue.',
+          description:
+            'Not logged in yet. Every request counts against the unauthenticated limit and waits its turn in the queue.',
           initial: 'handshake',
-          after: { loginTimeout: { target: '#session.draining', actions: [{ type: 'closeFor', params: { code: 'LOGIN_TIMEOUT' } }, 'logClosing'] } },
+          after: {
+            loginTimeout: {
+              target: '#session.draining',
+              actions: [{ type: 'closeFor', params: { code: 'LOGIN_TIMEOUT' } }, 'logClosing'],
+            },
+          },
           on: {
             REQUEST: [
               {
                 guard: 'tooManyUnauthenticated',
                 target: '#session.draining',
-                actions: [{ type: 'closeFor', params: { code: 'TOO_MANY_UNAUTHENTICATED_MESSAGES' } }, 'logClosing'],
+                actions: [
+                  { type: 'closeFor', params: { code: 'TOO_MANY_UNAUTHENTICATED_MESSAGES' } },
+                  'logClosing',
+                ],
               },
               { actions: ['countUnauthenticated', 'enqueue'] },
             ],
@@ -247,15 +311,35 @@ export const sessionMachine = setup({
               description: 'The first frame must be a hello with the protocol version.',
               on: {
                 HELLO: [
-                  { guard: 'supportedVersion', target: 'awaitingUsername', actions: 'welcomeClient' },
-                  { target: '#session.draining', actions: [{ type: 'closeFor', params: { code: 'VERSION_UNSUPPORTED' } }, 'logClosing'] },
+                  {
+                    guard: 'supportedVersion',
+                    target: 'awaitingUsername',
+                    actions: 'welcomeClient',
+                  },
+                  {
+                    target: '#session.draining',
+                    actions: [
+                      { type: 'closeFor', params: { code: 'VERSION_UNSUPPORTED' } },
+                      'logClosing',
+                    ],
+                  },
                 ],
-                REQUEST: { target: '#session.draining', actions: [{ type: 'closeFor', params: { code: 'HANDSHAKE_REQUIRED' } }, 'logClosing'] },
+                REQUEST: {
+                  target: '#session.draining',
+                  actions: [
+                    { type: 'closeFor', params: { code: 'HANDSHAKE_REQUIRED' } },
+                    'logClosing',
+                  ],
+                },
               },
             },
             awaitingUsername: {
               always: [
-                { guard: 'nextIsUsername', target: 'checkingLockout', actions: ['takeNext', 'rememberUsername'] },
+                {
+                  guard: 'nextIsUsername',
+                  target: 'checkingLockout',
+                  actions: ['takeNext', 'rememberUsername'],
+                },
                 { guard: 'nextIsPassword', actions: ['refuseOutOfOrder', 'dropNext'] },
                 { guard: 'hasQueued', actions: ['refuseBeforeLogin', 'dropNext'] },
               ],
@@ -265,9 +349,19 @@ export const sessionMachine = setup({
               description: 'Asks the account lockout whether this username is blocked.',
               invoke: {
                 src: 'checkLockout',
-                input: ({ context }) => ({ connectionId: context.connectionId, username: context.username ?? '' }),
+                input: ({ context }) => ({
+                  connectionId: context.connectionId,
+                  username: context.username ?? '',
+                }),
                 onDone: [
-                  { guard: 'locked', target: '#session.refused', actions: [{ type: 'endAs', params: { type: 'refused', cause: 'blocked' } }, 'refuseBlocked'] },
+                  {
+                    guard: 'locked',
+                    target: '#session.refused',
+                    actions: [
+                      { type: 'endAs', params: { type: 'refused', cause: 'blocked' } },
+                      'refuseBlocked',
+                    ],
+                  },
                   { target: 'awaitingPassword', actions: ['askForPassword', 'forgetCurrent'] },
                 ],
               },
@@ -292,22 +386,57 @@ export const sessionMachine = setup({
                 }),
                 onDone: [
                   { guard: 'accepted', target: 'welcoming', actions: 'markOnline' },
-                  { guard: 'lockedNow', target: '#session.refused', actions: [{ type: 'endAs', params: { type: 'refused', cause: 'lockedNow' } }, 'refuseLockedNow'] },
-                  { guard: 'blocked', target: '#session.refused', actions: [{ type: 'endAs', params: { type: 'refused', cause: 'blocked' } }, 'refuseBlocked'] },
-                  { guard: 'throttled', target: '#session.refused', actions: [{ type: 'endAs', params: { type: 'refused', cause: 'throttled' } }, 'refuseThrottled'] },
-                  { guard: 'alreadyActive', target: 'awaitingUsername', actions: ['refuseAlreadyActive', 'forgetUsername', 'forgetCurrent'] },
+                  {
+                    guard: 'lockedNow',
+                    target: '#session.refused',
+                    actions: [
+                      { type: 'endAs', params: { type: 'refused', cause: 'lockedNow' } },
+                      'refuseLockedNow',
+                    ],
+                  },
+                  {
+                    guard: 'blocked',
+                    target: '#session.refused',
+                    actions: [
+                      { type: 'endAs', params: { type: 'refused', cause: 'blocked' } },
+                      'refuseBlocked',
+                    ],
+                  },
+                  {
+                    guard: 'throttled',
+                    target: '#session.refused',
+                    actions: [
+                      { type: 'endAs', params: { type: 'refused', cause: 'throttled' } },
+                      'refuseThrottled',
+                    ],
+                  },
+                  {
+                    guard: 'alreadyActive',
+                    target: 'awaitingUsername',
+                    actions: ['refuseAlreadyActive', 'forgetUsername', 'forgetCurrent'],
+                  },
                   { target: 'awaitingPassword', actions: ['refuseWrongPassword', 'forgetCurrent'] },
                 ],
-                onError: { target: '#session.draining', actions: [{ type: 'closeFor', params: { code: 'INTERNAL' } }, 'logClosing'] },
+                onError: {
+                  target: '#session.draining',
+                  actions: [{ type: 'closeFor', params: { code: 'INTERNAL' } }, 'logClosing'],
+                },
               },
             },
             welcoming: {
               // Stryker disable next-line StringLiteral: diagram text, not behaviour
-              description: 'Accepted: the user is claimed in presence; userlog.txt is written before the login is answered.',
+              description:
+                'Accepted: the user is claimed in presence; userlog.txt is written before the login is answered.',
               invoke: {
                 src: 'goOnline',
-                input: ({ context }) => ({ connectionId: context.connectionId, username: context.username ?? '' }),
-                onDone: { target: '#session.open.active', actions: ['answerLogin', 'forgetCurrent'] },
+                input: ({ context }) => ({
+                  connectionId: context.connectionId,
+                  username: context.username ?? '',
+                }),
+                onDone: {
+                  target: '#session.open.active',
+                  actions: ['answerLogin', 'forgetCurrent'],
+                },
               },
             },
           },
@@ -320,25 +449,45 @@ export const sessionMachine = setup({
             'the login are applied first, in order.',
           // Stryker restore StringLiteral
           always: [
-            { guard: 'nextIsLogout', target: '#session.loggingOut', actions: ['takeNext', 'acceptLogout'] },
+            {
+              guard: 'nextIsLogout',
+              target: '#session.loggingOut',
+              actions: ['takeNext', 'acceptLogout'],
+            },
             { guard: 'hasQueued', actions: ['serveNext', 'dropNext'] },
           ],
           on: {
             REQUEST: [
-              { guard: 'commandRateFlooding', target: '#session.draining', actions: [{ type: 'closeFor', params: { code: 'FLOODING' } }, 'logClosing'] },
+              {
+                guard: 'commandRateFlooding',
+                target: '#session.draining',
+                actions: [{ type: 'closeFor', params: { code: 'FLOODING' } }, 'logClosing'],
+              },
               { guard: 'commandRateThrottled', actions: 'refuseRateLimited' },
-              { guard: 'isLogout', target: '#session.loggingOut', actions: ['rememberRequest', 'acceptLogout'] },
+              {
+                guard: 'isLogout',
+                target: '#session.loggingOut',
+                actions: ['rememberRequest', 'acceptLogout'],
+              },
               { actions: 'serve' },
             ],
             // Only a logged-in user is sent enough (other users' messages) to fall behind.
-            SLOW_READER: { target: '#session.goingOffline', actions: [{ type: 'endAs', params: { type: 'lost', cause: 'slowReader' } }, 'logSlowReader', 'destroySocket'] },
+            SLOW_READER: {
+              target: '#session.goingOffline',
+              actions: [
+                { type: 'endAs', params: { type: 'lost', cause: 'slowReader' } },
+                'logSlowReader',
+                'destroySocket',
+              ],
+            },
           },
         },
       },
     },
     draining: {
       // Stryker disable next-line StringLiteral: diagram text, not behaviour
-      description: 'The server ends the connection: commands still running are answered, then the client is told why and the socket is flushed and closed.',
+      description:
+        'The server ends the connection: commands still running are answered, then the client is told why and the socket is flushed and closed.',
       invoke: {
         src: 'commandsAnswered',
         input: ({ context }) => ({ connectionId: context.connectionId }),
@@ -354,17 +503,28 @@ export const sessionMachine = setup({
       invoke: {
         src: 'commandsAnswered',
         input: ({ context }) => ({ connectionId: context.connectionId }),
-        onDone: { target: 'goingOffline', actions: { type: 'endAs', params: { type: 'loggedOut' } } },
+        onDone: {
+          target: 'goingOffline',
+          actions: { type: 'endAs', params: { type: 'loggedOut' } },
+        },
       },
     },
     goingOffline: {
       // Stryker disable next-line StringLiteral: diagram text, not behaviour
-      description: 'The user leaves presence and userlog.txt (logout, hang-up, or a disconnect the server chose).',
+      description:
+        'The user leaves presence and userlog.txt (logout, hang-up, or a disconnect the server chose).',
       invoke: {
         src: 'goOffline',
-        input: ({ context }) => ({ connectionId: context.connectionId, username: context.username ?? '' }),
+        input: ({ context }) => ({
+          connectionId: context.connectionId,
+          username: context.username ?? '',
+        }),
         onDone: [
-          { guard: 'loggingOut', target: 'loggedOut', actions: ['markOffline', 'sayBye', 'endSocket'] },
+          {
+            guard: 'loggingOut',
+            target: 'loggedOut',
+            actions: ['markOffline', 'sayBye', 'endSocket'],
+          },
           { guard: 'closedByServer', target: 'closedByServer', actions: 'markOffline' },
           { target: 'lost', actions: 'markOffline' },
         ],
@@ -375,8 +535,16 @@ export const sessionMachine = setup({
     // Stryker disable next-line StringLiteral: diagram text, not behaviour
     lost: { type: 'final', description: 'The client hung up, or was cut for not reading.' },
     // Stryker disable next-line StringLiteral: diagram text, not behaviour
-    closedByServer: { type: 'final', description: 'The server ended the connection and said why (`closing` event).' },
+    closedByServer: {
+      type: 'final',
+      description: 'The server ended the connection and said why (`closing` event).',
+    },
     // Stryker disable next-line StringLiteral: diagram text, not behaviour
-    refused: { type: 'final', description: 'The login was refused for good (account blocked, locked now, or too many failures from the address); the socket is ended.', entry: 'endSocket' },
+    refused: {
+      type: 'final',
+      description:
+        'The login was refused for good (account blocked, locked now, or too many failures from the address); the socket is ended.',
+      entry: 'endSocket',
+    },
   },
 });

@@ -43,7 +43,8 @@ export const transferReceiverMachine = setup({
   },
   actions: {
     recordProgress: assign({
-      bytes: ({ context, event }) => (event.type === 'PROGRESS' ? Math.max(context.bytes, event.bytes) : context.bytes),
+      bytes: ({ context, event }) =>
+        event.type === 'PROGRESS' ? Math.max(context.bytes, event.bytes) : context.bytes,
     }),
     recordAllReceived: assign({ bytes: ({ context }) => context.total }),
     recordSaved: assign({ savedPath: ({ event }) => (event.type === 'SAVED' ? event.path : null) }),
@@ -52,7 +53,9 @@ export const transferReceiverMachine = setup({
     }),
     recordDigestMismatch: assign({
       failure: ({ event }) =>
-        event.type === 'DIGEST' ? { type: 'VerificationFailed', expected: event.expected, actual: event.actual } : { type: 'Unknown' },
+        event.type === 'DIGEST'
+          ? { type: 'VerificationFailed', expected: event.expected, actual: event.actual }
+          : { type: 'Unknown' },
     }),
     recordNeverStarted: assign({
       failure: () => ({ type: 'PeerVanished', side: 'audience', phase: 'announced' }),
@@ -82,7 +85,13 @@ export const transferReceiverMachine = setup({
     'within the announce timeout and then never stay silent longer than the stall timeout. Once every ' +
     'byte has arrived the SHA-256 is compared with the presenter’s; only a matching file is saved under ' +
     'its final name, and on any failure or cancel the partial file is deleted.',
-  context: ({ input }) => ({ transferId: input.transferId, total: input.total, bytes: 0, savedPath: null, failure: null }),
+  context: ({ input }) => ({
+    transferId: input.transferId,
+    total: input.total,
+    bytes: 0,
+    savedPath: null,
+    failure: null,
+  }),
   initial: 'announced',
   states: {
     announced: {

@@ -40,7 +40,8 @@ export const transferSenderMachine = setup({
   },
   actions: {
     recordProgress: assign({
-      bytes: ({ context, event }) => (event.type === 'PROGRESS' ? Math.max(context.bytes, event.bytes) : context.bytes),
+      bytes: ({ context, event }) =>
+        event.type === 'PROGRESS' ? Math.max(context.bytes, event.bytes) : context.bytes,
     }),
     recordAllAcknowledged: assign({ bytes: ({ context }) => context.total }),
     recordFailure: assign({
@@ -59,7 +60,8 @@ export const transferSenderMachine = setup({
     abortTransport: () => {},
   },
   guards: {
-    isForwardProgress: ({ context, event }) => event.type === 'PROGRESS' && event.bytes >= context.bytes,
+    isForwardProgress: ({ context, event }) =>
+      event.type === 'PROGRESS' && event.bytes >= context.bytes,
   },
   delays: {
     /** how long the audience may take to answer the first datagram */
@@ -74,7 +76,12 @@ export const transferSenderMachine = setup({
     'UDP while the audience acknowledges it. The audience must answer the offer and then keep ' +
     'acknowledging within the stall timeout; the transfer is done once the audience has verified the ' +
     'SHA-256 and saved the file, and otherwise ends failed (timeout or error, the peer is told) or cancelled.',
-  context: ({ input }) => ({ transferId: input.transferId, total: input.total, bytes: 0, failure: null }),
+  context: ({ input }) => ({
+    transferId: input.transferId,
+    total: input.total,
+    bytes: 0,
+    failure: null,
+  }),
   initial: 'offering',
   states: {
     offering: {
@@ -89,7 +96,12 @@ export const transferSenderMachine = setup({
       after: { stallTimeout: { target: 'failed', actions: 'recordStall' } },
       on: {
         // re-entering restarts the stall timer: the audience is alive
-        PROGRESS: { guard: 'isForwardProgress', target: 'sending', reenter: true, actions: 'recordProgress' },
+        PROGRESS: {
+          guard: 'isForwardProgress',
+          target: 'sending',
+          reenter: true,
+          actions: 'recordProgress',
+        },
         ALL_ACKNOWLEDGED: { target: 'finishing', actions: 'recordAllAcknowledged' },
         FAILED: { target: 'failed', actions: 'recordFailure' },
         CANCEL: { target: 'cancelled', actions: 'recordCancel' },

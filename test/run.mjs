@@ -64,7 +64,8 @@ function runFile(file) {
       const seconds = ((Date.now() - started) / 1000).toFixed(1);
       console.log(`${code === 0 ? 'ok  ' : 'FAIL'} ${file} (${p}/${t}, ${seconds}s)`);
       // Model-based suites report how many transitions of each machine they exercised.
-      for (const line of out.match(/^\S.*: \d+\/\d+ transitions$/gm) ?? []) console.log(`     ${line.replace(/^[•✘\s]+/, '')}`);
+      for (const line of out.match(/^\S.*: \d+\/\d+ transitions$/gm) ?? [])
+        console.log(`     ${line.replace(/^[•✘\s]+/, '')}`);
       if (code !== 0) failures.push({ file, out });
       resolve();
     });

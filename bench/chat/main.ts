@@ -23,7 +23,17 @@ import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import arg from 'arg';
 import { Histogram } from './histogram.js';
-import { BENCH_GROUP, userName, userPassword, type LoadKind, type LoginDone, type ParentToWorker, type Progress, type Report, type WorkerToParent } from './ipc.js';
+import {
+  BENCH_GROUP,
+  userName,
+  userPassword,
+  type LoadKind,
+  type LoginDone,
+  type ParentToWorker,
+  type Progress,
+  type Report,
+  type WorkerToParent,
+} from './ipc.js';
 import { formatTable, int, ms, num, pct, verdict, type Row } from './report.js';
 import { SeqBits } from './seq-bits.js';
 import { cpuSeconds, ServerProcess, spawnNode, supportedOptions } from './server-process.js';
@@ -113,7 +123,14 @@ const log = (text: string): void => {
 class WorkerHandle {
   private readonly inbox: WorkerToParent[] = [];
   private waiter: (() => void) | null = null;
-  progress: Progress = { type: 'progress', sent: 0, acked: 0, failed: 0, delivered: 0, outstanding: 0 };
+  progress: Progress = {
+    type: 'progress',
+    sent: 0,
+    acked: 0,
+    failed: 0,
+    delivered: 0,
+    outstanding: 0,
+  };
 
   private constructor(readonly child: ChildProcess) {
     child.on('message', (message: WorkerToParent) => {
@@ -128,7 +145,10 @@ class WorkerHandle {
   }
 
   static async start(): Promise<WorkerHandle> {
-    const child = spawnNode(['--import', 'tsx', join(root, 'bench/chat/worker.ts')], { cwd: root, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = spawnNode(['--import', 'tsx', join(root, 'bench/chat/worker.ts')], {
+      cwd: root,
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     const handle = new WorkerHandle(child);
     await handle.next('ready');
     return handle;
@@ -142,11 +162,14 @@ class WorkerHandle {
     this.child.send(message);
   }
 
-  async next<T extends WorkerToParent['type']>(type: T): Promise<Extract<WorkerToParent, { type: T }>> {
+  async next<T extends WorkerToParent['type']>(
+    type: T,
+  ): Promise<Extract<WorkerToParent, { type: T }>> {
     for (;;) {
       const at = this.inbox.findIndex((m) => m.type === type);
       if (at >= 0) return this.inbox.splice(at, 1)[0] as Extract<WorkerToParent, { type: T }>;
-      if (this.child.exitCode !== null || this.child.signalCode !== null) throw new Error(`load worker exited while waiting for ${type}`);
+      if (this.child.exitCode !== null || this.child.signalCode !== null)
+        throw new Error(`load worker exited while waiting for ${type}`);
       await new Promise<void>((resolve) => (this.waiter = resolve));
       this.waiter = null;
     }
@@ -178,7 +201,12 @@ process.on('exit', () => {
   for (const s of liveServers) if (s.running) s.child.kill('SIGKILL');
 });
 
-async function withBench<T>(label: string, users: number, maxConnections: number, fn: (bench: Bench) => Promise<T>): Promise<T> {
+async function withBench<T>(
+  label: string,
+  users: number,
+  maxConnections: number,
+  fn: (bench: Bench) => Promise<T>,
+): Promise<T> {
   supported ??= supportedOptions(cfg.serverJs);
   const dir = await mkdtemp(join(tmpdir(), `tessenger-bench-${label}-`));
   const credentials = join(dir, 'credentials.txt');
@@ -209,7 +237,10 @@ async function withBench<T>(label: string, users: number, maxConnections: number
     supported,
   );
   liveServers.add(server);
-  if (skipped.length > 0) log(`# server does not support ${skipped.join(', ')}: not passed${skipped.includes('--stats-file') ? ' (event-loop delay: n/a)' : ''}`);
+  if (skipped.length > 0)
+    log(
+      `# server does not support ${skipped.join(', ')}: not passed${skipped.includes('--stats-file') ? ' (event-loop delay: n/a)' : ''}`,
+    );
   const workers: WorkerHandle[] = [];
   try {
     for (let i = 0; i < cfg.workers; i++) workers.push(await WorkerHandle.start());
@@ -232,10 +263,16 @@ function cpuNow(bench: Bench): { server: number; generator: number; at: number }
   return { server: bench.server.cpuSeconds(), generator, at: performance.now() };
 }
 
-function cpuSince(bench: Bench, start: ReturnType<typeof cpuNow>): { serverPct: number; generatorPct: number } {
+function cpuSince(
+  bench: Bench,
+  start: ReturnType<typeof cpuNow>,
+): { serverPct: number; generatorPct: number } {
   const end = cpuNow(bench);
   const wallS = (end.at - start.at) / 1000;
-  return { serverPct: ((end.server - start.server) / wallS) * 100, generatorPct: ((end.generator - start.generator) / wallS) * 100 };
+  return {
+    serverPct: ((end.server - start.server) / wallS) * 100,
+    generatorPct: ((end.generator - start.generator) / wallS) * 100,
+  };
 }
 
 interface LoginSummary {
@@ -247,10 +284,21 @@ interface LoginSummary {
   latency: Histogram;
 }
 
-async function loginUsers(bench: Bench, users: number[], concurrencyPerWorker: number): Promise<LoginSummary> {
+async function loginUsers(
+  bench: Bench,
+  users: number[],
+  concurrencyPerWorker: number,
+): Promise<LoginSummary> {
   const shares = new Map<WorkerHandle, number[]>(bench.workers.map((w) => [w, []]));
   for (const u of users) shares.get(bench.workerOf(u))!.push(u);
-  for (const [w, share] of shares) w.send({ op: 'login', port: bench.server.port, users: share, concurrency: concurrencyPerWorker, tls: cfg.tls });
+  for (const [w, share] of shares)
+    w.send({
+      op: 'login',
+      port: bench.server.port,
+      users: share,
+      concurrency: concurrencyPerWorker,
+      tls: cfg.tls,
+    });
   const done: LoginDone[] = await Promise.all(bench.workers.map((w) => w.next('loginDone')));
   const latency = new Histogram();
   const errors: Record<string, number> = {};
@@ -262,7 +310,8 @@ async function loginUsers(bench: Bench, users: number[], concurrencyPerWorker: n
     latency.merge(d.latency);
     for (const [k, v] of Object.entries(d.errors)) errors[k] = (errors[k] ?? 0) + v;
   }
-  const seconds = (Math.max(...done.map((d) => d.endedAt)) - Math.min(...done.map((d) => d.startedAt))) / 1000;
+  const seconds =
+    (Math.max(...done.map((d) => d.endedAt)) - Math.min(...done.map((d) => d.startedAt))) / 1000;
   return { ok, failed, errors, seconds, perSecond: ok / seconds, latency };
 }
 
@@ -315,7 +364,15 @@ async function runLoad(
   const cpu0 = cpuNow(bench);
   const t0 = performance.now();
   for (const [w, mine] of bySender) {
-    w.send({ op: 'load', kind, senders: mine, targetCount, group: BENCH_GROUP, window: ratePerSender > 0 ? 4096 : cfg.window, ratePerSender });
+    w.send({
+      op: 'load',
+      kind,
+      senders: mine,
+      targetCount,
+      group: BENCH_GROUP,
+      window: ratePerSender > 0 ? 4096 : cfg.window,
+      ratePerSender,
+    });
   }
   const total = () => {
     const p = { sent: 0, acked: 0, failed: 0, delivered: 0, outstanding: 0 };
@@ -330,7 +387,9 @@ async function runLoad(
   };
   const show = (phase: string) => {
     const p = total();
-    log(`  ${label} ${phase} ${((performance.now() - t0) / 1000).toFixed(1)}s  sent ${int(p.sent)}  acked ${int(p.acked)}  failed ${int(p.failed)}  delivered ${int(p.delivered)}  outstanding ${int(p.outstanding)}`);
+    log(
+      `  ${label} ${phase} ${((performance.now() - t0) / 1000).toFixed(1)}s  sent ${int(p.sent)}  acked ${int(p.acked)}  failed ${int(p.failed)}  delivered ${int(p.delivered)}  outstanding ${int(p.outstanding)}`,
+    );
   };
   const endAt = t0 + cfg.durationS * 1000;
   while (performance.now() < endAt - 5) {
@@ -357,7 +416,16 @@ async function runLoad(
   const cpu = cpuSince(bench, cpu0);
   for (const w of bench.workers) w.send({ op: 'report' });
   const reports: Report[] = await Promise.all(bench.workers.map((w) => w.next('report')));
-  return { ...mergeReports(kind, reports, fanOut, groupMembers), sendSeconds, drainSeconds, drainedCleanly, serverCpuPct: cpu.serverPct, generatorCpuPct: cpu.generatorPct, eventLoopDelayP99Ms: serverStats?.eventLoopDelayP99Ms ?? Number.NaN, eventLoopDelayMaxMs: serverStats?.eventLoopDelayMaxMs ?? Number.NaN };
+  return {
+    ...mergeReports(kind, reports, fanOut, groupMembers),
+    sendSeconds,
+    drainSeconds,
+    drainedCleanly,
+    serverCpuPct: cpu.serverPct,
+    generatorCpuPct: cpu.generatorPct,
+    eventLoopDelayP99Ms: serverStats?.eventLoopDelayP99Ms ?? Number.NaN,
+    eventLoopDelayMaxMs: serverStats?.eventLoopDelayMaxMs ?? Number.NaN,
+  };
 }
 
 /** Sums the workers' counters and checks exactly-once delivery of every acknowledged message. */
@@ -369,7 +437,14 @@ function mergeReports(kind: LoadKind, reports: Report[], fanOut: number, groupMe
   const acked = new Map<string, SeqBits>();
   const delivered = new Map<string, SeqBits>();
   let duplicates = 0;
-  const sum = { sent: 0, acked: 0, failed: 0, delivered: 0, misdelivered: 0, closedUnexpectedly: 0 };
+  const sum = {
+    sent: 0,
+    acked: 0,
+    failed: 0,
+    delivered: 0,
+    misdelivered: 0,
+    closedUnexpectedly: 0,
+  };
   let firstSendAt = Number.POSITIVE_INFINITY;
   let lastDeliveryAt = 0;
   for (const r of reports) {
@@ -385,7 +460,8 @@ function mergeReports(kind: LoadKind, reports: Report[], fanOut: number, groupMe
     latency.merge(r.latency);
     ackLatency.merge(r.ackLatency);
     for (const [k, v] of Object.entries(r.errors)) errors[k] = (errors[k] ?? 0) + v;
-    for (const [k, v] of Object.entries(r.closingCodes)) closingCodes[k] = (closingCodes[k] ?? 0) + v;
+    for (const [k, v] of Object.entries(r.closingCodes))
+      closingCodes[k] = (closingCodes[k] ?? 0) + v;
     for (const [k, b64] of Object.entries(r.ackedBits)) acked.set(k, SeqBits.fromBase64(b64));
     for (const [k, b64] of Object.entries(r.deliveredBits)) {
       const bits = SeqBits.fromBase64(b64);
@@ -398,7 +474,10 @@ function mergeReports(kind: LoadKind, reports: Report[], fanOut: number, groupMe
   let lost = 0;
   let deliveredUnacked = 0;
   for (const [sender, bits] of acked) {
-    const receivers = kind === 'private' ? [sender] : groupMembers.filter((m) => String(m) !== sender).map((m) => `${sender}:${m}`);
+    const receivers =
+      kind === 'private'
+        ? [sender]
+        : groupMembers.filter((m) => String(m) !== sender).map((m) => `${sender}:${m}`);
     for (const key of receivers) {
       const got = delivered.get(key) ?? empty;
       lost += bits.countMissingFrom(got);
@@ -406,28 +485,92 @@ function mergeReports(kind: LoadKind, reports: Report[], fanOut: number, groupMe
     }
   }
   const deliverySeconds = lastDeliveryAt > 0 ? (lastDeliveryAt - firstSendAt) / 1000 : Number.NaN;
-  return { ...sum, errors, closingCodes, duplicates, lost, deliveredUnacked, expected: sum.acked * fanOut, latency, ackLatency, deliverySeconds };
+  return {
+    ...sum,
+    errors,
+    closingCodes,
+    duplicates,
+    lost,
+    deliveredUnacked,
+    expected: sum.acked * fanOut,
+    latency,
+    ackLatency,
+    deliverySeconds,
+  };
 }
 
 function loadRows(name: string, r: LoadResult, extra: Row[]): Row[] {
   const rows: Row[] = [
     { scenario: name, metric: 'sent', value: int(r.sent) },
     { scenario: name, metric: 'acknowledged', value: int(r.acked) },
-    { scenario: name, metric: 'refused (error responses)', value: int(r.failed), ...(r.failed > 0 ? { target: describeErrors(r.errors) } : {}) },
-    { scenario: name, metric: 'delivered (expected)', value: `${int(r.delivered)} (${int(r.expected)})` },
-    { scenario: name, metric: 'lost (acked, not delivered)', value: int(r.lost), target: '0', verdict: verdict(r.lost === 0) },
-    { scenario: name, metric: 'duplicates / misdelivered', value: `${int(r.duplicates)} / ${int(r.misdelivered)}`, target: '0 / 0', verdict: verdict(r.duplicates === 0 && r.misdelivered === 0) },
+    {
+      scenario: name,
+      metric: 'refused (error responses)',
+      value: int(r.failed),
+      ...(r.failed > 0 ? { target: describeErrors(r.errors) } : {}),
+    },
+    {
+      scenario: name,
+      metric: 'delivered (expected)',
+      value: `${int(r.delivered)} (${int(r.expected)})`,
+    },
+    {
+      scenario: name,
+      metric: 'lost (acked, not delivered)',
+      value: int(r.lost),
+      target: '0',
+      verdict: verdict(r.lost === 0),
+    },
+    {
+      scenario: name,
+      metric: 'duplicates / misdelivered',
+      value: `${int(r.duplicates)} / ${int(r.misdelivered)}`,
+      target: '0 / 0',
+      verdict: verdict(r.duplicates === 0 && r.misdelivered === 0),
+    },
     { scenario: name, metric: 'sent msg/s', value: int(r.sent / r.sendSeconds) },
     ...extra,
-    { scenario: name, metric: 'latency p50 / p95', value: `${ms(r.latency.percentileMs(50))} / ${ms(r.latency.percentileMs(95))}` },
-    { scenario: name, metric: 'latency p99 / max', value: `${ms(r.latency.percentileMs(99))} / ${ms(r.latency.maxMs)}` },
-    { scenario: name, metric: 'ack round trip p50 / p99', value: `${ms(r.ackLatency.percentileMs(50))} / ${ms(r.ackLatency.percentileMs(99))}` },
-    { scenario: name, metric: 'duration send + drain', value: `${num(r.sendSeconds)} s + ${num(r.drainSeconds)} s`, ...(r.drainedCleanly ? {} : { target: 'drain timed out' }) },
-    { scenario: name, metric: 'server CPU / generator CPU', value: `${pct(r.serverCpuPct)} / ${pct(r.generatorCpuPct)}` },
-    { scenario: name, metric: 'server event-loop delay p99 / max', value: Number.isFinite(r.eventLoopDelayP99Ms) ? `${ms(r.eventLoopDelayP99Ms)} / ${ms(r.eventLoopDelayMaxMs)}` : 'n/a' },
+    {
+      scenario: name,
+      metric: 'latency p50 / p95',
+      value: `${ms(r.latency.percentileMs(50))} / ${ms(r.latency.percentileMs(95))}`,
+    },
+    {
+      scenario: name,
+      metric: 'latency p99 / max',
+      value: `${ms(r.latency.percentileMs(99))} / ${ms(r.latency.maxMs)}`,
+    },
+    {
+      scenario: name,
+      metric: 'ack round trip p50 / p99',
+      value: `${ms(r.ackLatency.percentileMs(50))} / ${ms(r.ackLatency.percentileMs(99))}`,
+    },
+    {
+      scenario: name,
+      metric: 'duration send + drain',
+      value: `${num(r.sendSeconds)} s + ${num(r.drainSeconds)} s`,
+      ...(r.drainedCleanly ? {} : { target: 'drain timed out' }),
+    },
+    {
+      scenario: name,
+      metric: 'server CPU / generator CPU',
+      value: `${pct(r.serverCpuPct)} / ${pct(r.generatorCpuPct)}`,
+    },
+    {
+      scenario: name,
+      metric: 'server event-loop delay p99 / max',
+      value: Number.isFinite(r.eventLoopDelayP99Ms)
+        ? `${ms(r.eventLoopDelayP99Ms)} / ${ms(r.eventLoopDelayMaxMs)}`
+        : 'n/a',
+    },
   ];
   if (r.closedUnexpectedly > 0 || r.deliveredUnacked > 0) {
-    rows.push({ scenario: name, metric: 'connections cut / delivered-unacked', value: `${int(r.closedUnexpectedly)} / ${int(r.deliveredUnacked)}`, target: describeErrors(r.closingCodes) });
+    rows.push({
+      scenario: name,
+      metric: 'connections cut / delivered-unacked',
+      value: `${int(r.closedUnexpectedly)} / ${int(r.deliveredUnacked)}`,
+      target: describeErrors(r.closingCodes),
+    });
   }
   return rows;
 }
@@ -435,7 +578,10 @@ function loadRows(name: string, r: LoadResult, extra: Row[]): Row[] {
 const range = (n: number, from = 0): number[] => Array.from({ length: n }, (_, i) => from + i);
 
 function requireLogins(what: string, s: LoginSummary, wanted: number): void {
-  if (s.ok !== wanted) throw new Error(`${what}: only ${s.ok} of ${wanted} clients logged in (${describeErrors(s.errors)})`);
+  if (s.ok !== wanted)
+    throw new Error(
+      `${what}: only ${s.ok} of ${wanted} clients logged in (${describeErrors(s.errors)})`,
+    );
 }
 
 // ---------------------------------------------------------------- scenarios
@@ -459,8 +605,18 @@ const loadFigures = (r: LoadResult) => ({
   deliveredUnacked: r.deliveredUnacked,
   sentPerSecond: r.sent / r.sendSeconds,
   deliveredPerSecond: r.delivered / r.deliverySeconds,
-  latencyMs: { p50: r.latency.percentileMs(50), p95: r.latency.percentileMs(95), p99: r.latency.percentileMs(99), max: r.latency.maxMs, mean: r.latency.meanMs },
-  ackRoundTripMs: { p50: r.ackLatency.percentileMs(50), p99: r.ackLatency.percentileMs(99), max: r.ackLatency.maxMs },
+  latencyMs: {
+    p50: r.latency.percentileMs(50),
+    p95: r.latency.percentileMs(95),
+    p99: r.latency.percentileMs(99),
+    max: r.latency.maxMs,
+    mean: r.latency.meanMs,
+  },
+  ackRoundTripMs: {
+    p50: r.ackLatency.percentileMs(50),
+    p99: r.ackLatency.percentileMs(99),
+    max: r.ackLatency.maxMs,
+  },
   sendSeconds: r.sendSeconds,
   drainSeconds: r.drainSeconds,
   drainedCleanly: r.drainedCleanly,
@@ -476,7 +632,9 @@ async function privateScenario(rate: number): Promise<ScenarioResult> {
   const name = rate > 0 ? `private@${int(rate)}/s` : 'private';
   const clients = Math.max(2, cfg.clients);
   const senders = Math.min(cfg.senders, clients);
-  log(`# ${name}: ${int(clients)} clients, ${int(senders)} senders, ${rate > 0 ? `${int(rate)} msg/s in total` : `full speed, window ${cfg.window}`}, ${cfg.durationS} s`);
+  log(
+    `# ${name}: ${int(clients)} clients, ${int(senders)} senders, ${rate > 0 ? `${int(rate)} msg/s in total` : `full speed, window ${cfg.window}`}, ${cfg.durationS} s`,
+  );
   return withBench('private', clients, clients, async (bench) => {
     const logins = await loginUsers(bench, range(clients), 64);
     requireLogins(name, logins, clients);
@@ -487,15 +645,41 @@ async function privateScenario(rate: number): Promise<ScenarioResult> {
     const perSecond = r.delivered / r.deliverySeconds;
     const extra: Row[] =
       rate > 0
-        ? [{ scenario: name, metric: 'delivered msg/s', value: int(perSecond), target: `${int(rate)} offered` }]
-        : [{ scenario: name, metric: 'delivered msg/s', value: int(perSecond), target: '≥ 100,000', verdict: verdict(perSecond >= 100_000 && r.lost === 0) }];
+        ? [
+            {
+              scenario: name,
+              metric: 'delivered msg/s',
+              value: int(perSecond),
+              target: `${int(rate)} offered`,
+            },
+          ]
+        : [
+            {
+              scenario: name,
+              metric: 'delivered msg/s',
+              value: int(perSecond),
+              target: '≥ 100,000',
+              verdict: verdict(perSecond >= 100_000 && r.lost === 0),
+            },
+          ];
     const rows = loadRows(name, r, extra);
     if (rate > 0) {
       const p99 = r.latency.percentileMs(99);
       const at = rows.findIndex((row) => row.metric === 'latency p99 / max');
       rows[at] = { ...rows[at]!, target: 'p99 ≤ 11 ms', verdict: verdict(p99 <= 11) };
     }
-    return { name, figures: { clients, senders, window: cfg.window, rate, durationS: cfg.durationS, ...loadFigures(r) }, rows };
+    return {
+      name,
+      figures: {
+        clients,
+        senders,
+        window: cfg.window,
+        rate,
+        durationS: cfg.durationS,
+        ...loadFigures(r),
+      },
+      rows,
+    };
   });
 }
 
@@ -504,9 +688,13 @@ async function groupScenario(): Promise<ScenarioResult> {
   // The server takes up to 1,000 invitees in one creategroup (the protocol up to 1,024 args);
   // older servers capped it at 63 or 50, so the bench falls back to those.
   const wanted = Math.max(2, cfg.members);
-  const candidates = [...new Set([Math.min(wanted - 1, 1000), Math.min(wanted - 1, 63), Math.min(wanted - 1, 50)])];
+  const candidates = [
+    ...new Set([Math.min(wanted - 1, 1000), Math.min(wanted - 1, 63), Math.min(wanted - 1, 50)]),
+  ];
   const loggedIn = 1 + candidates[0]!;
-  log(`# group: ${int(wanted)} members wanted, ${cfg.groupSenders} senders, full speed, window ${cfg.window}, ${cfg.durationS} s`);
+  log(
+    `# group: ${int(wanted)} members wanted, ${cfg.groupSenders} senders, full speed, window ${cfg.window}, ${cfg.durationS} s`,
+  );
   return withBench('group', loggedIn, loggedIn, async (bench) => {
     const logins = await loginUsers(bench, range(loggedIn), 64);
     requireLogins(name, logins, loggedIn);
@@ -531,16 +719,49 @@ async function groupScenario(): Promise<ScenarioResult> {
     const joins = await Promise.all(bench.workers.map((w) => w.next('joined')));
     const joined = joins.reduce((a, j) => a + j.ok, 0);
     if (joined !== invitees) throw new Error(`only ${joined} of ${invitees} invitees joined`);
-    log(`  group of ${members.length} members (creator + ${invitees} invitees, all joined)${members.length < wanted ? `; ${int(wanted)} wanted: creategroup allows at most ${invitees} invitees` : ''}`);
+    log(
+      `  group of ${members.length} members (creator + ${invitees} invitees, all joined)${members.length < wanted ? `; ${int(wanted)} wanted: creategroup allows at most ${invitees} invitees` : ''}`,
+    );
     const senderIds = range(Math.min(cfg.groupSenders, members.length));
-    const r = await runLoad(bench, name, 'group', senderIds, members.length, 0, members.length - 1, members);
+    const r = await runLoad(
+      bench,
+      name,
+      'group',
+      senderIds,
+      members.length,
+      0,
+      members.length - 1,
+      members,
+    );
     const perSecond = r.delivered / r.deliverySeconds;
     const rows = loadRows(name, r, [
-      { scenario: name, metric: 'group members', value: int(members.length), ...(members.length < wanted ? { target: `${int(wanted)} wanted (creategroup cap)` } : {}) },
-      { scenario: name, metric: 'deliveries/s', value: int(perSecond), target: '≥ 500,000', verdict: verdict(perSecond >= 500_000 && r.lost === 0) },
+      {
+        scenario: name,
+        metric: 'group members',
+        value: int(members.length),
+        ...(members.length < wanted ? { target: `${int(wanted)} wanted (creategroup cap)` } : {}),
+      },
+      {
+        scenario: name,
+        metric: 'deliveries/s',
+        value: int(perSecond),
+        target: '≥ 500,000',
+        verdict: verdict(perSecond >= 500_000 && r.lost === 0),
+      },
       { scenario: name, metric: 'groupmsg acknowledged/s', value: int(r.acked / r.sendSeconds) },
     ]);
-    return { name, figures: { membersWanted: wanted, members: members.length, senders: senderIds.length, window: cfg.window, durationS: cfg.durationS, ...loadFigures(r) }, rows };
+    return {
+      name,
+      figures: {
+        membersWanted: wanted,
+        members: members.length,
+        senders: senderIds.length,
+        window: cfg.window,
+        durationS: cfg.durationS,
+        ...loadFigures(r),
+      },
+      rows,
+    };
   });
 }
 
@@ -559,12 +780,40 @@ async function idleScenario(): Promise<ScenarioResult> {
     const perSessionKiB = (after - before) / n / 1024;
     const rows: Row[] = [
       { scenario: name, metric: 'sessions', value: int(n) },
-      { scenario: name, metric: 'server RSS before logins', value: `${num(before / 1024 / 1024)} MiB` },
-      { scenario: name, metric: 'server RSS after (3 s idle)', value: `${num(after / 1024 / 1024)} MiB` },
-      { scenario: name, metric: 'server memory per session', value: `${num(perSessionKiB, 2)} KiB`, target: '≤ 10 KiB', verdict: verdict(perSessionKiB <= 10) },
-      { scenario: name, metric: 'logins/s (64 in flight per worker)', value: int(logins.perSecond) },
+      {
+        scenario: name,
+        metric: 'server RSS before logins',
+        value: `${num(before / 1024 / 1024)} MiB`,
+      },
+      {
+        scenario: name,
+        metric: 'server RSS after (3 s idle)',
+        value: `${num(after / 1024 / 1024)} MiB`,
+      },
+      {
+        scenario: name,
+        metric: 'server memory per session',
+        value: `${num(perSessionKiB, 2)} KiB`,
+        target: '≤ 10 KiB',
+        verdict: verdict(perSessionKiB <= 10),
+      },
+      {
+        scenario: name,
+        metric: 'logins/s (64 in flight per worker)',
+        value: int(logins.perSecond),
+      },
     ];
-    return { name, figures: { sessions: n, rssBeforeBytes: before, rssAfterBytes: after, perSessionKiB, loginsPerSecond: logins.perSecond }, rows };
+    return {
+      name,
+      figures: {
+        sessions: n,
+        rssBeforeBytes: before,
+        rssAfterBytes: after,
+        perSessionKiB,
+        loginsPerSecond: logins.perSecond,
+      },
+      rows,
+    };
   });
 }
 
@@ -581,17 +830,62 @@ async function loginScenario(): Promise<ScenarioResult> {
     const cpu = cpuSince(bench, cpu0);
     const p99 = stats?.eventLoopDelayP99Ms ?? Number.NaN;
     const rows: Row[] = [
-      { scenario: name, metric: 'logins ok / failed', value: `${int(logins.ok)} / ${int(logins.failed)}`, ...(logins.failed > 0 ? { target: describeErrors(logins.errors) } : {}) },
+      {
+        scenario: name,
+        metric: 'logins ok / failed',
+        value: `${int(logins.ok)} / ${int(logins.failed)}`,
+        ...(logins.failed > 0 ? { target: describeErrors(logins.errors) } : {}),
+      },
       { scenario: name, metric: 'storm duration', value: `${num(logins.seconds, 2)} s` },
-      { scenario: name, metric: 'logins/s', value: int(logins.perSecond), target: '≥ 500', verdict: verdict(logins.perSecond >= 500 && logins.failed === 0) },
-      { scenario: name, metric: 'login latency p50 / p99 / max', value: `${ms(logins.latency.percentileMs(50))} / ${ms(logins.latency.percentileMs(99))} / ${ms(logins.latency.maxMs)}` },
-      { scenario: name, metric: 'server event-loop delay p99', value: stats ? ms(p99) : 'n/a', target: '≤ 20 ms', verdict: stats ? verdict(p99 <= 20) : 'n/a' },
-      { scenario: name, metric: 'server event-loop delay max', value: stats ? ms(stats.eventLoopDelayMaxMs) : 'n/a' },
-      { scenario: name, metric: 'server CPU / generator CPU', value: `${pct(cpu.serverPct)} / ${pct(cpu.generatorPct)}` },
+      {
+        scenario: name,
+        metric: 'logins/s',
+        value: int(logins.perSecond),
+        target: '≥ 500',
+        verdict: verdict(logins.perSecond >= 500 && logins.failed === 0),
+      },
+      {
+        scenario: name,
+        metric: 'login latency p50 / p99 / max',
+        value: `${ms(logins.latency.percentileMs(50))} / ${ms(logins.latency.percentileMs(99))} / ${ms(logins.latency.maxMs)}`,
+      },
+      {
+        scenario: name,
+        metric: 'server event-loop delay p99',
+        value: stats ? ms(p99) : 'n/a',
+        target: '≤ 20 ms',
+        verdict: stats ? verdict(p99 <= 20) : 'n/a',
+      },
+      {
+        scenario: name,
+        metric: 'server event-loop delay max',
+        value: stats ? ms(stats.eventLoopDelayMaxMs) : 'n/a',
+      },
+      {
+        scenario: name,
+        metric: 'server CPU / generator CPU',
+        value: `${pct(cpu.serverPct)} / ${pct(cpu.generatorPct)}`,
+      },
     ];
     return {
       name,
-      figures: { clients: n, ok: logins.ok, failed: logins.failed, errors: logins.errors, seconds: logins.seconds, loginsPerSecond: logins.perSecond, latencyMs: { p50: logins.latency.percentileMs(50), p99: logins.latency.percentileMs(99), max: logins.latency.maxMs }, eventLoopDelayP99Ms: stats ? p99 : null, eventLoopDelayMaxMs: stats?.eventLoopDelayMaxMs ?? null, serverCpuPercent: cpu.serverPct, generatorCpuPercent: cpu.generatorPct },
+      figures: {
+        clients: n,
+        ok: logins.ok,
+        failed: logins.failed,
+        errors: logins.errors,
+        seconds: logins.seconds,
+        loginsPerSecond: logins.perSecond,
+        latencyMs: {
+          p50: logins.latency.percentileMs(50),
+          p99: logins.latency.percentileMs(99),
+          max: logins.latency.maxMs,
+        },
+        eventLoopDelayP99Ms: stats ? p99 : null,
+        eventLoopDelayMaxMs: stats?.eventLoopDelayMaxMs ?? null,
+        serverCpuPercent: cpu.serverPct,
+        generatorCpuPercent: cpu.generatorPct,
+      },
       rows,
     };
   });
@@ -601,11 +895,14 @@ async function loginScenario(): Promise<ScenarioResult> {
 
 async function main(): Promise<void> {
   const started = Date.now();
-  log(`# Tessenger chat bench: node ${process.version}, ${cpus().length} CPUs, ${cfg.workers} load workers, server ${cfg.serverJs}, link ${cfg.tls ? 'TLS 1.3' : '--plaintext'}`);
+  log(
+    `# Tessenger chat bench: node ${process.version}, ${cpus().length} CPUs, ${cfg.workers} load workers, server ${cfg.serverJs}, link ${cfg.tls ? 'TLS 1.3' : '--plaintext'}`,
+  );
   const runs: (() => Promise<ScenarioResult>)[] = [];
   if (scenario === 'all' || scenario === 'private') {
     if (scenario === 'all' || cfg.rate === undefined) runs.push(() => privateScenario(0));
-    if (scenario === 'all' || cfg.rate !== undefined) runs.push(() => privateScenario(cfg.rate ?? 20_000));
+    if (scenario === 'all' || cfg.rate !== undefined)
+      runs.push(() => privateScenario(cfg.rate ?? 20_000));
   }
   if (scenario === 'all' || scenario === 'group') runs.push(groupScenario);
   if (scenario === 'all' || scenario === 'idle') runs.push(idleScenario);
@@ -613,12 +910,26 @@ async function main(): Promise<void> {
   const results: ScenarioResult[] = [];
   for (const run of runs) results.push(await run());
   console.log(formatTable(results.flatMap((r) => r.rows)));
-  console.log(`\n(total ${num((Date.now() - started) / 1000)} s; ${cfg.workers} load workers; node ${process.version}; ${cpus().length} CPUs; link ${cfg.tls ? 'TLS 1.3' : '--plaintext'})`);
+  console.log(
+    `\n(total ${num((Date.now() - started) / 1000)} s; ${cfg.workers} load workers; node ${process.version}; ${cpus().length} CPUs; link ${cfg.tls ? 'TLS 1.3' : '--plaintext'})`,
+  );
   if (opts['--json']) {
-    const json = { date: new Date().toISOString(), node: process.version, cpus: cpus().length, options: cfg, scenarios: results.map((r) => ({ name: r.name, ...r.figures })) };
-    writeFileSync(opts['--json'], `${JSON.stringify(json, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)}\n`);
+    const json = {
+      date: new Date().toISOString(),
+      node: process.version,
+      cpus: cpus().length,
+      options: cfg,
+      scenarios: results.map((r) => ({ name: r.name, ...r.figures })),
+    };
+    writeFileSync(
+      opts['--json'],
+      `${JSON.stringify(json, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)}\n`,
+    );
   }
-  if (cfg.profileDir) log(`# server CPU profile(s) in ${cfg.profileDir}: npx tsx bench/chat/profile-summary.ts ${cfg.profileDir}/*.cpuprofile`);
+  if (cfg.profileDir)
+    log(
+      `# server CPU profile(s) in ${cfg.profileDir}: npx tsx bench/chat/profile-summary.ts ${cfg.profileDir}/*.cpuprofile`,
+    );
 }
 
 main().catch((error: unknown) => {

@@ -45,7 +45,9 @@ if (files.length === 0) {
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const where = (frame: CallFrame): string => {
   if (!frame.url) return '(native)';
-  const path = frame.url.startsWith('file://') ? relative(root, fileURLToPath(frame.url)) : frame.url;
+  const path = frame.url.startsWith('file://')
+    ? relative(root, fileURLToPath(frame.url))
+    : frame.url;
   return `${path}:${frame.lineNumber + 1}`; // V8 lines are 0-based
 };
 
@@ -62,11 +64,19 @@ for (const file of files) {
     // Each sample's time is the delta to the next one (the last sample gets the mean).
     const { samples, timeDeltas } = profile;
     for (let i = 0; i < samples.length; i++) {
-      const dt = i + 1 < timeDeltas.length ? timeDeltas[i + 1]! : (profile.endTime - profile.startTime) / samples.length;
+      const dt =
+        i + 1 < timeDeltas.length
+          ? timeDeltas[i + 1]!
+          : (profile.endTime - profile.startTime) / samples.length;
       perNode.set(samples[i]!, (perNode.get(samples[i]!) ?? 0) + Math.max(0, dt));
     }
   } else {
-    const interval = (profile.endTime - profile.startTime) / Math.max(1, profile.nodes.reduce((a, n) => a + (n.hitCount ?? 0), 0));
+    const interval =
+      (profile.endTime - profile.startTime) /
+      Math.max(
+        1,
+        profile.nodes.reduce((a, n) => a + (n.hitCount ?? 0), 0),
+      );
     for (const n of profile.nodes) perNode.set(n.id, (n.hitCount ?? 0) * interval);
   }
   for (const [id, us] of perNode) {
@@ -93,10 +103,26 @@ for (const file of files) {
 
 const sorted = [...selfUs.values()].sort((a, b) => b.us - a.us);
 const idle = sorted.filter((e) => e.name === '(idle)').reduce((a, e) => a + e.us, 0);
-console.log(`total ${(totalUs / 1e6).toFixed(2)} s sampled, ${((idle / totalUs) * 100).toFixed(1)} % idle; top ${top} by self time:`);
-const rows = sorted.slice(0, top).map((e, i) => [String(i + 1), `${(e.us / 1000).toFixed(0)} ms`, `${((e.us / totalUs) * 100).toFixed(1)} %`, e.name, e.at]);
+console.log(
+  `total ${(totalUs / 1e6).toFixed(2)} s sampled, ${((idle / totalUs) * 100).toFixed(1)} % idle; top ${top} by self time:`,
+);
+const rows = sorted
+  .slice(0, top)
+  .map((e, i) => [
+    String(i + 1),
+    `${(e.us / 1000).toFixed(0)} ms`,
+    `${((e.us / totalUs) * 100).toFixed(1)} %`,
+    e.name,
+    e.at,
+  ]);
 const widths = rows[0]?.map((_, c) => Math.max(...rows.map((r) => r[c]!.length))) ?? [];
-for (const r of rows) console.log(r.map((cell, c) => (c < 3 ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join('  ').trimEnd());
+for (const r of rows)
+  console.log(
+    r
+      .map((cell, c) => (c < 3 ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!)))
+      .join('  ')
+      .trimEnd(),
+  );
 
 if (callersOf !== null) {
   console.log(`\nself time of ${callersOf} by caller path:`);

@@ -88,20 +88,39 @@ export class ServerProcess {
     return this.exitCode === undefined;
   }
 
-  static async start(o: StartOptions, supported: Set<string>): Promise<{ server: ServerProcess; skipped: string[] }> {
+  static async start(
+    o: StartOptions,
+    supported: Set<string>,
+  ): Promise<{ server: ServerProcess; skipped: string[] }> {
     const skipped: string[] = [];
     const args: string[] = [];
     const options = { ...o.options, ...(o.statsFile ? { '--stats-file': o.statsFile } : {}) };
     for (const [name, value] of Object.entries(options)) {
       if (!supported.has(name)) skipped.push(name);
-      else if (value === '') args.push(name); // a flag
+      else if (value === '')
+        args.push(name); // a flag
       else args.push(name, value);
     }
     const nodeArgs = o.profileDir ? ['--cpu-prof', '--cpu-prof-dir', o.profileDir] : [];
     const log = openSync(o.logFile, 'w');
-    const child = spawnNode([...nodeArgs, o.serverJs, '0', '3', '--credentials', o.credentials, '--data-dir', o.dataDir, '--host', '127.0.0.1', ...args], {
-      stdio: ['ignore', log, log],
-    });
+    const child = spawnNode(
+      [
+        ...nodeArgs,
+        o.serverJs,
+        '0',
+        '3',
+        '--credentials',
+        o.credentials,
+        '--data-dir',
+        o.dataDir,
+        '--host',
+        '127.0.0.1',
+        ...args,
+      ],
+      {
+        stdio: ['ignore', log, log],
+      },
+    );
     closeSync(log);
     let exited = false;
     child.once('exit', () => (exited = true));
@@ -111,7 +130,10 @@ export class ServerProcess {
       const match = /listening on \S+:(\d+)/.exec(text);
       if (match) {
         const statsFile = o.statsFile && supported.has('--stats-file') ? o.statsFile : null;
-        return { server: new ServerProcess(child, Number(match[1]), statsFile, o.logFile), skipped };
+        return {
+          server: new ServerProcess(child, Number(match[1]), statsFile, o.logFile),
+          skipped,
+        };
       }
       if (exited) throw new Error(`server exited during start-up:\n${text.slice(-2000)}`);
       await sleep(50);

@@ -55,7 +55,13 @@ export class BenchConnection {
     socket.on('close', () => {
       this.closed = true;
       this.welcomeWaiter?.(false);
-      for (const waiter of this.waiters.values()) waiter({ t: 'res', id: -1, ok: false, error: { code: this.closingCode ?? 'CONNECTION_CLOSED' } });
+      for (const waiter of this.waiters.values())
+        waiter({
+          t: 'res',
+          id: -1,
+          ok: false,
+          error: { code: this.closingCode ?? 'CONNECTION_CLOSED' },
+        });
       this.waiters.clear();
       this.onClose?.();
     });
@@ -64,8 +70,11 @@ export class BenchConnection {
   /** Plain TCP, or with `tls` the server's default TLS 1.3 (the certificate is not checked: a benchmark). */
   static open(port: number, host = '127.0.0.1', tls = false): Promise<BenchConnection> {
     return new Promise((resolve, reject) => {
-      const socket = tls ? connectTls({ port, host, rejectUnauthorized: false, minVersion: 'TLSv1.3' }) : connect({ port, host });
-      const failed = (e: Error) => reject(new SetupError((e as NodeJS.ErrnoException).code ?? 'CONNECT_FAILED'));
+      const socket = tls
+        ? connectTls({ port, host, rejectUnauthorized: false, minVersion: 'TLSv1.3' })
+        : connect({ port, host });
+      const failed = (e: Error) =>
+        reject(new SetupError((e as NodeJS.ErrnoException).code ?? 'CONNECT_FAILED'));
       socket.once('error', failed);
       socket.once(tls ? 'secureConnect' : 'connect', () => {
         socket.off('error', failed);

@@ -2,7 +2,15 @@
 // drives msgto / groupmsg load and records what it sends, what is acknowledged and what its
 // clients receive. Controlled by main.ts over IPC; see ipc.ts for the messages.
 import { Histogram } from './histogram.js';
-import { nowMs, userName, userPassword, type LoadKind, type ParentToWorker, type Report, type WorkerToParent } from './ipc.js';
+import {
+  nowMs,
+  userName,
+  userPassword,
+  type LoadKind,
+  type ParentToWorker,
+  type Report,
+  type WorkerToParent,
+} from './ipc.js';
 import { SeqBits } from './seq-bits.js';
 import { BenchConnection, SetupError, type Response, type ServerEvent } from './wire.js';
 
@@ -77,9 +85,13 @@ function sendOne(c: Client): void {
   if (kind === 'private') {
     let target = Math.floor(Math.random() * (targetCount - 1));
     if (target >= c.index) target += 1;
-    c.conn.sendJson(`{"t":"req","id":${seq},"cmd":"msgto","args":["${userName(target)}","B ${c.index} ${target} ${seq} ${t.toFixed(3)}"]}`);
+    c.conn.sendJson(
+      `{"t":"req","id":${seq},"cmd":"msgto","args":["${userName(target)}","B ${c.index} ${target} ${seq} ${t.toFixed(3)}"]}`,
+    );
   } else {
-    c.conn.sendJson(`{"t":"req","id":${seq},"cmd":"groupmsg","args":["${groupName}","B ${c.index} -1 ${seq} ${t.toFixed(3)}"]}`);
+    c.conn.sendJson(
+      `{"t":"req","id":${seq},"cmd":"groupmsg","args":["${groupName}","B ${c.index} -1 ${seq} ${t.toFixed(3)}"]}`,
+    );
   }
 }
 
@@ -156,7 +168,17 @@ function onEvent(c: Client, event: ServerEvent): void {
 // ---------------------------------------------------------------- set-up
 
 function attach(index: number, conn: BenchConnection): Client {
-  const c: Client = { index, name: userName(index), conn, sending: false, seq: 0, outstanding: 0, sendTimes: null, acked: null, phase: 0 };
+  const c: Client = {
+    index,
+    name: userName(index),
+    conn,
+    sending: false,
+    seq: 0,
+    outstanding: 0,
+    sendTimes: null,
+    acked: null,
+    phase: 0,
+  };
   conn.onResponse = (response) => onResponse(c, response);
   conn.onEvent = (event) => onEvent(c, event);
   conn.onClose = () => {
@@ -166,7 +188,12 @@ function attach(index: number, conn: BenchConnection): Client {
   return c;
 }
 
-async function login(port: number, users: number[], concurrency: number, tls: boolean): Promise<void> {
+async function login(
+  port: number,
+  users: number[],
+  concurrency: number,
+  tls: boolean,
+): Promise<void> {
   const loginLatency = new Histogram();
   const errors: Record<string, number> = {};
   let ok = 0;
@@ -192,15 +219,30 @@ async function login(port: number, users: number[], concurrency: number, tls: bo
     while (next < users.length) await one(users[next++]!);
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, users.length)) }, lane));
-  send({ type: 'loginDone', ok, failed, errors, startedAt, endedAt: nowMs(), latency: loginLatency.snapshot() });
+  send({
+    type: 'loginDone',
+    ok,
+    failed,
+    errors,
+    startedAt,
+    endedAt: nowMs(),
+    latency: loginLatency.snapshot(),
+  });
 }
 
 async function createGroup(group: string, creator: number, invitees: number[]): Promise<void> {
   const c = clients.get(creator);
   if (!c) return send({ type: 'groupCreated', ok: false, members: 0, error: 'CREATOR_NOT_HERE' });
   const response = await c.conn.request('creategroup', [group, ...invitees.map(userName)]);
-  const members = response.ok ? ((response.data as { members?: unknown[] } | undefined)?.members?.length ?? 0) : 0;
-  send({ type: 'groupCreated', ok: response.ok, members, ...(response.ok ? {} : { error: response.error?.code ?? 'UNKNOWN' }) });
+  const members = response.ok
+    ? ((response.data as { members?: unknown[] } | undefined)?.members?.length ?? 0)
+    : 0;
+  send({
+    type: 'groupCreated',
+    ok: response.ok,
+    members,
+    ...(response.ok ? {} : { error: response.error?.code ?? 'UNKNOWN' }),
+  });
 }
 
 async function joinGroup(group: string, users: number[]): Promise<void> {
@@ -247,16 +289,31 @@ function report(): Report {
   for (const c of senders) ackedBits[String(c.index)] = c.acked!.toBase64();
   const deliveredBits: Record<string, string> = {};
   for (const [key, bits] of delivered) {
-    const name = kind === 'private' ? String(key) : `${Math.floor(key / 1_048_576)}:${key % 1_048_576}`;
+    const name =
+      kind === 'private' ? String(key) : `${Math.floor(key / 1_048_576)}:${key % 1_048_576}`;
     deliveredBits[name] = bits.toBase64();
   }
-  return { type: 'report', ...stats, latency: latency.snapshot(), ackLatency: ackLatency.snapshot(), ackedBits, deliveredBits };
+  return {
+    type: 'report',
+    ...stats,
+    latency: latency.snapshot(),
+    ackLatency: ackLatency.snapshot(),
+    ackedBits,
+    deliveredBits,
+  };
 }
 
 function progress(): void {
   let outstanding = 0;
   for (const c of senders) if (!c.conn.closed) outstanding += c.outstanding;
-  send({ type: 'progress', sent: stats.sent, acked: stats.acked, failed: stats.failed, delivered: stats.delivered, outstanding });
+  send({
+    type: 'progress',
+    sent: stats.sent,
+    acked: stats.acked,
+    failed: stats.failed,
+    delivered: stats.delivered,
+    outstanding,
+  });
 }
 
 process.on('message', (raw) => {

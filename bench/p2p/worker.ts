@@ -13,39 +13,71 @@ import { LossyRelay } from '../../test/p2p/lossy-relay.js';
 const [role = '', ...args] = process.argv.slice(2);
 const say = (o: object): void => void process.stdout.write(`${JSON.stringify(o)}\n`);
 const peakRssMiB = (): number => process.resourceUsage().maxRSS / 1024;
-const datagram = (v: string | undefined): number | 'auto' => (v === undefined || v === 'auto' ? 'auto' : Number(v));
+const datagram = (v: string | undefined): number | 'auto' =>
+  v === undefined || v === 'auto' ? 'auto' : Number(v);
 // 'plain' turns sealing off, only to measure what AES-256-GCM costs (TransportConfig.sealDatagrams).
-const transport = (dg: string | undefined, sealing: string | undefined) => ({ datagramBytes: datagram(dg), sealDatagrams: sealing !== 'plain' });
+const transport = (dg: string | undefined, sealing: string | undefined) => ({
+  datagramBytes: datagram(dg),
+  sealDatagrams: sealing !== 'plain',
+});
 
 async function main(): Promise<void> {
   switch (role) {
     case 'receive': {
       const [dir = '.', transferId = '', key = '', size = '0', dg, sealing] = args;
-      const ep = (await P2PEndpoint.listen({ port: 0, host: '127.0.0.1', config: transport(dg, sealing) }))._unsafeUnwrap();
+      const ep = (
+        await P2PEndpoint.listen({ port: 0, host: '127.0.0.1', config: transport(dg, sealing) })
+      )._unsafeUnwrap();
       const h = ep.expect(
-        { transferId, key, presenter: 'Bench', presenterAddress: '127.0.0.1', fileName: 'payload.bin', size: Number(size) },
+        {
+          transferId,
+          key,
+          presenter: 'Bench',
+          presenterAddress: '127.0.0.1',
+          fileName: 'payload.bin',
+          size: Number(size),
+        },
         { downloadDir: dir },
       );
       say({ port: ep.port });
       const r = await h.result;
-      say({ result: r.isOk() ? { ok: true, path: r.value.path, stats: r.value.stats } : { ok: false, error: r.error }, peakRssMiB: peakRssMiB(), at: performance.timeOrigin + performance.now() });
+      say({
+        result: r.isOk()
+          ? { ok: true, path: r.value.path, stats: r.value.stats }
+          : { ok: false, error: r.error },
+        peakRssMiB: peakRssMiB(),
+        at: performance.timeOrigin + performance.now(),
+      });
       await ep.close();
       return;
     }
     case 'send': {
       const [file = '', port = '0', transferId = '', key = '', dg, sealing] = args;
-      const ep = (await P2PEndpoint.listen({ port: 0, host: '127.0.0.1', config: transport(dg, sealing) }))._unsafeUnwrap();
+      const ep = (
+        await P2PEndpoint.listen({ port: 0, host: '127.0.0.1', config: transport(dg, sealing) })
+      )._unsafeUnwrap();
       const startedAt = performance.timeOrigin + performance.now();
-      const h = ep.send({ transferId, key, audience: { address: '127.0.0.1', port: Number(port) } }, { filePath: file });
+      const h = ep.send(
+        { transferId, key, audience: { address: '127.0.0.1', port: Number(port) } },
+        { filePath: file },
+      );
       const r = await h.result;
-      say({ result: r.isOk() ? { ok: true, stats: r.value.stats } : { ok: false, error: r.error }, peakRssMiB: peakRssMiB(), startedAt });
+      say({
+        result: r.isOk() ? { ok: true, stats: r.value.stats } : { ok: false, error: r.error },
+        peakRssMiB: peakRssMiB(),
+        startedAt,
+      });
       await ep.close();
       return;
     }
     case 'relay': {
       const [port = '0', loss = '0', seed = '1'] = args;
       const impairment = { loss: Number(loss), duplicate: 0, reorder: 0, maxDisplacement: 1 };
-      const relay = await LossyRelay.start({ audience: { address: '127.0.0.1', port: Number(port) }, seed: Number(seed), forward: impairment });
+      const relay = await LossyRelay.start({
+        audience: { address: '127.0.0.1', port: Number(port) },
+        seed: Number(seed),
+        forward: impairment,
+      });
       say({ port: relay.port });
       process.on('SIGTERM', () => {
         say({ counters: relay.counters });
@@ -59,11 +91,17 @@ async function main(): Promise<void> {
         const out = createWriteStream(file);
         sock.pipe(out);
         out.on('finish', () => {
-          say({ result: { ok: true }, peakRssMiB: peakRssMiB(), at: performance.timeOrigin + performance.now() });
+          say({
+            result: { ok: true },
+            peakRssMiB: peakRssMiB(),
+            at: performance.timeOrigin + performance.now(),
+          });
           server.close();
         });
       });
-      server.listen(0, '127.0.0.1', () => say({ port: (server.address() as net.AddressInfo).port }));
+      server.listen(0, '127.0.0.1', () =>
+        say({ port: (server.address() as net.AddressInfo).port }),
+      );
       return;
     }
     case 'tcp-send': {

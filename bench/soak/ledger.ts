@@ -15,7 +15,16 @@ export class Ledger {
   readonly groups = new Map<string, string[]>();
   /** `group/user` of every acknowledged join. */
   readonly joins = new Set<string>();
-  counts = { logins: 0, logouts: 0, transfersOk: 0, transfersFailed: 0, transfersCorrupt: 0, transferBytes: 0, unacknowledged: 0, refused: 0 };
+  counts = {
+    logins: 0,
+    logouts: 0,
+    transfersOk: 0,
+    transfersFailed: 0,
+    transfersCorrupt: 0,
+    transferBytes: 0,
+    unacknowledged: 0,
+    refused: 0,
+  };
 
   groupMessage(group: string, line: string): void {
     const lines = this.groupMessages.get(group) ?? [];
@@ -24,7 +33,12 @@ export class Ledger {
   }
 }
 
-const readLines = (file: string): string[] => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter((l) => l !== '') : []);
+const readLines = (file: string): string[] =>
+  existsSync(file)
+    ? readFileSync(file, 'utf8')
+        .split('\n')
+        .filter((l) => l !== '')
+    : [];
 
 /** Problems with a numbered log: a number used twice or going backwards. */
 function numberingProblems(file: string, lines: string[]): string[] {
@@ -47,18 +61,27 @@ function exactlyOnce(file: string, lines: string[], acknowledged: string[]): str
     const parts = /^\d+; [^;]*; (.*)$/.exec(line);
     if (parts) seen.set(parts[1]!, (seen.get(parts[1]!) ?? 0) + 1);
   }
-  return acknowledged.filter((entry) => seen.get(entry) !== 1).map((entry) => `${file}: acknowledged "${entry}" found ${seen.get(entry) ?? 0} times`);
+  return acknowledged
+    .filter((entry) => seen.get(entry) !== 1)
+    .map((entry) => `${file}: acknowledged "${entry}" found ${seen.get(entry) ?? 0} times`);
 }
 
 export async function verify(ledger: Ledger, dataDir: string): Promise<string[]> {
   const problems: string[] = [];
   const privateLog = readLines(join(dataDir, 'messagelog.txt'));
-  problems.push(...numberingProblems('messagelog.txt', privateLog), ...exactlyOnce('messagelog.txt', privateLog, ledger.privateMessages));
+  problems.push(
+    ...numberingProblems('messagelog.txt', privateLog),
+    ...exactlyOnce('messagelog.txt', privateLog, ledger.privateMessages),
+  );
   for (const group of new Set([...ledger.groups.keys(), ...ledger.groupMessages.keys()])) {
     const file = `${group}_messagelog.txt`;
     const lines = readLines(join(dataDir, file));
-    if (ledger.groups.has(group) && !existsSync(join(dataDir, file))) problems.push(`${file} missing`);
-    problems.push(...numberingProblems(file, lines), ...exactlyOnce(file, lines, ledger.groupMessages.get(group) ?? []));
+    if (ledger.groups.has(group) && !existsSync(join(dataDir, file)))
+      problems.push(`${file} missing`);
+    problems.push(
+      ...numberingProblems(file, lines),
+      ...exactlyOnce(file, lines, ledger.groupMessages.get(group) ?? []),
+    );
   }
   const opened = await GroupStore.open(join(dataDir, 'groups.db'), DEFAULT_STORAGE);
   if (opened.isErr()) return [...problems, `groups.db unreadable: ${opened.error.reason}`];
@@ -68,11 +91,15 @@ export async function verify(ledger: Ledger, dataDir: string): Promise<string[]>
   for (const [group, members] of ledger.groups) {
     const found = stored.get(group);
     if (!found) problems.push(`group ${group} acknowledged but not restored`);
-    else if (JSON.stringify([...found.keys()]) !== JSON.stringify(members)) problems.push(`group ${group}: members ${[...found.keys()].join(',')} != ${members.join(',')}`);
+    else if (JSON.stringify([...found.keys()]) !== JSON.stringify(members))
+      problems.push(
+        `group ${group}: members ${[...found.keys()].join(',')} != ${members.join(',')}`,
+      );
   }
   for (const join_ of ledger.joins) {
     const [group, user] = join_.split('/') as [string, string];
-    if (stored.get(group)?.get(user) !== 'joined') problems.push(`join of ${user} to ${group} acknowledged but not restored`);
+    if (stored.get(group)?.get(user) !== 'joined')
+      problems.push(`join of ${user} to ${group} acknowledged but not restored`);
   }
   return problems;
 }

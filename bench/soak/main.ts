@@ -75,7 +75,13 @@ const server = new ServerRunner({
   serverJs: opts['--server-js'] ?? join(root, 'dist/src/cli/server.js'),
   dataDir,
   credentials: join(dir, 'credentials.txt'),
-  extraArgs: [...(opts['--sync'] ? ['--sync', opts['--sync']] : []), '--rate-burst', '100000', '--rate-per-second', '100000'],
+  extraArgs: [
+    ...(opts['--sync'] ? ['--sync', opts['--sync']] : []),
+    '--rate-burst',
+    '100000',
+    '--rate-per-second',
+    '100000',
+  ],
 });
 const ledger = new Ledger();
 const started = Date.now();
@@ -100,15 +106,23 @@ for (const name of names) {
       ledger,
       endpoint,
       downloadDir: join(home, 'downloads'),
-      file: { path, name: 'talk.bin', size: fileBytes, sha256: createHash('sha256').update(content).digest('hex') },
+      file: {
+        path,
+        name: 'talk.bin',
+        size: fileBytes,
+        sha256: createHash('sha256').update(content).digest('hex'),
+      },
       random,
       until,
-      announceGroup: (group, members) => members.forEach((m) => users[names.indexOf(m)]?.invite(group)),
+      announceGroup: (group, members) =>
+        members.forEach((m) => users[names.indexOf(m)]?.invite(group)),
     }),
   );
 }
 
-console.log(`soak: ${clients} users for ${durationS} s, server killed every ${killMinS}-${killMaxS} s, seed ${seed}, data in ${dataDir}`);
+console.log(
+  `soak: ${clients} users for ${durationS} s, server killed every ${killMinS}-${killMaxS} s, seed ${seed}, data in ${dataDir}`,
+);
 await server.start();
 let kills = 0;
 const killer = (async () => {
@@ -122,8 +136,11 @@ const killer = (async () => {
 })();
 const progress = setInterval(() => {
   const c = ledger.counts;
-  if (Date.now() > until) console.log(`  waiting for: ${users.map((u, i) => `${names[i]} ${u.stage}`).join('; ')}`);
-  console.log(`  ${Math.round((Date.now() - started) / 1000)} s: ${kills} kills, ${c.logins} logins, ${ledger.privateMessages.length} private and ${[...ledger.groupMessages.values()].reduce((n, l) => n + l.length, 0)} group messages acknowledged, ${ledger.groups.size} groups, ${c.transfersOk} transfers`);
+  if (Date.now() > until)
+    console.log(`  waiting for: ${users.map((u, i) => `${names[i]} ${u.stage}`).join('; ')}`);
+  console.log(
+    `  ${Math.round((Date.now() - started) / 1000)} s: ${kills} kills, ${c.logins} logins, ${ledger.privateMessages.length} private and ${[...ledger.groupMessages.values()].reduce((n, l) => n + l.length, 0)} group messages acknowledged, ${ledger.groups.size} groups, ${c.transfersOk} transfers`,
+  );
 }, 10_000);
 await Promise.all([killer, ...users.map((u) => u.run())]);
 clearInterval(progress);
@@ -132,7 +149,8 @@ await Promise.all(endpoints.map((e) => e.close()));
 
 const problems = await verify(ledger, dataDir);
 if (exitCode !== 0) problems.push(`the final graceful shutdown exited with ${exitCode}`);
-if (ledger.counts.transfersCorrupt > 0) problems.push(`${ledger.counts.transfersCorrupt} received files differ from the original`);
+if (ledger.counts.transfersCorrupt > 0)
+  problems.push(`${ledger.counts.transfersCorrupt} received files differ from the original`);
 const c = ledger.counts;
 const groupMessages = [...ledger.groupMessages.values()].reduce((n, l) => n + l.length, 0);
 console.log(`

@@ -33,9 +33,24 @@ export class ServerRunner {
 
   start(): Promise<number> {
     const { serverJs, dataDir, credentials, extraArgs } = this.options;
-    const child = spawn(process.execPath, [serverJs, '0', '5', '--host', '127.0.0.1', '--data-dir', dataDir, '--credentials', credentials, ...extraArgs], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        serverJs,
+        '0',
+        '5',
+        '--host',
+        '127.0.0.1',
+        '--data-dir',
+        dataDir,
+        '--credentials',
+        credentials,
+        ...extraArgs,
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     this.child = child;
     this.starts++;
     return new Promise((resolve, reject) => {
@@ -58,7 +73,8 @@ export class ServerRunner {
       child.stdout?.on('data', onData);
       child.stderr?.on('data', onData);
       child.once('exit', (code, signal) => {
-        if (!this.running) reject(new Error(`server exited before listening (${code ?? signal}): ${out}`));
+        if (!this.running)
+          reject(new Error(`server exited before listening (${code ?? signal}): ${out}`));
       });
     });
   }
@@ -73,7 +89,8 @@ export class ServerRunner {
   kill(signal: NodeJS.Signals): Promise<number | null> {
     const child = this.child;
     this.child = null;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child?.exitCode ?? null);
+    if (!child || child.exitCode !== null || child.signalCode !== null)
+      return Promise.resolve(child?.exitCode ?? null);
     // While it is down, port() waits for the next start.
     this.running = false;
     return new Promise((resolve) => {

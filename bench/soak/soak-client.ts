@@ -4,7 +4,11 @@
 import type { Socket } from 'node:net';
 import { connect } from 'node:tls';
 import { encodeFrame, FrameDecoder } from '../../src/protocol/frame-codec.js';
-import { decodeServerMessage, type EventMessage, type ResponseMessage } from '../../src/protocol/messages.js';
+import {
+  decodeServerMessage,
+  type EventMessage,
+  type ResponseMessage,
+} from '../../src/protocol/messages.js';
 
 export class SoakSession {
   private readonly decoder = new FrameDecoder(16 * 1024 * 1024);
@@ -43,14 +47,20 @@ export class SoakSession {
     );
   }
 
-  static open(port: number, onEvent: (event: EventMessage) => void): Promise<SoakSession | undefined> {
+  static open(
+    port: number,
+    onEvent: (event: EventMessage) => void,
+  ): Promise<SoakSession | undefined> {
     return new Promise((resolve) => {
       // Over TLS, the server's default (the soak checks delivery, not trust: the certificate is not checked).
-      const socket = connect({ host: '127.0.0.1', port, rejectUnauthorized: false, minVersion: 'TLSv1.3' }, () => {
-        const session = new SoakSession(socket, onEvent);
-        socket.write(encodeFrame(JSON.stringify({ t: 'hello', v: 1 })));
-        resolve(session);
-      });
+      const socket = connect(
+        { host: '127.0.0.1', port, rejectUnauthorized: false, minVersion: 'TLSv1.3' },
+        () => {
+          const session = new SoakSession(socket, onEvent);
+          socket.write(encodeFrame(JSON.stringify({ t: 'hello', v: 1 })));
+          resolve(session);
+        },
+      );
       socket.once('error', () => resolve(undefined));
       socket.once('close', () => resolve(undefined));
     });

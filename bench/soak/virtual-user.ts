@@ -67,7 +67,10 @@ export class VirtualUser {
 
   private async useSession(session: SoakSession): Promise<void> {
     if (!ok(await session.request('username', [this.o.name]))) return;
-    const login = await session.request('password', [this.o.password, String(this.o.endpoint.port)]);
+    const login = await session.request('password', [
+      this.o.password,
+      String(this.o.endpoint.port),
+    ]);
     if (!ok(login)) return;
     this.o.ledger.counts.logins++;
     const actions = 20 + Math.floor(this.o.random() * 80);
@@ -99,7 +102,10 @@ export class VirtualUser {
       else this.tally(reply);
     } else if (roll < 0.78) {
       const reply = await session.request('activeuser', []);
-      if (ok(reply)) this.online = ((reply.data as { users?: Array<{ user: string }> }).users ?? []).map((u) => u.user);
+      if (ok(reply))
+        this.online = ((reply.data as { users?: Array<{ user: string }> }).users ?? []).map(
+          (u) => u.user,
+        );
     } else if (roll < 0.85 && this.online.length > 0) {
       const members = this.online.filter(() => this.o.random() < 0.5).slice(0, 4);
       if (members.length === 0) return;
@@ -120,9 +126,15 @@ export class VirtualUser {
       else this.tally(reply);
     } else if (this.online.length > 0 && this.transfers.size < 2) {
       const to = this.pick(this.online)!;
-      const reply = await session.request('p2pvideo', [to, this.o.file.name, String(this.o.file.size)]);
+      const reply = await session.request('p2pvideo', [
+        to,
+        this.o.file.name,
+        String(this.o.file.size),
+      ]);
       if (!ok(reply)) return this.tally(reply);
-      const handle = this.o.endpoint.send(reply.data as PresenterIntroduction, { filePath: this.o.file.path });
+      const handle = this.o.endpoint.send(reply.data as PresenterIntroduction, {
+        filePath: this.o.file.path,
+      });
       const done = handle.result.then((result) => {
         if (result.isOk()) this.o.ledger.counts.transfersOk++;
         else this.o.ledger.counts.transfersFailed++;
@@ -152,7 +164,9 @@ export class VirtualUser {
     const done = handle.result.then(async (result) => {
       if (result.isErr()) return;
       // The file must arrive byte-identical: its hash is checked against the presenter's.
-      const sha = createHash('sha256').update(await readFile(result.value.path)).digest('hex');
+      const sha = createHash('sha256')
+        .update(await readFile(result.value.path))
+        .digest('hex');
       if (sha !== result.value.sha256) this.o.ledger.counts.transfersCorrupt++;
       else this.o.ledger.counts.transferBytes += result.value.bytes;
       await rm(result.value.path, { force: true });
@@ -167,4 +181,5 @@ export class VirtualUser {
   }
 }
 
-const ok = (reply: ResponseMessage | undefined): reply is ResponseMessage & { ok: true } => reply !== undefined && reply.ok;
+const ok = (reply: ResponseMessage | undefined): reply is ResponseMessage & { ok: true } =>
+  reply !== undefined && reply.ok;

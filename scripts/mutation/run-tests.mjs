@@ -22,11 +22,49 @@ const root = process.cwd();
 const PROBES = 'test/model/session-probes.model.test.ts';
 const SLOW = new Set(['test/model/session.model.test.ts']);
 const TESTS_FOR = [
-  ['machines/lockout.machine.ts', ['test/unit/lockout-machine.test.ts', PROBES, 'test/model/lockout.model.test.ts']],
-  ['machines/session.machine.ts', [PROBES, 'test/e2e/pipelined-login.test.ts', 'test/e2e/login.test.ts', 'test/e2e/limits.test.ts', 'test/model/session.model.test.ts']],
-  ['machines/transfer-', ['test/p2p/machines.test.ts', 'test/p2p/failures.test.ts', 'test/p2p/transfer.test.ts', 'test/model/transfer.model.test.ts']],
-  ['src/server/session-logic.ts', [PROBES, 'test/e2e/login.test.ts', 'test/e2e/pipelined-login.test.ts', 'test/e2e/limits.test.ts', 'test/model/session.model.test.ts']],
-  ['src/server/commands/', [PROBES, 'test/e2e/messaging.test.ts', 'test/e2e/p2pvideo.test.ts', 'test/fuzz/dispatcher.property.test.ts', 'test/e2e/storage-faults.test.ts']],
+  [
+    'machines/lockout.machine.ts',
+    ['test/unit/lockout-machine.test.ts', PROBES, 'test/model/lockout.model.test.ts'],
+  ],
+  [
+    'machines/session.machine.ts',
+    [
+      PROBES,
+      'test/e2e/pipelined-login.test.ts',
+      'test/e2e/login.test.ts',
+      'test/e2e/limits.test.ts',
+      'test/model/session.model.test.ts',
+    ],
+  ],
+  [
+    'machines/transfer-',
+    [
+      'test/p2p/machines.test.ts',
+      'test/p2p/failures.test.ts',
+      'test/p2p/transfer.test.ts',
+      'test/model/transfer.model.test.ts',
+    ],
+  ],
+  [
+    'src/server/session-logic.ts',
+    [
+      PROBES,
+      'test/e2e/login.test.ts',
+      'test/e2e/pipelined-login.test.ts',
+      'test/e2e/limits.test.ts',
+      'test/model/session.model.test.ts',
+    ],
+  ],
+  [
+    'src/server/commands/',
+    [
+      PROBES,
+      'test/e2e/messaging.test.ts',
+      'test/e2e/p2pvideo.test.ts',
+      'test/fuzz/dispatcher.property.test.ts',
+      'test/e2e/storage-faults.test.ts',
+    ],
+  ],
 ];
 const MUTATED = [
   'machines/lockout.machine.ts',
@@ -34,7 +72,18 @@ const MUTATED = [
   'machines/transfer-sender.machine.ts',
   'machines/transfer-receiver.machine.ts',
   'src/server/session-logic.ts',
-  ...['activeuser', 'backend', 'command-error', 'command-table', 'creategroup', 'dispatcher', 'groupmsg', 'joingroup', 'msgto', 'p2pvideo'].map((n) => `src/server/commands/${n}.ts`),
+  ...[
+    'activeuser',
+    'backend',
+    'command-error',
+    'command-table',
+    'creategroup',
+    'dispatcher',
+    'groupmsg',
+    'joingroup',
+    'msgto',
+    'p2pvideo',
+  ].map((n) => `src/server/commands/${n}.ts`),
 ];
 
 const sourceOf = (file) => {
@@ -52,14 +101,17 @@ function mutatedFile(id) {
 }
 
 /** The files Stryker instrumented in this run (the `mutate` patterns that matched). */
-const instrumentedFiles = () => MUTATED.filter((file) => sourceOf(file).includes('stryMutAct_9fa48('));
+const instrumentedFiles = () =>
+  MUTATED.filter((file) => sourceOf(file).includes('stryMutAct_9fa48('));
 
 const active = process.env.__STRYKER_ACTIVE_MUTANT__;
 const file = active === undefined ? null : mutatedFile(active);
 // The dry run (no active mutant) runs the tests of every instrumented file, or of all of them by hand.
 const instrumented = instrumentedFiles();
 const targets = file !== null ? [file] : instrumented.length > 0 ? instrumented : MUTATED;
-const lists = TESTS_FOR.filter(([prefix]) => targets.some((t) => t.startsWith(prefix))).map(([, tests]) => tests);
+const lists = TESTS_FOR.filter(([prefix]) => targets.some((t) => t.startsWith(prefix))).map(
+  ([, tests]) => tests,
+);
 const full = process.env.MUTATION_FULL === '1';
 const listed = [...new Set(lists.flat())].filter((t) => full || !SLOW.has(t));
 // The dry run (no active mutant) runs every listed test: a test that fails unmutated would
@@ -76,7 +128,10 @@ function logResult(outcome) {
   const snippet = at < 0 ? '' : text.slice(at, at + 200).replace(/\s+/g, ' ');
   try {
     mkdirSync(join(RUN_LOG, '..'), { recursive: true });
-    appendFileSync(RUN_LOG, `${new Date().toISOString()} mutant ${active} ${file} ${outcome} :: ${snippet}\n`);
+    appendFileSync(
+      RUN_LOG,
+      `${new Date().toISOString()} mutant ${active} ${file} ${outcome} :: ${snippet}\n`,
+    );
   } catch {
     // the log is a convenience; Stryker's report is the record
   }
@@ -101,7 +156,9 @@ for (const test of tests) {
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   if (run.status !== 0) {
     logResult(`killed-by ${test} (${seconds}s)`);
-    console.log(`killed by ${test} (${seconds}s)\n${(run.stdout ?? '').slice(-3000)}${(run.stderr ?? '').slice(-2000)}`);
+    console.log(
+      `killed by ${test} (${seconds}s)\n${(run.stdout ?? '').slice(-3000)}${(run.stderr ?? '').slice(-2000)}`,
+    );
     process.exit(1);
   }
   console.log(`survived ${test} (${seconds}s)`);

@@ -17,10 +17,21 @@ export const CLIENT_USAGE = `Usage: tessenger-client <server_ip> <server_port> <
 ${formatOptionHelp(CLIENT_OPTIONS)}`;
 
 /** --plaintext, --ca, --fingerprint or (the default) trust on first use pinned in the known-servers file. */
-function linkSecurityOf(options: OptionValues<typeof CLIENT_OPTIONS>): Result<ClientLinkSecurity, UsageError> {
+function linkSecurityOf(
+  options: OptionValues<typeof CLIENT_OPTIONS>,
+): Result<ClientLinkSecurity, UsageError> {
   const { plaintext, ca, fingerprint, knownServers } = options;
-  const chosen = [plaintext ? '--plaintext' : null, ca !== undefined ? '--ca' : null, fingerprint !== undefined ? '--fingerprint' : null].filter((flag) => flag !== null);
-  if (chosen.length > 1) return err(usageError(`${chosen.join(' and ')} cannot be combined: choose one way to connect.\nRun tessenger-client --help for usage.`));
+  const chosen = [
+    plaintext ? '--plaintext' : null,
+    ca !== undefined ? '--ca' : null,
+    fingerprint !== undefined ? '--fingerprint' : null,
+  ].filter((flag) => flag !== null);
+  if (chosen.length > 1)
+    return err(
+      usageError(
+        `${chosen.join(' and ')} cannot be combined: choose one way to connect.\nRun tessenger-client --help for usage.`,
+      ),
+    );
   if (plaintext) return ok({ kind: 'plaintext' });
   if (ca !== undefined) return ok({ kind: 'ca', caFile: ca });
   if (fingerprint !== undefined) {
@@ -34,28 +45,42 @@ function linkSecurityOf(options: OptionValues<typeof CLIENT_OPTIONS>): Result<Cl
 export type ClientCommand = { kind: 'help' } | { kind: 'run'; options: ClientOptions };
 
 export function parseClientArgs(argv: string[]): Result<ClientCommand, UsageError> {
-  return parseCommandLine(CLIENT_OPTIONS, argv, 'tessenger-client').andThen(({ options, positionals, help }): Result<ClientCommand, UsageError> => {
-    if (help) return ok({ kind: 'help' });
-    const [host, serverPort, udpPort, ...extra] = positionals;
-    if (extra.length > 0) return err(usageError(`Too many arguments: ${extra.join(' ')}\n${CLIENT_USAGE}`));
-    if (host === undefined) return err(usageError(CLIENT_USAGE));
-    if (isIP(host) === 0 && host !== 'localhost') return err(usageError(`Invalid server address: ${host}. Give an IPv4 or IPv6 address such as 127.0.0.1`));
-    return Result.combine([parsePort(serverPort, 'server port', false), parsePort(udpPort, 'client UDP port', true), linkSecurityOf(options)]).map(([port, udp, linkSecurity]) => ({
-      kind: 'run' as const,
-      options: {
-        host,
-        port,
-        udpPort: udp,
-        downloadDir: options.downloadDir,
-        linkSecurity,
-        transport: {
-          stallTimeoutMs: options.transferTimeoutMs,
-          offerTimeoutMs: options.transferTimeoutMs,
-          // The audience also waits for the presenter to open the file and start: twice as long.
-          announceTimeoutMs: 2 * options.transferTimeoutMs,
-          ...(options.datagramBytes !== AUTO_DATAGRAM_BYTES ? { datagramBytes: options.datagramBytes } : {}),
+  return parseCommandLine(CLIENT_OPTIONS, argv, 'tessenger-client').andThen(
+    ({ options, positionals, help }): Result<ClientCommand, UsageError> => {
+      if (help) return ok({ kind: 'help' });
+      const [host, serverPort, udpPort, ...extra] = positionals;
+      if (extra.length > 0)
+        return err(usageError(`Too many arguments: ${extra.join(' ')}\n${CLIENT_USAGE}`));
+      if (host === undefined) return err(usageError(CLIENT_USAGE));
+      if (isIP(host) === 0 && host !== 'localhost')
+        return err(
+          usageError(
+            `Invalid server address: ${host}. Give an IPv4 or IPv6 address such as 127.0.0.1`,
+          ),
+        );
+      return Result.combine([
+        parsePort(serverPort, 'server port', false),
+        parsePort(udpPort, 'client UDP port', true),
+        linkSecurityOf(options),
+      ]).map(([port, udp, linkSecurity]) => ({
+        kind: 'run' as const,
+        options: {
+          host,
+          port,
+          udpPort: udp,
+          downloadDir: options.downloadDir,
+          linkSecurity,
+          transport: {
+            stallTimeoutMs: options.transferTimeoutMs,
+            offerTimeoutMs: options.transferTimeoutMs,
+            // The audience also waits for the presenter to open the file and start: twice as long.
+            announceTimeoutMs: 2 * options.transferTimeoutMs,
+            ...(options.datagramBytes !== AUTO_DATAGRAM_BYTES
+              ? { datagramBytes: options.datagramBytes }
+              : {}),
+          },
         },
-      },
-    }));
-  });
+      }));
+    },
+  );
 }

@@ -7,7 +7,13 @@ export const AUTO_DATAGRAM_BYTES = 0;
 
 /** Every client option. */
 export const CLIENT_OPTIONS = {
-  downloadDir: { flag: '--download-dir', kind: 'text', placeholder: 'DIR', default: '.', help: 'where received files are saved' },
+  downloadDir: {
+    flag: '--download-dir',
+    kind: 'text',
+    placeholder: 'DIR',
+    default: '.',
+    help: 'where received files are saved',
+  },
   transferTimeoutMs: {
     flag: '--transfer-timeout',
     kind: 'seconds',
@@ -23,15 +29,31 @@ export const CLIENT_OPTIONS = {
     defaultText: `${MAX_DATAGRAM_BYTES} to loopback peers, 1472 otherwise`,
     help: `UDP datagram size for file transfers, ${MIN_DATAGRAM_BYTES}-${MAX_DATAGRAM_BYTES}`,
   },
-  ca: { flag: '--ca', kind: 'text', placeholder: 'FILE', default: undefined, help: "verify the server's certificate against this CA (PEM), host name included, instead of pinning it" },
+  ca: {
+    flag: '--ca',
+    kind: 'text',
+    placeholder: 'FILE',
+    default: undefined,
+    help: "verify the server's certificate against this CA (PEM), host name included, instead of pinning it",
+  },
   knownServers: {
     flag: '--known-servers',
     kind: 'text',
     placeholder: 'FILE',
     default: undefined,
     defaultText: '~/.config/tessenger/known_servers',
-    help: "where servers trusted on first use are pinned (host:port and certificate fingerprint)",
+    help: 'where servers trusted on first use are pinned (host:port and certificate fingerprint)',
   },
-  fingerprint: { flag: '--fingerprint', kind: 'text', placeholder: 'SHA256:…', default: undefined, help: "accept only the server certificate with this fingerprint (as the server prints it)" },
-  plaintext: { flag: '--plaintext', kind: 'flag', help: 'connect without TLS (only to a server started with --plaintext): nothing is encrypted' },
+  fingerprint: {
+    flag: '--fingerprint',
+    kind: 'text',
+    placeholder: 'SHA256:…',
+    default: undefined,
+    help: 'accept only the server certificate with this fingerprint (as the server prints it)',
+  },
+  plaintext: {
+    flag: '--plaintext',
+    kind: 'flag',
+    help: 'connect without TLS (only to a server started with --plaintext): nothing is encrypted',
+  },
 } as const satisfies OptionTable;

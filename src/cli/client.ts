@@ -17,7 +17,9 @@ async function main(): Promise<number> {
   try {
     await mkdir(options.downloadDir, { recursive: true });
   } catch (e) {
-    process.stderr.write(`Cannot use download directory ${options.downloadDir}: ${(e as NodeJS.ErrnoException).code ?? e}\n`);
+    process.stderr.write(
+      `Cannot use download directory ${options.downloadDir}: ${(e as NodeJS.ErrnoException).code ?? e}\n`,
+    );
     return 1;
   }
   return new ClientApp(options, { input: process.stdin, output: process.stdout }).run();
@@ -26,7 +28,9 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    process.stderr.write(`tessenger-client: unexpected error: ${error instanceof Error ? error.stack : String(error)}\n`);
+    process.stderr.write(
+      `tessenger-client: unexpected error: ${error instanceof Error ? error.stack : String(error)}\n`,
+    );
     process.exit(1);
   },
 );

@@ -1,6 +1,13 @@
 import arg from 'arg';
 import { err, ok, Result } from 'neverthrow';
-import { hideNegativeNumbers, parseIntegerOption, parseSecondsOption, restoreNegativeNumbers, usageError, type UsageError } from './parse-number.js';
+import {
+  hideNegativeNumbers,
+  parseIntegerOption,
+  parseSecondsOption,
+  restoreNegativeNumbers,
+  usageError,
+  type UsageError,
+} from './parse-number.js';
 
 /**
  * One row per command-line option: its flag, how its value is read, its range, its default and its
@@ -74,14 +81,24 @@ export interface ParsedCommandLine<T extends OptionTable> {
 
 function argSpec(table: OptionTable): arg.Spec {
   const spec: arg.Spec = { '--help': Boolean, '-h': '--help' };
-  for (const option of Object.values(table)) spec[option.flag] = option.kind === 'flag' ? Boolean : String;
+  for (const option of Object.values(table))
+    spec[option.flag] = option.kind === 'flag' ? Boolean : String;
   return spec;
 }
 
-function readValue(option: OptionSpec, raw: unknown): Result<number | string | boolean | undefined, UsageError> {
+function readValue(
+  option: OptionSpec,
+  raw: unknown,
+): Result<number | string | boolean | undefined, UsageError> {
   switch (option.kind) {
     case 'integer':
-      return parseIntegerOption(raw as string | undefined, option.flag, option.min, option.max, option.default);
+      return parseIntegerOption(
+        raw as string | undefined,
+        option.flag,
+        option.min,
+        option.max,
+        option.default,
+      );
     case 'seconds':
       return parseSecondsOption(raw as string | undefined, option.flag, option.defaultMs);
     case 'text':
@@ -93,19 +110,33 @@ function readValue(option: OptionSpec, raw: unknown): Result<number | string | b
       const text = String(raw);
       return option.choices.includes(text)
         ? ok(text)
-        : err(usageError(`Invalid value for ${option.flag}: ${text}. Expected one of: ${option.choices.join(', ')}`));
+        : err(
+            usageError(
+              `Invalid value for ${option.flag}: ${text}. Expected one of: ${option.choices.join(', ')}`,
+            ),
+          );
     }
   }
 }
 
 /** Parses `argv` against `table`: unknown options, missing values and out-of-range values are usage errors (exit 2). */
-export function parseCommandLine<T extends OptionTable>(table: T, argv: string[], program: string): Result<ParsedCommandLine<T>, UsageError> {
+export function parseCommandLine<T extends OptionTable>(
+  table: T,
+  argv: string[],
+  program: string,
+): Result<ParsedCommandLine<T>, UsageError> {
   const parse = Result.fromThrowable(
-    () => restoreNegativeNumbers(arg(argSpec(table), { argv: hideNegativeNumbers(argv), permissive: false })),
-    (e) => usageError(`${e instanceof Error ? e.message : String(e)}\nRun ${program} --help for usage.`),
+    () =>
+      restoreNegativeNumbers(
+        arg(argSpec(table), { argv: hideNegativeNumbers(argv), permissive: false }),
+      ),
+    (e) =>
+      usageError(`${e instanceof Error ? e.message : String(e)}\nRun ${program} --help for usage.`),
   );
   return parse().andThen((args) => {
-    const entries = Object.entries(table).map(([key, option]) => readValue(option, args[option.flag]).map((value) => [key, value] as const));
+    const entries = Object.entries(table).map(([key, option]) =>
+      readValue(option, args[option.flag]).map((value) => [key, value] as const),
+    );
     return Result.combine(entries).map((pairs) => ({
       options: Object.fromEntries(pairs) as OptionValues<T>,
       positionals: args._,
@@ -168,9 +199,14 @@ export function formatOptionHelp(table: OptionTable): string {
   const entry = (left: string, right: string) => {
     const [first = '', ...rest] = wrapWords(right, HELP_WIDTH - HELP_COLUMN);
     const padded = `  ${left}`;
-    const head = padded.length + 1 <= HELP_COLUMN ? `${padded.padEnd(HELP_COLUMN)}${first}` : `${padded}\n${indent}${first}`;
+    const head =
+      padded.length + 1 <= HELP_COLUMN
+        ? `${padded.padEnd(HELP_COLUMN)}${first}`
+        : `${padded}\n${indent}${first}`;
     return [head, ...rest.map((line) => `${indent}${line}`)].join('\n');
   };
-  const rows = Object.values(table).map((option) => entry(`${option.flag}${placeholderOf(option)}`, `${option.help}${describeDefault(option)}`));
+  const rows = Object.values(table).map((option) =>
+    entry(`${option.flag}${placeholderOf(option)}`, `${option.help}${describeDefault(option)}`),
+  );
   return ['Options:', ...rows, entry('-h, --help', 'show this help')].join('\n');
 }

@@ -15,27 +15,56 @@ ${formatOptionHelp(SERVER_OPTIONS)}
 hash-password reads a password (without echo on a terminal) and prints the scrypt line to put
 in credentials.txt in place of the plain password.`;
 
-export type ServerCommand = { kind: 'help' } | { kind: 'hashPassword' } | { kind: 'serve'; config: ServerConfig };
+export type ServerCommand =
+  { kind: 'help' } | { kind: 'hashPassword' } | { kind: 'serve'; config: ServerConfig };
 
 const MORE_HELP = '\nRun tessenger-server --help for usage.';
 
 export function parseServerArgs(argv: string[]): Result<ServerCommand, UsageError> {
-  return parseCommandLine(SERVER_OPTIONS, argv, 'tessenger-server').andThen(({ options, positionals, help }): Result<ServerCommand, UsageError> => {
-    if (help) return ok({ kind: 'help' });
-    if (positionals[0] === 'hash-password' && positionals.length === 1) return ok({ kind: 'hashPassword' });
-    if (positionals.length > 2) return err(usageError(`Too many arguments: ${positionals.slice(2).join(' ')}${MORE_HELP}`));
-    const attemptsText = positionals[1];
-    return parsePort(positionals[0], 'port', true).andThen((port): Result<ServerCommand, UsageError> => {
-      if (attemptsText === undefined || !/^[1-5]$/.test(attemptsText)) {
-        return err(
-          usageError(`Invalid number of allowed failed consecutive attempts: ${attemptsText ?? ''}. The valid value of argument number is an integer between 1 and 5`),
-        );
-      }
-      if ((options.tlsCert === undefined) !== (options.tlsKey === undefined)) return err(usageError(`--tls-cert and --tls-key go together: give both or neither${MORE_HELP}`));
-      if (options.plaintext && options.tlsCert !== undefined) return err(usageError(`--plaintext serves without TLS: it cannot be combined with --tls-cert/--tls-key${MORE_HELP}`));
-      const { inspectPort: inspectPortText, ...rest } = options;
-      const inspectPort: Result<number | undefined, UsageError> = inspectPortText === undefined ? ok(undefined) : parsePort(inspectPortText, '--inspect-port', true);
-      return inspectPort.map((inspectPort): ServerCommand => ({ kind: 'serve', config: { ...DEFAULTS, ...rest, inspectPort, port, maxFailedAttempts: Number(attemptsText) } }));
-    });
-  });
+  return parseCommandLine(SERVER_OPTIONS, argv, 'tessenger-server').andThen(
+    ({ options, positionals, help }): Result<ServerCommand, UsageError> => {
+      if (help) return ok({ kind: 'help' });
+      if (positionals[0] === 'hash-password' && positionals.length === 1)
+        return ok({ kind: 'hashPassword' });
+      if (positionals.length > 2)
+        return err(usageError(`Too many arguments: ${positionals.slice(2).join(' ')}${MORE_HELP}`));
+      const attemptsText = positionals[1];
+      return parsePort(positionals[0], 'port', true).andThen(
+        (port): Result<ServerCommand, UsageError> => {
+          if (attemptsText === undefined || !/^[1-5]$/.test(attemptsText)) {
+            return err(
+              usageError(
+                `Invalid number of allowed failed consecutive attempts: ${attemptsText ?? ''}. The valid value of argument number is an integer between 1 and 5`,
+              ),
+            );
+          }
+          if ((options.tlsCert === undefined) !== (options.tlsKey === undefined))
+            return err(
+              usageError(`--tls-cert and --tls-key go together: give both or neither${MORE_HELP}`),
+            );
+          if (options.plaintext && options.tlsCert !== undefined)
+            return err(
+              usageError(
+                `--plaintext serves without TLS: it cannot be combined with --tls-cert/--tls-key${MORE_HELP}`,
+              ),
+            );
+          const { inspectPort: inspectPortText, ...rest } = options;
+          const inspectPort: Result<number | undefined, UsageError> =
+            inspectPortText === undefined
+              ? ok(undefined)
+              : parsePort(inspectPortText, '--inspect-port', true);
+          return inspectPort.map((inspectPort): ServerCommand => ({
+            kind: 'serve',
+            config: {
+              ...DEFAULTS,
+              ...rest,
+              inspectPort,
+              port,
+              maxFailedAttempts: Number(attemptsText),
+            },
+          }));
+        },
+      );
+    },
+  );
 }

@@ -17,7 +17,11 @@ async function main(): Promise<number> {
     return 0;
   }
   if (command.kind === 'hashPassword') {
-    const password = await askSecret('Password: ', process.stdin, process.stderr as NodeJS.WriteStream);
+    const password = await askSecret(
+      'Password: ',
+      process.stdin,
+      process.stderr as NodeJS.WriteStream,
+    );
     if (!password) {
       process.stderr.write('No password given\n');
       return 2;
@@ -25,7 +29,9 @@ async function main(): Promise<number> {
     process.stdout.write(`${await hashPassword(password)}\n`);
     return 0;
   }
-  const stopStats = command.config.statsFile ? reportStatsOnSignal(command.config.statsFile) : () => {};
+  const stopStats = command.config.statsFile
+    ? reportStatsOnSignal(command.config.statsFile)
+    : () => {};
   const started = await TessengerServer.start(command.config);
   if (started.isErr()) {
     process.stderr.write(`${started.error.message}\n`);
@@ -33,7 +39,11 @@ async function main(): Promise<number> {
   }
   const server = started.value;
   // A bug in one session must not take every user down: report it and keep serving.
-  process.on('unhandledRejection', (bug) => process.stderr.write(`tessenger-server: internal error (a bug): ${bug instanceof Error ? bug.stack : String(bug)}\n`));
+  process.on('unhandledRejection', (bug) =>
+    process.stderr.write(
+      `tessenger-server: internal error (a bug): ${bug instanceof Error ? bug.stack : String(bug)}\n`,
+    ),
+  );
   await new Promise<void>((resolve) => {
     // A second Ctrl-C while shutting down is ignored rather than killing the flush.
     const stop = () => void server.shutdown().then(resolve);
@@ -49,7 +59,9 @@ main().then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    process.stderr.write(`tessenger-server: unexpected error: ${error instanceof Error ? error.stack : String(error)}\n`);
+    process.stderr.write(
+      `tessenger-server: unexpected error: ${error instanceof Error ? error.stack : String(error)}\n`,
+    );
     process.exitCode = 1;
   },
 );

@@ -11,7 +11,12 @@ import { validateFileName } from '../p2p/file-name.js';
 import type { AudienceIntroduction } from '../p2p/introduction.js';
 import { describeTransferError } from '../p2p/transfer-error.js';
 import type { TransferHandle } from '../p2p/transfer-handle.js';
-import { HELP_LINES, parseCommandLine, type CommandName, type ParsedCommand } from './command-line.js';
+import {
+  HELP_LINES,
+  parseCommandLine,
+  type CommandName,
+  type ParsedCommand,
+} from './command-line.js';
 import { complete, wordKindAt, type Completion } from './completion.js';
 import {
   completeError,
@@ -27,7 +32,13 @@ import {
   type ServerEvent,
 } from './inbound.js';
 import { KnownNames } from './known-names.js';
-import { renderActiveUsers, renderError, renderGroupMessage, renderInvitation, renderPrivateMessage } from './render.js';
+import {
+  renderActiveUsers,
+  renderError,
+  renderGroupMessage,
+  renderInvitation,
+  renderPrivateMessage,
+} from './render.js';
 import { ServerLink } from './server-link.js';
 import { describeLinkFailure } from './trust/describe-link-failure.js';
 import type { ClientLinkSecurity } from './trust/link-security.js';
@@ -44,7 +55,8 @@ export interface ClientOptions {
   linkSecurity: ClientLinkSecurity;
 }
 
-export const COMMAND_PROMPT = 'Enter one of the following commands (/msgto, /activeuser, /creategroup, /joingroup, /groupmsg, /p2pvideo, /logout): ';
+export const COMMAND_PROMPT =
+  'Enter one of the following commands (/msgto, /activeuser, /creategroup, /joingroup, /groupmsg, /p2pvideo, /logout): ';
 
 /** Exit statuses: 0 after the user's own logout or end of input, 1 for anything else. */
 const EXIT_OK = 0;
@@ -87,14 +99,24 @@ export class ClientApp {
   }
 
   async run(): Promise<number> {
-    const bound = await P2PEndpoint.listen({ port: this.options.udpPort, ...(this.options.transport ? { config: this.options.transport } : {}) });
+    const bound = await P2PEndpoint.listen({
+      port: this.options.udpPort,
+      ...(this.options.transport ? { config: this.options.transport } : {}),
+    });
     if (bound.isErr()) {
-      this.ui.print(`Cannot listen for files on UDP port ${this.options.udpPort}: ${describeTransferError(bound.error)}`, 'error');
+      this.ui.print(
+        `Cannot listen for files on UDP port ${this.options.udpPort}: ${describeTransferError(bound.error)}`,
+        'error',
+      );
       return this.shutdown(EXIT_FAILURE);
     }
     this.endpoint = bound.value;
     await this.removeStaleDownloads();
-    const result = await ServerLink.open(this.options.host, this.options.port, this.options.linkSecurity);
+    const result = await ServerLink.open(
+      this.options.host,
+      this.options.port,
+      this.options.linkSecurity,
+    );
     if (!('link' in result)) {
       this.ui.print(describeLinkFailure(this.options.host, this.options.port, result), 'error');
       return this.shutdown(EXIT_FAILURE);
@@ -124,8 +146,14 @@ export class ClientApp {
   /** Unfinished downloads of an earlier run (killed mid-transfer) are removed, and said so. */
   private async removeStaleDownloads(): Promise<void> {
     const stallTimeoutMs = this.options.transport?.stallTimeoutMs ?? DEFAULT_CONFIG.stallTimeoutMs;
-    const removed = await removeStaleDownloads(this.options.downloadDir, STALE_DOWNLOAD_FACTOR * stallTimeoutMs);
-    if (removed.length > 0) this.ui.print(`Removed ${removed.length} unfinished download(s) left in ${this.options.downloadDir} by an earlier run.`);
+    const removed = await removeStaleDownloads(
+      this.options.downloadDir,
+      STALE_DOWNLOAD_FACTOR * stallTimeoutMs,
+    );
+    if (removed.length > 0)
+      this.ui.print(
+        `Removed ${removed.length} unfinished download(s) left in ${this.options.downloadDir} by an earlier run.`,
+      );
   }
 
   private async session(): Promise<void> {
@@ -142,10 +170,13 @@ export class ClientApp {
       if (parsed.isErr()) {
         const error = parsed.error;
         const text =
-          error.type === 'InvalidCommand' ? 'Error. Invalid command!'
-          : error.type === 'Usage' ? error.usage
-          : error.type === 'UnclosedQuote' ? 'Unclosed quote: end the quoted name with the same quote mark (or write spaces as "\\ ").'
-          : 'Please enter at least one more active user.';
+          error.type === 'InvalidCommand'
+            ? 'Error. Invalid command!'
+            : error.type === 'Usage'
+              ? error.usage
+              : error.type === 'UnclosedQuote'
+                ? 'Unclosed quote: end the quoted name with the same quote mark (or write spaces as "\\ ").'
+                : 'Please enter at least one more active user.';
         this.ui.print(text, 'error');
         continue;
       }
@@ -160,20 +191,26 @@ export class ClientApp {
     for (;;) {
       const username = await this.until(this.ui.ask('Username: '));
       if (username === ENDED) return undefined;
-      if (username === undefined) return this.end(EXIT_OK), undefined;
+      if (username === undefined) return (this.end(EXIT_OK), undefined);
       if (username.trim() === '') continue;
       const reply = await this.request('username', [username.trim()]);
       if (!reply) return undefined;
       if (!reply.ok) {
-        this.ui.print(renderError('login', completeError(reply.error, { user: username.trim() })), 'error');
-        if (reply.error.code === 'ACCOUNT_BLOCKED') return this.end(EXIT_FAILURE), undefined;
+        this.ui.print(
+          renderError('login', completeError(reply.error, { user: username.trim() })),
+          'error',
+        );
+        if (reply.error.code === 'ACCOUNT_BLOCKED') return (this.end(EXIT_FAILURE), undefined);
         continue;
       }
       for (;;) {
         const password = await this.until(this.ui.ask('Password: ', { secret: true }));
         if (password === ENDED) return undefined;
-        if (password === undefined) return this.end(EXIT_OK), undefined;
-        const answer = await this.request('password', [password, String(this.endpoint?.port ?? this.options.udpPort)]);
+        if (password === undefined) return (this.end(EXIT_OK), undefined);
+        const answer = await this.request('password', [
+          password,
+          String(this.endpoint?.port ?? this.options.udpPort),
+        ]);
         if (!answer) return undefined;
         if (answer.ok) {
           this.username = username.trim();
@@ -181,9 +218,17 @@ export class ClientApp {
           if (invitations.isErr()) this.printProtocolError(invitations.error);
           return invitations.unwrapOr([]);
         }
-        this.ui.print(renderError('login', completeError(answer.error, { user: username.trim() })), 'error');
+        this.ui.print(
+          renderError('login', completeError(answer.error, { user: username.trim() })),
+          'error',
+        );
         const code = answer.error.code;
-        if (code === 'ACCOUNT_LOCKED_NOW' || code === 'ACCOUNT_BLOCKED' || code === 'LOGIN_THROTTLED') return this.end(EXIT_FAILURE), undefined;
+        if (
+          code === 'ACCOUNT_LOCKED_NOW' ||
+          code === 'ACCOUNT_BLOCKED' ||
+          code === 'LOGIN_THROTTLED'
+        )
+          return (this.end(EXIT_FAILURE), undefined);
         if (code !== 'INVALID_PASSWORD') break; // e.g. already logged in elsewhere: ask for a username again
       }
     }
@@ -194,10 +239,25 @@ export class ClientApp {
       case 'msgto':
       case 'groupmsg': {
         const text = validateMessageText(args[1] ?? '', this.link?.limits.maxMessageLength);
-        if (text.isErr()) return this.printError(name, { code: text.error.type === 'MessageTooLong' ? 'MESSAGE_TOO_LONG' : text.error.type === 'MessageEmpty' ? 'MESSAGE_EMPTY' : text.error.type === 'MessageLineBreak' ? 'MESSAGE_LINE_BREAK' : 'MESSAGE_INVALID_CHARS', limit: this.link?.limits.maxMessageLength ?? 0 });
+        if (text.isErr())
+          return this.printError(name, {
+            code:
+              text.error.type === 'MessageTooLong'
+                ? 'MESSAGE_TOO_LONG'
+                : text.error.type === 'MessageEmpty'
+                  ? 'MESSAGE_EMPTY'
+                  : text.error.type === 'MessageLineBreak'
+                    ? 'MESSAGE_LINE_BREAK'
+                    : 'MESSAGE_INVALID_CHARS',
+            limit: this.link?.limits.maxMessageLength ?? 0,
+          });
         if (name === 'msgto') this.names.sawUser(args[0] ?? '');
         else this.names.sawGroup(args[0] ?? '');
-        return this.simple(name, args, (data) => readTimestamp(data, name).map((ts) => (name === 'msgto' ? `message sent at ${ts}.` : 'Group chat message sent.')));
+        return this.simple(name, args, (data) =>
+          readTimestamp(data, name).map((ts) =>
+            name === 'msgto' ? `message sent at ${ts}.` : 'Group chat message sent.',
+          ),
+        );
       }
       case 'activeuser':
         return this.simple(name, args, (data) =>
@@ -230,7 +290,11 @@ export class ClientApp {
   }
 
   /** A request whose success is text (one line, or several separated by newlines). */
-  private async simple(name: CommandName, args: string[], success: (data: unknown) => Result<string, ProtocolError>): Promise<void> {
+  private async simple(
+    name: CommandName,
+    args: string[],
+    success: (data: unknown) => Result<string, ProtocolError>,
+  ): Promise<void> {
     const reply = await this.request(name, args);
     if (!reply) return;
     if (!reply.ok) return this.printError(name, reply.error, args);
@@ -242,7 +306,12 @@ export class ClientApp {
   /** `args` stand in for names the server left out of the error (the user or group the command named). */
   private printError(command: CommandName, error: WireError, args: readonly string[] = []): void {
     const named = args[0];
-    const fallback = named === undefined ? {} : command === 'joingroup' || command === 'groupmsg' || command === 'creategroup' ? { group: named } : { user: named };
+    const fallback =
+      named === undefined
+        ? {}
+        : command === 'joingroup' || command === 'groupmsg' || command === 'creategroup'
+          ? { group: named }
+          : { user: named };
     this.ui.print(renderError(command, completeError(error, fallback)), 'error');
   }
 
@@ -253,9 +322,11 @@ export class ClientApp {
   /** Tab: completes from the names known; user names are first refreshed from the server's list when stale or unknown. */
   private complete(beforeCursor: string): Completion | Promise<Completion> {
     const word = /\S*$/.exec(beforeCursor)?.[0] ?? '';
-    if (wordKindAt(beforeCursor) !== 'user' || !this.names.needsActiveList(word)) return complete(beforeCursor, this.names);
+    if (wordKindAt(beforeCursor) !== 'user' || !this.names.needsActiveList(word))
+      return complete(beforeCursor, this.names);
     return this.request('activeuser', []).then((reply) => {
-      if (reply?.ok) readActiveUsers(reply.data).map((rows) => this.names.setActive(rows.map((r) => r.user)));
+      if (reply?.ok)
+        readActiveUsers(reply.data).map((rows) => this.names.setActive(rows.map((r) => r.user)));
       return complete(beforeCursor, this.names);
     });
   }
@@ -271,17 +342,35 @@ export class ClientApp {
     const path = resolve(file);
     const name = basename(file);
     const checked = validateFileName(name);
-    if (checked.isErr()) return this.printError('p2pvideo', { code: checked.error.type === 'FileNameHasBidiControl' ? 'FILE_NAME_BIDI_CONTROL' : 'FILE_NAME_INVALID' });
+    if (checked.isErr())
+      return this.printError('p2pvideo', {
+        code:
+          checked.error.type === 'FileNameHasBidiControl'
+            ? 'FILE_NAME_BIDI_CONTROL'
+            : 'FILE_NAME_INVALID',
+      });
     const info = await stat(path).catch((e: NodeJS.ErrnoException) => e);
     if (info instanceof Error) {
-      const why = info.code === 'ENOENT' ? 'no such file' : info.code === 'EACCES' ? 'permission denied' : (info.code ?? info.message);
+      const why =
+        info.code === 'ENOENT'
+          ? 'no such file'
+          : info.code === 'EACCES'
+            ? 'permission denied'
+            : (info.code ?? info.message);
       return this.ui.print(`Cannot send ${file}: ${why}.`, 'error');
     }
     if (!info.isFile()) return this.ui.print(`Cannot send ${file}: not a regular file.`, 'error');
     // Opened before the server announces anything, so an unreadable file never leaves the
     // audience waiting for a transfer that cannot start.
-    const readable = await open(path, 'r').then((h) => h.close().then(() => undefined), (e: NodeJS.ErrnoException) => e.code ?? e.message);
-    if (readable !== undefined) return this.ui.print(`Cannot send ${file}: ${readable === 'EACCES' ? 'permission denied' : readable}.`, 'error');
+    const readable = await open(path, 'r').then(
+      (h) => h.close().then(() => undefined),
+      (e: NodeJS.ErrnoException) => e.code ?? e.message,
+    );
+    if (readable !== undefined)
+      return this.ui.print(
+        `Cannot send ${file}: ${readable === 'EACCES' ? 'permission denied' : readable}.`,
+        'error',
+      );
     this.names.sawUser(audience);
     const reply = await this.request('p2pvideo', [audience, name, String(info.size)]);
     if (!reply) return;
@@ -290,7 +379,10 @@ export class ClientApp {
     if (read.isErr()) return this.printProtocolError(read.error);
     const intro = read.value;
     this.progress.start(intro.transferId, `${name} → ${audience}`, info.size);
-    const handle = this.endpoint!.send(intro, { filePath: path, onProgress: (p) => this.progress.update(intro.transferId, p) });
+    const handle = this.endpoint!.send(intro, {
+      filePath: path,
+      onProgress: (p) => this.progress.update(intro.transferId, p),
+    });
     this.transfers.add(handle);
     const departed = this.departed.get(intro.transferId);
     if (departed !== undefined) handle.abort({ type: 'PeerLeft', user: departed });
@@ -298,7 +390,11 @@ export class ClientApp {
     this.transfers.delete(handle);
     this.progress.done(intro.transferId);
     if (result.isOk()) this.ui.print(`${file} has been uploaded`);
-    else this.ui.print(`Could not send ${file} to ${audience}: ${describeTransferError(result.error)}.`, 'error');
+    else
+      this.ui.print(
+        `Could not send ${file} to ${audience}: ${describeTransferError(result.error)}.`,
+        'error',
+      );
   }
 
   private receive(intro: AudienceIntroduction): void {
@@ -307,7 +403,10 @@ export class ClientApp {
     // exhaust this client. Beyond the cap an announcement is refused (the presenter times out).
     const downloads = [...this.transfers].filter((t) => t.direction === 'receive').length;
     if (downloads >= MAX_CONCURRENT_DOWNLOADS) {
-      this.ui.print(`Refused ${intro.fileName} from ${intro.presenter}: already receiving ${downloads} files.`, 'error');
+      this.ui.print(
+        `Refused ${intro.fileName} from ${intro.presenter}: already receiving ${downloads} files.`,
+        'error',
+      );
       return;
     }
     const handle = this.endpoint!.expect(intro, {
@@ -323,7 +422,11 @@ export class ClientApp {
         // SPEC's line as it is, then where the file went (it may carry a " (n)" suffix or be in --download-dir).
         this.ui.print(`Received ${intro.fileName} from ${intro.presenter}`, 'incoming');
         this.ui.print(`Saved as ${shownPath(result.value.path)}`, 'notice');
-      } else this.ui.print(`Could not receive ${intro.fileName} from ${intro.presenter}: ${describeTransferError(result.error)}.`, 'error');
+      } else
+        this.ui.print(
+          `Could not receive ${intro.fileName} from ${intro.presenter}: ${describeTransferError(result.error)}.`,
+          'error',
+        );
     });
   }
 
@@ -335,7 +438,10 @@ export class ClientApp {
       case 'group':
         this.names.sawUser(event.from);
         this.names.sawGroup(event.group);
-        return this.ui.print(renderGroupMessage(event.ts, event.group, event.from, event.text), 'incoming');
+        return this.ui.print(
+          renderGroupMessage(event.ts, event.group, event.from, event.text),
+          'incoming',
+        );
       case 'p2p-incoming': {
         const { kind: _kind, ...intro } = event;
         return this.receive(intro);
@@ -347,7 +453,10 @@ export class ClientApp {
       case 'error':
         return this.ui.print(renderError('login', event.error), 'error');
       case 'closing':
-        this.ui.print(event.error ? renderError('login', event.error) : 'The server closed the connection.', 'error');
+        this.ui.print(
+          event.error ? renderError('login', event.error) : 'The server closed the connection.',
+          'error',
+        );
         this.ending = true;
         return this.end(EXIT_FAILURE);
       case 'unknown':
@@ -364,7 +473,8 @@ export class ClientApp {
     const transfer = [...this.transfers].find((t) => t.transferId === transferId);
     if (transfer) return transfer.abort({ type: 'PeerLeft', user });
     this.departed.set(transferId, user);
-    if (this.departed.size > MAX_REMEMBERED_DEPARTURES) this.departed.delete(this.departed.keys().next().value as string);
+    if (this.departed.size > MAX_REMEMBERED_DEPARTURES)
+      this.departed.delete(this.departed.keys().next().value as string);
   }
 
   /** Ctrl-C cancels the transfers under way, if any; otherwise it logs out like /logout. */

@@ -6,9 +6,21 @@ export interface ParsedCommand {
   args: string[];
 }
 
-export type CommandName = 'msgto' | 'activeuser' | 'creategroup' | 'joingroup' | 'groupmsg' | 'logout' | 'p2pvideo' | 'help';
+export type CommandName =
+  | 'msgto'
+  | 'activeuser'
+  | 'creategroup'
+  | 'joingroup'
+  | 'groupmsg'
+  | 'logout'
+  | 'p2pvideo'
+  | 'help';
 
-export type CommandLineError = { type: 'InvalidCommand' } | { type: 'Usage'; usage: string } | { type: 'GroupNeedsMembers' } | { type: 'UnclosedQuote' };
+export type CommandLineError =
+  | { type: 'InvalidCommand' }
+  | { type: 'Usage'; usage: string }
+  | { type: 'GroupNeedsMembers' }
+  | { type: 'UnclosedQuote' };
 
 interface Shape {
   /** Fixed single-word arguments. */
@@ -21,18 +33,50 @@ interface Shape {
 }
 
 export const CLIENT_COMMANDS: Record<CommandName, Shape> = {
-  msgto: { fixed: 1, tail: 'text', usage: 'Usage: /msgto USERNAME MESSAGE', summary: 'send a private message' },
-  activeuser: { fixed: 0, tail: 'none', usage: 'Usage: /activeuser', summary: 'list the other users online' },
-  creategroup: { fixed: 1, tail: 'words', usage: 'Usage: /creategroup GROUPNAME USERNAME [USERNAME ...]', summary: 'create a group chat and invite users who are online' },
-  joingroup: { fixed: 1, tail: 'none', usage: 'Usage: /joingroup GROUPNAME', summary: 'join a group chat you were invited to' },
-  groupmsg: { fixed: 1, tail: 'text', usage: 'Usage: /groupmsg GROUPNAME MESSAGE', summary: 'send a message to a group chat you joined' },
-  p2pvideo: { fixed: 2, tail: 'none', usage: 'Usage: /p2pvideo USERNAME FILENAME', summary: 'send a file directly to a user (quote names with spaces: "my file.mp4")' },
+  msgto: {
+    fixed: 1,
+    tail: 'text',
+    usage: 'Usage: /msgto USERNAME MESSAGE',
+    summary: 'send a private message',
+  },
+  activeuser: {
+    fixed: 0,
+    tail: 'none',
+    usage: 'Usage: /activeuser',
+    summary: 'list the other users online',
+  },
+  creategroup: {
+    fixed: 1,
+    tail: 'words',
+    usage: 'Usage: /creategroup GROUPNAME USERNAME [USERNAME ...]',
+    summary: 'create a group chat and invite users who are online',
+  },
+  joingroup: {
+    fixed: 1,
+    tail: 'none',
+    usage: 'Usage: /joingroup GROUPNAME',
+    summary: 'join a group chat you were invited to',
+  },
+  groupmsg: {
+    fixed: 1,
+    tail: 'text',
+    usage: 'Usage: /groupmsg GROUPNAME MESSAGE',
+    summary: 'send a message to a group chat you joined',
+  },
+  p2pvideo: {
+    fixed: 2,
+    tail: 'none',
+    usage: 'Usage: /p2pvideo USERNAME FILENAME',
+    summary: 'send a file directly to a user (quote names with spaces: "my file.mp4")',
+  },
   logout: { fixed: 0, tail: 'none', usage: 'Usage: /logout', summary: 'log out and quit' },
   help: { fixed: 0, tail: 'none', usage: 'Usage: /help', summary: 'show this list' },
 };
 
 /** The lines /help prints: every command with its arguments, and below it what it does (short lines read well at any width). */
-export const HELP_LINES: readonly string[] = Object.values(CLIENT_COMMANDS).flatMap(({ usage, summary }) => [`  ${usage.replace(/^Usage: /, '')}`, `      ${summary}`]);
+export const HELP_LINES: readonly string[] = Object.values(CLIENT_COMMANDS).flatMap(
+  ({ usage, summary }) => [`  ${usage.replace(/^Usage: /, '')}`, `      ${summary}`],
+);
 
 export const COMMAND_NAMES = Object.keys(CLIENT_COMMANDS).map((name) => `/${name}`);
 
@@ -70,7 +114,8 @@ function takeWord(rest: string): { word: string; rest: string } | undefined {
 }
 
 /** A word as it can be typed back: quoted when it holds spaces, quotes or backslashes. */
-export const quoteWord = (word: string): string => (word !== '' && !/[\s"'\\]/.test(word) ? word : `"${word.replace(/["\\]/g, (c) => `\\${c}`)}"`);
+export const quoteWord = (word: string): string =>
+  word !== '' && !/[\s"'\\]/.test(word) ? word : `"${word.replace(/["\\]/g, (c) => `\\${c}`)}"`;
 
 /**
  * Parses one typed line (SPEC §4). Arity is checked here, so a wrong count never reaches the
@@ -78,7 +123,9 @@ export const quoteWord = (word: string): string => (word !== '' && !/[\s"'\\]/.t
  * arguments and word lists may be quoted (see takeWord).
  */
 export function parseCommandLine(line: string): Result<ParsedCommand, CommandLineError> {
-  const match = /^\/(\S+)(?:\s+([\s\S]*))?$/.exec(line.trim() === '' ? '' : line.replace(/^\s+/, ''));
+  const match = /^\/(\S+)(?:\s+([\s\S]*))?$/.exec(
+    line.trim() === '' ? '' : line.replace(/^\s+/, ''),
+  );
   if (!match || !isCommandName(match[1] ?? '')) return err({ type: 'InvalidCommand' });
   const name = match[1] as CommandName;
   const shape = CLIENT_COMMANDS[name];
@@ -102,13 +149,18 @@ export function parseCommandLine(line: string): Result<ParsedCommand, CommandLin
       break;
     case 'words': {
       const words: string[] = [];
-      for (let left = rest.replace(/^\s+/, ''); left !== ''; ) {
+      for (let left = rest.replace(/^\s+/, ''); left !== '';) {
         const taken = takeWord(left);
         if (!taken) return err({ type: 'UnclosedQuote' });
         if (taken.word !== '') words.push(taken.word);
         left = taken.rest;
       }
-      if (words.length === 0) return err(name === 'creategroup' ? { type: 'GroupNeedsMembers' } : { type: 'Usage', usage: shape.usage });
+      if (words.length === 0)
+        return err(
+          name === 'creategroup'
+            ? { type: 'GroupNeedsMembers' }
+            : { type: 'Usage', usage: shape.usage },
+        );
       args.push(...words);
       break;
     }

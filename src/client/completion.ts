@@ -52,7 +52,14 @@ const commonStart = (words: readonly string[]): string => {
 export function complete(beforeCursor: string, names: NameSource): Completion {
   const kind = wordKindAt(beforeCursor);
   const word = /\S*$/.exec(beforeCursor)?.[0] ?? '';
-  const pool = kind === 'command' ? COMMAND_NAMES : kind === 'user' ? names.users() : kind === 'group' ? names.groups() : [];
+  const pool =
+    kind === 'command'
+      ? COMMAND_NAMES
+      : kind === 'user'
+        ? names.users()
+        : kind === 'group'
+          ? names.groups()
+          : [];
   const matches = [...new Set(pool.filter((name) => name.startsWith(word)))].sort();
   if (matches.length === 1) return { kind, word, replacement: `${matches[0]} `, matches };
   return { kind, word, replacement: matches.length > 0 ? commonStart(matches) : word, matches };

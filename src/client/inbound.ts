@@ -16,7 +16,8 @@ export interface ProtocolError {
   readonly expected: string;
 }
 
-export const describeProtocolError = (e: ProtocolError): string => `Protocol error: the server sent ${e.what} without ${e.expected} "${e.field}"; it was ignored.`;
+export const describeProtocolError = (e: ProtocolError): string =>
+  `Protocol error: the server sent ${e.what} without ${e.expected} "${e.field}"; it was ignored.`;
 
 export interface Invitation {
   readonly group: string;
@@ -26,7 +27,15 @@ export interface Invitation {
 export type ServerEvent =
   | { kind: 'private'; from: string; text: string; ts: string }
   | { kind: 'group'; group: string; from: string; text: string; ts: string }
-  | { kind: 'p2p-incoming'; transferId: string; key: string; presenter: string; presenterAddress: string; fileName: string; size: number }
+  | {
+      kind: 'p2p-incoming';
+      transferId: string;
+      key: string;
+      presenter: string;
+      presenterAddress: string;
+      fileName: string;
+      size: number;
+    }
   | { kind: 'invited'; group: string; by: string }
   /** The other side of a transfer went offline (logout or disconnect). */
   | { kind: 'p2p-peer-left'; transferId: string; user: string }
@@ -35,7 +44,8 @@ export type ServerEvent =
   | { kind: 'unknown'; name: string };
 
 type Fields = Record<string, unknown>;
-const isRecord = (v: unknown): v is Fields => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isRecord = (v: unknown): v is Fields =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Reads typed fields of one object, remembering the first that is wrong. */
 class Reader {
@@ -55,12 +65,16 @@ class Reader {
 
   count(field: string): Result<number, ProtocolError> {
     const v = isRecord(this.fields) ? this.fields[field] : undefined;
-    return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? ok(v) : this.fail(field, 'a whole number');
+    return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0
+      ? ok(v)
+      : this.fail(field, 'a whole number');
   }
 
   strings(field: string): Result<string[], ProtocolError> {
     const v = isRecord(this.fields) ? this.fields[field] : undefined;
-    return Array.isArray(v) && v.every((s) => typeof s === 'string') ? ok(v as string[]) : this.fail(field, 'a list of strings');
+    return Array.isArray(v) && v.every((s) => typeof s === 'string')
+      ? ok(v as string[])
+      : this.fail(field, 'a list of strings');
   }
 
   records(field: string): Result<unknown[], ProtocolError> {
@@ -70,11 +84,18 @@ class Reader {
 
   error(field: string): Result<WireError, ProtocolError> {
     const v = isRecord(this.fields) ? this.fields[field] : undefined;
-    return isRecord(v) && isErrorCode(v.code) ? ok(v as unknown as WireError) : this.fail(field, 'an error code in');
+    return isRecord(v) && isErrorCode(v.code)
+      ? ok(v as unknown as WireError)
+      : this.fail(field, 'an error code in');
   }
 }
 
-const combine = <T extends Record<string, Result<unknown, ProtocolError>>>(parts: T): Result<{ [K in keyof T]: T[K] extends Result<infer V, ProtocolError> ? V : never }, ProtocolError> => {
+const combine = <T extends Record<string, Result<unknown, ProtocolError>>>(
+  parts: T,
+): Result<
+  { [K in keyof T]: T[K] extends Result<infer V, ProtocolError> ? V : never },
+  ProtocolError
+> => {
   const out: Record<string, unknown> = {};
   for (const [key, part] of Object.entries(parts)) {
     if (part.isErr()) return err(part.error);
@@ -88,9 +109,16 @@ export function readEvent(event: EventMessage): Result<ServerEvent, ProtocolErro
   const r = new Reader(`event "${event.ev}"`, event);
   switch (event.ev) {
     case 'private':
-      return combine({ from: r.string('from'), text: r.string('text'), ts: r.string('ts') }).map((f) => ({ kind: 'private', ...f }));
+      return combine({ from: r.string('from'), text: r.string('text'), ts: r.string('ts') }).map(
+        (f) => ({ kind: 'private', ...f }),
+      );
     case 'group':
-      return combine({ group: r.string('group'), from: r.string('from'), text: r.string('text'), ts: r.string('ts') }).map((f) => ({ kind: 'group', ...f }));
+      return combine({
+        group: r.string('group'),
+        from: r.string('from'),
+        text: r.string('text'),
+        ts: r.string('ts'),
+      }).map((f) => ({ kind: 'group', ...f }));
     case 'p2p-incoming':
       return combine({
         transferId: r.string('transferId'),
@@ -101,9 +129,15 @@ export function readEvent(event: EventMessage): Result<ServerEvent, ProtocolErro
         size: r.count('size'),
       }).map((f) => ({ kind: 'p2p-incoming', ...f }));
     case 'invited':
-      return combine({ group: r.string('group'), by: r.string('by') }).map((f) => ({ kind: 'invited', ...f }));
+      return combine({ group: r.string('group'), by: r.string('by') }).map((f) => ({
+        kind: 'invited',
+        ...f,
+      }));
     case 'p2p-peer-left':
-      return combine({ transferId: r.string('transferId'), user: r.string('user') }).map((f) => ({ kind: 'p2p-peer-left', ...f }));
+      return combine({ transferId: r.string('transferId'), user: r.string('user') }).map((f) => ({
+        kind: 'p2p-peer-left',
+        ...f,
+      }));
     case 'error':
       return r.error('error').map((error) => ({ kind: 'error', error }));
     case 'closing':
@@ -115,24 +149,30 @@ export function readEvent(event: EventMessage): Result<ServerEvent, ProtocolErro
 }
 
 /** The success data of each reply the client reads. */
-export const readTimestamp = (data: unknown, command: string): Result<string, ProtocolError> => new Reader(`a "${command}" reply`, data).string('ts');
+export const readTimestamp = (data: unknown, command: string): Result<string, ProtocolError> =>
+  new Reader(`a "${command}" reply`, data).string('ts');
 
 export function readActiveUsers(data: unknown): Result<ActiveUserRow[], ProtocolError> {
-  return new Reader('an "activeuser" reply', data)
-    .records('users')
-    .andThen((rows) => {
-      const out: ActiveUserRow[] = [];
-      for (const row of rows) {
-        const r = new Reader('an "activeuser" row', row);
-        const read = combine({ user: r.string('user'), address: r.string('address'), udpPort: r.count('udpPort'), since: r.string('since') });
-        if (read.isErr()) return err(read.error);
-        out.push(read.value);
-      }
-      return ok(out);
-    });
+  return new Reader('an "activeuser" reply', data).records('users').andThen((rows) => {
+    const out: ActiveUserRow[] = [];
+    for (const row of rows) {
+      const r = new Reader('an "activeuser" row', row);
+      const read = combine({
+        user: r.string('user'),
+        address: r.string('address'),
+        udpPort: r.count('udpPort'),
+        since: r.string('since'),
+      });
+      if (read.isErr()) return err(read.error);
+      out.push(read.value);
+    }
+    return ok(out);
+  });
 }
 
-export function readCreatedGroup(data: unknown): Result<{ group: string; members: string[] }, ProtocolError> {
+export function readCreatedGroup(
+  data: unknown,
+): Result<{ group: string; members: string[] }, ProtocolError> {
   const r = new Reader('a "creategroup" reply', data);
   return combine({ group: r.string('group'), members: r.strings('members') });
 }
@@ -140,18 +180,16 @@ export function readCreatedGroup(data: unknown): Result<{ group: string; members
 /** Pending invitations in the login reply (absent from older servers: none). */
 export function readInvitations(data: unknown): Result<Invitation[], ProtocolError> {
   if (!isRecord(data) || data.invitations === undefined) return ok([]);
-  return new Reader('the login reply', data)
-    .records('invitations')
-    .andThen((rows) => {
-      const out: Invitation[] = [];
-      for (const row of rows) {
-        const r = new Reader('an invitation', row);
-        const read = combine({ group: r.string('group'), by: r.string('by') });
-        if (read.isErr()) return err(read.error);
-        out.push(read.value);
-      }
-      return ok(out);
-    });
+  return new Reader('the login reply', data).records('invitations').andThen((rows) => {
+    const out: Invitation[] = [];
+    for (const row of rows) {
+      const r = new Reader('an invitation', row);
+      const read = combine({ group: r.string('group'), by: r.string('by') });
+      if (read.isErr()) return err(read.error);
+      out.push(read.value);
+    }
+    return ok(out);
+  });
 }
 
 export interface PresenterIntro {
@@ -164,7 +202,12 @@ export function readPresenterIntroduction(data: unknown): Result<PresenterIntro,
   const r = new Reader('a "p2pvideo" reply', data);
   const audience = isRecord(data) ? data.audience : undefined;
   const a = new Reader('a "p2pvideo" reply', audience);
-  return combine({ transferId: r.string('transferId'), key: r.string('key'), address: a.string('address'), port: a.count('port') }).map(({ transferId, key, address, port }) => ({
+  return combine({
+    transferId: r.string('transferId'),
+    key: r.string('key'),
+    address: a.string('address'),
+    port: a.count('port'),
+  }).map(({ transferId, key, address, port }) => ({
     transferId,
     key,
     audience: { address, port },
@@ -172,8 +215,15 @@ export function readPresenterIntroduction(data: unknown): Result<PresenterIntro,
 }
 
 /** The names a wire error refers to must be strings; when absent, the caller's own value stands in. */
-export function completeError(error: WireError, fallback: { user?: string; group?: string }): WireError {
+export function completeError(
+  error: WireError,
+  fallback: { user?: string; group?: string },
+): WireError {
   const user = typeof error.user === 'string' ? error.user : fallback.user;
   const group = typeof error.group === 'string' ? error.group : fallback.group;
-  return { ...error, ...(user !== undefined ? { user } : {}), ...(group !== undefined ? { group } : {}) };
+  return {
+    ...error,
+    ...(user !== undefined ? { user } : {}),
+    ...(group !== undefined ? { group } : {}),
+  };
 }

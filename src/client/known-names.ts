@@ -40,7 +40,9 @@ export class KnownNames implements NameSource {
 
   /** True when the list of active users should be fetched before completing `word`. */
   needsActiveList(word: string): boolean {
-    const fresh = this.activeFetchedAt !== undefined && this.now() - this.activeFetchedAt < ACTIVE_LIST_MAX_AGE_MS;
+    const fresh =
+      this.activeFetchedAt !== undefined &&
+      this.now() - this.activeFetchedAt < ACTIVE_LIST_MAX_AGE_MS;
     return !fresh || !this.users().some((u) => u.startsWith(word));
   }
 }

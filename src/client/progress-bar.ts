@@ -32,7 +32,10 @@ export function formatDuration(seconds: number): string {
   return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
 }
 
-export function formatProgressBar(progress: TransferProgress, options: ProgressBarOptions = {}): string {
+export function formatProgressBar(
+  progress: TransferProgress,
+  options: ProgressBarOptions = {},
+): string {
   const width = Math.max(1, Math.floor(options.width ?? 20));
   const total = Math.max(0, progress.total);
   const bytes = Math.min(Math.max(0, progress.bytes), total);
@@ -41,7 +44,10 @@ export function formatProgressBar(progress: TransferProgress, options: ProgressB
   const bar = '#'.repeat(filled) + '-'.repeat(width - filled);
   const percent = `${Math.floor(fraction * 100)}%`.padStart(4);
   const rate = progress.bytesPerSecond > 0 ? `${formatBytes(progress.bytesPerSecond)}/s` : '-- B/s';
-  const eta = progress.bytesPerSecond > 0 ? formatDuration((total - bytes) / progress.bytesPerSecond) : '--:--';
+  const eta =
+    progress.bytesPerSecond > 0
+      ? formatDuration((total - bytes) / progress.bytesPerSecond)
+      : '--:--';
   return `[${bar}] ${percent}  ${formatBytes(bytes)} / ${formatBytes(total)}  ${rate}  ETA ${eta}`;
 }
 
@@ -60,7 +66,11 @@ const percentOf = (progress: TransferProgress): string =>
  * `label` and the progress for a row of `columns`: the full bar when it fits, else a shorter
  * bar and the percentage, else the percentage alone; never wider than `columns`.
  */
-export function formatProgressLine(label: string, progress: TransferProgress, columns: number): string {
+export function formatProgressLine(
+  label: string,
+  progress: TransferProgress,
+  columns: number,
+): string {
   const full = `${label} ${formatProgressBar(progress)}`;
   if (displayWidth(full) <= columns) return full;
   const percent = percentOf(progress);

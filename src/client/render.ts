@@ -27,9 +27,13 @@ export function renderError(command: CommandName | 'login', error: WireError): s
     case 'UNKNOWN_USER':
       return `${user} is not a registered user.`;
     case 'SELF_TARGET':
-      return command === 'p2pvideo' ? 'You cannot send a file to yourself.' : 'You cannot send a message to yourself.';
+      return command === 'p2pvideo'
+        ? 'You cannot send a file to yourself.'
+        : 'You cannot send a message to yourself.';
     case 'MESSAGE_EMPTY':
-      return command === 'groupmsg' ? 'Usage: /groupmsg GROUPNAME MESSAGE' : 'Usage: /msgto USERNAME MESSAGE';
+      return command === 'groupmsg'
+        ? 'Usage: /groupmsg GROUPNAME MESSAGE'
+        : 'Usage: /msgto USERNAME MESSAGE';
     case 'MESSAGE_TOO_LONG':
       return `Message is too long: at most ${error.limit ?? ''} characters.`;
     case 'MESSAGE_INVALID_CHARS':
@@ -47,7 +51,9 @@ export function renderError(command: CommandName | 'login', error: WireError): s
     case 'GROUP_EXISTS':
       return `a group chat (Name: ${group}) already exists`;
     case 'GROUP_NOT_FOUND':
-      return command === 'joingroup' ? `Groupchat ${group} doesn't exist.` : 'The group chat does not exist.';
+      return command === 'joingroup'
+        ? `Groupchat ${group} doesn't exist.`
+        : 'The group chat does not exist.';
     case 'GROUP_NEEDS_MEMBERS':
       return 'Please enter at least one more active user.';
     case 'GROUP_MEMBER_UNKNOWN':
@@ -57,7 +63,9 @@ export function renderError(command: CommandName | 'login', error: WireError): s
     case 'TOO_MANY_GROUPS':
       return `The server already holds its maximum of ${error.limit ?? ''} group chats; the group was not created.`;
     case 'NOT_INVITED':
-      return command === 'joingroup' ? `You are not invited to Groupchat ${group}.` : 'You are not in this group chat.';
+      return command === 'joingroup'
+        ? `You are not invited to Groupchat ${group}.`
+        : 'You are not in this group chat.';
     case 'ALREADY_JOINED':
       return `You have already joined Groupchat ${group}`;
     case 'NOT_JOINED':
@@ -106,8 +114,13 @@ export function renderError(command: CommandName | 'login', error: WireError): s
 const s = safeText;
 
 export const renderActiveUsers = (rows: readonly ActiveUserRow[]): string[] =>
-  rows.length === 0 ? ['no other active user'] : rows.map((r) => `${s(r.user)}, ${s(r.address)}, ${r.udpPort}, active since ${s(r.since)}.`);
+  rows.length === 0
+    ? ['no other active user']
+    : rows.map((r) => `${s(r.user)}, ${s(r.address)}, ${r.udpPort}, active since ${s(r.since)}.`);
 
-export const renderPrivateMessage = (ts: string, from: string, text: string): string => `${s(ts)}, ${s(from)}: ${s(text)}`;
-export const renderGroupMessage = (ts: string, group: string, from: string, text: string): string => `${s(ts)}, ${s(group)}, ${s(from)}: ${s(text)}`;
-export const renderInvitation = (group: string, by: string): string => `${s(by)} invited you to the group chat ${s(group)}. To join: /joingroup ${s(group)}`;
+export const renderPrivateMessage = (ts: string, from: string, text: string): string =>
+  `${s(ts)}, ${s(from)}: ${s(text)}`;
+export const renderGroupMessage = (ts: string, group: string, from: string, text: string): string =>
+  `${s(ts)}, ${s(group)}, ${s(from)}: ${s(text)}`;
+export const renderInvitation = (group: string, by: string): string =>
+  `${s(by)} invited you to the group chat ${s(group)}. To join: /joingroup ${s(group)}`;

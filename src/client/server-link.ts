@@ -1,9 +1,20 @@
 import type { Socket } from 'node:net';
 import { EventEmitter } from 'node:events';
 import { encodeFrame, FrameDecoder } from '../protocol/frame-codec.js';
-import { openSecuredSocket, type ClientLinkSecurity, type LinkSecurityFailure } from './trust/link-security.js';
+import {
+  openSecuredSocket,
+  type ClientLinkSecurity,
+  type LinkSecurityFailure,
+} from './trust/link-security.js';
 import type { CommandArgs, CommandName, CommandReply } from '../protocol/catalogue.js';
-import { decodeServerMessage, encodeMessage, PROTOCOL_VERSION, type EventMessage, type ResponseMessage, type ServerLimits } from '../protocol/messages.js';
+import {
+  decodeServerMessage,
+  encodeMessage,
+  PROTOCOL_VERSION,
+  type EventMessage,
+  type ResponseMessage,
+  type ServerLimits,
+} from '../protocol/messages.js';
 
 export type LinkFailure = LinkSecurityFailure | { type: 'TlsRequired' };
 
@@ -43,7 +54,11 @@ export class ServerLink extends EventEmitter<LinkEvents> {
    * Connects, secures the link as `security` says (nothing is sent before the server is
    * verified), then performs the protocol handshake.
    */
-  static async open(host: string, port: number, security: ClientLinkSecurity): Promise<OpenedLink | LinkFailure> {
+  static async open(
+    host: string,
+    port: number,
+    security: ClientLinkSecurity,
+  ): Promise<OpenedLink | LinkFailure> {
     const secured = await openSecuredSocket(host, port, security);
     if (secured.isErr()) return secured.error;
     const { socket, notice } = secured.value;
@@ -63,7 +78,9 @@ export class ServerLink extends EventEmitter<LinkEvents> {
         clearTimeout(timer);
         resolve({ type: 'Unreachable', reason: 'connection closed during handshake' });
       });
-      socket.write(encodeFrame(encodeMessage({ t: 'hello', v: PROTOCOL_VERSION, agent: 'tessenger-client' })));
+      socket.write(
+        encodeFrame(encodeMessage({ t: 'hello', v: PROTOCOL_VERSION, agent: 'tessenger-client' })),
+      );
       const onData = (chunk: Buffer) => {
         const frames = decoder.push(chunk);
         const first = frames.isOk() ? frames.value[0] : undefined;
@@ -75,8 +92,15 @@ export class ServerLink extends EventEmitter<LinkEvents> {
         const message = decodeServerMessage(first);
         if (message.isErr() || message.value.t !== 'welcome') {
           socket.destroy();
-          const code = message.isOk() && message.value.t === 'ev' ? String((message.value.error as { code?: string } | undefined)?.code) : 'unexpected greeting';
-          resolve(code === 'TLS_REQUIRED' ? { type: 'TlsRequired' } : { type: 'Unreachable', reason: code });
+          const code =
+            message.isOk() && message.value.t === 'ev'
+              ? String((message.value.error as { code?: string } | undefined)?.code)
+              : 'unexpected greeting';
+          resolve(
+            code === 'TLS_REQUIRED'
+              ? { type: 'TlsRequired' }
+              : { type: 'Unreachable', reason: code },
+          );
           return;
         }
         const link = new ServerLink(socket, message.value.limits);
@@ -128,7 +152,10 @@ export class ServerLink extends EventEmitter<LinkEvents> {
    * time and the reply is typed as that command's; the client still checks reply data before
    * use (inbound.ts), since a server is a peer on the network.
    */
-  request<C extends CommandName>(cmd: C, args: CommandArgs<C>): Promise<CommandReply<C> | ResponseMessage | undefined>;
+  request<C extends CommandName>(
+    cmd: C,
+    args: CommandArgs<C>,
+  ): Promise<CommandReply<C> | ResponseMessage | undefined>;
   request(cmd: string, args?: readonly string[]): Promise<ResponseMessage | undefined>;
   request(cmd: string, args: readonly string[] = []): Promise<ResponseMessage | undefined> {
     if (this.isClosed) return Promise.resolve(undefined);

@@ -57,7 +57,8 @@ export class TerminalUI {
   constructor(private readonly streams: TerminalStreams) {
     const env = streams.env ?? process.env;
     this.interactive = streams.input.isTTY === true && streams.output.isTTY === true;
-    this.colour = streams.output.isTTY === true && env.NO_COLOR === undefined && env.TERM !== 'dumb';
+    this.colour =
+      streams.output.isTTY === true && env.NO_COLOR === undefined && env.TERM !== 'dumb';
     if (this.interactive) {
       this.area = new LiveArea(streams.output, (line) => this.paint(line, 'notice'));
       emitKeypressEvents(streams.input);
@@ -203,7 +204,12 @@ export class TerminalUI {
   }
 
   private inputView() {
-    return { prompt: this.prompt?.text ?? '', text: this.editor.graphemes, cursor: this.editor.cursor, secret: this.prompt?.secret ?? false };
+    return {
+      prompt: this.prompt?.text ?? '',
+      text: this.editor.graphemes,
+      cursor: this.editor.cursor,
+      secret: this.prompt?.secret ?? false,
+    };
   }
 
   /** Redraws the input area if a question is shown (typed-ahead text stays hidden until then). */
@@ -260,7 +266,8 @@ export class TerminalUI {
   private applyCompletion(completion: Completion): void {
     const { word, replacement, matches } = completion;
     if (matches.length === 0) return;
-    if (matches.length > 1 && replacement === word) this.area?.printAbove([this.paint(matches.map(safeText).join('  '), 'notice')]);
+    if (matches.length > 1 && replacement === word)
+      this.area?.printAbove([this.paint(matches.map(safeText).join('  '), 'notice')]);
     if (replacement !== word) this.editor.replaceBeforeCursor(graphemes(word).length, replacement);
     this.refreshInput();
   }

@@ -63,7 +63,11 @@ export function resolveConfig(partial: Partial<TransportConfig> | undefined): Tr
 /** The datagram size to use towards `peerAddress`, clamped to what UDP allows. */
 export function datagramBytesFor(config: TransportConfig, peerAddress: string): number {
   const wanted =
-    config.datagramBytes === 'auto' ? (isLoopback(peerAddress) ? MAX_DATAGRAM_BYTES : ETHERNET_DATAGRAM_BYTES) : config.datagramBytes;
+    config.datagramBytes === 'auto'
+      ? isLoopback(peerAddress)
+        ? MAX_DATAGRAM_BYTES
+        : ETHERNET_DATAGRAM_BYTES
+      : config.datagramBytes;
   return Math.max(MIN_DATAGRAM_BYTES, Math.min(MAX_DATAGRAM_BYTES, Math.floor(wanted)));
 }
 

@@ -54,8 +54,19 @@ export interface SeqRange {
 }
 
 export type Datagram =
-  | { readonly type: 'Hello'; readonly connectionId: Buffer; readonly size: number; readonly chunkBytes: number }
-  | { readonly type: 'Data'; readonly connectionId: Buffer; readonly seq: number; readonly tx: number; readonly payload: Buffer }
+  | {
+      readonly type: 'Hello';
+      readonly connectionId: Buffer;
+      readonly size: number;
+      readonly chunkBytes: number;
+    }
+  | {
+      readonly type: 'Data';
+      readonly connectionId: Buffer;
+      readonly seq: number;
+      readonly tx: number;
+      readonly payload: Buffer;
+    }
   | {
       readonly type: 'Ack';
       readonly connectionId: Buffer;
@@ -109,14 +120,21 @@ export function encodeDataHeader(connectionId: Buffer, seq: number, tx: number):
 
 /** How many missing ranges fit in one sealed ACK of `datagramBytes`. */
 export function maxAckRanges(datagramBytes: number): number {
-  return Math.min(0xffff, Math.floor((datagramBytes - ACK_FIXED_BYTES - TAG_BYTES) / ACK_RANGE_BYTES));
+  return Math.min(
+    0xffff,
+    Math.floor((datagramBytes - ACK_FIXED_BYTES - TAG_BYTES) / ACK_RANGE_BYTES),
+  );
 }
 
 export function encodeAck(
   connectionId: Buffer,
   ack: { cum: number; top: number; limit: number; echoTx: number; missing: readonly SeqRange[] },
 ): Buffer {
-  const buf = preamble(DatagramType.Ack, connectionId, ACK_FIXED_BYTES - PREAMBLE_BYTES + ack.missing.length * ACK_RANGE_BYTES);
+  const buf = preamble(
+    DatagramType.Ack,
+    connectionId,
+    ACK_FIXED_BYTES - PREAMBLE_BYTES + ack.missing.length * ACK_RANGE_BYTES,
+  );
   buf.writeUInt32BE(ack.cum, 20);
   buf.writeUInt32BE(ack.top, 24);
   buf.writeUInt32BE(ack.limit, 28);
@@ -147,8 +165,10 @@ export function encodeAbort(connectionId: Buffer, reason: AbortReasonCode): Buff
   return buf;
 }
 
-const bad = (datagram: string, length: number): Result<never, DecodeError> => err({ type: 'BadLength', datagram, length });
-const badField = (datagram: string, field: string): Result<never, DecodeError> => err({ type: 'BadField', datagram, field });
+const bad = (datagram: string, length: number): Result<never, DecodeError> =>
+  err({ type: 'BadLength', datagram, length });
+const badField = (datagram: string, field: string): Result<never, DecodeError> =>
+  err({ type: 'BadField', datagram, field });
 
 /** The clear part of a datagram: enough to find the transfer and its key. */
 export interface Preamble {
@@ -164,7 +184,8 @@ export function readPreamble(buf: Buffer): Result<Preamble, DecodeError> {
   const version = buf.readUInt8(2);
   if (version !== VERSION) return err({ type: 'BadVersion', version });
   const code = buf.readUInt8(3);
-  if (code < DatagramType.Hello || code > DatagramType.Abort) return err({ type: 'UnknownType', code });
+  if (code < DatagramType.Hello || code > DatagramType.Abort)
+    return err({ type: 'UnknownType', code });
   const high = buf.readUInt32BE(PACKET_NUMBER_OFFSET);
   return ok({
     code,
@@ -182,7 +203,10 @@ export function decodeDatagram(buf: Buffer): Result<Datagram, DecodeError> {
 }
 
 /** Parses the body of a datagram whose preamble was read (and, when sealed, authenticated). */
-export function decodeBody({ code, connectionId }: Preamble, body: Buffer): Result<Datagram, DecodeError> {
+export function decodeBody(
+  { code, connectionId }: Preamble,
+  body: Buffer,
+): Result<Datagram, DecodeError> {
   const length = body.length + PREAMBLE_BYTES;
   const at = (offset: number) => offset - PREAMBLE_BYTES; // offsets below are those of the whole datagram
   switch (code) {
@@ -191,7 +215,10 @@ export function decodeBody({ code, connectionId }: Preamble, body: Buffer): Resu
       const size = body.readBigUInt64BE(at(20));
       if (size > BigInt(Number.MAX_SAFE_INTEGER)) return badField('Hello', 'size');
       const chunkBytes = body.readUInt32BE(at(28));
-      if (chunkBytes < MIN_DATAGRAM_BYTES - DATA_HEADER_BYTES - TAG_BYTES || chunkBytes > MAX_DATAGRAM_BYTES - DATA_HEADER_BYTES) {
+      if (
+        chunkBytes < MIN_DATAGRAM_BYTES - DATA_HEADER_BYTES - TAG_BYTES ||
+        chunkBytes > MAX_DATAGRAM_BYTES - DATA_HEADER_BYTES
+      ) {
         return badField('Hello', 'chunkBytes');
       }
       return ok({ type: 'Hello', connectionId, size: Number(size), chunkBytes });

@@ -21,7 +21,10 @@ function safeId(transferId: string): string {
 export function tempFilePath(downloadDir: string, fileName: string, transferId: string): string {
   const id = safeId(transferId);
   const preferred = `.${fileName}.${id}.part`;
-  return join(downloadDir, Buffer.byteLength(preferred) <= 255 ? preferred : `.tessenger-${id}.part`);
+  return join(
+    downloadDir,
+    Buffer.byteLength(preferred) <= 255 ? preferred : `.tessenger-${id}.part`,
+  );
 }
 
 /** `Yoda_a.mp4` → `Yoda_a (n).mp4`; a leading dot is not an extension (`.bashrc` → `.bashrc (n)`). */
@@ -35,7 +38,9 @@ export function candidateName(presenter: string, fileName: string, n: number): s
 }
 
 function codeOf(e: unknown): string {
-  return typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : '';
+  return typeof e === 'object' && e !== null && 'code' in e
+    ? String((e as { code: unknown }).code)
+    : '';
 }
 
 function detailOf(e: unknown): string {
@@ -68,7 +73,12 @@ export function publishVerifiedFile(
 
 const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EXDEV', 'ENOSYS']);
 
-async function publish(tempPath: string, downloadDir: string, presenter: string, fileName: string): Promise<string> {
+async function publish(
+  tempPath: string,
+  downloadDir: string,
+  presenter: string,
+  fileName: string,
+): Promise<string> {
   for (let n = 0; n <= MAX_SUFFIX; n++) {
     const finalPath = join(downloadDir, candidateName(presenter, fileName, n));
     try {

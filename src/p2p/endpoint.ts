@@ -41,7 +41,10 @@ interface Tombstone {
 }
 
 export class P2PEndpoint {
-  private readonly incoming = new Map<string, { readonly transfer: ReceiveTransfer; readonly seal: DatagramSeal }>();
+  private readonly incoming = new Map<
+    string,
+    { readonly transfer: ReceiveTransfer; readonly seal: DatagramSeal }
+  >();
   private readonly outgoing = new Set<SendTransfer>();
   private readonly tombstones = new Map<string, Tombstone>();
   private readonly endpointCounters: EndpointCounters = emptyEndpointCounters();
@@ -108,7 +111,10 @@ export class P2PEndpoint {
     const seal = DatagramSeal.fromKey(checked.value, 'audience', this.config.sealDatagrams);
     const key = seal.connectionId.toString('hex');
     if (this.incoming.has(key) || this.tombstones.has(key)) {
-      return failedHandle(intro.transferId, 'receive', { type: 'InvalidIntroduction', detail: 'this transfer is already known' });
+      return failedHandle(intro.transferId, 'receive', {
+        type: 'InvalidIntroduction',
+        detail: 'this transfer is already known',
+      });
     }
     const presenterAddress = normalizeAddress(intro.presenterAddress);
     const transfer = new ReceiveTransfer(
@@ -116,7 +122,10 @@ export class P2PEndpoint {
       seal.connectionId,
       options,
       this.config,
-      (buf, port) => new Promise<void>((resolve) => this.socket.send(seal.seal([buf]), port, presenterAddress, () => resolve())),
+      (buf, port) =>
+        new Promise<void>((resolve) =>
+          this.socket.send(seal.seal([buf]), port, presenterAddress, () => resolve()),
+        ),
       (epilogue) => {
         this.incoming.delete(key);
         this.bury(key, epilogue, seal, presenterAddress, transfer.peerPort);
@@ -140,7 +149,9 @@ export class P2PEndpoint {
     const checked = checkPresenterIntroduction(intro);
     if (checked.isErr()) return failedHandle(intro.transferId, 'send', checked.error);
     const seal = DatagramSeal.fromKey(checked.value, 'presenter', this.config.sealDatagrams);
-    const transfer: SendTransfer = new SendTransfer(intro, seal, options, this.config, () => this.outgoing.delete(transfer));
+    const transfer: SendTransfer = new SendTransfer(intro, seal, options, this.config, () =>
+      this.outgoing.delete(transfer),
+    );
     this.outgoing.add(transfer);
     void transfer.start();
     return {
@@ -233,7 +244,10 @@ export class P2PEndpoint {
       else this.endpointCounters.malformed++;
       return;
     }
-    if (normalizeAddress(rinfo.address) !== t.address || (t.port !== null && t.port !== rinfo.port)) {
+    if (
+      normalizeAddress(rinfo.address) !== t.address ||
+      (t.port !== null && t.port !== rinfo.port)
+    ) {
       this.endpointCounters.wrongSource++;
       return;
     }
@@ -242,11 +256,22 @@ export class P2PEndpoint {
     t.lastReplyAt = now;
     const d: Datagram = opened.value;
     const id = t.seal.connectionId;
-    const reply = t.epilogue.kind === 'saved' ? (d.type === 'Fin' ? encodeDone(id) : null) : encodeAbort(id, t.epilogue.reason);
+    const reply =
+      t.epilogue.kind === 'saved'
+        ? d.type === 'Fin'
+          ? encodeDone(id)
+          : null
+        : encodeAbort(id, t.epilogue.reason);
     if (reply) this.socket.send(t.seal.seal([reply]), rinfo.port, rinfo.address, () => undefined);
   }
 
-  private bury(key: string, epilogue: Epilogue, seal: DatagramSeal, address: string, port: number | null): void {
+  private bury(
+    key: string,
+    epilogue: Epilogue,
+    seal: DatagramSeal,
+    address: string,
+    port: number | null,
+  ): void {
     if (this.closed) return;
     const timer = setTimeout(() => this.tombstones.delete(key), this.config.lingerMs);
     timer.unref();
@@ -254,7 +279,11 @@ export class P2PEndpoint {
   }
 }
 
-function failedHandle<O>(transferId: string, direction: 'send' | 'receive', error: TransferError): TransferHandle<O> {
+function failedHandle<O>(
+  transferId: string,
+  direction: 'send' | 'receive',
+  error: TransferError,
+): TransferHandle<O> {
   return {
     transferId,
     direction,

@@ -25,14 +25,16 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f]/u;
 export function validateFileName(name: string): Result<string, FileNameError> {
   if (name.length === 0) return err({ type: 'EmptyFileName' });
   const control = CONTROL.exec(name);
-  if (control) return err({ type: 'FileNameHasControlCharacter', codePoint: control[0].codePointAt(0) ?? 0 });
+  if (control)
+    return err({ type: 'FileNameHasControlCharacter', codePoint: control[0].codePointAt(0) ?? 0 });
   if (hasBidiControl(name)) return err({ type: 'FileNameHasBidiControl' });
   if (name.includes('/')) return err({ type: 'FileNameHasSeparator', character: '/' });
   if (name.includes('\\')) return err({ type: 'FileNameHasSeparator', character: '\\' });
   if (name.includes('..')) return err({ type: 'FileNameHasDotDot' });
   if (name === '.') return err({ type: 'FileNameIsDot' });
   const bytes = Buffer.byteLength(name, 'utf8');
-  if (bytes > MAX_FILE_NAME_BYTES) return err({ type: 'FileNameTooLong', bytes, max: MAX_FILE_NAME_BYTES });
+  if (bytes > MAX_FILE_NAME_BYTES)
+    return err({ type: 'FileNameTooLong', bytes, max: MAX_FILE_NAME_BYTES });
   return ok(name);
 }
 

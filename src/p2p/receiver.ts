@@ -33,7 +33,8 @@ export interface ReceiveOptions {
 }
 
 /** How a finished transfer answers late datagrams (see P2PEndpoint's tombstones). */
-export type Epilogue = { readonly kind: 'saved' } | { readonly kind: 'aborted'; readonly reason: AbortReasonCode };
+export type Epilogue =
+  { readonly kind: 'saved' } | { readonly kind: 'aborted'; readonly reason: AbortReasonCode };
 
 const MAX_WRITE_BATCH = 256; // buffers per writev (IOV_MAX is 1024 on Linux)
 
@@ -104,7 +105,14 @@ export class ReceiveTransfer {
       }),
       { input: { transferId: intro.transferId, total: intro.size } },
     );
-    this.actor.subscribe({ error: (e) => this.fail({ type: 'DiskError', path: this.tempPath, detail: `internal error: ${String(e)}` }) });
+    this.actor.subscribe({
+      error: (e) =>
+        this.fail({
+          type: 'DiskError',
+          path: this.tempPath,
+          detail: `internal error: ${String(e)}`,
+        }),
+    });
     this.actor.start();
   }
 
@@ -134,7 +142,8 @@ export class ReceiveTransfer {
     this.stats.datagramsReceived++;
     this.lastHeardAt = performance.now();
     // any valid datagram proves the presenter alive: the (throttled) report re-arms the stall timer
-    if (this.file !== null) this.meter.update(Math.min(this.intro.size, this.cum * this.chunkBytes));
+    if (this.file !== null)
+      this.meter.update(Math.min(this.intro.size, this.cum * this.chunkBytes));
     switch (d.type) {
       case 'Hello':
         return this.onHello(d.size, d.chunkBytes);
@@ -154,13 +163,17 @@ export class ReceiveTransfer {
 
   private onHello(size: number, chunkBytes: number): void {
     if (this.file !== null) {
-      if (chunkBytes === this.chunkBytes) this.sendAck(); // our first ACK was lost
+      if (chunkBytes === this.chunkBytes)
+        this.sendAck(); // our first ACK was lost
       else this.stats.droppedMalformed++;
       return;
     }
     if (this.opening) return;
     if (size !== this.intro.size) {
-      return this.fail({ type: 'ProtocolError', detail: `presenter announced ${size} bytes, the server said ${this.intro.size}` });
+      return this.fail({
+        type: 'ProtocolError',
+        detail: `presenter announced ${size} bytes, the server said ${this.intro.size}`,
+      });
     }
     this.opening = true;
     this.chunkBytes = chunkBytes;
@@ -179,7 +192,12 @@ export class ReceiveTransfer {
         this.sendAck();
         this.checkAllReceived();
       },
-      (e: unknown) => this.fail({ type: 'DiskError', path: this.tempPath, detail: e instanceof Error ? e.message : String(e) }),
+      (e: unknown) =>
+        this.fail({
+          type: 'DiskError',
+          path: this.tempPath,
+          detail: e instanceof Error ? e.message : String(e),
+        }),
     );
   }
 
@@ -194,7 +212,8 @@ export class ReceiveTransfer {
       this.stats.droppedMalformed++;
       return;
     }
-    const expected = seq === this.totalChunks - 1 ? this.intro.size - seq * this.chunkBytes : this.chunkBytes;
+    const expected =
+      seq === this.totalChunks - 1 ? this.intro.size - seq * this.chunkBytes : this.chunkBytes;
     if (payload.length !== expected) {
       this.stats.droppedMalformed++;
       return;
@@ -247,18 +266,33 @@ export class ReceiveTransfer {
         this.writePosition += bytes;
         this.pendingWriteChunks -= batch.length;
         // Window update: the disk freed room the presenter may be waiting for.
-        if (Math.min(this.totalChunks, this.cum + this.windowChunks - this.pendingWriteChunks) > this.limit) this.sendAck();
+        if (
+          Math.min(this.totalChunks, this.cum + this.windowChunks - this.pendingWriteChunks) >
+          this.limit
+        )
+          this.sendAck();
         this.flushWrites();
       },
       (e: unknown) => {
         this.writing = false;
-        this.fail({ type: 'DiskError', path: this.tempPath, detail: e instanceof Error ? e.message : String(e) });
+        this.fail({
+          type: 'DiskError',
+          path: this.tempPath,
+          detail: e instanceof Error ? e.message : String(e),
+        });
       },
     );
   }
 
   private checkAllReceived(): void {
-    if (this.allReceivedSent || this.file === null || this.cum < this.totalChunks || this.writing || this.writeQueue.length > 0) return;
+    if (
+      this.allReceivedSent ||
+      this.file === null ||
+      this.cum < this.totalChunks ||
+      this.writing ||
+      this.writeQueue.length > 0
+    )
+      return;
     this.allReceivedSent = true;
     this.digestHex = this.hash.digest('hex');
     this.actor.send({ type: 'ALL_RECEIVED' });
@@ -303,7 +337,16 @@ export class ReceiveTransfer {
     }
     this.stats.acksSent++;
     this.stats.datagramsSent++;
-    void this.reply(encodeAck(this.connectionId, { cum: this.cum, top, limit: this.limit, echoTx: this.maxTx, missing }), this.peerPort);
+    void this.reply(
+      encodeAck(this.connectionId, {
+        cum: this.cum,
+        top,
+        limit: this.limit,
+        echoTx: this.maxTx,
+        missing,
+      }),
+      this.peerPort,
+    );
   }
 
   // ---- end -----------------------------------------------------------------------------------
@@ -330,7 +373,11 @@ export class ReceiveTransfer {
   private compareDigests(): void {
     if (this.presenterDigest === null || this.digestHex === null) return;
     if (this.presenterDigest !== this.digestHex) {
-      this.failure = { type: 'VerificationFailed', expected: this.presenterDigest, actual: this.digestHex };
+      this.failure = {
+        type: 'VerificationFailed',
+        expected: this.presenterDigest,
+        actual: this.digestHex,
+      };
     }
     this.actor.send({ type: 'DIGEST', expected: this.presenterDigest, actual: this.digestHex });
   }
@@ -342,10 +389,19 @@ export class ReceiveTransfer {
     try {
       await file?.close();
     } catch (e) {
-      this.fail({ type: 'DiskError', path: this.tempPath, detail: e instanceof Error ? e.message : String(e) });
+      this.fail({
+        type: 'DiskError',
+        path: this.tempPath,
+        detail: e instanceof Error ? e.message : String(e),
+      });
       return;
     }
-    const published = await publishVerifiedFile(this.tempPath, this.options.downloadDir, this.intro.presenter, this.intro.fileName);
+    const published = await publishVerifiedFile(
+      this.tempPath,
+      this.options.downloadDir,
+      this.intro.presenter,
+      this.intro.fileName,
+    );
     if (published.isErr()) return this.fail(published.error);
     this.savedPath = published.value;
     this.actor.send({ type: 'SAVED', path: published.value });
@@ -362,10 +418,16 @@ export class ReceiveTransfer {
     this.settled = true;
     const reason = failureToAbortReason(failureType ?? 'Cancelled');
     // the final word is awaited: a socket closed right after would otherwise swallow it
-    if (failureType !== null && this.notifyPeerOnAbort && failureType !== 'PeerVanished' && this.peerPort !== null) {
+    if (
+      failureType !== null &&
+      this.notifyPeerOnAbort &&
+      failureType !== 'PeerVanished' &&
+      this.peerPort !== null
+    ) {
       await this.reply(encodeAbort(this.connectionId, reason), this.peerPort);
     }
-    if (failureType === null && this.peerPort !== null) await this.reply(encodeDone(this.connectionId), this.peerPort);
+    if (failureType === null && this.peerPort !== null)
+      await this.reply(encodeDone(this.connectionId), this.peerPort);
     const file = this.file;
     this.file = null;
     this.buffered.clear();
@@ -394,7 +456,11 @@ export class ReceiveTransfer {
   private errorFor(failureType: string): TransferError {
     if (failureType === 'Cancelled') return { type: 'Cancelled' };
     if (failureType === 'PeerVanished') {
-      return { type: 'PeerVanished', side: 'audience', silentMs: Math.round(performance.now() - this.lastHeardAt) };
+      return {
+        type: 'PeerVanished',
+        side: 'audience',
+        silentMs: Math.round(performance.now() - this.lastHeardAt),
+      };
     }
     return this.failure ?? { type: 'Cancelled' };
   }

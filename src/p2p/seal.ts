@@ -39,7 +39,8 @@ export interface TransferKeys {
   readonly audienceToPresenter: Buffer;
 }
 
-const derive = (key: Buffer, info: string, length: number): Buffer => Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), `tessenger p2p v2 ${info}`, length));
+const derive = (key: Buffer, info: string, length: number): Buffer =>
+  Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), `tessenger p2p v2 ${info}`, length));
 
 export function deriveTransferKeys(key: Buffer): TransferKeys {
   return {
@@ -112,12 +113,15 @@ export class DatagramSeal {
    */
   seal(parts: readonly Buffer[]): Buffer[] {
     const head = parts[0];
-    if (head === undefined || head.length < PREAMBLE_BYTES) throw new Error('seal: a datagram starts with its preamble');
+    if (head === undefined || head.length < PREAMBLE_BYTES)
+      throw new Error('seal: a datagram starts with its preamble');
     const packetNumber = this.nextPacketNumber++;
     head.writeUInt32BE(Math.floor(packetNumber / 2 ** 32), PACKET_NUMBER_OFFSET);
     head.writeUInt32BE(packetNumber >>> 0, PACKET_NUMBER_OFFSET + 4);
     if (!this.protect) return [...parts];
-    const cipher = createCipheriv(CIPHER, this.sealKey, nonceFor(packetNumber), { authTagLength: TAG_BYTES });
+    const cipher = createCipheriv(CIPHER, this.sealKey, nonceFor(packetNumber), {
+      authTagLength: TAG_BYTES,
+    });
     const preamble = head.subarray(0, PREAMBLE_BYTES);
     cipher.setAAD(preamble);
     const out: Buffer[] = [Buffer.from(preamble)];
@@ -136,7 +140,11 @@ export class DatagramSeal {
     if (read.isErr()) return err({ type: 'Malformed', error: read.error });
     const p = read.value;
     if (!p.connectionId.equals(this.connectionId)) return err({ type: 'OtherTransfer' });
-    if (!this.protect) return decodeBody(p, buf.subarray(PREAMBLE_BYTES)).mapErr((error) => ({ type: 'Malformed' as const, error }));
+    if (!this.protect)
+      return decodeBody(p, buf.subarray(PREAMBLE_BYTES)).mapErr((error) => ({
+        type: 'Malformed' as const,
+        error,
+      }));
     if (buf.length < PREAMBLE_BYTES + TAG_BYTES) return err({ type: 'Unauthenticated' });
     const body = this.decrypt(buf, p.packetNumber);
     if (body === null) return err({ type: 'Unauthenticated' });
@@ -151,11 +159,15 @@ export class DatagramSeal {
     if (!this.protect) return ok(Buffer.from(buf));
     if (buf.length < PREAMBLE_BYTES + TAG_BYTES) return err({ type: 'Unauthenticated' });
     const body = this.decrypt(buf, read.value.packetNumber);
-    return body === null ? err({ type: 'Unauthenticated' }) : ok(Buffer.concat([buf.subarray(0, PREAMBLE_BYTES), body]));
+    return body === null
+      ? err({ type: 'Unauthenticated' })
+      : ok(Buffer.concat([buf.subarray(0, PREAMBLE_BYTES), body]));
   }
 
   private decrypt(buf: Buffer, packetNumber: number): Buffer | null {
-    const decipher = createDecipheriv(CIPHER, this.openKey, nonceFor(packetNumber), { authTagLength: TAG_BYTES });
+    const decipher = createDecipheriv(CIPHER, this.openKey, nonceFor(packetNumber), {
+      authTagLength: TAG_BYTES,
+    });
     decipher.setAAD(buf.subarray(0, PREAMBLE_BYTES));
     decipher.setAuthTag(buf.subarray(buf.length - TAG_BYTES));
     const body = decipher.update(buf.subarray(PREAMBLE_BYTES, buf.length - TAG_BYTES));

@@ -142,9 +142,13 @@ export class SendTransfer {
     this.chunkBytes = datagramBytes - DATA_HEADER_BYTES - this.seal.overheadBytes;
     this.totalChunks = Math.ceil(this.size / this.chunkBytes);
     this.windowChunks = Math.max(4, Math.floor(this.config.windowBytes / this.chunkBytes));
-    this.readBlockBytes = this.chunkBytes * Math.max(1, Math.floor((1024 * 1024) / this.chunkBytes));
+    this.readBlockBytes =
+      this.chunkBytes * Math.max(1, Math.floor((1024 * 1024) / this.chunkBytes));
     // window + read-ahead, in blocks, plus slack for blocks pinned by a single unacknowledged chunk
-    this.pool = new BlockPool(this.readBlockBytes, Math.ceil(this.config.windowBytes / this.readBlockBytes) + 4);
+    this.pool = new BlockPool(
+      this.readBlockBytes,
+      Math.ceil(this.config.windowBytes / this.readBlockBytes) + 4,
+    );
 
     const socket = await this.openSocket();
     if (socket.isErr()) return this.settleEarly(socket.error);
@@ -160,12 +164,17 @@ export class SendTransfer {
           finishTransport: () => void this.release(null),
           abortTransport: ({ context }) => void this.release(context.failure?.type ?? 'Cancelled'),
         },
-        delays: { offerTimeout: this.config.offerTimeoutMs, stallTimeout: this.config.stallTimeoutMs },
+        delays: {
+          offerTimeout: this.config.offerTimeoutMs,
+          stallTimeout: this.config.stallTimeoutMs,
+        },
       }),
       { input: { transferId: this.intro.transferId, total: this.size } },
     );
     // An actor error must never become an unhandled exception in the client.
-    this.actor.subscribe({ error: (e) => this.fail({ type: 'SocketError', detail: `internal error: ${String(e)}` }) });
+    this.actor.subscribe({
+      error: (e) => this.fail({ type: 'SocketError', detail: `internal error: ${String(e)}` }),
+    });
     this.actor.start();
     this.sendHello();
   }
@@ -181,7 +190,11 @@ export class SendTransfer {
       this.size = st.size;
       return ok(undefined);
     } catch (e) {
-      return err({ type: 'FileUnreadable', path, detail: e instanceof Error ? e.message : String(e) });
+      return err({
+        type: 'FileUnreadable',
+        path,
+        detail: e instanceof Error ? e.message : String(e),
+      });
     }
   }
 
@@ -276,7 +289,8 @@ export class SendTransfer {
     if (a.limit > this.peerLimit) this.peerLimit = Math.min(a.limit, this.totalChunks);
     if (a.echoTx > this.maxEcho && a.echoTx <= this.tx) {
       this.maxEcho = a.echoTx;
-      if (this.tx - a.echoTx < SEND_TIMES) this.rtt.sample(now - (this.sentTimes[a.echoTx % SEND_TIMES] ?? now));
+      if (this.tx - a.echoTx < SEND_TIMES)
+        this.rtt.sample(now - (this.sentTimes[a.echoTx % SEND_TIMES] ?? now));
     }
 
     let progressed = false;
@@ -380,7 +394,10 @@ export class SendTransfer {
       this.stats.retransmittedDatagrams++;
       this.stats.retransmittedBytes += c.data.length;
     }
-    this.socket?.send(this.seal.seal([encodeDataHeader(this.seal.connectionId, seq, this.tx), c.data]), this.onSendError);
+    this.socket?.send(
+      this.seal.seal([encodeDataHeader(this.seal.connectionId, seq, this.tx), c.data]),
+      this.onSendError,
+    );
   }
 
   private transmitControl(buf: Buffer): void {
@@ -409,19 +426,30 @@ export class SendTransfer {
         this.reading = false;
         if (this.settled) return;
         if (bytesRead !== length) {
-          return this.fail({ type: 'FileUnreadable', path: this.options.filePath, detail: 'the file shrank while being sent' });
+          return this.fail({
+            type: 'FileUnreadable',
+            path: this.options.filePath,
+            detail: 'the file shrank while being sent',
+          });
         }
         this.hash.update(block);
         for (let at = 0; at < length; at += this.chunkBytes) {
           pooled.retain();
-          this.readQueue.push({ data: block.subarray(at, Math.min(length, at + this.chunkBytes)), block: pooled });
+          this.readQueue.push({
+            data: block.subarray(at, Math.min(length, at + this.chunkBytes)),
+            block: pooled,
+          });
         }
         this.readOffset += length;
         this.pump();
       },
       (e: unknown) => {
         this.reading = false;
-        this.fail({ type: 'FileUnreadable', path: this.options.filePath, detail: e instanceof Error ? e.message : String(e) });
+        this.fail({
+          type: 'FileUnreadable',
+          path: this.options.filePath,
+          detail: e instanceof Error ? e.message : String(e),
+        });
       },
     );
   }
@@ -502,9 +530,16 @@ export class SendTransfer {
     if (this.helloTimer) clearTimeout(this.helloTimer);
     if (this.rtoTimer) clearTimeout(this.rtoTimer);
     const socket = this.socket;
-    if (failureType !== null && this.notifyPeerOnAbort && failureType !== 'PeerVanished' && socket) {
+    if (
+      failureType !== null &&
+      this.notifyPeerOnAbort &&
+      failureType !== 'PeerVanished' &&
+      socket
+    ) {
       const reason: AbortReasonCode = failureToAbortReason(failureType);
-      await new Promise<void>((resolve) => socket.send(this.seal.seal([encodeAbort(this.seal.connectionId, reason)]), () => resolve()));
+      await new Promise<void>((resolve) =>
+        socket.send(this.seal.seal([encodeAbort(this.seal.connectionId, reason)]), () => resolve()),
+      );
     }
     socket?.close();
     await this.file?.close().catch(() => undefined);
@@ -512,7 +547,12 @@ export class SendTransfer {
     this.onSettled();
     if (failureType === null) {
       this.resolveResult(
-        ok({ transferId: this.intro.transferId, bytes: this.size, sha256: this.digest?.toString('hex') ?? '', stats: { ...this.stats } }),
+        ok({
+          transferId: this.intro.transferId,
+          bytes: this.size,
+          sha256: this.digest?.toString('hex') ?? '',
+          stats: { ...this.stats },
+        }),
       );
     } else {
       this.resolveResult(err(this.errorFor(failureType)));
@@ -522,7 +562,11 @@ export class SendTransfer {
   private errorFor(failureType: string): TransferError {
     if (this.failure) return this.failure;
     if (failureType === 'PeerVanished') {
-      return { type: 'PeerVanished', side: 'presenter', silentMs: Math.round(performance.now() - this.lastHeardAt) };
+      return {
+        type: 'PeerVanished',
+        side: 'presenter',
+        silentMs: Math.round(performance.now() - this.lastHeardAt),
+      };
     }
     return { type: 'Cancelled' };
   }
@@ -544,11 +588,12 @@ export class SendTransfer {
     // socket is as good as the transfer's own.
     this.socket?.close();
     this.socket = null;
-    const abort = this.seal.seal([encodeAbort(this.seal.connectionId, failureToAbortReason(error.type))]);
+    const abort = this.seal.seal([
+      encodeAbort(this.seal.connectionId, failureToAbortReason(error.type)),
+    ]);
     const address = normalizeAddress(this.intro.audience.address);
     const socket = dgram.createSocket(isIPv6(address) ? 'udp6' : 'udp4');
     socket.on('error', () => undefined);
     socket.send(abort, this.intro.audience.port, address, () => socket.close());
   }
 }
-

@@ -14,14 +14,24 @@ export const isDownloadTempFile = (name: string): boolean => TEMP_FILE.test(name
  * still writing: a live transfer writes (or fails) well within its stall timeout. Best effort:
  * an unreadable directory or a file that cannot be removed is skipped.
  */
-export async function removeStaleDownloads(dir: string, olderThanMs: number, now: number = Date.now()): Promise<string[]> {
+export async function removeStaleDownloads(
+  dir: string,
+  olderThanMs: number,
+  now: number = Date.now(),
+): Promise<string[]> {
   const names = await readdir(dir).catch((): string[] => []);
   const removed: string[] = [];
   for (const name of names.filter(isDownloadTempFile)) {
     const path = join(dir, name);
     const info = await stat(path).catch(() => undefined);
     if (!info?.isFile() || now - info.mtimeMs < olderThanMs) continue;
-    if (await rm(path).then(() => true, () => false)) removed.push(name);
+    if (
+      await rm(path).then(
+        () => true,
+        () => false,
+      )
+    )
+      removed.push(name);
   }
   return removed;
 }

@@ -57,5 +57,12 @@ export interface EndpointCounters {
 }
 
 export function emptyEndpointCounters(): EndpointCounters {
-  return { datagramsReceived: 0, malformed: 0, unknownTransfer: 0, unauthenticated: 0, wrongSource: 0, unexpected: 0 };
+  return {
+    datagramsReceived: 0,
+    malformed: 0,
+    unknownTransfer: 0,
+    unauthenticated: 0,
+    wrongSource: 0,
+    unexpected: 0,
+  };
 }

@@ -25,7 +25,8 @@ export type TransferError =
   | { readonly type: 'SocketError'; readonly detail: string }
   | { readonly type: 'EndpointClosed' };
 
-export type PeerAbortReason = 'Cancelled' | 'VerificationFailed' | 'DiskError' | 'ProtocolError' | 'FileUnreadable' | 'Stalled';
+export type PeerAbortReason =
+  'Cancelled' | 'VerificationFailed' | 'DiskError' | 'ProtocolError' | 'FileUnreadable' | 'Stalled';
 
 export function describeTransferError(error: TransferError): string {
   switch (error.type) {

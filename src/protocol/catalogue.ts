@@ -35,11 +35,17 @@ export interface Invitation {
 /** Each command: its arguments (strings on the wire) and the data of a successful response. */
 export interface CommandCatalogue {
   username: { args: [username: string]; data: undefined };
-  password: { args: [password: string, udpPort: string]; data: { username: string; invitations: Invitation[] } };
+  password: {
+    args: [password: string, udpPort: string];
+    data: { username: string; invitations: Invitation[] };
+  };
   logout: { args: []; data: { username: string } };
   msgto: { args: [user: string, text: string]; data: { ts: string } };
   activeuser: { args: []; data: { users: ActiveUserRow[] } };
-  creategroup: { args: [group: string, ...users: string[]]; data: { group: string; members: string[] } };
+  creategroup: {
+    args: [group: string, ...users: string[]];
+    data: { group: string; members: string[] };
+  };
   joingroup: { args: [group: string]; data: { group: string } };
   groupmsg: { args: [group: string, text: string]; data: { ts: string } };
   p2pvideo: { args: [user: string, fileName: string, size: string]; data: PresenterIntroduction };
@@ -50,7 +56,9 @@ export type CommandArgs<C extends CommandName> = CommandCatalogue[C]['args'];
 export type CommandData<C extends CommandName> = CommandCatalogue[C]['data'];
 
 /** The response to command `C`. */
-export type CommandReply<C extends CommandName> = { t: 'res'; id: number; ok: true; data: CommandData<C> } | { t: 'res'; id: number; ok: false; error: WireError };
+export type CommandReply<C extends CommandName> =
+  | { t: 'res'; id: number; ok: true; data: CommandData<C> }
+  | { t: 'res'; id: number; ok: false; error: WireError };
 
 /** Every event the server pushes (clients ignore event types they do not know). */
 export type ServerEvent =

@@ -10,8 +10,7 @@ export const DEFAULT_MAX_FRAME_BYTES = 64 * 1024;
 const NOTHING = Buffer.alloc(0);
 
 export type FrameError =
-  | { type: 'FrameTooLarge'; size: number; max: number }
-  | { type: 'EmptyFrame' };
+  { type: 'FrameTooLarge'; size: number; max: number } | { type: 'EmptyFrame' };
 
 export function encodeFrame(payload: string): Buffer {
   // One allocation per frame: the string is encoded straight after the header.
@@ -45,7 +44,8 @@ export class FrameDecoder {
     while (this.pending.length - offset >= FRAME_HEADER_BYTES) {
       const size = this.pending.readUInt32BE(offset);
       if (size === 0) return this.fail({ type: 'EmptyFrame' });
-      if (size > this.maxFrameBytes) return this.fail({ type: 'FrameTooLarge', size, max: this.maxFrameBytes });
+      if (size > this.maxFrameBytes)
+        return this.fail({ type: 'FrameTooLarge', size, max: this.maxFrameBytes });
       const end = offset + FRAME_HEADER_BYTES + size;
       if (end > this.pending.length) break;
       frames.push(this.pending.subarray(offset + FRAME_HEADER_BYTES, end));

@@ -6,12 +6,25 @@ import { encodeFrame } from './frame-codec.js';
 export const PROTOCOL_VERSION = 1;
 
 // Client → server
-export interface HelloMessage { t: 'hello'; v: number; agent?: string }
-export interface RequestMessage { t: 'req'; id: number; cmd: string; args: string[] }
+export interface HelloMessage {
+  t: 'hello';
+  v: number;
+  agent?: string;
+}
+export interface RequestMessage {
+  t: 'req';
+  id: number;
+  cmd: string;
+  args: string[];
+}
 export type ClientMessage = HelloMessage | RequestMessage;
 
 // Server → client
-export interface WelcomeMessage { t: 'welcome'; v: number; limits: ServerLimits }
+export interface WelcomeMessage {
+  t: 'welcome';
+  v: number;
+  limits: ServerLimits;
+}
 export type ResponseMessage =
   | { t: 'res'; id: number; ok: true; data?: unknown }
   | { t: 'res'; id: number; ok: false; error: WireError };
@@ -19,7 +32,11 @@ export type ResponseMessage =
  * An event as it arrives: the client checks each field itself (src/client/inbound.ts) and
  * ignores types it does not know. What the server sends is the catalogue's ServerEvent.
  */
-export interface EventMessage { t: 'ev'; ev: string; [field: string]: unknown }
+export interface EventMessage {
+  t: 'ev';
+  ev: string;
+  [field: string]: unknown;
+}
 export type ServerMessage = WelcomeMessage | ResponseMessage | EventMessage;
 
 export interface ServerLimits {
@@ -27,9 +44,7 @@ export interface ServerLimits {
   maxMessageLength: number;
 }
 
-export type DecodeError =
-  | { type: 'NotJson' }
-  | { type: 'BadShape'; reason: string };
+export type DecodeError = { type: 'NotJson' } | { type: 'BadShape'; reason: string };
 
 export const MAX_REQUEST_ID = 2 ** 31 - 1;
 const MAX_ARGS = 1024;
@@ -42,7 +57,8 @@ function parseJson(frame: Buffer): Result<unknown, DecodeError> {
   }
 }
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 const bad = (reason: string): Result<never, DecodeError> => err({ type: 'BadShape', reason });
 
 export function decodeClientMessage(frame: Buffer): Result<ClientMessage, DecodeError> {
@@ -55,9 +71,14 @@ export function decodeClientMessage(frame: Buffer): Result<ClientMessage, Decode
     }
     if (value.t === 'req') {
       const { id, cmd, args } = value;
-      if (!Number.isInteger(id) || (id as number) < 0 || (id as number) > MAX_REQUEST_ID) return bad('bad id');
+      if (!Number.isInteger(id) || (id as number) < 0 || (id as number) > MAX_REQUEST_ID)
+        return bad('bad id');
       if (typeof cmd !== 'string' || cmd.length === 0 || cmd.length > 32) return bad('bad cmd');
-      if (!Array.isArray(args) || args.length > MAX_ARGS || !args.every((a) => typeof a === 'string')) {
+      if (
+        !Array.isArray(args) ||
+        args.length > MAX_ARGS ||
+        !args.every((a) => typeof a === 'string')
+      ) {
         return bad('args must be an array of strings');
       }
       return ok({ t: 'req', id: id as number, cmd, args: args as string[] });
@@ -71,7 +92,9 @@ export function decodeServerMessage(frame: Buffer): Result<ServerMessage, Decode
     if (!isRecord(value)) return bad('not an object');
     switch (value.t) {
       case 'welcome':
-        return Number.isInteger(value.v) && isRecord(value.limits) ? ok(value as unknown as WelcomeMessage) : bad('bad welcome');
+        return Number.isInteger(value.v) && isRecord(value.limits)
+          ? ok(value as unknown as WelcomeMessage)
+          : bad('bad welcome');
       case 'res': {
         if (!Number.isInteger(value.id)) return bad('bad id');
         if (value.ok === true) return ok(value as unknown as ResponseMessage);
@@ -88,7 +111,8 @@ export function decodeServerMessage(frame: Buffer): Result<ServerMessage, Decode
   });
 }
 
-export const encodeMessage = (message: ClientMessage | ServerMessage): string => JSON.stringify(message);
+export const encodeMessage = (message: ClientMessage | ServerMessage): string =>
+  JSON.stringify(message);
 
 /** An event of the catalogue, encoded once, ready to be written to any number of connections. */
 export const encodeEventFrame = (event: ServerEvent): Buffer => encodeFrame(JSON.stringify(event));

@@ -30,28 +30,42 @@ export interface AuthDeps {
  * between the lock and its check. The per-address attempt was counted before this ran
  * (LoginFailuresByIp.tryBegin); it is given back unless the password was wrong.
  */
-export function authenticate(deps: AuthDeps, password: string, user: ActiveUser): ResultAsync<LoginVerdict, BackendError> {
+export function authenticate(
+  deps: AuthDeps,
+  password: string,
+  user: ActiveUser,
+): ResultAsync<LoginVerdict, BackendError> {
   return new ResultAsync(
     deps.attemptsByUsername.run(user.username, async () => {
       const verdict = await decide(deps, password, user);
-      if (verdict.isErr() || (verdict.value !== 'wrongPassword' && verdict.value !== 'lockedNow')) deps.failuresByIp.giveBack(user.address);
+      if (verdict.isErr() || (verdict.value !== 'wrongPassword' && verdict.value !== 'lockedNow'))
+        deps.failuresByIp.giveBack(user.address);
       return verdict;
     }),
   );
 }
 
-async function decide(deps: AuthDeps, password: string, user: ActiveUser): Promise<Result<LoginVerdict, BackendError>> {
+async function decide(
+  deps: AuthDeps,
+  password: string,
+  user: ActiveUser,
+): Promise<Result<LoginVerdict, BackendError>> {
   const { username } = user;
   const lockedBefore = await deps.lockouts.isLocked(username);
-  if (lockedBefore.isErr() || lockedBefore.value) return lockedBefore.map((): LoginVerdict => 'blocked');
+  if (lockedBefore.isErr() || lockedBefore.value)
+    return lockedBefore.map((): LoginVerdict => 'blocked');
   const matches = await verifyPassword(deps.credentials.get(username), password, deps.decoySecret);
   // Another connection may have locked the account while the hash was being computed.
   const lockedNow = await deps.lockouts.isLocked(username);
   if (lockedNow.isErr() || lockedNow.value) return lockedNow.map((): LoginVerdict => 'blocked');
   if (!matches) {
-    return (await deps.lockouts.recordFailure(username)).map((outcome): LoginVerdict => (outcome === 'lockedNow' ? 'lockedNow' : 'wrongPassword'));
+    return (await deps.lockouts.recordFailure(username)).map((outcome): LoginVerdict =>
+      outcome === 'lockedNow' ? 'lockedNow' : 'wrongPassword',
+    );
   }
   const reset = await deps.lockouts.recordSuccess(username);
   if (reset.isErr()) return err(reset.error);
-  return (await deps.presence.claim(user)).map((claimed): LoginVerdict => (claimed ? 'accepted' : 'alreadyActive'));
+  return (await deps.presence.claim(user)).map((claimed): LoginVerdict =>
+    claimed ? 'accepted' : 'alreadyActive',
+  );
 }

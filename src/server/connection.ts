@@ -55,14 +55,20 @@ export class Connection implements SessionPort {
     this.actor = createActor(deps.sessionLogic, {
       input: {
         connectionId: id,
-        limits: { protocolVersion: deps.protocolVersion, maxBadMessages: config.maxBadMessages, maxUnauthenticatedMessages: config.maxUnauthenticatedMessages },
+        limits: {
+          protocolVersion: deps.protocolVersion,
+          maxBadMessages: config.maxBadMessages,
+          maxUnauthenticatedMessages: config.maxUnauthenticatedMessages,
+        },
       },
       ...(deps.clock ? { clock: deps.clock } : {}),
     });
     this.actor.subscribe({
       complete: () => deps.onClosed(this),
       error: (error) => {
-        deps.services.console.line(`Internal error in a session from ${this.address}: ${String(error)}`);
+        deps.services.console.line(
+          `Internal error in a session from ${this.address}: ${String(error)}`,
+        );
         this.destroy();
         deps.onClosed(this);
       },
@@ -120,7 +126,8 @@ export class Connection implements SessionPort {
       });
     }
     this.socket.write(frame);
-    if (this.socket.writableLength > this.deps.config.maxQueuedBytes) this.tell({ type: 'SLOW_READER' });
+    if (this.socket.writableLength > this.deps.config.maxQueuedBytes)
+      this.tell({ type: 'SLOW_READER' });
   }
 
   private send(message: ServerMessage): void {
@@ -144,7 +151,9 @@ export class Connection implements SessionPort {
   }
 
   internalError(requestId: number, bug: unknown): void {
-    this.deps.services.console.line(`Internal error while serving ${this.session?.username ?? `connection from ${this.address}`}: ${bug instanceof Error ? bug.message : String(bug)}`);
+    this.deps.services.console.line(
+      `Internal error while serving ${this.session?.username ?? `connection from ${this.address}`}: ${bug instanceof Error ? bug.message : String(bug)}`,
+    );
     this.replyError(requestId, { code: 'INTERNAL' });
   }
 
@@ -158,7 +167,11 @@ export class Connection implements SessionPort {
 
   commandRate(): CommandRate {
     const { rateBurst, ratePerSecond, maxThrottled } = this.deps.config;
-    return (this.rate ??= new CommandRate({ burst: rateBurst, perSecond: ratePerSecond, maxThrottled }));
+    return (this.rate ??= new CommandRate({
+      burst: rateBurst,
+      perSecond: ratePerSecond,
+      maxThrottled,
+    }));
   }
 
   end(): void {

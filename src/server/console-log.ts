@@ -7,7 +7,9 @@ export class ConsoleLog {
   private buffer: string[] = [];
   private scheduled = false;
 
-  constructor(private readonly write: (text: string) => void = (text) => process.stdout.write(text)) {}
+  constructor(
+    private readonly write: (text: string) => void = (text) => process.stdout.write(text),
+  ) {}
 
   line(text: string): void {
     this.buffer.push(text);

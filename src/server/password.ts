@@ -1,4 +1,10 @@
-import { createHash, randomBytes, scrypt as scryptCallback, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import {
+  createHash,
+  randomBytes,
+  scrypt as scryptCallback,
+  timingSafeEqual,
+  type ScryptOptions,
+} from 'node:crypto';
 
 // A stored secret is either a plain password (SPEC compatibility) or a self-describing scrypt
 // line: `scrypt$N$r$p$<salt base64>$<hash base64>`. scrypt runs on libuv's thread pool, so
@@ -16,13 +22,24 @@ interface ScryptSecret {
 }
 
 /** Memory scrypt needs for these parameters (its V array plus the p blocks), with slack. */
-const scryptMemory = (N: number, r: number, p: number): number => 128 * r * (N + p + 2) + 1024 * 1024;
+const scryptMemory = (N: number, r: number, p: number): number =>
+  128 * r * (N + p + 2) + 1024 * 1024;
 // Stored hashes come from an administrator, but a typo must not make a login cost gigabytes.
 const MAX_SCRYPT_MEMORY = 256 * 1024 * 1024;
 
-function scrypt(password: string, salt: Buffer, keylen: number, options: { N: number; r: number; p: number }): Promise<Buffer> {
-  const settings: ScryptOptions = { ...options, maxmem: scryptMemory(options.N, options.r, options.p) };
-  return new Promise((resolve, reject) => scryptCallback(password, salt, keylen, settings, (e, key) => (e ? reject(e) : resolve(key))));
+function scrypt(
+  password: string,
+  salt: Buffer,
+  keylen: number,
+  options: { N: number; r: number; p: number },
+): Promise<Buffer> {
+  const settings: ScryptOptions = {
+    ...options,
+    maxmem: scryptMemory(options.N, options.r, options.p),
+  };
+  return new Promise((resolve, reject) =>
+    scryptCallback(password, salt, keylen, settings, (e, key) => (e ? reject(e) : resolve(key))),
+  );
 }
 
 export const isHashedSecret = (secret: string): boolean => secret.startsWith(PREFIX);
@@ -35,9 +52,16 @@ function parseScryptSecret(secret: string): ScryptSecret | undefined {
   const R = Number(r);
   const P = Number(p);
   const valid =
-    Number.isInteger(N) && N > 1 && (N & (N - 1)) === 0 && N <= 2 ** 20 &&
-    Number.isInteger(R) && R >= 1 && R <= 32 &&
-    Number.isInteger(P) && P >= 1 && P <= 16 &&
+    Number.isInteger(N) &&
+    N > 1 &&
+    (N & (N - 1)) === 0 &&
+    N <= 2 ** 20 &&
+    Number.isInteger(R) &&
+    R >= 1 &&
+    R <= 32 &&
+    Number.isInteger(P) &&
+    P >= 1 &&
+    P <= 16 &&
     scryptMemory(N, R, P) <= MAX_SCRYPT_MEMORY;
   if (!valid) return undefined;
   const saltBytes = Buffer.from(salt, 'base64');
@@ -47,9 +71,13 @@ function parseScryptSecret(secret: string): ScryptSecret | undefined {
 }
 
 /** Whether a stored secret is usable: plain, or a well-formed scrypt line. */
-export const isValidSecret = (secret: string): boolean => !isHashedSecret(secret) || parseScryptSecret(secret) !== undefined;
+export const isValidSecret = (secret: string): boolean =>
+  !isHashedSecret(secret) || parseScryptSecret(secret) !== undefined;
 
-export async function hashPassword(password: string, params: { N: number; r: number; p: number } = DEFAULT_SCRYPT): Promise<string> {
+export async function hashPassword(
+  password: string,
+  params: { N: number; r: number; p: number } = DEFAULT_SCRYPT,
+): Promise<string> {
   const salt = randomBytes(16);
   const hash = await scrypt(password, salt, KEY_BYTES, params);
   return `${PREFIX}${params.N}$${params.r}$${params.p}$${salt.toString('base64')}$${hash.toString('base64')}`;
@@ -61,13 +89,21 @@ const digest = (value: string): Buffer => createHash('sha256').update(value, 'ut
  * Checks `attempt` against `stored`. `decoy` is what an unknown user is checked against, so an
  * unknown username costs the same work (a digest, or a whole scrypt) as a known one.
  */
-export async function verifyPassword(stored: string | undefined, attempt: string, decoy: string): Promise<boolean> {
+export async function verifyPassword(
+  stored: string | undefined,
+  attempt: string,
+  decoy: string,
+): Promise<boolean> {
   const secret = stored ?? decoy;
   let matches: boolean;
   if (isHashedSecret(secret)) {
     const parsed = parseScryptSecret(secret);
     if (!parsed) return false;
-    const derived = await scrypt(attempt, parsed.salt, parsed.hash.length, { N: parsed.N, r: parsed.r, p: parsed.p });
+    const derived = await scrypt(attempt, parsed.salt, parsed.hash.length, {
+      N: parsed.N,
+      r: parsed.r,
+      p: parsed.p,
+    });
     matches = timingSafeEqual(derived, parsed.hash);
   } else {
     // Comparing fixed-length digests keeps the comparison constant-time whatever the lengths.
@@ -80,7 +116,12 @@ export async function verifyPassword(stored: string | undefined, attempt: string
 export async function makeDecoySecret(secrets: Iterable<string>): Promise<string> {
   for (const secret of secrets) {
     const parsed = isHashedSecret(secret) ? parseScryptSecret(secret) : undefined;
-    if (parsed) return hashPassword(randomBytes(12).toString('hex'), { N: parsed.N, r: parsed.r, p: parsed.p });
+    if (parsed)
+      return hashPassword(randomBytes(12).toString('hex'), {
+        N: parsed.N,
+        r: parsed.r,
+        p: parsed.p,
+      });
   }
   return randomBytes(12).toString('hex');
 }

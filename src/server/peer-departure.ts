@@ -11,5 +11,10 @@ export async function announceDeparture(services: ServerServices, username: stri
   if (transfers.length === 0) return;
   const others = transfers.map((t) => (t.presenter === username ? t.audience : t.presenter));
   // Delivery reaches only those online; a user who is not gets nothing (their transfer ends anyway).
-  transfers.forEach((t, i) => services.delivery.deliver(others[i] ?? '', encodeEventFrame({ t: 'ev', ev: 'p2p-peer-left', transferId: t.transferId, user: username })));
+  transfers.forEach((t, i) =>
+    services.delivery.deliver(
+      others[i] ?? '',
+      encodeEventFrame({ t: 'ev', ev: 'p2p-peer-left', transferId: t.transferId, user: username }),
+    ),
+  );
 }

@@ -10,5 +10,8 @@ const PLAIN_NAME = /^[\x21\x23-\x5b\x5d-\x7e]{1,64}$/;
  */
 export const printableName = (name: string): string => {
   if (PLAIN_NAME.test(name)) return name;
-  return JSON.stringify(name.slice(0, 64)).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return JSON.stringify(name.slice(0, 64)).replace(
+    /[^\x20-\x7e]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 };

@@ -68,20 +68,30 @@ export class TessengerServer {
     private readonly runtime: Required<Pick<ServerRuntime, 'now'>> & ServerRuntime,
   ) {
     this.welcomeFrame = encodeFrame(
-      encodeMessage({ t: 'welcome', v: PROTOCOL_VERSION, limits: { maxFrameBytes: config.maxFrameBytes, maxMessageLength: config.maxMessageLength } }),
+      encodeMessage({
+        t: 'welcome',
+        v: PROTOCOL_VERSION,
+        limits: { maxFrameBytes: config.maxFrameBytes, maxMessageLength: config.maxMessageLength },
+      }),
     );
-    const watch = <T extends SessionLogic>(logic: T): T => runtime.inspection?.watch(logic) ?? logic;
-    this.sessionLogic = watch(provideSessionLogic({
-      services,
-      auth,
-      userlog,
-      config,
-      now: runtime.now,
-      port: (id) => this.connections.get(id),
-    }));
+    const watch = <T extends SessionLogic>(logic: T): T =>
+      runtime.inspection?.watch(logic) ?? logic;
+    this.sessionLogic = watch(
+      provideSessionLogic({
+        services,
+        auth,
+        userlog,
+        config,
+        now: runtime.now,
+        port: (id) => this.connections.get(id),
+      }),
+    );
   }
 
-  static start(config: ServerConfig, runtime: ServerRuntime = {}): ResultAsync<TessengerServer, StartupError> {
+  static start(
+    config: ServerConfig,
+    runtime: ServerRuntime = {},
+  ): ResultAsync<TessengerServer, StartupError> {
     const consoleLog = runtime.console ?? new ConsoleLog();
     const now = runtime.now ?? (() => new Date());
     const dataDir = config.dataDir;
@@ -89,20 +99,33 @@ export class TessengerServer {
     return loadCredentials(config.credentialsFile)
       .mapErr((e) => fail(describeCredentialsError(e)))
       .andThen((credentials) =>
-        ResultAsync.fromPromise(mkdir(dataDir, { recursive: true }), (e) => fail(`Cannot create data directory ${dataDir}: ${(e as NodeJS.ErrnoException).code ?? e}`)).map(() => credentials),
+        ResultAsync.fromPromise(mkdir(dataDir, { recursive: true }), (e) =>
+          fail(
+            `Cannot create data directory ${dataDir}: ${(e as NodeJS.ErrnoException).code ?? e}`,
+          ),
+        ).map(() => credentials),
       )
       .andThen((credentials) =>
         AppendLog.open(join(dataDir, 'messagelog.txt'), now, storage)
           .mapErr((e) => fail(`Cannot open ${e.file}: ${e.reason}`))
           .map(({ log, sealedTornLine }) => {
-            if (sealedTornLine) consoleLog.line(`Recovered ${log.file}: its last line was incomplete (a crash?) and was sealed; numbering continues from ${log.lastLineNumber}`);
+            if (sealedTornLine)
+              consoleLog.line(
+                `Recovered ${log.file}: its last line was incomplete (a crash?) and was sealed; numbering continues from ${log.lastLineNumber}`,
+              );
             return { credentials, messageLog: log };
           }),
       )
       .andThen(({ credentials, messageLog }) => {
         const presence = runtime.presence ?? new InMemoryPresence();
-        const userlog = new UserlogWriter(join(dataDir, 'userlog.txt'), () => presence.list(), storage);
-        return ResultAsync.fromPromise(userlog.update(), (e) => fail(`Cannot write ${userlog.file}: ${(e as NodeJS.ErrnoException).code ?? e}`))
+        const userlog = new UserlogWriter(
+          join(dataDir, 'userlog.txt'),
+          () => presence.list(),
+          storage,
+        );
+        return ResultAsync.fromPromise(userlog.update(), (e) =>
+          fail(`Cannot write ${userlog.file}: ${(e as NodeJS.ErrnoException).code ?? e}`),
+        )
           .andThen(() => ResultAsync.fromSafePromise(makeDecoySecret(credentials.values())))
           .map((decoySecret) => ({ credentials, messageLog, presence, userlog, decoySecret }));
       })
@@ -110,41 +133,92 @@ export class TessengerServer {
         GroupStore.open(join(dataDir, 'groups.db'), storage)
           .mapErr((e) => fail(`Cannot open ${e.file}: ${e.reason}`))
           .map((groups) => {
-            if (groups.tornTail) consoleLog.line(`Recovered ${groups.store.file}: its last record was incomplete (a crash?) and was dropped`);
-            if (groups.damaged > 0) consoleLog.line(`Recovered ${groups.store.file}: ${groups.damaged} damaged record(s) skipped`);
-            if (groups.groups.length > 0) consoleLog.line(`Restored ${groups.groups.length} group chat(s) from ${groups.store.file}`);
+            if (groups.tornTail)
+              consoleLog.line(
+                `Recovered ${groups.store.file}: its last record was incomplete (a crash?) and was dropped`,
+              );
+            if (groups.damaged > 0)
+              consoleLog.line(
+                `Recovered ${groups.store.file}: ${groups.damaged} damaged record(s) skipped`,
+              );
+            if (groups.groups.length > 0)
+              consoleLog.line(
+                `Restored ${groups.groups.length} group chat(s) from ${groups.store.file}`,
+              );
             return { ...opened, groupStore: groups.store, restoredGroups: groups.groups };
           }),
       )
       .andThen((ready) => prepareLinkSecurity(config).map((link) => ({ ...ready, link })))
-      .andThen((state) => LiveInspection.startIfAsked(config, (line) => consoleLog.line(line)).mapErr(fail).map((inspection) => ({ ...state, inspection })))
-      .andThen(({ credentials, messageLog, presence, userlog, decoySecret, groupStore, restoredGroups, link, inspection }) => {
-        consoleLog.line(link.consoleLine);
-        const acceptor = new LinkAcceptor({ security: link.security, handshakeTimeoutMs: config.loginTimeoutMs, console: consoleLog });
-        const lockouts = new ActorLockouts({
-          ...(inspection ? { watch: (machine) => inspection.watch(machine) } : {}),
-          maxFailures: config.maxFailedAttempts,
-          blockMs: config.blockMs,
-          ...(runtime.clock ? { clock: runtime.clock } : {}),
-          onUnlocked: (username) => consoleLog.line(`${username} is no longer blocked`),
-        });
-        const services: ServerServices = {
+      .andThen((state) =>
+        LiveInspection.startIfAsked(config, (line) => consoleLog.line(line))
+          .mapErr(fail)
+          .map((inspection) => ({ ...state, inspection })),
+      )
+      .andThen(
+        ({
           credentials,
-          presence,
-          delivery: new LocalDelivery(),
-          groups: new LocalGroups(groupStore, restoredGroups),
-          transfers: new InMemoryTransfers(),
           messageLog,
-          groupLogs: new GroupLogs(dataDir, (file) => consoleLog.line(`Recovered ${file}: its last line was incomplete and was sealed`), storage),
-          console: consoleLog,
-          maxMessageLength: config.maxMessageLength,
-          maxGroups: config.maxGroups,
-        };
-        const auth: AuthDeps = { credentials, decoySecret, lockouts, presence, failuresByIp: new LoginFailuresByIp(config.maxFailuresPerIpPerMinute), attemptsByUsername: new KeyedSerializer() };
-        const listener = createServer();
-        const server = new TessengerServer(config, listener, services, auth, userlog, lockouts, groupStore, acceptor, { ...runtime, now, console: consoleLog, ...(inspection ? { inspection } : {}) });
-        return server.listen();
-      });
+          presence,
+          userlog,
+          decoySecret,
+          groupStore,
+          restoredGroups,
+          link,
+          inspection,
+        }) => {
+          consoleLog.line(link.consoleLine);
+          const acceptor = new LinkAcceptor({
+            security: link.security,
+            handshakeTimeoutMs: config.loginTimeoutMs,
+            console: consoleLog,
+          });
+          const lockouts = new ActorLockouts({
+            ...(inspection ? { watch: (machine) => inspection.watch(machine) } : {}),
+            maxFailures: config.maxFailedAttempts,
+            blockMs: config.blockMs,
+            ...(runtime.clock ? { clock: runtime.clock } : {}),
+            onUnlocked: (username) => consoleLog.line(`${username} is no longer blocked`),
+          });
+          const services: ServerServices = {
+            credentials,
+            presence,
+            delivery: new LocalDelivery(),
+            groups: new LocalGroups(groupStore, restoredGroups),
+            transfers: new InMemoryTransfers(),
+            messageLog,
+            groupLogs: new GroupLogs(
+              dataDir,
+              (file) =>
+                consoleLog.line(`Recovered ${file}: its last line was incomplete and was sealed`),
+              storage,
+            ),
+            console: consoleLog,
+            maxMessageLength: config.maxMessageLength,
+            maxGroups: config.maxGroups,
+          };
+          const auth: AuthDeps = {
+            credentials,
+            decoySecret,
+            lockouts,
+            presence,
+            failuresByIp: new LoginFailuresByIp(config.maxFailuresPerIpPerMinute),
+            attemptsByUsername: new KeyedSerializer(),
+          };
+          const listener = createServer();
+          const server = new TessengerServer(
+            config,
+            listener,
+            services,
+            auth,
+            userlog,
+            lockouts,
+            groupStore,
+            acceptor,
+            { ...runtime, now, console: consoleLog, ...(inspection ? { inspection } : {}) },
+          );
+          return server.listen();
+        },
+      );
   }
 
   get port(): number {
@@ -161,15 +235,23 @@ export class TessengerServer {
     return ResultAsync.fromPromise(
       new Promise<void>((resolve, reject) => {
         this.listener.once('error', reject);
-        this.listener.listen({ port: this.config.port, host: this.config.host, backlog: 4096 }, () => {
-          this.listener.off('error', reject);
-          resolve();
-        });
+        this.listener.listen(
+          { port: this.config.port, host: this.config.host, backlog: 4096 },
+          () => {
+            this.listener.off('error', reject);
+            resolve();
+          },
+        );
       }),
-      (e) => fail(`Cannot listen on port ${this.config.port}: ${(e as NodeJS.ErrnoException).code ?? e}`),
+      (e) =>
+        fail(
+          `Cannot listen on port ${this.config.port}: ${(e as NodeJS.ErrnoException).code ?? e}`,
+        ),
     ).map(() => {
       this.listener.on('error', (e) => this.services.console.line(`Listener error: ${String(e)}`));
-      this.services.console.line(`Tessenger server listening on ${this.config.host ?? '0.0.0.0'}:${this.port}`);
+      this.services.console.line(
+        `Tessenger server listening on ${this.config.host ?? '0.0.0.0'}:${this.port}`,
+      );
       return this;
     });
   }
@@ -194,11 +276,18 @@ export class TessengerServer {
     const fromIp = (this.connectionsPerIp.get(key) ?? 0) + 1;
     this.connectionsPerIp.set(key, fromIp);
     if (this.connections.size > this.config.maxConnections) {
-      this.services.console.line(`Refusing connection from ${connection.address}: limit maxConnections (${this.config.maxConnections}) reached`);
+      this.services.console.line(
+        `Refusing connection from ${connection.address}: limit maxConnections (${this.config.maxConnections}) reached`,
+      );
       connection.close({ code: 'TOO_MANY_CONNECTIONS', limit: this.config.maxConnections });
     } else if (fromIp > this.config.maxConnectionsPerIp) {
-      this.services.console.line(`Refusing connection from ${connection.address}: limit maxConnectionsPerIp (${this.config.maxConnectionsPerIp}) reached`);
-      connection.close({ code: 'TOO_MANY_CONNECTIONS_FROM_IP', limit: this.config.maxConnectionsPerIp });
+      this.services.console.line(
+        `Refusing connection from ${connection.address}: limit maxConnectionsPerIp (${this.config.maxConnectionsPerIp}) reached`,
+      );
+      connection.close({
+        code: 'TOO_MANY_CONNECTIONS_FROM_IP',
+        limit: this.config.maxConnectionsPerIp,
+      });
     }
   }
 
@@ -220,7 +309,10 @@ export class TessengerServer {
     const allClosed = new Promise<void>((resolve) => this.listener.close(() => resolve()));
     this.acceptor.closeHandshaking();
     for (const connection of this.connections.values()) connection.close({ code: 'SHUTTING_DOWN' });
-    await Promise.race([allClosed, new Promise((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS).unref())]);
+    await Promise.race([
+      allClosed,
+      new Promise((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS).unref()),
+    ]);
     await this.services.messageLog.close();
     await this.services.groupLogs.closeAll();
     await this.groupStore.close();

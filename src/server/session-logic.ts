@@ -1,6 +1,10 @@
 import type { Result } from 'neverthrow';
 import { fromPromise } from 'xstate';
-import { sessionMachine, type ClosingReason, type SessionContext } from '../../machines/session.machine.js';
+import {
+  sessionMachine,
+  type ClosingReason,
+  type SessionContext,
+} from '../../machines/session.machine.js';
 import type { WireError } from '../protocol/error-codes.js';
 import { formatTimestamp } from '../shared/timestamp.js';
 import { authenticate, type AuthDeps } from './auth.js';
@@ -42,7 +46,16 @@ export interface SessionLogicDeps {
   services: ServerServices;
   auth: AuthDeps;
   userlog: UserlogWriter;
-  config: Pick<ServerConfig, 'loginTimeoutMs' | 'maxBadMessages' | 'maxUnauthenticatedMessages' | 'maxThrottled' | 'maxQueuedBytes' | 'maxFrameBytes' | 'maxFailuresPerIpPerMinute'>;
+  config: Pick<
+    ServerConfig,
+    | 'loginTimeoutMs'
+    | 'maxBadMessages'
+    | 'maxUnauthenticatedMessages'
+    | 'maxThrottled'
+    | 'maxQueuedBytes'
+    | 'maxFrameBytes'
+    | 'maxFailuresPerIpPerMinute'
+  >;
   now: () => Date;
   /** Finds the connection of a session; the machine only holds its id. */
   port: (connectionId: number) => SessionPort | undefined;
@@ -54,12 +67,20 @@ export interface SessionLogicDeps {
  */
 export function provideSessionLogic(deps: SessionLogicDeps) {
   const { services, auth, userlog, now, port, config } = deps;
-  const requestIdOf = (context: SessionContext): number => context.current?.requestId ?? context.queue[0]?.requestId ?? 0;
+  const requestIdOf = (context: SessionContext): number =>
+    context.current?.requestId ?? context.queue[0]?.requestId ?? 0;
   // A name typed before login is untrusted: shown quoted and escaped unless it is a plain name,
   // so it can never forge console lines or send terminal escapes.
-  const userOf = (context: SessionContext): string => printableName(context.username ?? '(unknown)');
-  const describe = (context: SessionContext): string => (context.online ? userOf(context) : `connection from ${port(context.connectionId)?.address}`);
-  const updateUserlog = () => userlog.update().catch((e: unknown) => services.console.line(`Could not update ${userlog.file}: ${String(e)}`));
+  const userOf = (context: SessionContext): string =>
+    printableName(context.username ?? '(unknown)');
+  const describe = (context: SessionContext): string =>
+    context.online ? userOf(context) : `connection from ${port(context.connectionId)?.address}`;
+  const updateUserlog = () =>
+    userlog
+      .update()
+      .catch((e: unknown) =>
+        services.console.line(`Could not update ${userlog.file}: ${String(e)}`),
+      );
   /** Console line for a disconnect the session decided; other reasons are logged where they are decided (server.ts). */
   const closingLine = (context: SessionContext, reason: ClosingReason): string | null => {
     const who = describe(context);
@@ -84,7 +105,9 @@ export function provideSessionLogic(deps: SessionLogicDeps) {
   return sessionMachine.provide({
     actors: {
       // A failing backend rejects the actor's promise: the machine's error transition (INTERNAL).
-      checkLockout: fromPromise(async ({ input }) => ({ locked: orThrow(await auth.lockouts.isLocked(input.username)) })),
+      checkLockout: fromPromise(async ({ input }) => ({
+        locked: orThrow(await auth.lockouts.isLocked(input.username)),
+      })),
       verifyCredentials: fromPromise(async ({ input, signal }) => {
         const connection = port(input.connectionId);
         if (!connection) return { verdict: 'wrongPassword' as const };
@@ -92,7 +115,12 @@ export function provideSessionLogic(deps: SessionLogicDeps) {
         // Counted now, not when the check fails: concurrent attempts cannot all pass (auth.ts).
         if (!failuresByIp.tryBegin(connection.address)) return { verdict: 'throttled' as const };
         const verdict = orThrow(
-          await authenticate(auth, input.password, { username: input.username, address: connection.address, udpPort: input.udpPort, since: formatTimestamp(now()) }),
+          await authenticate(auth, input.password, {
+            username: input.username,
+            address: connection.address,
+            udpPort: input.udpPort,
+            since: formatTimestamp(now()),
+          }),
         );
         if (verdict === 'accepted') {
           // The session may have ended while the password was checked (hang-up, timeout,
@@ -114,7 +142,10 @@ export function provideSessionLogic(deps: SessionLogicDeps) {
       goOffline: fromPromise(async ({ input }) => {
         const { username } = input;
         const released = await services.presence.release(username);
-        if (released.isErr()) services.console.line(`Could not take ${username} offline in the presence backend: ${released.error.reason}`);
+        if (released.isErr())
+          services.console.line(
+            `Could not take ${username} offline in the presence backend: ${released.error.reason}`,
+          );
         const connection = port(input.connectionId);
         if (connection) services.delivery.detach(username, connection);
         await announceDeparture(services, username);
@@ -123,14 +154,18 @@ export function provideSessionLogic(deps: SessionLogicDeps) {
       }),
     },
     guards: {
-      commandRateFlooding: ({ context }) => port(context.connectionId)?.commandRate().isFlooding() ?? false,
-      commandRateThrottled: ({ context }) => port(context.connectionId)?.commandRate().isThrottled() ?? false,
+      commandRateFlooding: ({ context }) =>
+        port(context.connectionId)?.commandRate().isFlooding() ?? false,
+      commandRateThrottled: ({ context }) =>
+        port(context.connectionId)?.commandRate().isThrottled() ?? false,
     },
     actions: {
       welcomeClient: ({ context }) => port(context.connectionId)?.sendWelcome(),
-      reportBadMessage: ({ context }) => port(context.connectionId)?.sendEvent({ ev: 'error', error: { code: 'BAD_MESSAGE' } }),
+      reportBadMessage: ({ context }) =>
+        port(context.connectionId)?.sendEvent({ ev: 'error', error: { code: 'BAD_MESSAGE' } }),
       askForPassword: ({ context }) => port(context.connectionId)?.reply(requestIdOf(context)),
-      refuseOutOfOrder: ({ context }) => port(context.connectionId)?.replyError(requestIdOf(context), { code: 'OUT_OF_ORDER' }),
+      refuseOutOfOrder: ({ context }) =>
+        port(context.connectionId)?.replyError(requestIdOf(context), { code: 'OUT_OF_ORDER' }),
       refuseBeforeLogin: ({ context }) => {
         const next = context.queue[0];
         if (next) port(context.connectionId)?.replyError(next.requestId, refusalBeforeLogin(next));
@@ -141,7 +176,9 @@ export function provideSessionLogic(deps: SessionLogicDeps) {
       },
       refuseLockedNow: ({ context }) => {
         const connection = port(context.connectionId);
-        services.console.line(`${userOf(context)} failed to log in from ${connection?.address}; the account is now blocked`);
+        services.console.line(
+          `${userOf(context)} failed to log in from ${connection?.address}; the account is now blocked`,
+        );
         connection?.replyError(requestIdOf(context), { code: 'ACCOUNT_LOCKED_NOW' });
       },
       refuseWrongPassword: ({ context }) => {
@@ -151,14 +188,24 @@ export function provideSessionLogic(deps: SessionLogicDeps) {
       },
       refuseAlreadyActive: ({ context }) => {
         const connection = port(context.connectionId);
-        services.console.line(`${userOf(context)} tried to log in again from ${connection?.address} but is already online`);
-        connection?.replyError(requestIdOf(context), { code: 'USER_ALREADY_ACTIVE', user: context.username ?? '' });
+        services.console.line(
+          `${userOf(context)} tried to log in again from ${connection?.address} but is already online`,
+        );
+        connection?.replyError(requestIdOf(context), {
+          code: 'USER_ALREADY_ACTIVE',
+          user: context.username ?? '',
+        });
       },
       refuseThrottled: ({ context }) => {
         const connection = port(context.connectionId);
         if (!connection) return;
-        services.console.line(`Refusing a login from ${connection.address}: limit maxFailuresPerIpPerMinute (${config.maxFailuresPerIpPerMinute}) reached`);
-        connection.replyError(requestIdOf(context), { code: 'LOGIN_THROTTLED', retryAfterSeconds: auth.failuresByIp.retryAfterSeconds(connection.address) });
+        services.console.line(
+          `Refusing a login from ${connection.address}: limit maxFailuresPerIpPerMinute (${config.maxFailuresPerIpPerMinute}) reached`,
+        );
+        connection.replyError(requestIdOf(context), {
+          code: 'LOGIN_THROTTLED',
+          retryAfterSeconds: auth.failuresByIp.retryAfterSeconds(connection.address),
+        });
       },
       answerLogin: ({ context, event }) => {
         const connection = port(context.connectionId);
@@ -166,13 +213,22 @@ export function provideSessionLogic(deps: SessionLogicDeps) {
         // The console quotes names; the client gets the name itself.
         const username = context.username ?? '';
         if (!connection) return;
-        connection.session = { username: context.username ?? '', address: connection.address, services };
-        const invitations = 'output' in event ? (event.output as { invitations: unknown }).invitations : [];
+        connection.session = {
+          username: context.username ?? '',
+          address: connection.address,
+          services,
+        };
+        const invitations =
+          'output' in event ? (event.output as { invitations: unknown }).invitations : [];
         connection.reply(requestIdOf(context), { username, invitations });
       },
       refuseRateLimited: ({ context, event }) => {
         const connection = port(context.connectionId);
-        if (connection && event.type === 'REQUEST') connection.replyError(event.requestId, { code: 'RATE_LIMITED', retryAfterSeconds: connection.commandRate().chargeStrike() });
+        if (connection && event.type === 'REQUEST')
+          connection.replyError(event.requestId, {
+            code: 'RATE_LIMITED',
+            retryAfterSeconds: connection.commandRate().chargeStrike(),
+          });
       },
       serve: ({ context, event }) => {
         const connection = port(context.connectionId);
@@ -187,7 +243,8 @@ export function provideSessionLogic(deps: SessionLogicDeps) {
       },
       acceptLogout: ({ context, event }) => {
         // a logout that waited in the queue during the login was not checked against the rate
-        if (event.type === 'REQUEST' && event.step === 'logout') port(context.connectionId)?.commandRate().chargeCommand();
+        if (event.type === 'REQUEST' && event.step === 'logout')
+          port(context.connectionId)?.commandRate().chargeCommand();
       },
       logClosing: ({ context }) => {
         if (context.end?.type !== 'closedByServer') return;
@@ -195,13 +252,17 @@ export function provideSessionLogic(deps: SessionLogicDeps) {
         if (line) services.console.line(line);
       },
       logSlowReader: ({ context }) =>
-        services.console.line(`Disconnecting ${describe(context)}: limit maxQueuedBytes (${config.maxQueuedBytes}) reached, client is not reading`),
+        services.console.line(
+          `Disconnecting ${describe(context)}: limit maxQueuedBytes (${config.maxQueuedBytes}) reached, client is not reading`,
+        ),
       sayWhy: ({ context }) => {
-        if (context.end?.type === 'closedByServer') port(context.connectionId)?.sendEvent({ ev: 'closing', error: context.end.reason });
+        if (context.end?.type === 'closedByServer')
+          port(context.connectionId)?.sendEvent({ ev: 'closing', error: context.end.reason });
       },
       sayBye: ({ context }) => {
         const logout = context.current;
-        if (logout) port(context.connectionId)?.reply(logout.requestId, { username: userOf(context) });
+        if (logout)
+          port(context.connectionId)?.reply(logout.requestId, { username: userOf(context) });
       },
       endSocket: ({ context }) => port(context.connectionId)?.end(),
       destroySocket: ({ context }) => port(context.connectionId)?.destroy(),

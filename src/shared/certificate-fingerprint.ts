@@ -27,8 +27,10 @@ export function fingerprintOfPem(pem: string): Result<Fingerprint, string> {
  */
 export function parseFingerprint(text: string): Result<Fingerprint, string> {
   const hex = text.replace(/^sha256[:=]/i, '').replace(/:/g, '');
-  if (/^[0-9a-fA-F]{64}$/.test(hex)) return ok(`${PREFIX}${Buffer.from(hex, 'hex').toString('base64').replace(/=+$/, '')}`);
-  if (!text.startsWith(PREFIX)) return err('expected SHA256: followed by the fingerprint the server printed');
+  if (/^[0-9a-fA-F]{64}$/.test(hex))
+    return ok(`${PREFIX}${Buffer.from(hex, 'hex').toString('base64').replace(/=+$/, '')}`);
+  if (!text.startsWith(PREFIX))
+    return err('expected SHA256: followed by the fingerprint the server printed');
   const body = text.slice(PREFIX.length);
   if (!/^[A-Za-z0-9+/]{43}$/.test(body)) return err('expected 43 base64 characters after SHA256:');
   if (Buffer.from(body, 'base64').length !== DIGEST_BYTES) return err('not a SHA-256 digest');

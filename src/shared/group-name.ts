@@ -4,7 +4,8 @@ import { hasBidiControl } from './unicode-safety.js';
 export const MAX_GROUP_NAME_LENGTH = 32;
 const GROUP_NAME = /^[A-Za-z0-9]+$/;
 
-export type GroupNameError = { type: 'GroupNameInvalid'; limit: number } | { type: 'GroupNameBidiControl' };
+export type GroupNameError =
+  { type: 'GroupNameInvalid'; limit: number } | { type: 'GroupNameBidiControl' };
 
 /**
  * SPEC §4: letters and digits only; the length cap also keeps `<group>_messagelog.txt` a sane
@@ -13,5 +14,7 @@ export type GroupNameError = { type: 'GroupNameInvalid'; limit: number } | { typ
  */
 export function validateGroupName(name: string): Result<string, GroupNameError> {
   if (hasBidiControl(name)) return err({ type: 'GroupNameBidiControl' });
-  return GROUP_NAME.test(name) && name.length <= MAX_GROUP_NAME_LENGTH ? ok(name) : err({ type: 'GroupNameInvalid', limit: MAX_GROUP_NAME_LENGTH });
+  return GROUP_NAME.test(name) && name.length <= MAX_GROUP_NAME_LENGTH
+    ? ok(name)
+    : err({ type: 'GroupNameInvalid', limit: MAX_GROUP_NAME_LENGTH });
 }

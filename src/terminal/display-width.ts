@@ -10,13 +10,26 @@ const EMOJI = /\p{Extended_Pictographic}/u;
 
 /** Unicode East Asian Wide (W) and Fullwidth (F) blocks, as [first, last] code points. */
 const WIDE: ReadonlyArray<readonly [number, number]> = [
-  [0x1100, 0x115f], [0x2e80, 0x303e], [0x3041, 0x33ff], [0x3400, 0x4dbf], [0x4e00, 0x9fff],
-  [0xa000, 0xa4cf], [0xa960, 0xa97f], [0xac00, 0xd7a3], [0xf900, 0xfaff], [0xfe10, 0xfe19],
-  [0xfe30, 0xfe6f], [0xff00, 0xff60], [0xffe0, 0xffe6], [0x1f300, 0x1f64f], [0x1f900, 0x1f9ff],
+  [0x1100, 0x115f],
+  [0x2e80, 0x303e],
+  [0x3041, 0x33ff],
+  [0x3400, 0x4dbf],
+  [0x4e00, 0x9fff],
+  [0xa000, 0xa4cf],
+  [0xa960, 0xa97f],
+  [0xac00, 0xd7a3],
+  [0xf900, 0xfaff],
+  [0xfe10, 0xfe19],
+  [0xfe30, 0xfe6f],
+  [0xff00, 0xff60],
+  [0xffe0, 0xffe6],
+  [0x1f300, 0x1f64f],
+  [0x1f900, 0x1f9ff],
   [0x20000, 0x3fffd],
 ];
 
-const isWide = (code: number): boolean => WIDE.some(([first, last]) => code >= first && code <= last);
+const isWide = (code: number): boolean =>
+  WIDE.some(([first, last]) => code >= first && code <= last);
 
 /** Columns taken by one grapheme (a user-perceived character). */
 export function graphemeWidth(grapheme: string): number {
@@ -26,10 +39,12 @@ export function graphemeWidth(grapheme: string): number {
 }
 
 /** The graphemes of `text`, in order. */
-export const graphemes = (text: string): string[] => Array.from(segmenter.segment(text), (s) => s.segment);
+export const graphemes = (text: string): string[] =>
+  Array.from(segmenter.segment(text), (s) => s.segment);
 
 /** Columns taken by `text` on one row. */
-export const displayWidth = (text: string): number => graphemes(text).reduce((sum, g) => sum + graphemeWidth(g), 0);
+export const displayWidth = (text: string): number =>
+  graphemes(text).reduce((sum, g) => sum + graphemeWidth(g), 0);
 
 /** The longest start of `text` that fits in `columns`, with "…" when something was cut. */
 export function fitWidth(text: string, columns: number): string {

@@ -16,7 +16,12 @@ export interface InputLayout {
  * into `text`. A grapheme that does not fit on a row starts the next one (as terminals do with
  * wide characters). A cursor after a full last row sits at the start of a new, empty row.
  */
-export function layoutInput(prompt: string, text: readonly string[], cursor: number, columns: number): InputLayout {
+export function layoutInput(
+  prompt: string,
+  text: readonly string[],
+  cursor: number,
+  columns: number,
+): InputLayout {
   const width = Math.max(1, Math.floor(columns));
   const rows: string[] = [];
   let row = '';
@@ -35,10 +40,13 @@ export function layoutInput(prompt: string, text: readonly string[], cursor: num
   };
   for (const g of graphemes(prompt)) place(g);
   text.forEach((g, i) => {
-    if (i === cursor) [cursorRow, cursorColumn] = used + graphemeWidth(g) > width && used > 0 ? [rows.length + 1, 0] : [rows.length, used];
+    if (i === cursor)
+      [cursorRow, cursorColumn] =
+        used + graphemeWidth(g) > width && used > 0 ? [rows.length + 1, 0] : [rows.length, used];
     place(g);
   });
-  if (cursor >= text.length) [cursorRow, cursorColumn] = used >= width ? [rows.length + 1, 0] : [rows.length, used];
+  if (cursor >= text.length)
+    [cursorRow, cursorColumn] = used >= width ? [rows.length + 1, 0] : [rows.length, used];
   rows.push(row);
   if (cursorRow >= rows.length) rows.push('');
   return { rows, cursorRow, cursorColumn };

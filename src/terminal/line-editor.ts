@@ -78,8 +78,8 @@ export class LineEditor {
   key(key: Key): EditorAction {
     const wasReturn = this.lastWasReturn;
     this.lastWasReturn = key.name === 'return';
-    if (key.name === 'paste-start') return (this.pasting = true), NONE;
-    if (key.name === 'paste-end') return (this.pasting = false), NONE;
+    if (key.name === 'paste-start') return ((this.pasting = true), NONE);
+    if (key.name === 'paste-end') return ((this.pasting = false), NONE);
     if (key.ctrl && !key.meta) {
       switch (key.name) {
         case 'c':
@@ -124,7 +124,7 @@ export class LineEditor {
         // "\r\n" (a pasted Windows line end) is one line end, not a line and an empty line.
         return wasReturn ? NONE : this.submit();
       case 'tab':
-        if (this.pasting) return this.insert(' '), CHANGED;
+        if (this.pasting) return (this.insert(' '), CHANGED);
         return { type: 'complete' };
       case 'backspace':
         return key.meta ? this.cut(this.wordStart(), this.at) : this.deleteBack();

@@ -75,7 +75,13 @@ export class LiveArea {
   /** Prints whole lines above the area; the terminal wraps them, they scroll away as usual. */
   printAbove(lines: readonly string[]): void {
     if (this.closed) return;
-    this.output.write(HIDE_CURSOR + this.eraseSequence() + lines.map((l) => `${l}\r\n`).join('') + this.drawSequence() + SHOW_CURSOR);
+    this.output.write(
+      HIDE_CURSOR +
+        this.eraseSequence() +
+        lines.map((l) => `${l}\r\n`).join('') +
+        this.drawSequence() +
+        SHOW_CURSOR,
+    );
   }
 
   /** The prompt and typed text stay on screen as a finished line (after Enter), the area goes on below. */
@@ -98,7 +104,9 @@ export class LiveArea {
   resized(): void {
     const columns = this.columns;
     if (columns !== this.drawnColumns) {
-      const rowsAbove = this.drawnWidths.slice(0, this.cursorRow).reduce((sum, w) => sum + Math.max(1, Math.ceil(w / columns)), 0);
+      const rowsAbove = this.drawnWidths
+        .slice(0, this.cursorRow)
+        .reduce((sum, w) => sum + Math.max(1, Math.ceil(w / columns)), 0);
       this.cursorRow = rowsAbove + Math.floor(this.cursorColumn / columns);
     }
     this.redraw();
@@ -121,14 +129,18 @@ export class LiveArea {
   }
 
   private layout(input: InputView): InputLayout {
-    return input.secret ? layoutInput(input.prompt, [], 0, this.columns) : layoutInput(input.prompt, input.text, input.cursor, this.columns);
+    return input.secret
+      ? layoutInput(input.prompt, [], 0, this.columns)
+      : layoutInput(input.prompt, input.text, input.cursor, this.columns);
   }
 
   /** Draws the status lines, then the input rows, and puts the cursor where the typing goes. */
   private drawSequence(): string {
     const columns = this.columns;
     this.drawnColumns = columns;
-    const status = this.status.map((line) => fitWidth(typeof line === 'string' ? line : line(columns), columns));
+    const status = this.status.map((line) =>
+      fitWidth(typeof line === 'string' ? line : line(columns), columns),
+    );
     const input = this.input ? this.layout(this.input) : undefined;
     let out = status.map((line) => `${this.decorateStatus(line)}\r\n`).join('');
     this.drawnWidths = status.map(displayWidth);
@@ -142,7 +154,10 @@ export class LiveArea {
     // A typed text taller than the screen shows the rows around the cursor (all of it stays in
     // the line, and all of it is printed once Enter is pressed).
     const room = Math.max(1, this.screenRows - status.length);
-    const first = Math.min(Math.max(0, input.cursorRow - room + 1), Math.max(0, input.rows.length - room));
+    const first = Math.min(
+      Math.max(0, input.cursorRow - room + 1),
+      Math.max(0, input.rows.length - room),
+    );
     const shown = input.rows.slice(first, first + room);
     out += shown.join('\r\n');
     this.drawnWidths.push(...shown.map(displayWidth));

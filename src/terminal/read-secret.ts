@@ -5,7 +5,11 @@ import { Writable } from 'node:stream';
  * Asks a question and reads one line. On a terminal the typed characters are not echoed; from a
  * pipe the line is read as it is, so scripts and tests can drive the prompt.
  */
-export function askSecret(question: string, input: NodeJS.ReadableStream & { isTTY?: boolean } = process.stdin, output: NodeJS.WriteStream = process.stdout): Promise<string | undefined> {
+export function askSecret(
+  question: string,
+  input: NodeJS.ReadableStream & { isTTY?: boolean } = process.stdin,
+  output: NodeJS.WriteStream = process.stdout,
+): Promise<string | undefined> {
   let muted = false;
   const sink = new Writable({
     write(chunk, encoding, callback) {

@@ -18,7 +18,10 @@ export async function launch(): Promise<Browser> {
 
 /** A laptop-sized page (1366 × 768 CSS px at 100 %) that fails the test on any script error. */
 export async function laptopPage(browser: Browser): Promise<{ page: Page; errors: string[] }> {
-  const page = await browser.newPage({ viewport: { width: 1366, height: 768 }, deviceScaleFactor: 1 });
+  const page = await browser.newPage({
+    viewport: { width: 1366, height: 768 },
+    deviceScaleFactor: 1,
+  });
   page.setDefaultTimeout(PAGE_WAIT_MS);
   // tsx compiles the tests keeping function names (`__name(fn, "name")`); functions the tests run
   // inside the page need that helper there too.

@@ -16,7 +16,10 @@ const badge = (stateId: string): string => `#session g.live-count[data-state="${
 
 /** Waits until the live badge on a session state reads `n`. */
 async function countIs(stateId: string, n: number): Promise<void> {
-  await page.waitForFunction(([selector, text]) => document.querySelector(selector ?? '')?.textContent === text, [badge(stateId), String(n)] as const);
+  await page.waitForFunction(
+    ([selector, text]) => document.querySelector(selector ?? '')?.textContent === text,
+    [badge(stateId), String(n)] as const,
+  );
 }
 
 test.before(async () => {
@@ -42,7 +45,9 @@ test('the page served by the server shows the active count go to 1 at login and 
   await page.locator('[id="session-state:session.open.active"]').scrollIntoViewIfNeeded();
   await screenshot(page, 'live-session-active-1');
   // The transition list names the user and the events, never what was typed.
-  await page.waitForFunction(() => document.querySelector('#live ol')?.textContent?.includes('Yoda') === true);
+  await page.waitForFunction(
+    () => document.querySelector('#live ol')?.textContent?.includes('Yoda') === true,
+  );
   const list = (await page.textContent('#live ol')) ?? '';
   assert.match(list, 'REQUEST password');
   assert.not.match(list, PASSWORDS.Yoda ?? 'no password', 'no password in the feed');

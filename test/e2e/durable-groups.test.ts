@@ -15,7 +15,9 @@ for (const stop of ['SIGTERM', 'SIGKILL'] as const) {
     const obi = await loggedIn(first, 'Obi-wan');
     const luke = await loggedIn(first, 'Luke');
     yoda.type('/creategroup Council Obi-wan Luke');
-    await yoda.expect('Group chat room has been created, room name: Council, users in this room: Yoda, Obi-wan, Luke');
+    await yoda.expect(
+      'Group chat room has been created, room name: Council, users in this room: Yoda, Obi-wan, Luke',
+    );
     obi.type('/joingroup Council');
     await obi.expect('Joined the group chat: Council successfully.');
     yoda.type('/groupmsg Council before the restart');
@@ -25,7 +27,10 @@ for (const stop of ['SIGTERM', 'SIGKILL'] as const) {
     await Promise.all([yoda.exited, obi.exited, luke.exited]);
 
     const second = await startServer({ dir });
-    assert.ok(second.program.output.includes('Restored 1 group chat(s)'), 'the start says what it restored');
+    assert.ok(
+      second.program.output.includes('Restored 1 group chat(s)'),
+      'the start says what it restored',
+    );
     const yoda2 = await loggedIn(second, 'Yoda');
     const obi2 = await loggedIn(second, 'Obi-wan');
     const luke2 = await loggedIn(second, 'Luke');
@@ -65,14 +70,19 @@ test('a torn record at the end of groups.db (kill -9 mid-write) is dropped and r
   appendFileSync(store, '0123456789abcdef {"t":"group","group":"Half","memb');
   const second = await startServer({ dir });
   // Printed before the listening line (which startServer waits for).
-  assert.ok(second.program.output.includes('its last record was incomplete (a crash?) and was dropped'));
+  assert.ok(
+    second.program.output.includes('its last record was incomplete (a crash?) and was dropped'),
+  );
   assert.ok(second.program.output.includes('Restored 1 group chat(s)'));
   const yoda2 = await loggedIn(second, 'Yoda');
   yoda2.type('/groupmsg Half hello');
   await yoda2.expect('The group chat does not exist.');
   yoda2.type('/groupmsg Kept hello');
   await yoda2.expect('Group chat message sent.');
-  assert.not.ok(readFileSync(store, 'utf8').includes('Half'), 'the fragment is gone after the start');
+  assert.not.ok(
+    readFileSync(store, 'utf8').includes('Half'),
+    'the fragment is gone after the start',
+  );
   yoda2.type('/logout');
   await yoda2.exited;
   assert.is(await second.stop(), 0);

@@ -2,10 +2,22 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { loggedIn, PASSWORDS, SERVER_BIN, startClient, startServer, tempDir } from '../support/processes.js';
+import {
+  loggedIn,
+  PASSWORDS,
+  SERVER_BIN,
+  startClient,
+  startServer,
+  tempDir,
+} from '../support/processes.js';
 
 function hashWithCli(password: string): string {
-  const r = spawnSync(process.execPath, [SERVER_BIN, 'hash-password'], { input: `${password}\n`, encoding: 'utf8', cwd: tempDir('hash'), timeout: 20_000 });
+  const r = spawnSync(process.execPath, [SERVER_BIN, 'hash-password'], {
+    input: `${password}\n`,
+    encoding: 'utf8',
+    cwd: tempDir('hash'),
+    timeout: 20_000,
+  });
   assert.is(r.status, 0, r.stderr);
   return r.stdout.trim();
 }
@@ -42,10 +54,19 @@ test('hashed and plain credentials both log in; a wrong password against a hashe
 
 test('a malformed scrypt line stops the server naming the line', () => {
   const dir = tempDir('badhash');
-  const r = spawnSync(process.execPath, [SERVER_BIN, '0', '3'], { cwd: dir, encoding: 'utf8', timeout: 10_000, input: '' });
+  const r = spawnSync(process.execPath, [SERVER_BIN, '0', '3'], {
+    cwd: dir,
+    encoding: 'utf8',
+    timeout: 10_000,
+    input: '',
+  });
   assert.is(r.status, 1);
   writeFileSync(`${dir}/credentials.txt`, 'Yoda scrypt$3$8$1$abc$def\n');
-  const bad = spawnSync(process.execPath, [SERVER_BIN, '0', '3'], { cwd: dir, encoding: 'utf8', timeout: 10_000 });
+  const bad = spawnSync(process.execPath, [SERVER_BIN, '0', '3'], {
+    cwd: dir,
+    encoding: 'utf8',
+    timeout: 10_000,
+  });
   assert.is(bad.status, 1);
   assert.match(bad.stderr, /credentials\.txt:1: .*scrypt/);
 });

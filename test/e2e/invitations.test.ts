@@ -18,7 +18,9 @@ test('an online invitee sees who invited them to which group and how to join', a
   const obi = await loggedIn(server, 'Obi-wan');
   const luke = await loggedIn(server, 'Luke');
   yoda.type('/creategroup Jedi Obi-wan Luke');
-  await yoda.expect('Group chat room has been created, room name: Jedi, users in this room: Yoda, Obi-wan, Luke');
+  await yoda.expect(
+    'Group chat room has been created, room name: Jedi, users in this room: Yoda, Obi-wan, Luke',
+  );
   await obi.expect('Yoda invited you to the group chat Jedi. To join: /joingroup Jedi');
   await luke.expect('Yoda invited you to the group chat Jedi. To join: /joingroup Jedi');
   assert.not.ok(yoda.output.includes('invited you'), 'the creator is not invited');
@@ -39,7 +41,9 @@ test('an invitation not yet joined is shown at the next login, after the welcome
   // loggedIn waits for the first prompt, which comes after the welcome and the invitation.
   const back = await loggedIn(server, 'Leia');
   const welcome = back.output.indexOf('Welcome to TESSENGER!');
-  const invitation = back.output.indexOf('Hans invited you to the group chat Rebels. To join: /joingroup Rebels');
+  const invitation = back.output.indexOf(
+    'Hans invited you to the group chat Rebels. To join: /joingroup Rebels',
+  );
   assert.ok(welcome >= 0 && invitation > welcome, back.output);
   back.type('/joingroup Rebels');
   await back.expect('Joined the group chat: Rebels successfully.');
@@ -69,7 +73,10 @@ test('on the wire: an "invited" event, and pending invitations in the login repl
   await again.waitFor((m) => m.t === 'welcome');
   await again.response(again.request('username', ['Obi-wan']));
   const reply = await again.response(again.request('password', ['bearded@jedi', '9']));
-  assert.equal(reply.t === 'res' && reply.ok ? reply.data : undefined, { username: 'Obi-wan', invitations: [{ group: 'Empire', by: 'Vader' }] });
+  assert.equal(reply.t === 'res' && reply.ok ? reply.data : undefined, {
+    username: 'Obi-wan',
+    invitations: [{ group: 'Empire', by: 'Vader' }],
+  });
   again.close();
   vader.close();
 });

@@ -5,10 +5,13 @@ import { RawClient } from '../support/raw-client.js';
 
 type Coded = { error: { code: string; retryAfterSeconds?: number } };
 const codeOf = (m: unknown) => (m as Coded).error.code;
-const closingCode = async (raw: RawClient) => codeOf(await raw.waitFor((m) => m.t === 'ev' && m.ev === 'closing'));
+const closingCode = async (raw: RawClient) =>
+  codeOf(await raw.waitFor((m) => m.t === 'ev' && m.ev === 'closing'));
 
 test('command rate: a burst passes, then RATE_LIMITED, then a sustained flood is cut; an honest client next to it is unaffected', async () => {
-  const server = await startServer({ args: ['--rate-burst', '10', '--rate-per-second', '1', '--max-throttled', '5'] });
+  const server = await startServer({
+    args: ['--rate-burst', '10', '--rate-per-second', '1', '--max-throttled', '5'],
+  });
   const obi = await loggedIn(server, 'Obi-wan');
   const raw = await RawClient.connect(server.port);
   await raw.login('Yoda', PASSWORDS.Yoda!);
@@ -19,7 +22,9 @@ test('command rate: a burst passes, then RATE_LIMITED, then a sustained flood is
   assert.ok(((await raw.response(ids[10]!)) as Coded).error.retryAfterSeconds! >= 1);
   assert.is(await closingCode(raw), 'FLOODING');
   await raw.closedPromise;
-  await server.program.expect('Disconnecting Yoda: limit maxThrottled (5) reached, sustained flood');
+  await server.program.expect(
+    'Disconnecting Yoda: limit maxThrottled (5) reached, sustained flood',
+  );
   await server.program.expect('Yoda logout');
   obi.type('/activeuser');
   await obi.expect('no other active user');
@@ -32,7 +37,9 @@ test('command rate: a burst passes, then RATE_LIMITED, then a sustained flood is
 });
 
 test('the terminal client shows RATE_LIMITED plainly', async () => {
-  const server = await startServer({ args: ['--rate-burst', '2', '--rate-per-second', '1', '--max-throttled', '50'] });
+  const server = await startServer({
+    args: ['--rate-burst', '2', '--rate-per-second', '1', '--max-throttled', '50'],
+  });
   const yoda = await loggedIn(server, 'Yoda');
   yoda.type(['/activeuser', '/activeuser', '/activeuser', '/activeuser'].join('\n'));
   await yoda.expect(/You are sending too fast\. Please wait \d+ s and try again\./);
@@ -47,7 +54,9 @@ test('per-IP and total connection caps refuse with a clear code; existing client
   const second = await RawClient.connect(server.port);
   const third = await RawClient.connect(server.port);
   assert.is(await closingCode(third), 'TOO_MANY_CONNECTIONS_FROM_IP');
-  await server.program.expect('Refusing connection from 127.0.0.1: limit maxConnectionsPerIp (2) reached');
+  await server.program.expect(
+    'Refusing connection from 127.0.0.1: limit maxConnectionsPerIp (2) reached',
+  );
   yoda.type('/activeuser');
   await yoda.expect('no other active user');
   second.close();
@@ -74,7 +83,9 @@ test('--max-groups caps group chats with a clear error; the groups that exist ke
   yoda.type('/creategroup One Obi-wan');
   await yoda.expect('Group chat room has been created, room name: One');
   yoda.type('/creategroup Two Obi-wan');
-  await yoda.expect('The server already holds its maximum of 1 group chats; the group was not created.');
+  await yoda.expect(
+    'The server already holds its maximum of 1 group chats; the group was not created.',
+  );
   assert.equal(server.groupLog('Two'), [], 'no log file for a refused group');
   yoda.type('/groupmsg One still here');
   await yoda.expect('Group chat message sent.');
@@ -119,7 +130,9 @@ test('too many requests before login: TOO_MANY_UNAUTHENTICATED_MESSAGES', async 
 });
 
 test('a client that does not read is cut at --max-queued-bytes; the server and the sender carry on', async () => {
-  const server = await startServer({ args: ['--max-queued-bytes', '65536', '--rate-burst', '100000', '--rate-per-second', '100000'] });
+  const server = await startServer({
+    args: ['--max-queued-bytes', '65536', '--rate-burst', '100000', '--rate-per-second', '100000'],
+  });
   const stuck = await RawClient.connect(server.port);
   await stuck.login('Obi-wan', PASSWORDS['Obi-wan']!);
   stuck.socket.pause(); // stops reading: the kernel buffers fill, then the server's queue
@@ -134,7 +147,9 @@ test('a client that does not read is cut at --max-queued-bytes; the server and t
       if (server.program.output.includes('limit maxQueuedBytes')) break;
     }
   }
-  await server.program.expect('Disconnecting Obi-wan: limit maxQueuedBytes (65536) reached, client is not reading');
+  await server.program.expect(
+    'Disconnecting Obi-wan: limit maxQueuedBytes (65536) reached, client is not reading',
+  );
   stuck.socket.destroy();
   const after = await sender.response(sender.request('activeuser'));
   assert.ok(after.t === 'res' && after.ok);
@@ -148,15 +163,25 @@ test('per-IP login failure throttle: one address cannot lock account after accou
   raw.hello();
   await raw.waitFor((m) => m.t === 'welcome');
   await raw.response(raw.request('username', ['Luke']));
-  for (let i = 0; i < 3; i++) assert.is(codeOf(await raw.response(raw.request('password', ['guess', '9000']))), 'INVALID_PASSWORD');
+  for (let i = 0; i < 3; i++)
+    assert.is(
+      codeOf(await raw.response(raw.request('password', ['guess', '9000']))),
+      'INVALID_PASSWORD',
+    );
   const throttled = await raw.response(raw.request('password', ['guess', '9000']));
   assert.is(codeOf(throttled), 'LOGIN_THROTTLED');
   await raw.closedPromise;
-  await server.program.expect('Refusing a login from 127.0.0.1: limit maxFailuresPerIpPerMinute (3) reached');
+  await server.program.expect(
+    'Refusing a login from 127.0.0.1: limit maxFailuresPerIpPerMinute (3) reached',
+  );
   const again = await RawClient.connect(server.port);
   again.hello();
   await again.response(again.request('username', ['Leia']));
-  assert.is(codeOf(await again.response(again.request('password', ['guess', '9000']))), 'LOGIN_THROTTLED', 'other accounts are shielded too');
+  assert.is(
+    codeOf(await again.response(again.request('password', ['guess', '9000']))),
+    'LOGIN_THROTTLED',
+    'other accounts are shielded too',
+  );
   await server.stop();
 });
 

@@ -1,6 +1,15 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { eventually, loggedIn, PASSWORDS, PROMPT, startClient, startServer, type Program, type ServerHandle } from '../support/processes.js';
+import {
+  eventually,
+  loggedIn,
+  PASSWORDS,
+  PROMPT,
+  startClient,
+  startServer,
+  type Program,
+  type ServerHandle,
+} from '../support/processes.js';
 
 let server: ServerHandle;
 
@@ -30,8 +39,14 @@ test('Yoda logs in: prompts, welcome, the command prompt, userlog line and conso
   await yoda.expect(PROMPT);
   await server.program.expect('Yoda is online');
   const [line] = server.userlog();
-  assert.match(line ?? '', /^1; \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2}; Yoda; 127\.0\.0\.1; \d+$/);
-  assert.not.ok(server.program.output.includes(PASSWORDS.Yoda!), 'the console never shows a password');
+  assert.match(
+    line ?? '',
+    /^1; \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2}; Yoda; 127\.0\.0\.1; \d+$/,
+  );
+  assert.not.ok(
+    server.program.output.includes(PASSWORDS.Yoda!),
+    'the console never shows a password',
+  );
   yoda.type('/logout');
   await yoda.expect('Bye, Yoda!');
   assert.is(await yoda.exitCode(), 0);
@@ -82,7 +97,9 @@ test('the third failure blocks Leia, the client exits, and even the right passwo
   await server.program.expect('Leia failed to log in from 127.0.0.1; the account is now blocked');
 
   second.type('Leia');
-  await second.expect('Your account is blocked due to multiple login failures. Please try again later');
+  await second.expect(
+    'Your account is blocked due to multiple login failures. Please try again later',
+  );
   assert.is(await second.exitCode(), 1);
 
   // The block lasts --block-seconds 3: wait for the server to say it ended, then log in.
@@ -219,7 +236,10 @@ test('end of input (Ctrl-D) logs out cleanly', async () => {
   hans.closeInput();
   await hans.expect('Bye, Hans!');
   assert.is(await hans.exitCode(), 0);
-  await eventually(() => !server.userlog().some((l) => l.includes('Hans')), 'Hans to leave userlog.txt');
+  await eventually(
+    () => !server.userlog().some((l) => l.includes('Hans')),
+    'Hans to leave userlog.txt',
+  );
 });
 
 test('SIGINT to the client logs out cleanly', async () => {

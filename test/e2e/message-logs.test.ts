@@ -60,7 +60,9 @@ test('20 clients × 50 messages sent concurrently: messagelog numbered 1…1000,
   // Each client pastes 50 lines at once to the next one; all 20 paste at the same moment.
   clients.forEach((client, i) => {
     const to = users[(i + 1) % users.length]!;
-    const lines = Array.from({ length: 50 }, (_, k) => `/msgto ${to} m-${users[i]}-${k}`).join('\n');
+    const lines = Array.from({ length: 50 }, (_, k) => `/msgto ${to} m-${users[i]}-${k}`).join(
+      '\n',
+    );
     client.type(lines);
   });
   for (const client of clients) {
@@ -70,7 +72,11 @@ test('20 clients × 50 messages sent concurrently: messagelog numbered 1…1000,
   for (const [i, client] of clients.entries()) {
     const from = users[(i + users.length - 1) % users.length]!;
     // (the transcript cursor is past some of them already, so look at the whole output)
-    for (let k = 0; k < 50; k++) await eventually(() => client.output.includes(`${from}: m-${from}-${k}\n`), `${users[i]} to show message ${k}`);
+    for (let k = 0; k < 50; k++)
+      await eventually(
+        () => client.output.includes(`${from}: m-${from}-${k}\n`),
+        `${users[i]} to show message ${k}`,
+      );
     client.type('/activeuser');
     await client.expect(/active since/);
   }
@@ -83,7 +89,10 @@ test('20 clients × 50 messages sent concurrently: messagelog numbered 1…1000,
   });
   const log = server.messagelog();
   assert.is(log.length, 1000);
-  assert.equal(log.map((l) => Number(l.split(';')[0])), Array.from({ length: 1000 }, (_, i) => i + 1));
+  assert.equal(
+    log.map((l) => Number(l.split(';')[0])),
+    Array.from({ length: 1000 }, (_, i) => i + 1),
+  );
   const bodies = new Set(log.map((l) => l.split('; ').slice(3).join('; ')));
   assert.is(bodies.size, 1000, 'every message logged once');
   for (const c of clients) c.type('/logout');

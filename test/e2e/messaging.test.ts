@@ -70,7 +70,9 @@ test('the whole group walk-through, every row of the table', async () => {
   await obi.expect("Groupchat Jedi doesn't exist.");
 
   yoda.type('/creategroup Jedi Obi-wan');
-  await yoda.expect('Group chat room has been created, room name: Jedi, users in this room: Yoda, Obi-wan');
+  await yoda.expect(
+    'Group chat room has been created, room name: Jedi, users in this room: Yoda, Obi-wan',
+  );
   assert.equal(server.groupLog('Jedi'), [], 'the log file exists and is empty');
   yoda.type('/creategroup Jedi Hans');
   await yoda.expect('a group chat (Name: Jedi) already exists');
@@ -105,7 +107,9 @@ test('the whole group walk-through, every row of the table', async () => {
   assert.match(server.groupLog('Jedi')[1] ?? '', /^2; .*; Obi-wan; Thank you, Master$/);
   await server.program.expect('Yoda created group chat Jedi: Yoda, Obi-wan');
   await server.program.expect('Obi-wan joined group chat Jedi');
-  await server.program.expect(/Yoda issued a message in group chat Jedi: "May the Force be with you; always" at .*\./);
+  await server.program.expect(
+    /Yoda issued a message in group chat Jedi: "May the Force be with you; always" at .*\./,
+  );
 
   for (const c of [yoda, obi, hans]) c.type('/logout');
   await Promise.all([yoda.exited, obi.exited, hans.exited]);
@@ -115,7 +119,9 @@ test('membership survives logout: a member away receives nothing but the message
   const luke = await loggedIn(server, 'Luke');
   const leia = await loggedIn(server, 'Leia');
   luke.type('/creategroup Rebels Leia');
-  await luke.expect('Group chat room has been created, room name: Rebels, users in this room: Luke, Leia');
+  await luke.expect(
+    'Group chat room has been created, room name: Rebels, users in this room: Luke, Leia',
+  );
   leia.type('/joingroup Rebels');
   await leia.expect('Joined the group chat: Rebels successfully.');
   leia.type('/logout');
@@ -156,20 +162,39 @@ test('log lines use the exact SPEC formats', async () => {
   hans.type('/logout');
   leia.type('/logout');
   await Promise.all([hans.exited, leia.exited]);
-  assert.match(server.messagelog().at(-1) ?? '', new RegExp(`^\\d+; ${TS}; Leia; format check; with ☃$`));
-  for (const line of server.messagelog()) assert.match(line, new RegExp(`^\\d+; ${TS}; [^;]+; .+$`));
+  assert.match(
+    server.messagelog().at(-1) ?? '',
+    new RegExp(`^\\d+; ${TS}; Leia; format check; with ☃$`),
+  );
+  for (const line of server.messagelog())
+    assert.match(line, new RegExp(`^\\d+; ${TS}; [^;]+; .+$`));
   const numbers = server.messagelog().map((l) => Number(l.split(';')[0]));
-  assert.equal(numbers, numbers.map((_, i) => i + 1));
+  assert.equal(
+    numbers,
+    numbers.map((_, i) => i + 1),
+  );
 });
 
 test('/help lists every command without asking the server', async () => {
   const yoda = await loggedIn(server, 'Yoda');
   yoda.type('/help');
   await yoda.expect('Commands:');
-  for (const usage of ['/msgto USERNAME MESSAGE', '/activeuser', '/creategroup GROUPNAME USERNAME [USERNAME ...]', '/joingroup GROUPNAME', '/groupmsg GROUPNAME MESSAGE', '/p2pvideo USERNAME FILENAME', '/logout', '/help']) {
+  for (const usage of [
+    '/msgto USERNAME MESSAGE',
+    '/activeuser',
+    '/creategroup GROUPNAME USERNAME [USERNAME ...]',
+    '/joingroup GROUPNAME',
+    '/groupmsg GROUPNAME MESSAGE',
+    '/p2pvideo USERNAME FILENAME',
+    '/logout',
+    '/help',
+  ]) {
     await yoda.expect(`  ${usage}\n`);
   }
-  assert.not.ok(server.program.output.includes('Yoda issued /help'), 'the server never heard of it');
+  assert.not.ok(
+    server.program.output.includes('Yoda issued /help'),
+    'the server never heard of it',
+  );
   yoda.type('/logout');
   await yoda.exited;
 });

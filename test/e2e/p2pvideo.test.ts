@@ -1,11 +1,28 @@
 import { randomBytes, createHash } from 'node:crypto';
 import { createSocket } from 'node:dgram';
-import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { DATA_HEADER_BYTES, MAX_DATAGRAM_BYTES, TAG_BYTES } from '../../src/p2p/datagram.js';
-import { clientDir, eventually, loggedIn, PASSWORDS, PROMPT, startClient, startServer, type ServerHandle } from '../support/processes.js';
+import {
+  clientDir,
+  eventually,
+  loggedIn,
+  PASSWORDS,
+  PROMPT,
+  startClient,
+  startServer,
+  type ServerHandle,
+} from '../support/processes.js';
 import { RawClient } from '../support/raw-client.js';
 
 /** One chunk on loopback: the largest UDP payload minus the data header. */
@@ -26,7 +43,9 @@ const sha = (file: string) => createHash('sha256').update(readFileSync(file)).di
 async function writeRandomFile(path: string, size: number): Promise<void> {
   const out = createWriteStream(path);
   for (let left = size; left > 0; left -= 1 << 20) out.write(randomBytes(Math.min(left, 1 << 20)));
-  await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
+  await new Promise<void>((resolve, reject) =>
+    out.end((e?: Error | null) => (e ? reject(e) : resolve())),
+  );
 }
 
 for (const [label, size] of [
@@ -48,7 +67,11 @@ for (const [label, size] of [
     assert.ok(existsSync(saved));
     assert.is(readFileSync(saved).length, size);
     assert.is(sha(saved), sha(join(clientDir(yoda), file)));
-    assert.equal(readdirSync(clientDir(obi)).filter((n) => n.includes('.part')), [], 'no temp file left');
+    assert.equal(
+      readdirSync(clientDir(obi)).filter((n) => n.includes('.part')),
+      [],
+      'no temp file left',
+    );
     await yoda.expect(PROMPT);
     await server.program.expect(`Yoda is sending ${file} (${size} bytes) to Obi-wan over UDP`);
     yoda.type('/logout');
@@ -61,7 +84,10 @@ test('a 100 MiB file arrives intact into --download-dir, and an existing file is
   const yoda = await loggedIn(server, 'Yoda', { args: QUICK });
   const obiDir = join(clientDir(yoda), '..', `obi-${Date.now()}`);
   mkdirSync(obiDir);
-  const obi = await loggedIn(server, 'Obi-wan', { args: [...QUICK, '--download-dir', 'downloads'], dir: obiDir });
+  const obi = await loggedIn(server, 'Obi-wan', {
+    args: [...QUICK, '--download-dir', 'downloads'],
+    dir: obiDir,
+  });
   mkdirSync(join(obiDir, 'downloads'), { recursive: true });
   writeFileSync(join(obiDir, 'downloads', 'Yoda_big.bin'), 'precious');
   await writeRandomFile(join(clientDir(yoda), 'big.bin'), 100 * 1024 * 1024);
@@ -69,8 +95,15 @@ test('a 100 MiB file arrives intact into --download-dir, and an existing file is
   await yoda.expect('big.bin has been uploaded', 120_000);
   await obi.expect('Received big.bin from Yoda');
   await obi.expect('Saved as downloads/Yoda_big (1).bin');
-  assert.is(readFileSync(join(obiDir, 'downloads', 'Yoda_big.bin'), 'utf8'), 'precious', 'the old file is untouched');
-  assert.is(sha(join(obiDir, 'downloads', 'Yoda_big (1).bin')), sha(join(clientDir(yoda), 'big.bin')));
+  assert.is(
+    readFileSync(join(obiDir, 'downloads', 'Yoda_big.bin'), 'utf8'),
+    'precious',
+    'the old file is untouched',
+  );
+  assert.is(
+    sha(join(obiDir, 'downloads', 'Yoda_big (1).bin')),
+    sha(join(clientDir(yoda), 'big.bin')),
+  );
   yoda.type('/logout');
   obi.type('/logout');
   await Promise.all([yoda.exited, obi.exited]);
@@ -130,7 +163,9 @@ test('errors: offline audience, unknown user, yourself, missing file, a director
   yoda.type('/p2pvideo Hans folder');
   await yoda.expect('Cannot send folder: not a regular file.');
   yoda.type('/p2pvideo Hans ..');
-  await yoda.expect('Invalid file name: use a plain file name without /, \\, .. or control characters.');
+  await yoda.expect(
+    'Invalid file name: use a plain file name without /, \\, .. or control characters.',
+  );
   yoda.type('/logout');
   await yoda.exited;
 });
@@ -141,7 +176,11 @@ test('the server refuses bad names and sizes itself (it never trusts a client)',
   await raw.login('Yoda', 'wise@!manbaby');
   for (const name of ['../etc/passwd', 'a/b', 'a\\b', '', 'bell\u0007.mp4', '..']) {
     const res = await raw.response(raw.request('p2pvideo', ['Obi-wan', name, '10']));
-    assert.equal((res as { error: { code: string } }).error.code, 'FILE_NAME_INVALID', JSON.stringify(name));
+    assert.equal(
+      (res as { error: { code: string } }).error.code,
+      'FILE_NAME_INVALID',
+      JSON.stringify(name),
+    );
   }
   for (const size of ['-1', 'abc', '1.5', '']) {
     const res = await raw.response(raw.request('p2pvideo', ['Obi-wan', 'ok.mp4', size]));
@@ -182,9 +221,14 @@ test('the audience killed mid-transfer: the server tells the presenter at once, 
   await server.program.expect('Yoda is sending doomed.bin');
   // Kill the audience as soon as its temporary file exists: the transfer is under way.
   const dir = clientDir(obi);
-  await eventually(() => readdirSync(dir).some((n) => n.endsWith('.part')), 'the temporary download file');
+  await eventually(
+    () => readdirSync(dir).some((n) => n.endsWith('.part')),
+    'the temporary download file',
+  );
   obi.kill('SIGKILL');
-  await yoda.expect('Could not send doomed.bin to Obi-wan: Obi-wan went offline (logged out or disconnected) during the transfer.');
+  await yoda.expect(
+    'Could not send doomed.bin to Obi-wan: Obi-wan went offline (logged out or disconnected) during the transfer.',
+  );
   assert.ok(!existsSync(join(dir, 'Yoda_doomed.bin')), 'no file under the final name');
   await yoda.expect(PROMPT);
   yoda.type('/logout');
@@ -203,7 +247,12 @@ test('the audience killed mid-transfer: the server tells the presenter at once, 
   const again = startClient(server, 'Obi-wan-again', { dir, args: QUICK });
   await again.expect(`Removed 1 unfinished download(s) left in . by an earlier run.`);
   await again.expect('Username:');
-  assert.equal(readdirSync(dir).filter((n) => n.endsWith('.part')).sort(), ['.fresh.bin.0123456789abcdef.part', '.notes.part']);
+  assert.equal(
+    readdirSync(dir)
+      .filter((n) => n.endsWith('.part'))
+      .sort(),
+    ['.fresh.bin.0123456789abcdef.part', '.notes.part'],
+  );
   again.closeInput();
   await again.exited;
 });
@@ -220,7 +269,9 @@ test('the audience logs out mid-transfer: the presenter fails at once; the prese
   yoda.type('/p2pvideo Obi-wan talk.bin');
   await audience.waitFor((m) => m.t === 'ev' && m.ev === 'p2p-incoming');
   await audience.response(audience.request('logout'));
-  await yoda.expect('Could not send talk.bin to Obi-wan: Obi-wan went offline (logged out or disconnected) during the transfer.');
+  await yoda.expect(
+    'Could not send talk.bin to Obi-wan: Obi-wan went offline (logged out or disconnected) during the transfer.',
+  );
   await yoda.expect(PROMPT);
   silent.close();
 
@@ -228,10 +279,18 @@ test('the audience logs out mid-transfer: the presenter fails at once; the prese
   const obi = await loggedIn(server, 'Obi-wan', { args: ['--transfer-timeout', '600'] });
   await writeRandomFile(join(clientDir(yoda), 'long.bin'), 64 * 1024 * 1024);
   yoda.type('/p2pvideo Obi-wan long.bin');
-  await eventually(() => readdirSync(clientDir(obi)).some((n) => n.endsWith('.part')), 'the download to start');
+  await eventually(
+    () => readdirSync(clientDir(obi)).some((n) => n.endsWith('.part')),
+    'the download to start',
+  );
   yoda.kill('SIGKILL');
-  await obi.expect('Could not receive long.bin from Yoda: Yoda went offline (logged out or disconnected) during the transfer.');
-  await eventually(() => !readdirSync(clientDir(obi)).some((n) => n.endsWith('.part')), 'the partial file to be removed');
+  await obi.expect(
+    'Could not receive long.bin from Yoda: Yoda went offline (logged out or disconnected) during the transfer.',
+  );
+  await eventually(
+    () => !readdirSync(clientDir(obi)).some((n) => n.endsWith('.part')),
+    'the partial file to be removed',
+  );
   obi.type('/logout');
   await obi.exited;
 });
@@ -241,12 +300,20 @@ test('Ctrl-C during an upload cancels the transfer, not the client; both sides s
   const obi = await loggedIn(server, 'Obi-wan', { args: QUICK });
   await writeRandomFile(join(clientDir(yoda), 'long.bin'), 64 * 1024 * 1024);
   yoda.type('/p2pvideo Obi-wan long.bin');
-  await eventually(() => readdirSync(clientDir(obi)).some((n) => n.endsWith('.part')), 'the download to start');
+  await eventually(
+    () => readdirSync(clientDir(obi)).some((n) => n.endsWith('.part')),
+    'the download to start',
+  );
   yoda.kill('SIGINT');
   await yoda.expect('Could not send long.bin to Obi-wan: the transfer was cancelled.');
-  await obi.expect(/Could not receive long\.bin from Yoda: the other side aborted the transfer \(Cancelled\)\./);
+  await obi.expect(
+    /Could not receive long\.bin from Yoda: the other side aborted the transfer \(Cancelled\)\./,
+  );
   assert.ok(!existsSync(join(clientDir(obi), 'Yoda_long.bin')));
-  await eventually(() => !readdirSync(clientDir(obi)).some((n) => n.endsWith('.part')), 'the partial file to be removed');
+  await eventually(
+    () => !readdirSync(clientDir(obi)).some((n) => n.endsWith('.part')),
+    'the partial file to be removed',
+  );
   yoda.type('/activeuser');
   await yoda.expect(/Obi-wan, 127\.0\.0\.1/);
   yoda.type('/logout');

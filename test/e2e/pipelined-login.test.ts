@@ -24,7 +24,8 @@ test.after(async () => {
 
 type Step = { readonly cmd: string; readonly args: readonly string[] };
 
-const frame = (id: number, { cmd, args }: Step): Buffer => encodeFrame(JSON.stringify({ t: 'req', id, cmd, args }));
+const frame = (id: number, { cmd, args }: Step): Buffer =>
+  encodeFrame(JSON.stringify({ t: 'req', id, cmd, args }));
 const HELLO = encodeFrame(JSON.stringify({ t: 'hello', v: 1 }));
 
 /** What a step was answered, comparable across runs: `ok` with its data, or the error code. */
@@ -34,13 +35,16 @@ function answer(m: ServerMessage | undefined): string {
   return m.ok ? `ok ${JSON.stringify(m.data ?? null)}` : m.error.code;
 }
 
-const responseTo = (raw: RawClient, id: number): ServerMessage | undefined => raw.received.find((m) => m.t === 'res' && m.id === id);
+const responseTo = (raw: RawClient, id: number): ServerMessage | undefined =>
+  raw.received.find((m) => m.t === 'res' && m.id === id);
 
 /** Waits until request `id` is answered or the server has closed the connection. */
 async function answered(raw: RawClient, id: number): Promise<void> {
-  await raw.waitFor((m) => m.t === 'res' && m.id === id).catch((e: unknown) => {
-    if (!raw.closed) throw e;
-  });
+  await raw
+    .waitFor((m) => m.t === 'res' && m.id === id)
+    .catch((e: unknown) => {
+      if (!raw.closed) throw e;
+    });
 }
 
 async function connect(): Promise<RawClient> {
@@ -76,7 +80,10 @@ async function oneByOne(steps: readonly Step[]): Promise<string[]> {
 async function hangUp(raw: RawClient): Promise<void> {
   raw.close();
   await raw.closedPromise;
-  await eventually(() => !server.userlog().some((l) => l.split('; ')[2] === 'Luke'), 'Luke to be offline');
+  await eventually(
+    () => !server.userlog().some((l) => l.split('; ')[2] === 'Luke'),
+    'Luke to be offline',
+  );
 }
 
 /** A clean login and logout: resets Luke's failure count between runs. */
@@ -84,7 +91,11 @@ async function reset(): Promise<void> {
   const raw = await connect();
   await raw.ask('username', ['Luke']);
   const login = await raw.ask('password', [PASSWORDS.Luke ?? '', '9']);
-  assert.equal(login.ok ? login.data : login.error, { username: 'Luke', invitations: [] }, 'reset login');
+  assert.equal(
+    login.ok ? login.data : login.error,
+    { username: 'Luke', invitations: [] },
+    'reset login',
+  );
   await raw.ask('logout', []);
   await hangUp(raw);
 }
@@ -101,7 +112,10 @@ test('a wrong then a right password written at once are answered in order, then 
   await raw.response(4);
   const order = raw.received.filter((m) => m.t === 'res').map((m) => (m.t === 'res' ? m.id : 0));
   assert.equal(order, [1, 2, 3, 4], 'answered in the order sent');
-  assert.equal(steps.map((_, i) => answer(responseTo(raw, i + 1))), ['ok null', 'INVALID_PASSWORD', 'ok {"username":"Yoda","invitations":[]}', 'ok {"users":[]}']);
+  assert.equal(
+    steps.map((_, i) => answer(responseTo(raw, i + 1))),
+    ['ok null', 'INVALID_PASSWORD', 'ok {"username":"Yoda","invitations":[]}', 'ok {"users":[]}'],
+  );
   raw.close();
   await raw.closedPromise;
   await server.program.expect('Yoda logout');
@@ -116,10 +130,16 @@ test('a logout written with the login logs the user out after the login, and the
   ];
   raw.sendBytes(Buffer.concat(steps.map((s, i) => frame(i + 1, s))));
   await raw.closedPromise;
-  assert.equal(steps.map((_, i) => answer(responseTo(raw, i + 1))), ['ok null', 'ok {"username":"Hans","invitations":[]}', 'ok {"username":"Hans"}']);
+  assert.equal(
+    steps.map((_, i) => answer(responseTo(raw, i + 1))),
+    ['ok null', 'ok {"username":"Hans","invitations":[]}', 'ok {"username":"Hans"}'],
+  );
   await server.program.expect('Hans is online');
   await server.program.expect('Hans logout');
-  assert.not.ok(server.userlog().some((l) => l.includes('; Hans; ')), 'Hans is not left logged in');
+  assert.not.ok(
+    server.userlog().some((l) => l.includes('; Hans; ')),
+    'Hans is not left logged in',
+  );
 });
 
 const stepArb: fc.Arbitrary<Step> = fc.oneof(
@@ -133,7 +153,9 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
   { weight: 1, arbitrary: fc.constant({ cmd: 'msgto', args: ['Luke'] }) },
   { weight: 1, arbitrary: fc.constant({ cmd: 'nope', args: [] }) },
 );
-const sequenceArb = fc.array(stepArb, { minLength: 1, maxLength: 12 }).filter((steps) => steps.filter((s) => s.args[0] === 'wrong').length <= 2);
+const sequenceArb = fc
+  .array(stepArb, { minLength: 1, maxLength: 12 })
+  .filter((steps) => steps.filter((s) => s.args[0] === 'wrong').length <= 2);
 
 test('any sequence of login steps written in one chunk gets the answers it gets step by step', async () => {
   await fc.assert(

@@ -1,7 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { loggedIn, PASSWORDS, startClient, startServer, type ServerHandle } from '../support/processes.js';
+import {
+  loggedIn,
+  PASSWORDS,
+  startClient,
+  startServer,
+  type ServerHandle,
+} from '../support/processes.js';
 import { RawClient } from '../support/raw-client.js';
 
 let server: ServerHandle;
@@ -21,7 +27,8 @@ test('garbage bytes on a raw socket do not disturb a logged-in client', async ()
   const junk2 = await RawClient.connect(server.port);
   junk2.hello();
   await junk2.waitFor((m) => m.t === 'welcome');
-  for (let i = 0; i < 3; i++) junk2.sendBytes(Buffer.concat([Buffer.from([0, 0, 0, 5]), Buffer.from('{{{{{')]));
+  for (let i = 0; i < 3; i++)
+    junk2.sendBytes(Buffer.concat([Buffer.from([0, 0, 0, 5]), Buffer.from('{{{{{')]));
   await junk2.waitFor((m) => m.t === 'ev' && m.ev === 'error');
   yoda.type('/msgto Obi-wan still here?');
   await obi.expect(/Yoda: still here\?/);
@@ -149,9 +156,12 @@ test('pipelined requests: login steps keep their order, and a logout answers the
   const ok = (m: unknown) => (m as { ok: boolean }).ok;
   assert.ok(ok(await raw.response(user)));
   assert.ok(ok(await raw.response(pass)));
-  const sends = Array.from({ length: 20 }, (_, i) => raw.request('msgto', ['Obi-wan', `pipelined ${i}`]));
+  const sends = Array.from({ length: 20 }, (_, i) =>
+    raw.request('msgto', ['Obi-wan', `pipelined ${i}`]),
+  );
   const bye = raw.request('logout');
-  for (const id of sends) assert.ok(ok(await raw.response(id)), 'every message before the logout is acknowledged');
+  for (const id of sends)
+    assert.ok(ok(await raw.response(id)), 'every message before the logout is acknowledged');
   assert.ok(ok(await raw.response(bye)));
   await raw.closedPromise;
   for (let i = 0; i < 20; i++) await obi.expect(`Yoda: pipelined ${i}`);

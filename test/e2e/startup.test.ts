@@ -5,9 +5,11 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CLIENT_BIN, SERVER_BIN, tempDir } from '../support/processes.js';
 
-const run = (bin: string, args: string[], cwd = tempDir('startup')) => spawnSync(process.execPath, [bin, ...args], { cwd, encoding: 'utf8', timeout: 10_000 });
+const run = (bin: string, args: string[], cwd = tempDir('startup')) =>
+  spawnSync(process.execPath, [bin, ...args], { cwd, encoding: 'utf8', timeout: 10_000 });
 
-const ATTEMPTS = (v: string) => `Invalid number of allowed failed consecutive attempts: ${v}. The valid value of argument number is an integer between 1 and 5`;
+const ATTEMPTS = (v: string) =>
+  `Invalid number of allowed failed consecutive attempts: ${v}. The valid value of argument number is an integer between 1 and 5`;
 
 for (const value of ['0', '6', '1.5', 'abc', '-1']) {
   test(`max_failed_attempts ${value} is refused with the SPEC message and status 2`, () => {
@@ -48,8 +50,14 @@ test('an unknown option is refused with status 2', () => {
 });
 
 test('client argument errors: bad address, bad ports, missing arguments', () => {
-  assert.match(run(CLIENT_BIN, ['not-an-ip', '5000', '8000']).stderr, /Invalid server address: not-an-ip/);
-  assert.match(run(CLIENT_BIN, ['127.0.0.1', '0', '8000']).stderr, /Invalid server port: 0\. The port must be an integer between 1 and 65535/);
+  assert.match(
+    run(CLIENT_BIN, ['not-an-ip', '5000', '8000']).stderr,
+    /Invalid server address: not-an-ip/,
+  );
+  assert.match(
+    run(CLIENT_BIN, ['127.0.0.1', '0', '8000']).stderr,
+    /Invalid server port: 0\. The port must be an integer between 1 and 65535/,
+  );
   assert.match(run(CLIENT_BIN, ['127.0.0.1', '5000', 'x']).stderr, /Invalid client UDP port: x/);
   const missing = run(CLIENT_BIN, ['127.0.0.1']);
   assert.is(missing.status, 2);
@@ -67,7 +75,10 @@ test('a malformed credentials line names the file and line', () => {
   writeFileSync(join(dir, 'credentials.txt'), 'Yoda wise@!manbaby\r\n\r\nObi-wan has two spaces\n');
   const r = run(SERVER_BIN, ['0', '3'], dir);
   assert.is(r.status, 1);
-  assert.match(r.stderr, /Malformed credentials file credentials\.txt:3: expected "username password"/);
+  assert.match(
+    r.stderr,
+    /Malformed credentials file credentials\.txt:3: expected "username password"/,
+  );
 });
 
 test('an unwritable data directory stops the server with status 1 and a clear message', () => {

@@ -15,9 +15,22 @@ import { RecordingFs } from '../support/recording-fs.js';
 async function serverWith(sync: string, fs: RecordingFs): Promise<TessengerServer> {
   const dir = tempDir('sync');
   writeFileSync(join(dir, 'credentials.txt'), readFileSync(EXAMPLE_CREDENTIALS));
-  const parsed = parseServerArgs(['0', '3', '--host', '127.0.0.1', '--data-dir', join(dir, 'data'), '--credentials', join(dir, 'credentials.txt'), '--sync', sync])._unsafeUnwrap();
+  const parsed = parseServerArgs([
+    '0',
+    '3',
+    '--host',
+    '127.0.0.1',
+    '--data-dir',
+    join(dir, 'data'),
+    '--credentials',
+    join(dir, 'credentials.txt'),
+    '--sync',
+    sync,
+  ])._unsafeUnwrap();
   if (parsed.kind !== 'serve') throw new Error('bad arguments');
-  return (await TessengerServer.start(parsed.config, { storageFs: fs, console: new ConsoleLog(() => {}) }))._unsafeUnwrap();
+  return (
+    await TessengerServer.start(parsed.config, { storageFs: fs, console: new ConsoleLog(() => {}) })
+  )._unsafeUnwrap();
 }
 
 test('--sync always: every "message sent" a client receives comes after the fdatasync of its line; groups.db is synced before "created"', async () => {
@@ -27,7 +40,9 @@ test('--sync always: every "message sent" a client receives comes after the fdat
   await yoda.login('Yoda', PASSWORDS.Yoda!);
   const obi = await RawClient.connect(server.port);
   await obi.login('Obi-wan', PASSWORDS['Obi-wan']!);
-  const ids = Array.from({ length: 30 }, (_, i) => yoda.request('msgto', ['Obi-wan', `message ${i}`]));
+  const ids = Array.from({ length: 30 }, (_, i) =>
+    yoda.request('msgto', ['Obi-wan', `message ${i}`]),
+  );
   // When k acknowledgements have arrived, k distinct lines were acknowledged: at least k lines
   // must have been synced by then.
   let acknowledged = 0;
@@ -39,12 +54,22 @@ test('--sync always: every "message sent" a client receives comes after the fdat
     }),
   );
   assert.equal(fs.unsyncedAcks('messagelog.txt'), []);
-  assert.ok(fs.count('datasync', 'messagelog.txt') < 30, 'group commit: fewer fdatasyncs than messages');
+  assert.ok(
+    fs.count('datasync', 'messagelog.txt') < 30,
+    'group commit: fewer fdatasyncs than messages',
+  );
   const before = fs.count('datasync', 'groups.db');
   const created = await yoda.response(yoda.request('creategroup', ['Jedi', 'Obi-wan']));
   assert.ok(created.t === 'res' && created.ok);
-  assert.is(fs.count('datasync', 'groups.db'), before + 1, 'the group record was synced before the reply');
-  assert.ok(fs.count('fsync', 'userlog.txt.tmp') >= 2 && fs.count('syncDirectory') >= 2, 'userlog rewrites fsync file and directory');
+  assert.is(
+    fs.count('datasync', 'groups.db'),
+    before + 1,
+    'the group record was synced before the reply',
+  );
+  assert.ok(
+    fs.count('fsync', 'userlog.txt.tmp') >= 2 && fs.count('syncDirectory') >= 2,
+    'userlog rewrites fsync file and directory',
+  );
   yoda.close();
   obi.close();
   await server.shutdown();
@@ -57,7 +82,11 @@ test('--sync off: the same traffic makes no fsync of any kind', async () => {
   await yoda.login('Yoda', PASSWORDS.Yoda!);
   const obi = await RawClient.connect(server.port);
   await obi.login('Obi-wan', PASSWORDS['Obi-wan']!);
-  await Promise.all(Array.from({ length: 10 }, (_, i) => yoda.response(yoda.request('msgto', ['Obi-wan', `message ${i}`]))));
+  await Promise.all(
+    Array.from({ length: 10 }, (_, i) =>
+      yoda.response(yoda.request('msgto', ['Obi-wan', `message ${i}`])),
+    ),
+  );
   await yoda.response(yoda.request('creategroup', ['Jedi', 'Obi-wan']));
   assert.is(fs.count('write', 'messagelog.txt') > 0, true);
   assert.is(fs.count('datasync') + fs.count('fsync') + fs.count('syncDirectory'), 0);

@@ -10,11 +10,18 @@ import * as assert from 'uvu/assert';
 import { P2PEndpoint } from '../../src/p2p/endpoint.js';
 import { encodeFrame } from '../../src/protocol/frame-codec.js';
 import { GateRelay } from '../model/gate-relay.js';
-import { CLIENT_BIN, PASSWORDS, startServer, tempDir, type ServerHandle } from '../support/processes.js';
+import {
+  CLIENT_BIN,
+  PASSWORDS,
+  startServer,
+  tempDir,
+  type ServerHandle,
+} from '../support/processes.js';
 import { RawClient } from '../support/raw-client.js';
 import { TmuxScreen, withoutTimestamps } from '../support/tmux.js';
 
-const PROMPT = 'Enter one of the following commands (/msgto, /activeuser, /creategroup, /joingroup, /groupmsg, /p2pvideo, /logout): ';
+const PROMPT =
+  'Enter one of the following commands (/msgto, /activeuser, /creategroup, /joingroup, /groupmsg, /p2pvideo, /logout): ';
 
 let server: ServerHandle;
 test.before(async () => {
@@ -32,9 +39,17 @@ function rows(text: string, columns: number): string[] {
 }
 
 /** Over TLS with the server's certificate pinned by --fingerprint: no trust line on the screen, no known-servers file. */
-async function clientInTmux(columns: number, rows: number, args: string[] = [], target: ServerHandle = server): Promise<TmuxScreen> {
+async function clientInTmux(
+  columns: number,
+  rows: number,
+  args: string[] = [],
+  target: ServerHandle = server,
+): Promise<TmuxScreen> {
   const pin = ['--fingerprint', target.fingerprint ?? ''];
-  return TmuxScreen.start([process.execPath, CLIENT_BIN, '127.0.0.1', String(target.port), '0', ...pin, ...args], { columns, rows, cwd: tempDir('tmux-client') });
+  return TmuxScreen.start(
+    [process.execPath, CLIENT_BIN, '127.0.0.1', String(target.port), '0', ...pin, ...args],
+    { columns, rows, cwd: tempDir('tmux-client') },
+  );
 }
 
 async function logIn(screen: TmuxScreen, user: string): Promise<void> {
@@ -63,10 +78,16 @@ async function say(raw: RawClient, to: string, text: string): Promise<void> {
  * Obi-wan starts sending a 1 MiB file to `to` through a relay that lets the handshake through
  * and holds every data datagram, so the transfer stays at 0 % until `finish` lets it go.
  */
-async function stalledTransfer(raw: RawClient, to: string): Promise<{ finish: () => Promise<void>; close: () => void }> {
+async function stalledTransfer(
+  raw: RawClient,
+  to: string,
+): Promise<{ finish: () => Promise<void>; close: () => void }> {
   const id = raw.request('activeuser');
   const list = await raw.response(id);
-  const users = list.t === 'res' && list.ok ? ((list.data as { users: Array<{ user: string; udpPort: number }> }).users ?? []) : [];
+  const users =
+    list.t === 'res' && list.ok
+      ? ((list.data as { users: Array<{ user: string; udpPort: number }> }).users ?? [])
+      : [];
   const port = users.find((u) => u.user === to)?.udpPort ?? 0;
   const dir = tempDir('tmux-presenter');
   const file = join(dir, 'big.bin');
@@ -76,10 +97,20 @@ async function stalledTransfer(raw: RawClient, to: string): Promise<{ finish: ()
   assert.ok(reply.t === 'res' && reply.ok, JSON.stringify(reply));
   const intro = reply.data as { transferId: string; key: string };
   // The relay knows the transfer key (it steers by datagram type, which it reads by opening them).
-  const relay = await GateRelay.start({ address: '127.0.0.1', port }, Buffer.from(intro.key, 'hex'));
+  const relay = await GateRelay.start(
+    { address: '127.0.0.1', port },
+    Buffer.from(intro.key, 'hex'),
+  );
   relay.rule('forward', 'pass', 'Hello', 'Abort');
   relay.rule('backward', 'pass');
-  const handle = presenter.send({ transferId: intro.transferId, key: intro.key, audience: { address: '127.0.0.1', port: relay.port } }, { filePath: file });
+  const handle = presenter.send(
+    {
+      transferId: intro.transferId,
+      key: intro.key,
+      audience: { address: '127.0.0.1', port: relay.port },
+    },
+    { filePath: file },
+  );
   return {
     finish: async () => {
       relay.rule('forward', 'pass');
@@ -113,21 +144,29 @@ for (const [columns, height] of [
       await say(obiwan, 'Yoda', 'Sending you a file.');
       await screen.waitFor('Sending you a file.');
       // The whole bar when it fits, a shorter one on a narrow screen.
-      const progress = columns === 80 ? 'big.bin ← Obi-wan [--------------------]   0%  0 B / 1.0 MiB  -- B/s  ETA --:--' : 'big.bin ← Obi-wan [-----------------] 0%';
+      const progress =
+        columns === 80
+          ? 'big.bin ← Obi-wan [--------------------]   0%  0 B / 1.0 MiB  -- B/s  ETA --:--'
+          : 'big.bin ← Obi-wan [-----------------] 0%';
       const expected = [
         'Please login',
         'Username: Yoda',
         'Password:',
         'Welcome to TESSENGER!',
         ...rows('01 Jun 2023 15:00:01, Obi-wan: Are you there?', columns).map(withoutTimestamps),
-        ...rows('01 Jun 2023 15:00:01, Obi-wan: Sending you a file.', columns).map(withoutTimestamps),
+        ...rows('01 Jun 2023 15:00:01, Obi-wan: Sending you a file.', columns).map(
+          withoutTimestamps,
+        ),
         progress,
         ...rows(PROMPT + typed, columns),
       ];
       assert.is(withoutTimestamps(await screen.screen()), expected.join('\n'));
       // The cursor is after the typed text, on the last row of the input area.
       const promptRows = rows(PROMPT + typed, columns);
-      assert.equal(await screen.cursor(), { row: expected.length - 1, column: (promptRows.at(-1) ?? '').length });
+      assert.equal(await screen.cursor(), {
+        row: expected.length - 1,
+        column: (promptRows.at(-1) ?? '').length,
+      });
 
       await transfer.finish();
       const done = await screen.waitFor('Saved as');
@@ -174,7 +213,10 @@ test('/logout: the command stays on screen as typed, then "Bye"', async () => {
   await logIn(screen, 'Yoda');
   await screen.type('/logout');
   await screen.press('Enter');
-  assert.is(await screen.waitFor('[exit'), [...LOGGED_IN, ...rows(`${PROMPT}/logout`, 40), 'Bye, Yoda!', '[exit 0]'].join('\n'));
+  assert.is(
+    await screen.waitFor('[exit'),
+    [...LOGGED_IN, ...rows(`${PROMPT}/logout`, 40), 'Bye, Yoda!', '[exit 0]'].join('\n'),
+  );
 });
 
 test('server shutdown while typing: the notice, then the shell on a fresh line', async () => {
@@ -184,7 +226,10 @@ test('server shutdown while typing: the notice, then the shell on a fresh line',
   await screen.type('/msgto Obi-wan never sent');
   await screen.waitFor('never sent');
   assert.is(await own.stop(), 0);
-  assert.is(await screen.waitFor('[exit'), [...LOGGED_IN, 'The server is shutting down. Goodbye.', '[exit 1]'].join('\n'));
+  assert.is(
+    await screen.waitFor('[exit'),
+    [...LOGGED_IN, 'The server is shutting down. Goodbye.', '[exit 1]'].join('\n'),
+  );
 });
 
 test('login timeout at the Username prompt: the notice, then the shell on a fresh line', async () => {
@@ -193,7 +238,14 @@ test('login timeout at the Username prompt: the notice, then the shell on a fres
     const screen = await clientInTmux(80, 24, [], own);
     await screen.waitFor('Username:');
     await screen.type('Yo');
-    assert.is(await screen.waitFor('[exit'), ['Please login', 'Login took too long; the server closed the connection. Please try again.', '[exit 1]'].join('\n'));
+    assert.is(
+      await screen.waitFor('[exit'),
+      [
+        'Please login',
+        'Login took too long; the server closed the connection. Please try again.',
+        '[exit 1]',
+      ].join('\n'),
+    );
   } finally {
     await own.stop();
   }
@@ -214,10 +266,22 @@ test('typing ahead before the Username prompt keeps the prompt line', async () =
     const address = slow.address();
     const port = typeof address === 'object' && address ? address.port : 0;
     // the scripted server speaks plain TCP
-    const screen = await TmuxScreen.start([process.execPath, CLIENT_BIN, '127.0.0.1', String(port), '0', '--plaintext'], { columns: 80, rows: 24, cwd: tempDir('tmux-client') });
+    const screen = await TmuxScreen.start(
+      [process.execPath, CLIENT_BIN, '127.0.0.1', String(port), '0', '--plaintext'],
+      { columns: 80, rows: 24, cwd: tempDir('tmux-client') },
+    );
     await connection;
     await screen.type('Yoda');
-    for (const socket of sockets) socket.write(encodeFrame(JSON.stringify({ t: 'welcome', v: 1, limits: { maxFrameBytes: 65536, maxMessageLength: 1000 } })));
+    for (const socket of sockets)
+      socket.write(
+        encodeFrame(
+          JSON.stringify({
+            t: 'welcome',
+            v: 1,
+            limits: { maxFrameBytes: 65536, maxMessageLength: 1000 },
+          }),
+        ),
+      );
     await screen.waitFor('Username: Yoda');
     assert.is(await screen.screen(), 'Please login\nUsername: Yoda');
   } finally {
@@ -226,7 +290,7 @@ test('typing ahead before the Username prompt keeps the prompt line', async () =
   }
 });
 
-test('Tab: a space after a unique completion, user names from the server\'s list, Tab in the same keystroke chunk as other keys', async () => {
+test("Tab: a space after a unique completion, user names from the server's list, Tab in the same keystroke chunk as other keys", async () => {
   const screen = await clientInTmux(80, 24);
   await logIn(screen, 'Yoda');
   const hans = await rawUser('Hans');
@@ -263,7 +327,11 @@ test('resizing from 80×24 to 40×20 while typing: the input area is redrawn for
     // A shorter window pushes the top rows into the scrollback: the transcript includes them.
     assert.is(
       withoutTimestamps(await screen.screen({ history: true })),
-      [...LOGGED_IN, ...rows('01 Jun 2023 15:00:01, Obi-wan: resized?', 40).map(withoutTimestamps), ...rows(PROMPT + typed, 40)].join('\n'),
+      [
+        ...LOGGED_IN,
+        ...rows('01 Jun 2023 15:00:01, Obi-wan: resized?', 40).map(withoutTimestamps),
+        ...rows(PROMPT + typed, 40),
+      ].join('\n'),
     );
   } finally {
     obiwan.close();

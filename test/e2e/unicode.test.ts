@@ -8,7 +8,8 @@ import { RawClient } from '../support/raw-client.js';
 
 // Text that cannot break a line or make one name look like another.
 
-const codeOf = (m: ServerMessage): string => (m.t === 'res' && !m.ok ? m.error.code : m.t === 'res' ? 'OK' : m.t);
+const codeOf = (m: ServerMessage): string =>
+  m.t === 'res' && !m.ok ? m.error.code : m.t === 'res' ? 'OK' : m.t;
 
 test('the server refuses line separators in messages and bidi controls in names, each with its own code', async () => {
   const server = await startServer();
@@ -16,7 +17,8 @@ test('the server refuses line separators in messages and bidi controls in names,
   await yoda.login('Yoda', PASSWORDS.Yoda!);
   const obi = await RawClient.connect(server.port);
   await obi.login('Obi-wan', PASSWORDS['Obi-wan']!);
-  const ask = async (cmd: string, args: string[]) => codeOf(await yoda.response(yoda.request(cmd, args)));
+  const ask = async (cmd: string, args: string[]) =>
+    codeOf(await yoda.response(yoda.request(cmd, args)));
   assert.is(await ask('msgto', ['Obi-wan', 'one\u2028two']), 'MESSAGE_LINE_BREAK');
   assert.is(await ask('msgto', ['Obi-wan', 'one\u2029two']), 'MESSAGE_LINE_BREAK');
   assert.is(await ask('msgto', ['Obi-wan', 'one\u0085two']), 'MESSAGE_LINE_BREAK');
@@ -25,13 +27,19 @@ test('the server refuses line separators in messages and bidi controls in names,
   assert.is(await ask('creategroup', ['Jedi', 'Obi\u202ewan']), 'USER_NAME_BIDI_CONTROL');
   assert.is(await ask('joingroup', ['Jedi\u202e']), 'GROUP_NAME_BIDI_CONTROL');
   assert.is(await ask('groupmsg', ['Jedi\u202e', 'hi']), 'GROUP_NAME_BIDI_CONTROL');
-  assert.is(await ask('p2pvideo', ['Obi-wan', 'lecture\u202e4pm.exe', '10']), 'FILE_NAME_BIDI_CONTROL');
+  assert.is(
+    await ask('p2pvideo', ['Obi-wan', 'lecture\u202e4pm.exe', '10']),
+    'FILE_NAME_BIDI_CONTROL',
+  );
   assert.is(await ask('p2pvideo', ['Obi\u202ewan', 'a.mp4', '10']), 'USER_NAME_BIDI_CONTROL');
   assert.is(await ask('creategroup', ['Jedi', 'Obi-wan']), 'OK', 'the session carries on');
   assert.equal(server.messagelog(), [], 'nothing was logged');
   const login = await RawClient.connect(server.port);
   login.hello();
-  assert.is(codeOf(await login.response(login.request('username', ['Yoda\u202e']))), 'USER_NAME_BIDI_CONTROL');
+  assert.is(
+    codeOf(await login.response(login.request('username', ['Yoda\u202e']))),
+    'USER_NAME_BIDI_CONTROL',
+  );
   for (const c of [yoda, obi, login]) c.close();
   assert.is(await server.stop(), 0);
 });
@@ -41,7 +49,9 @@ test('the client explains each refusal in words', async () => {
   const client = startClient(server, 'typist');
   await client.expect('Username:');
   client.type('Yo\u202eda');
-  await client.expect('User names cannot contain invisible bidirectional control characters (U+202A–U+202E, U+2066–U+2069).');
+  await client.expect(
+    'User names cannot contain invisible bidirectional control characters (U+202A–U+202E, U+2066–U+2069).',
+  );
   await client.expect('Username:');
   client.type('Yoda');
   await client.expect('Password:');
@@ -49,7 +59,9 @@ test('the client explains each refusal in words', async () => {
   await client.expect('Welcome to TESSENGER!');
   const obi = await loggedIn(server, 'Obi-wan');
   client.type('/msgto Obi-wan one\u2028two');
-  await client.expect('Message contains a Unicode line or paragraph separator (U+2028, U+2029 or U+0085), which is not allowed.');
+  await client.expect(
+    'Message contains a Unicode line or paragraph separator (U+2028, U+2029 or U+0085), which is not allowed.',
+  );
   client.type('/creategroup Je\u202edi Obi-wan');
   await client.expect('Group names cannot contain invisible bidirectional control characters');
   const file = join(clientDir(client), 'lecture\u202e4pm.exe');
@@ -71,8 +83,13 @@ test('look-alike names typed at login are quoted and escaped on the console', as
     const raw = await RawClient.connect(server.port);
     raw.hello();
     await raw.response(raw.request('username', [name]));
-    assert.is(codeOf(await raw.response(raw.request('password', ['guess', '9000']))), 'ACCOUNT_LOCKED_NOW');
-    await server.program.expect(`${shown} failed to log in from 127.0.0.1; the account is now blocked`);
+    assert.is(
+      codeOf(await raw.response(raw.request('password', ['guess', '9000']))),
+      'ACCOUNT_LOCKED_NOW',
+    );
+    await server.program.expect(
+      `${shown} failed to log in from 127.0.0.1; the account is now blocked`,
+    );
     raw.close();
   }
   assert.not.ok(/^Yoda failed/m.test(server.program.output), 'never printed as the real Yoda');

@@ -6,23 +6,42 @@ import { Err, Ok, type Result } from 'neverthrow';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ERROR_CODES } from '../../src/protocol/error-codes.js';
-import { DEFAULT_MAX_FRAME_BYTES, encodeFrame, FRAME_HEADER_BYTES, FrameDecoder, type FrameError } from '../../src/protocol/frame-codec.js';
-import { decodeClientMessage, decodeServerMessage, encodeMessage, MAX_REQUEST_ID, type ClientMessage, type ServerMessage } from '../../src/protocol/messages.js';
+import {
+  DEFAULT_MAX_FRAME_BYTES,
+  encodeFrame,
+  FRAME_HEADER_BYTES,
+  FrameDecoder,
+  type FrameError,
+} from '../../src/protocol/frame-codec.js';
+import {
+  decodeClientMessage,
+  decodeServerMessage,
+  encodeMessage,
+  MAX_REQUEST_ID,
+  type ClientMessage,
+  type ServerMessage,
+} from '../../src/protocol/messages.js';
 
 const SEED = 0x7e55e9;
-const run = <T>(property: fc.IProperty<T>, numRuns: number): void => fc.assert(property, { seed: SEED, numRuns });
+const run = <T>(property: fc.IProperty<T>, numRuns: number): void =>
+  fc.assert(property, { seed: SEED, numRuns });
 
-const isResult = (value: unknown): value is Result<unknown, unknown> => value instanceof Ok || value instanceof Err;
+const isResult = (value: unknown): value is Result<unknown, unknown> =>
+  value instanceof Ok || value instanceof Err;
 
 /** Pushes every chunk; asserts each answer is a Result and that a failed decoder stays failed. */
-function pushAll(decoder: FrameDecoder, chunks: readonly Uint8Array[]): { frames: Buffer[]; error: FrameError | undefined } {
+function pushAll(
+  decoder: FrameDecoder,
+  chunks: readonly Uint8Array[],
+): { frames: Buffer[]; error: FrameError | undefined } {
   const frames: Buffer[] = [];
   let error: FrameError | undefined;
   for (const chunk of chunks) {
     const result = decoder.push(Buffer.from(chunk));
     assert.ok(isResult(result), 'push returns a Result');
     if (result.isErr()) {
-      if (error) assert.equal(result.error, error, 'a failed decoder keeps reporting the same failure');
+      if (error)
+        assert.equal(result.error, error, 'a failed decoder keeps reporting the same failure');
       error = result.error;
     } else {
       assert.is(error, undefined, 'no frame after a failure');
@@ -49,7 +68,10 @@ function splitAt(bytes: Buffer, cuts: readonly number[]): Buffer[] {
  * Reference model of the framing: reads frames from the whole stream at once.
  * Returns the frames, the error (if the stream holds a bad header) and the leftover byte count.
  */
-function referenceFrames(stream: Buffer, max: number): { frames: Buffer[]; error: FrameError | undefined; leftover: number } {
+function referenceFrames(
+  stream: Buffer,
+  max: number,
+): { frames: Buffer[]; error: FrameError | undefined; leftover: number } {
   const frames: Buffer[] = [];
   let offset = 0;
   while (stream.length - offset >= FRAME_HEADER_BYTES) {
@@ -79,16 +101,42 @@ const nastyString = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 40 }),
   fc.string({ unit: anyCodeUnit, maxLength: 40 }),
   fc.string({ unit: controlChar, maxLength: 20 }),
-  fc.constantFrom('', '__proto__', 'constructor', 'hello', 'req', 'res', 'ev', 'welcome', '\u0000', '\ud800', '\udfff', '😀', '\u202e'),
+  fc.constantFrom(
+    '',
+    '__proto__',
+    'constructor',
+    'hello',
+    'req',
+    'res',
+    'ev',
+    'welcome',
+    '\u0000',
+    '\ud800',
+    '\udfff',
+    '😀',
+    '\u202e',
+  ),
 );
 
-const maxFrame = fc.oneof(fc.integer({ min: 1, max: 64 }), fc.integer({ min: 1, max: 4096 }), fc.constant(DEFAULT_MAX_FRAME_BYTES));
+const maxFrame = fc.oneof(
+  fc.integer({ min: 1, max: 64 }),
+  fc.integer({ min: 1, max: 4096 }),
+  fc.constant(DEFAULT_MAX_FRAME_BYTES),
+);
 
 /** Pieces of a stream: good frames, bad headers, truncated frames, raw noise. */
 const streamPiece = (max: number) =>
   fc.oneof(
-    { weight: 5, arbitrary: fc.uint8Array({ minLength: 1, maxLength: Math.min(max, 300) }).map((p) => Buffer.concat([header(p.length), p])) },
-    { weight: 1, arbitrary: fc.integer({ min: max + 1, max: 0xffffffff }).map((size) => header(size)) },
+    {
+      weight: 5,
+      arbitrary: fc
+        .uint8Array({ minLength: 1, maxLength: Math.min(max, 300) })
+        .map((p) => Buffer.concat([header(p.length), p])),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.integer({ min: max + 1, max: 0xffffffff }).map((size) => header(size)),
+    },
     { weight: 1, arbitrary: fc.constant(header(0)) },
     { weight: 1, arbitrary: fc.uint8Array({ maxLength: 64 }).map((b) => Buffer.from(b)) },
     { weight: 1, arbitrary: fc.integer({ min: 1, max: max }).map((size) => header(size)) }, // a header whose body never comes
@@ -110,36 +158,66 @@ const requestArb: fc.Arbitrary<ClientMessage> = fc.record({
 });
 const helloArb: fc.Arbitrary<ClientMessage> = fc
   .record({ v: fc.integer(), agent: fc.option(nastyString, { nil: undefined }) })
-  .map(({ v, agent }) => ({ t: 'hello' as const, v, ...(agent ? { agent: agent.slice(0, 100) } : {}) }));
+  .map(({ v, agent }) => ({
+    t: 'hello' as const,
+    v,
+    ...(agent ? { agent: agent.slice(0, 100) } : {}),
+  }));
 const clientMessageArb = fc.oneof(requestArb, helloArb);
 
 const serverMessageArb: fc.Arbitrary<ServerMessage> = fc.oneof(
-  fc.record({ t: fc.constant('welcome' as const), v: fc.integer(), limits: fc.record({ maxFrameBytes: fc.nat(), maxMessageLength: fc.nat() }) }),
-  fc.record({ t: fc.constant('res' as const), id: fc.integer(), ok: fc.constant(true as const), data: fc.jsonValue({ maxDepth: 4 }) }),
+  fc.record({
+    t: fc.constant('welcome' as const),
+    v: fc.integer(),
+    limits: fc.record({ maxFrameBytes: fc.nat(), maxMessageLength: fc.nat() }),
+  }),
+  fc.record({
+    t: fc.constant('res' as const),
+    id: fc.integer(),
+    ok: fc.constant(true as const),
+    data: fc.jsonValue({ maxDepth: 4 }),
+  }),
   fc.record({
     t: fc.constant('res' as const),
     id: fc.integer(),
     ok: fc.constant(false as const),
-    error: fc.record({ code: fc.constantFrom(...ERROR_CODES), user: fc.option(nastyString, { nil: undefined }) }, { requiredKeys: ['code'] }),
+    error: fc.record(
+      { code: fc.constantFrom(...ERROR_CODES), user: fc.option(nastyString, { nil: undefined }) },
+      { requiredKeys: ['code'] },
+    ),
   }),
-  fc.record({ t: fc.constant('ev' as const), ev: nastyString, text: nastyString, extra: fc.jsonValue({ maxDepth: 3 }) }),
+  fc.record({
+    t: fc.constant('ev' as const),
+    ev: nastyString,
+    text: nastyString,
+    extra: fc.jsonValue({ maxDepth: 3 }),
+  }),
 );
 
 /** What the client decoder is expected to return for a message it was given. */
 const normalized = (message: ClientMessage): unknown => JSON.parse(encodeMessage(message));
 
-const nested = (depth: number, open: string, close: string, core = '1'): string => open.repeat(depth) + core + close.repeat(depth);
+const nested = (depth: number, open: string, close: string, core = '1'): string =>
+  open.repeat(depth) + core + close.repeat(depth);
 
 // ---------- properties ----------
 
 test('FrameDecoder.push never throws on random byte chunks, always returns a Result, and stays failed after a failure', () => {
   run(
-    fc.property(maxFrame, fc.array(fc.uint8Array({ maxLength: 512 }), { maxLength: 20 }), (max, chunks) => {
-      const decoder = new FrameDecoder(max);
-      const { frames } = pushAll(decoder, chunks);
-      for (const f of frames) assert.ok(f.length >= 1 && f.length <= max, 'every frame is within the limit');
-      assert.ok(decoder.bufferedBytes < FRAME_HEADER_BYTES + max, 'the decoder never holds more than one frame in progress');
-    }),
+    fc.property(
+      maxFrame,
+      fc.array(fc.uint8Array({ maxLength: 512 }), { maxLength: 20 }),
+      (max, chunks) => {
+        const decoder = new FrameDecoder(max);
+        const { frames } = pushAll(decoder, chunks);
+        for (const f of frames)
+          assert.ok(f.length >= 1 && f.length <= max, 'every frame is within the limit');
+        assert.ok(
+          decoder.bufferedBytes < FRAME_HEADER_BYTES + max,
+          'the decoder never holds more than one frame in progress',
+        );
+      },
+    ),
     2000,
   );
 });
@@ -155,12 +233,16 @@ test('random chunked streams (frames, truncated frames, bad headers, noise) deco
         assert.equal(got.error, expected.error, 'the same failure as the reference');
         // Frames completed in earlier chunks are yielded; those sharing a chunk with the bad header are not.
         assert.ok(got.frames.length <= expected.frames.length);
-        got.frames.forEach((f, i) => assert.ok(f.equals(expected.frames[i] ?? Buffer.alloc(0)), `frame ${i} matches`));
+        got.frames.forEach((f, i) =>
+          assert.ok(f.equals(expected.frames[i] ?? Buffer.alloc(0)), `frame ${i} matches`),
+        );
         assert.is(decoder.bufferedBytes, 0, 'a failed decoder holds nothing');
       } else {
         assert.is(got.error, undefined);
         assert.is(got.frames.length, expected.frames.length);
-        got.frames.forEach((f, i) => assert.ok(f.equals(expected.frames[i] ?? Buffer.alloc(0)), `frame ${i} matches`));
+        got.frames.forEach((f, i) =>
+          assert.ok(f.equals(expected.frames[i] ?? Buffer.alloc(0)), `frame ${i} matches`),
+        );
         assert.is(decoder.bufferedBytes, expected.leftover);
       }
       for (const f of got.frames) {
@@ -174,14 +256,20 @@ test('random chunked streams (frames, truncated frames, bad headers, noise) deco
 
 test('an oversized header is refused from the header alone, however it is split', () => {
   run(
-    fc.property(fc.integer({ min: 1024, max: 1 << 20 }), fc.nat(), fc.nat(), fc.nat(), (max, excess, cutA, cutB) => {
-      const size = Math.min(0xffffffff, max + 1 + excess);
-      const chunks = splitAt(header(size), [cutA, cutB]);
-      const decoder = new FrameDecoder(max);
-      const { error, frames } = pushAll(decoder, chunks);
-      assert.equal(frames, []);
-      assert.equal(error, { type: 'FrameTooLarge', size, max });
-    }),
+    fc.property(
+      fc.integer({ min: 1024, max: 1 << 20 }),
+      fc.nat(),
+      fc.nat(),
+      fc.nat(),
+      (max, excess, cutA, cutB) => {
+        const size = Math.min(0xffffffff, max + 1 + excess);
+        const chunks = splitAt(header(size), [cutA, cutB]);
+        const decoder = new FrameDecoder(max);
+        const { error, frames } = pushAll(decoder, chunks);
+        assert.equal(frames, []);
+        assert.equal(error, { type: 'FrameTooLarge', size, max });
+      },
+    ),
     500,
   );
 });
@@ -201,7 +289,20 @@ test('decodeClientMessage and decodeServerMessage never throw on random bytes', 
 test('decoders never throw on random JSON values, and accept only the documented shapes', () => {
   const anyJson = fc.oneof(
     fc.jsonValue({ maxDepth: 6 }),
-    fc.record({ t: fc.constantFrom('hello', 'req', 'res', 'ev', 'welcome'), v: fc.jsonValue({ maxDepth: 2 }), id: fc.jsonValue({ maxDepth: 2 }), cmd: fc.jsonValue({ maxDepth: 2 }), args: fc.jsonValue({ maxDepth: 3 }), ok: fc.jsonValue({ maxDepth: 1 }), error: fc.jsonValue({ maxDepth: 2 }), ev: fc.jsonValue({ maxDepth: 1 }), limits: fc.jsonValue({ maxDepth: 2 }) }, { requiredKeys: ['t'] }),
+    fc.record(
+      {
+        t: fc.constantFrom('hello', 'req', 'res', 'ev', 'welcome'),
+        v: fc.jsonValue({ maxDepth: 2 }),
+        id: fc.jsonValue({ maxDepth: 2 }),
+        cmd: fc.jsonValue({ maxDepth: 2 }),
+        args: fc.jsonValue({ maxDepth: 3 }),
+        ok: fc.jsonValue({ maxDepth: 1 }),
+        error: fc.jsonValue({ maxDepth: 2 }),
+        ev: fc.jsonValue({ maxDepth: 1 }),
+        limits: fc.jsonValue({ maxDepth: 2 }),
+      },
+      { requiredKeys: ['t'] },
+    ),
   );
   run(
     fc.property(anyJson, (value) => {
@@ -218,7 +319,9 @@ test('decoders never throw on random JSON values, and accept only the documented
         } else {
           assert.is(m.t, 'hello');
           assert.ok(Number.isInteger(m.v));
-          assert.ok(m.agent === undefined || (typeof m.agent === 'string' && m.agent.length <= 100));
+          assert.ok(
+            m.agent === undefined || (typeof m.agent === 'string' && m.agent.length <= 100),
+          );
         }
       }
       if (c.isErr()) assert.ok(c.error.type === 'NotJson' || c.error.type === 'BadShape');
@@ -250,19 +353,28 @@ test('deeply nested JSON and huge strings neither throw nor hang the decoders', 
   }
   const hello = decodeClientMessage(Buffer.from(`{"t":"hello","v":1,"agent":"${huge}"}`));
   assert.ok(hello.isOk());
-  assert.ok(hello._unsafeUnwrap().t === 'hello' && (hello._unsafeUnwrap() as { agent: string }).agent.length === 100, 'the agent is cut to 100 characters');
+  assert.ok(
+    hello._unsafeUnwrap().t === 'hello' &&
+      (hello._unsafeUnwrap() as { agent: string }).agent.length === 100,
+    'the agent is cut to 100 characters',
+  );
   // Random depths through the frame decoder as well.
   run(
-    fc.property(fc.integer({ min: 1, max: 30_000 }), fc.constantFrom('[', '{"k":'), fc.nat(), (depth, open, cut) => {
-      const close = open === '[' ? ']' : '}';
-      const frame = encodeFrame(nested(depth, open, close));
-      const decoder = new FrameDecoder(DEFAULT_MAX_FRAME_BYTES * 4);
-      const { frames, error } = pushAll(decoder, splitAt(frame, [cut]));
-      assert.is(error, undefined);
-      assert.is(frames.length, 1);
-      assert.ok(isResult(decodeClientMessage(frames[0] ?? Buffer.alloc(0))));
-      assert.ok(isResult(decodeServerMessage(frames[0] ?? Buffer.alloc(0))));
-    }),
+    fc.property(
+      fc.integer({ min: 1, max: 30_000 }),
+      fc.constantFrom('[', '{"k":'),
+      fc.nat(),
+      (depth, open, cut) => {
+        const close = open === '[' ? ']' : '}';
+        const frame = encodeFrame(nested(depth, open, close));
+        const decoder = new FrameDecoder(DEFAULT_MAX_FRAME_BYTES * 4);
+        const { frames, error } = pushAll(decoder, splitAt(frame, [cut]));
+        assert.is(error, undefined);
+        assert.is(frames.length, 1);
+        assert.ok(isResult(decodeClientMessage(frames[0] ?? Buffer.alloc(0))));
+        assert.ok(isResult(decodeServerMessage(frames[0] ?? Buffer.alloc(0))));
+      },
+    ),
     50,
   );
 });
@@ -289,9 +401,15 @@ test('every split point of one frame, exhaustively, yields the frame once', () =
       const frame = encodeFrame(encodeMessage(message));
       fc.pre(frame.length <= 2000);
       for (let cut = 0; cut <= frame.length; cut++) {
-        const { frames } = pushAll(new FrameDecoder(), [frame.subarray(0, cut), frame.subarray(cut)]);
+        const { frames } = pushAll(new FrameDecoder(), [
+          frame.subarray(0, cut),
+          frame.subarray(cut),
+        ]);
         assert.is(frames.length, 1);
-        assert.equal(decodeClientMessage(frames[0] ?? Buffer.alloc(0))._unsafeUnwrap(), normalized(message));
+        assert.equal(
+          decodeClientMessage(frames[0] ?? Buffer.alloc(0))._unsafeUnwrap(),
+          normalized(message),
+        );
       }
     }),
     60,
@@ -314,18 +432,22 @@ test('a valid server frame split at any point decodes to the same message', () =
 
 test('frames concatenated then split arbitrarily decode to the same sequence', () => {
   run(
-    fc.property(fc.array(clientMessageArb, { minLength: 1, maxLength: 25 }), fc.array(fc.nat(), { maxLength: 40 }), (messages, cuts) => {
-      const frames = messages.map((m) => encodeFrame(encodeMessage(m)));
-      fc.pre(frames.every((f) => f.length - FRAME_HEADER_BYTES <= DEFAULT_MAX_FRAME_BYTES));
-      const decoder = new FrameDecoder();
-      const got = pushAll(decoder, splitAt(Buffer.concat(frames), cuts));
-      assert.is(got.error, undefined);
-      assert.is(decoder.bufferedBytes, 0);
-      assert.equal(
-        got.frames.map((f) => decodeClientMessage(f)._unsafeUnwrap()),
-        messages.map(normalized),
-      );
-    }),
+    fc.property(
+      fc.array(clientMessageArb, { minLength: 1, maxLength: 25 }),
+      fc.array(fc.nat(), { maxLength: 40 }),
+      (messages, cuts) => {
+        const frames = messages.map((m) => encodeFrame(encodeMessage(m)));
+        fc.pre(frames.every((f) => f.length - FRAME_HEADER_BYTES <= DEFAULT_MAX_FRAME_BYTES));
+        const decoder = new FrameDecoder();
+        const got = pushAll(decoder, splitAt(Buffer.concat(frames), cuts));
+        assert.is(got.error, undefined);
+        assert.is(decoder.bufferedBytes, 0);
+        assert.equal(
+          got.frames.map((f) => decodeClientMessage(f)._unsafeUnwrap()),
+          messages.map(normalized),
+        );
+      },
+    ),
     800,
   );
 });

@@ -11,7 +11,13 @@ import * as assert from 'uvu/assert';
 import { ERROR_CODES } from '../../src/protocol/error-codes.js';
 import { encodeFrame, FrameDecoder } from '../../src/protocol/frame-codec.js';
 import { decodeServerMessage, type ServerMessage } from '../../src/protocol/messages.js';
-import { loggedIn, PASSWORDS, startServer, type Program, type ServerHandle } from '../support/processes.js';
+import {
+  loggedIn,
+  PASSWORDS,
+  startServer,
+  type Program,
+  type ServerHandle,
+} from '../support/processes.js';
 import { RawClient } from '../support/raw-client.js';
 
 const SEED = 0x50c4e7;
@@ -83,7 +89,8 @@ class FuzzConn {
     open.add(socket);
     socket.on('data', (chunk: Buffer) => {
       const frames = this.decoder.push(chunk);
-      if (frames.isOk()) for (const f of frames.value) decodeServerMessage(f).map((m) => this.messages.push(m));
+      if (frames.isOk())
+        for (const f of frames.value) decodeServerMessage(f).map((m) => this.messages.push(m));
       this.wake();
     });
     socket.on('error', () => {});
@@ -103,7 +110,12 @@ class FuzzConn {
   static open(port: number): Promise<FuzzConn | undefined> {
     return new Promise((resolve) => {
       // Over TLS, the server's default: the fuzzing is of the protocol inside the secured link.
-      const socket = connect({ host: '127.0.0.1', port, rejectUnauthorized: false, minVersion: 'TLSv1.3' });
+      const socket = connect({
+        host: '127.0.0.1',
+        port,
+        rejectUnauthorized: false,
+        minVersion: 'TLSv1.3',
+      });
       socket.once('secureConnect', () => resolve(new FuzzConn(socket)));
       // A handshake the server cut (a limit, its handshake timeout) ends this attempt too.
       socket.once('error', () => resolve(undefined));
@@ -150,17 +162,30 @@ class FuzzConn {
   }
 
   outcome(kind: Behaviour): Outcome {
-    const closing = this.messages.filter((m) => m.t === 'ev' && m.ev === 'closing').map((m) => String((m as { error?: { code?: unknown } }).error?.code));
+    const closing = this.messages
+      .filter((m) => m.t === 'ev' && m.ev === 'closing')
+      .map((m) => String((m as { error?: { code?: unknown } }).error?.code));
     const codes = this.messages.flatMap((m) => {
       if (m.t === 'res' && !m.ok) return [m.error.code as string];
-      if (m.t === 'ev' && (m.ev === 'error' || m.ev === 'closing')) return [String((m as { error?: { code?: unknown } }).error?.code)];
+      if (m.t === 'ev' && (m.ev === 'error' || m.ev === 'closing'))
+        return [String((m as { error?: { code?: unknown } }).error?.code)];
       return [];
     });
     return { kind, closing, codes, refusedToConnect: false };
   }
 }
 
-const BEHAVIOURS = ['randomBytes', 'truncatedFrame', 'hugeHeader', 'slowDrip', 'floodUnauthenticated', 'garbageJson', 'holdSilent', 'resetMidFrame', 'loggedInFlood'] as const;
+const BEHAVIOURS = [
+  'randomBytes',
+  'truncatedFrame',
+  'hugeHeader',
+  'slowDrip',
+  'floodUnauthenticated',
+  'garbageJson',
+  'holdSilent',
+  'resetMidFrame',
+  'loggedInFlood',
+] as const;
 type Behaviour = (typeof BEHAVIOURS)[number];
 
 /** What the server may close each kind of misbehaviour with (a refusal at accept is always allowed). */
@@ -183,7 +208,21 @@ const busyUsers = new Set<string>();
 
 /** Requests allowed before login: never `password`, so no login ever fails. */
 const unauthenticatedRequest = (rng: Rng, id: number): Buffer =>
-  frame({ t: 'req', id, cmd: rng.pick(['msgto', 'activeuser', 'logout', 'creategroup', 'username', 'joingroup', 'p2pvideo', 'fly']), args: rng.pick([[], ['Yoda'], ['Obi-wan', 'hi'], [rng.bytes(8).toString('latin1')]]) });
+  frame({
+    t: 'req',
+    id,
+    cmd: rng.pick([
+      'msgto',
+      'activeuser',
+      'logout',
+      'creategroup',
+      'username',
+      'joingroup',
+      'p2pvideo',
+      'fly',
+    ]),
+    args: rng.pick([[], ['Yoda'], ['Obi-wan', 'hi'], [rng.bytes(8).toString('latin1')]]),
+  });
 
 const garbage = (rng: Rng): Buffer =>
   rng.pick([
@@ -208,20 +247,31 @@ async function session(port: number, rng: Rng, kind: Behaviour): Promise<Outcome
     }
     case 'truncatedFrame': {
       conn.write(HELLO);
-      const whole = frame({ t: 'req', id: 1, cmd: 'msgto', args: ['Obi-wan', 'x'.repeat(rng.int(10, 2000))] });
+      const whole = frame({
+        t: 'req',
+        id: 1,
+        cmd: 'msgto',
+        args: ['Obi-wan', 'x'.repeat(rng.int(10, 2000))],
+      });
       conn.write(whole.subarray(0, rng.int(1, whole.length - 1)));
-      if (rng.int(0, 2) === 0) await conn.untilClosed(); // left hanging until the login timeout
+      if (rng.int(0, 2) === 0)
+        await conn.untilClosed(); // left hanging until the login timeout
       else conn.destroy();
       break;
     }
     case 'hugeHeader': {
       if (rng.int(0, 1) === 0) conn.write(HELLO);
-      conn.write(header(rng.pick([65_537, 1 << 20, 0x7fffffff, 0xffffffff, rng.int(65_537, 0xffffffff)])));
+      conn.write(
+        header(rng.pick([65_537, 1 << 20, 0x7fffffff, 0xffffffff, rng.int(65_537, 0xffffffff)])),
+      );
       await conn.untilClosed();
       break;
     }
     case 'slowDrip': {
-      const bytes = Buffer.concat([HELLO, ...Array.from({ length: rng.int(1, 4) }, (_, i) => unauthenticatedRequest(rng, i + 1))]);
+      const bytes = Buffer.concat([
+        HELLO,
+        ...Array.from({ length: rng.int(1, 4) }, (_, i) => unauthenticatedRequest(rng, i + 1)),
+      ]);
       for (const byte of bytes) {
         if (conn.isClosed || stopping) break;
         conn.write(Buffer.of(byte));
@@ -232,12 +282,19 @@ async function session(port: number, rng: Rng, kind: Behaviour): Promise<Outcome
       break;
     }
     case 'floodUnauthenticated': {
-      conn.write(Buffer.concat([HELLO, ...Array.from({ length: rng.int(25, 150) }, (_, i) => unauthenticatedRequest(rng, i + 1))]));
+      conn.write(
+        Buffer.concat([
+          HELLO,
+          ...Array.from({ length: rng.int(25, 150) }, (_, i) => unauthenticatedRequest(rng, i + 1)),
+        ]),
+      );
       await conn.untilClosed();
       break;
     }
     case 'garbageJson': {
-      conn.write(Buffer.concat([HELLO, ...Array.from({ length: rng.int(11, 60) }, () => garbage(rng))]));
+      conn.write(
+        Buffer.concat([HELLO, ...Array.from({ length: rng.int(11, 60) }, () => garbage(rng))]),
+      );
       await conn.untilClosed();
       break;
     }
@@ -262,19 +319,38 @@ async function session(port: number, rng: Rng, kind: Behaviour): Promise<Outcome
       busyUsers.add(user);
       try {
         // Each login step is awaited: the server does not keep pipelined login requests in order (reported).
-        conn.write(Buffer.concat([HELLO, frame({ t: 'req', id: 1, cmd: 'username', args: [user] })]));
+        conn.write(
+          Buffer.concat([HELLO, frame({ t: 'req', id: 1, cmd: 'username', args: [user] })]),
+        );
         const named = await conn.waitFor((m) => m.t === 'res' && m.id === 1);
-        if (named?.t === 'res' && named.ok) conn.write(frame({ t: 'req', id: 2, cmd: 'password', args: [PASSWORDS[user] ?? '', '9'] }));
-        const login = named?.t === 'res' && named.ok ? await conn.waitFor((m) => m.t === 'res' && m.id === 2) : undefined;
+        if (named?.t === 'res' && named.ok)
+          conn.write(
+            frame({ t: 'req', id: 2, cmd: 'password', args: [PASSWORDS[user] ?? '', '9'] }),
+          );
+        const login =
+          named?.t === 'res' && named.ok
+            ? await conn.waitFor((m) => m.t === 'res' && m.id === 2)
+            : undefined;
         if (login?.t === 'res' && login.ok) {
           const paused = rng.int(0, 1) === 0;
           // A paused flooder sends enough to be cut for flooding and never reads the answers.
           const n = paused ? rng.int(160, 400) : rng.int(20, 400);
-          const requests = Array.from({ length: n }, (_, i) => frame({ t: 'req', id: 100 + i, cmd: rng.pick(['activeuser', 'joingroup', 'fly']), args: rng.pick([[], ['NoSuchGroup']]) }));
+          const requests = Array.from({ length: n }, (_, i) =>
+            frame({
+              t: 'req',
+              id: 100 + i,
+              cmd: rng.pick(['activeuser', 'joingroup', 'fly']),
+              args: rng.pick([[], ['NoSuchGroup']]),
+            }),
+          );
           if (paused) conn.socket.pause();
           conn.write(Buffer.concat(requests));
           if (paused) await conn.untilClosed();
-          else await conn.waitFor((m) => (m.t === 'ev' && m.ev === 'closing') || (m.t === 'res' && m.id === 100 + n - 1));
+          else
+            await conn.waitFor(
+              (m) =>
+                (m.t === 'ev' && m.ev === 'closing') || (m.t === 'res' && m.id === 100 + n - 1),
+            );
           conn.destroy();
         } else {
           conn.destroy();
@@ -354,7 +430,12 @@ test('50 misbehaving connections do not disturb two honest clients; the server s
     }
     // Keep the load on for a while longer (a bounded while: the cap only ends the load early).
     let cap: NodeJS.Timeout | undefined;
-    await Promise.race([enoughSessions, new Promise<void>((resolve) => (cap = setTimeout(resolve, Math.max(0, LOAD_CAP_MS - (Date.now() - started)))))]);
+    await Promise.race([
+      enoughSessions,
+      new Promise<void>(
+        (resolve) => (cap = setTimeout(resolve, Math.max(0, LOAD_CAP_MS - (Date.now() - started)))),
+      ),
+    ]);
     clearTimeout(cap);
   } finally {
     stopping = true;
@@ -374,7 +455,9 @@ test('50 misbehaving connections do not disturb two honest clients; the server s
   // messagelog.txt holds exactly the honest messages, numbered in order, each direction in order.
   const log = server.messagelog();
   assert.is(log.length, 2 * HONEST_MESSAGES, log.slice(-5).join('\n'));
-  const parsed = log.map((line) => /^(\d+); (\d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2}); (\S+); (.*)$/.exec(line));
+  const parsed = log.map((line) =>
+    /^(\d+); (\d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2}); (\S+); (.*)$/.exec(line),
+  );
   parsed.forEach((m, i) => assert.is(m?.[1], String(i + 1), `line ${i + 1} numbered: ${log[i]}`));
   assert.equal(
     parsed.filter((m) => m?.[3] === 'Obi-wan').map((m) => m?.[4]),
@@ -400,8 +483,15 @@ test('50 misbehaving connections do not disturb two honest clients; the server s
     const key = `${o.kind}:${o.refusedToConnect ? 'connect-failed' : (o.closing[0] ?? 'no closing')}`;
     tally.set(key, (tally.get(key) ?? 0) + 1);
   }
-  console.log(`fuzz sessions: ${outcomes.length}; server RSS KiB before ${rssBefore}, max ${rssMax}`);
-  console.log([...tally.entries()].sort().map(([k, n]) => `  ${k}: ${n}`).join('\n'));
+  console.log(
+    `fuzz sessions: ${outcomes.length}; server RSS KiB before ${rssBefore}, max ${rssMax}`,
+  );
+  console.log(
+    [...tally.entries()]
+      .sort()
+      .map(([k, n]) => `  ${k}: ${n}`)
+      .join('\n'),
+  );
 
   // The server is alive, answers a fresh login, and lists the honest users.
   assert.is(server.program.child.exitCode, null, 'the server is still running');
@@ -411,7 +501,9 @@ test('50 misbehaving connections do not disturb two honest clients; the server s
     // Connections the fuzz just dropped may briefly still count against the per-address limit.
     const raw = await RawClient.connect(server.port);
     raw.hello();
-    const first = await raw.waitFor((m) => m.t === 'welcome' || (m.t === 'ev' && m.ev === 'closing'));
+    const first = await raw.waitFor(
+      (m) => m.t === 'welcome' || (m.t === 'ev' && m.ev === 'closing'),
+    );
     if (first.t === 'welcome') fresh = raw;
     else await raw.closedPromise;
   }
@@ -420,7 +512,10 @@ test('50 misbehaving connections do not disturb two honest clients; the server s
   const login = await fresh.response(fresh.request('password', [PASSWORDS.Leia ?? '', '9']));
   assert.ok(login.t === 'res' && login.ok, JSON.stringify(login));
   const active = await fresh.response(fresh.request('activeuser'));
-  const users = active.t === 'res' && active.ok ? ((active.data as { users: Array<{ user: string }> }).users ?? []).map((u) => u.user) : [];
+  const users =
+    active.t === 'res' && active.ok
+      ? ((active.data as { users: Array<{ user: string }> }).users ?? []).map((u) => u.user)
+      : [];
   assert.ok(users.includes('Yoda') && users.includes('Obi-wan'), JSON.stringify(active));
   fresh.close();
 

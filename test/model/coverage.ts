@@ -4,7 +4,13 @@
 // test records the transitions its executed path steps took, and the report lists what no step
 // exercised. A transition counts only once the real system carried the step out and the
 // assertions after it held.
-import { getMicrosteps, type AnyMachineSnapshot, type AnyStateMachine, type AnyStateNode, type EventObject } from 'xstate';
+import {
+  getMicrosteps,
+  type AnyMachineSnapshot,
+  type AnyStateMachine,
+  type AnyStateNode,
+  type EventObject,
+} from 'xstate';
 
 type AnyTransition = ReturnType<AnyStateMachine['getTransitionData']>[number];
 
@@ -27,7 +33,11 @@ export function describeEventType(eventType: string, sourceId: string): string {
 function guardName(guard: unknown): string | null {
   if (guard === undefined || guard === null) return null;
   if (typeof guard === 'string') return guard;
-  if (typeof guard === 'object' && 'type' in guard && typeof (guard as { type: unknown }).type === 'string') {
+  if (
+    typeof guard === 'object' &&
+    'type' in guard &&
+    typeof (guard as { type: unknown }).type === 'string'
+  ) {
     return (guard as { type: string }).type;
   }
   if (typeof guard === 'function') return guard.name === '' ? 'inline' : guard.name;
@@ -38,19 +48,26 @@ function guardName(guard: unknown): string | null {
 export function transitionKey(t: AnyTransition): string {
   const source = t.source.id;
   const guard = guardName(t.guard);
-  const target = t.target && t.target.length > 0 ? t.target.map((n: AnyStateNode) => n.id).join(',') : `${source} (no target)`;
+  const target =
+    t.target && t.target.length > 0
+      ? t.target.map((n: AnyStateNode) => n.id).join(',')
+      : `${source} (no target)`;
   return `${source} --${describeEventType(String(t.eventType), source)}${guard ? `[${guard}]` : ''}--> ${target}`;
 }
 
 function allStateNodes(node: AnyStateNode): AnyStateNode[] {
-  return [node, ...Object.values(node.states as Record<string, AnyStateNode>).flatMap(allStateNodes)];
+  return [
+    node,
+    ...Object.values(node.states as Record<string, AnyStateNode>).flatMap(allStateNodes),
+  ];
 }
 
 /** Every transition declared anywhere in the machine, in declaration order. */
 export function declaredTransitions(machine: AnyStateMachine): string[] {
   const keys: string[] = [];
   for (const node of allStateNodes(machine.root)) {
-    for (const list of (node.transitions as Map<string, AnyTransition[]>).values()) for (const t of list) keys.push(transitionKey(t));
+    for (const list of (node.transitions as Map<string, AnyTransition[]>).values())
+      for (const t of list) keys.push(transitionKey(t));
     for (const t of (node.always ?? []) as AnyTransition[]) keys.push(transitionKey(t));
   }
   return [...new Set(keys)];
@@ -61,7 +78,11 @@ export function declaredTransitions(machine: AnyStateMachine): string[] {
  * eventless (`always`) transitions and compound-state `onDone` transitions the same macrostep
  * takes after it: the machine's queue of pending requests is worked off through those.
  */
-export function takenTransitions(machine: AnyStateMachine, snapshot: AnyMachineSnapshot, event: EventObject): string[] {
+export function takenTransitions(
+  machine: AnyStateMachine,
+  snapshot: AnyMachineSnapshot,
+  event: EventObject,
+): string[] {
   const keys = machine.getTransitionData(snapshot, event).map(transitionKey);
   if (keys.length === 0) return keys;
   const steps = getMicrosteps(machine, snapshot, event as never);
@@ -74,15 +95,24 @@ export function takenTransitions(machine: AnyStateMachine, snapshot: AnyMachineS
 }
 
 /** The first `always` transition enabled in `snapshot`, selected the way XState selects it. */
-function eventlessTaken(machine: AnyStateMachine, snapshot: AnyMachineSnapshot, event: EventObject): AnyTransition | undefined {
-  const guards = (machine.implementations as { guards: Record<string, (args: unknown, params: unknown) => boolean> }).guards;
+function eventlessTaken(
+  machine: AnyStateMachine,
+  snapshot: AnyMachineSnapshot,
+  event: EventObject,
+): AnyTransition | undefined {
+  const guards = (
+    machine.implementations as {
+      guards: Record<string, (args: unknown, params: unknown) => boolean>;
+    }
+  ).guards;
   for (const node of atomicNodes(snapshot)) {
     for (let n: AnyStateNode | undefined = node; n; n = n.parent) {
       for (const t of (n.always ?? []) as AnyTransition[]) {
         const name = guardName(t.guard);
         if (name === null) return t;
         const guard = guards[name];
-        if (!guard) throw new Error(`coverage: cannot evaluate the guard ${name} of an always transition`);
+        if (!guard)
+          throw new Error(`coverage: cannot evaluate the guard ${name} of an always transition`);
         if (guard({ context: snapshot.context, event }, undefined)) return t;
       }
     }
@@ -91,17 +121,24 @@ function eventlessTaken(machine: AnyStateMachine, snapshot: AnyMachineSnapshot, 
 }
 
 /** The `onDone` transition of a compound state whose final child `snapshot` has reached. */
-function doneStateTaken(machine: AnyStateMachine, snapshot: AnyMachineSnapshot): AnyTransition | undefined {
+function doneStateTaken(
+  machine: AnyStateMachine,
+  snapshot: AnyMachineSnapshot,
+): AnyTransition | undefined {
   for (const node of atomicNodes(snapshot)) {
     if (node.type !== 'final' || !node.parent) continue;
-    const [t] = machine.getTransitionData(snapshot, { type: `xstate.done.state.${node.parent.id}` });
+    const [t] = machine.getTransitionData(snapshot, {
+      type: `xstate.done.state.${node.parent.id}`,
+    });
     if (t) return t;
   }
   return undefined;
 }
 
 const atomicNodes = (snapshot: AnyMachineSnapshot): AnyStateNode[] =>
-  (snapshot as unknown as { _nodes: AnyStateNode[] })._nodes.filter((n) => n.type === 'atomic' || n.type === 'final');
+  (snapshot as unknown as { _nodes: AnyStateNode[] })._nodes.filter(
+    (n) => n.type === 'atomic' || n.type === 'final',
+  );
 
 export interface CoverageReport {
   readonly name: string;
@@ -135,7 +172,8 @@ export class TransitionCoverage {
   /** Transitions a set of model paths would take, before anything runs (to check the generator). */
   plannedBy(steps: ReadonlyArray<{ before: AnyMachineSnapshot; event: EventObject }>): Set<string> {
     const planned = new Set<string>();
-    for (const { before, event } of steps) for (const key of takenTransitions(this.machine, before, event)) planned.add(key);
+    for (const { before, event } of steps)
+      for (const key of takenTransitions(this.machine, before, event)) planned.add(key);
     return planned;
   }
 

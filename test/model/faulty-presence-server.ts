@@ -9,14 +9,17 @@ import { InMemoryPresence, type ActiveUser } from '../../src/server/state/presen
 
 class FailingPresence extends InMemoryPresence {
   override claim(user: ActiveUser): ResultAsync<boolean, BackendError> {
-    if (user.username.startsWith('x')) return errAsync({ type: 'BackendFailed', reason: 'presence backend unavailable' });
+    if (user.username.startsWith('x'))
+      return errAsync({ type: 'BackendFailed', reason: 'presence backend unavailable' });
     return super.claim(user);
   }
 }
 
 const parsed = parseServerArgs(process.argv.slice(2));
 if (parsed.isErr() || parsed.value.kind !== 'serve') throw new Error('bad arguments');
-const started = await TessengerServer.start(parsed.value.config, { presence: new FailingPresence() });
+const started = await TessengerServer.start(parsed.value.config, {
+  presence: new FailingPresence(),
+});
 if (started.isErr()) throw new Error(started.error.message);
 const server = started.value;
 process.once('SIGTERM', () => void server.shutdown());

@@ -48,8 +48,14 @@ export class GateRelay {
   ) {
     const keys = deriveTransferKeys(key);
     this.seals = {
-      forward: { open: new DatagramSeal(keys, 'audience'), seal: new DatagramSeal(keys, 'presenter', true, INSIDER_PACKET_NUMBERS) },
-      backward: { open: new DatagramSeal(keys, 'presenter'), seal: new DatagramSeal(keys, 'audience', true, INSIDER_PACKET_NUMBERS) },
+      forward: {
+        open: new DatagramSeal(keys, 'audience'),
+        seal: new DatagramSeal(keys, 'presenter', true, INSIDER_PACKET_NUMBERS),
+      },
+      backward: {
+        open: new DatagramSeal(keys, 'presenter'),
+        seal: new DatagramSeal(keys, 'audience', true, INSIDER_PACKET_NUMBERS),
+      },
     };
     front.on('message', (msg, rinfo) => {
       this.presenter = { address: rinfo.address, port: rinfo.port };
@@ -87,7 +93,12 @@ export class GateRelay {
     if (plain.isErr()) return;
     const decoded = decodeDatagram(plain.value);
     if (decoded.isErr()) return;
-    const s: Seen = { direction, datagram: decoded.value, buf: Buffer.from(buf), plain: plain.value };
+    const s: Seen = {
+      direction,
+      datagram: decoded.value,
+      buf: Buffer.from(buf),
+      plain: plain.value,
+    };
     this.seen.push(s);
     const rules = this.rules[direction];
     const rule = rules[s.datagram.type] ?? rules.default;
@@ -102,12 +113,19 @@ export class GateRelay {
   }
 
   /** Sends on the held datagrams that match (the plaintext altered by `alter` and sealed again, if given); returns how many. */
-  release(direction: Direction, match: (s: Seen) => boolean, alter?: (buf: Buffer) => Buffer): number {
+  release(
+    direction: Direction,
+    match: (s: Seen) => boolean,
+    alter?: (buf: Buffer) => Buffer,
+  ): number {
     const keep: Seen[] = [];
     let n = 0;
     for (const s of this.held[direction]) {
       if (match(s)) {
-        this.deliver(direction, alter ? this.sealFor(direction, alter(Buffer.from(s.plain))) : s.buf);
+        this.deliver(
+          direction,
+          alter ? this.sealFor(direction, alter(Buffer.from(s.plain))) : s.buf,
+        );
         n++;
       } else keep.push(s);
     }
@@ -143,7 +161,11 @@ export class GateRelay {
 
   /** Waits until a datagram matching `pred` has been seen. */
   async waitFor(pred: (s: Seen) => boolean, what: string, timeoutMs = 10_000): Promise<Seen> {
-    return this.changed.until(() => this.seen.find(pred), timeoutMs, () => new Error(`the relay never saw ${what}`));
+    return this.changed.until(
+      () => this.seen.find(pred),
+      timeoutMs,
+      () => new Error(`the relay never saw ${what}`),
+    );
   }
 
   close(): void {

@@ -18,14 +18,27 @@ import type { AnyMachineSnapshot } from 'xstate';
 import { lockoutMachine } from '../../machines/lockout.machine.js';
 import { startServer, tempDir, type ServerHandle } from '../support/processes.js';
 import { TransitionCoverage } from './coverage.js';
-import { buildTestModel, describePath, generatePaths, runPath, runPool, type ModelPath, type PathDriver, type StepContext } from './paths.js';
+import {
+  buildTestModel,
+  describePath,
+  generatePaths,
+  runPath,
+  runPool,
+  type ModelPath,
+  type PathDriver,
+  type StepContext,
+} from './paths.js';
 import { Conn, ConsoleWatch, UserPool, userlogHas, writeCredentials } from './support.js';
 
 const USERS = Array.from({ length: 80 }, (_, i) => `lk${String(i + 1).padStart(2, '0')}`);
 const password = (user: string): string => `pw-${user}!`;
 const WRONG = 'not-the-password';
 
-const EVENTS = [{ type: 'FAILED' }, { type: 'SUCCEEDED' }, { type: `xstate.after.blockDuration.lockout.locked` }];
+const EVENTS = [
+  { type: 'FAILED' },
+  { type: 'SUCCEEDED' },
+  { type: `xstate.after.blockDuration.lockout.locked` },
+];
 
 interface Setup {
   readonly attempts: number;
@@ -40,9 +53,22 @@ const coverage = new TransitionCoverage('lockout', lockoutMachine);
 test.before(async () => {
   for (const attempts of [1, 3]) {
     const dir = tempDir(`model-lockout-${attempts}`);
-    writeCredentials(dir, USERS.map((u) => [u, password(u)] as const));
-    const server = await startServer({ dir, attempts, blockSeconds: 1, args: ['--max-ip-failures', '1000000'] });
-    setups.push({ attempts, server, console: new ConsoleWatch(server.program), users: new UserPool(USERS) });
+    writeCredentials(
+      dir,
+      USERS.map((u) => [u, password(u)] as const),
+    );
+    const server = await startServer({
+      dir,
+      attempts,
+      blockSeconds: 1,
+      args: ['--max-ip-failures', '1000000'],
+    });
+    setups.push({
+      attempts,
+      server,
+      console: new ConsoleWatch(server.program),
+      users: new UserPool(USERS),
+    });
   }
 });
 
@@ -80,12 +106,23 @@ class LockoutDriver implements PathDriver {
         await conn.ok('username', [user]);
         const r = await conn.call('password', [WRONG, '9']);
         if (ctx.state.matches('locked')) {
-          assert.is(conn.errorCode(r), 'ACCOUNT_LOCKED_NOW', 'the failure that reaches the limit locks the account');
+          assert.is(
+            conn.errorCode(r),
+            'ACCOUNT_LOCKED_NOW',
+            'the failure that reaches the limit locks the account',
+          );
           this.locks++;
-          await watch.waitFor(`${user} failed to log in from 127.0.0.1; the account is now blocked`, this.locks);
+          await watch.waitFor(
+            `${user} failed to log in from 127.0.0.1; the account is now blocked`,
+            this.locks,
+          );
           await conn.closedByServer();
         } else {
-          assert.is(conn.errorCode(r), 'INVALID_PASSWORD', 'a failure below the limit only re-prompts');
+          assert.is(
+            conn.errorCode(r),
+            'INVALID_PASSWORD',
+            'a failure below the limit only re-prompts',
+          );
           await watch.waitFor(`${user} failed to log in from 127.0.0.1`, this.failuresPrinted + 1);
           this.failuresPrinted++;
           await conn.close();
@@ -97,13 +134,19 @@ class LockoutDriver implements PathDriver {
         await conn.ok('username', [user]);
         const data = await conn.ok('password', [password(user), '9']);
         assert.equal(data, { username: user, invitations: [] });
-        assert.ok(userlogHas(this.setup.server.userlog(), user), 'a logged-in user is in userlog.txt');
+        assert.ok(
+          userlogHas(this.setup.server.userlog(), user),
+          'a logged-in user is in userlog.txt',
+        );
         this.logins++;
         await watch.waitFor(`${user} is online`, this.logins);
         assert.equal(await conn.ok('logout'), { username: user });
         await conn.closedByServer();
         await watch.waitFor(`${user} logout`, this.logins);
-        assert.not.ok(userlogHas(this.setup.server.userlog(), user), 'logout removes the userlog line');
+        assert.not.ok(
+          userlogHas(this.setup.server.userlog(), user),
+          'logout removes the userlog line',
+        );
         return;
       }
       case 'xstate.after.blockDuration.lockout.locked':
@@ -121,12 +164,23 @@ class LockoutDriver implements PathDriver {
     const conn = await Conn.open(this.port);
     const r = await conn.call('username', [this.user]);
     if (state.matches('locked')) {
-      assert.is(conn.errorCode(r), 'ACCOUNT_BLOCKED', 'a locked account is refused at the username');
+      assert.is(
+        conn.errorCode(r),
+        'ACCOUNT_BLOCKED',
+        'a locked account is refused at the username',
+      );
       this.refusals++;
-      await this.setup.console.waitFor(`${this.user} tried to log in but the account is blocked`, this.refusals);
+      await this.setup.console.waitFor(
+        `${this.user} tried to log in but the account is blocked`,
+        this.refusals,
+      );
       await conn.closedByServer();
     } else {
-      assert.is(conn.errorCode(r), 'ok', `in ${JSON.stringify(state.value)} the username is accepted`);
+      assert.is(
+        conn.errorCode(r),
+        'ok',
+        `in ${JSON.stringify(state.value)} the username is accepted`,
+      );
       await conn.close();
     }
   }
@@ -143,8 +197,13 @@ for (const attempts of [1, 3]) {
     });
     const paths = generatePaths(model, { rounds: 2, simple: true });
     assert.ok(paths.length > 0);
-    const failures = await runPool<ModelPath>(paths, 6, (path) => runPath(lockoutMachine, path, new LockoutDriver(setup), [coverage]));
-    for (const f of failures) console.error(`FAILED PATH ${describePath(lockoutMachine, f.item)}\n  ${String(f.error instanceof Error ? f.error.message : f.error)}`);
+    const failures = await runPool<ModelPath>(paths, 6, (path) =>
+      runPath(lockoutMachine, path, new LockoutDriver(setup), [coverage]),
+    );
+    for (const f of failures)
+      console.error(
+        `FAILED PATH ${describePath(lockoutMachine, f.item)}\n  ${String(f.error instanceof Error ? f.error.message : f.error)}`,
+      );
     assert.is(failures.length, 0, `${failures.length} of ${paths.length} lockout paths failed`);
   });
 }

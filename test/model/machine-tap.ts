@@ -25,10 +25,21 @@ export class MachineTap {
     target.provide = (impl: unknown) => {
       const provided = provide(impl);
       const transition = provided.transition.bind(provided);
-      (provided as unknown as { transition: typeof transition }).transition = (snapshot: AnyMachineSnapshot, event: EventObject, scope: never) => {
-        const keys = snapshot.status === 'active' ? takenTransitions(provided, snapshot, event) : [];
+      (provided as unknown as { transition: typeof transition }).transition = (
+        snapshot: AnyMachineSnapshot,
+        event: EventObject,
+        scope: never,
+      ) => {
+        const keys =
+          snapshot.status === 'active' ? takenTransitions(provided, snapshot, event) : [];
         const next = transition(snapshot, event, scope);
-        this.entries.push({ id: idOf(snapshot.context), event, from: snapshot.value, to: next.value, keys });
+        this.entries.push({
+          id: idOf(snapshot.context),
+          event,
+          from: snapshot.value,
+          to: next.value,
+          keys,
+        });
         this.changed.notify();
         return next;
       };
@@ -45,17 +56,25 @@ export class MachineTap {
    * Waits until the actor `id` took every transition in `keys` at once (one real event), at or
    * after entry number `from` of that actor; returns the index after the matching entry.
    */
-  async waitFor(id: string, keys: readonly string[], from: number, timeoutMs = 10_000): Promise<number> {
+  async waitFor(
+    id: string,
+    keys: readonly string[],
+    from: number,
+    timeoutMs = 10_000,
+  ): Promise<number> {
     const mine = () => this.of(id);
     return this.changed.until(
       () => {
         const entries = mine();
-        for (let i = from; i < entries.length; i++) if (keys.every((k) => entries[i]!.keys.includes(k))) return i + 1;
+        for (let i = from; i < entries.length; i++)
+          if (keys.every((k) => entries[i]!.keys.includes(k))) return i + 1;
         return undefined;
       },
       timeoutMs,
       () => {
-        const seen = mine().map((e) => `${e.keys.join(' + ') || `(${e.event.type}: no transition)`}`).join('\n    ');
+        const seen = mine()
+          .map((e) => `${e.keys.join(' + ') || `(${e.event.type}: no transition)`}`)
+          .join('\n    ');
         return new Error(`the real actor never took ${keys.join(' + ')}; it took:\n    ${seen}`);
       },
     );

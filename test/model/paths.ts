@@ -26,16 +26,30 @@ export interface ModelOptions {
 
 export type ModelPath = TestPath<AnyMachineSnapshot, EventObject>;
 
-export function buildTestModel(machine: AnyStateMachine, options: ModelOptions): TestModel<AnyMachineSnapshot, EventObject, unknown> {
+export function buildTestModel(
+  machine: AnyStateMachine,
+  options: ModelOptions,
+): TestModel<AnyMachineSnapshot, EventObject, unknown> {
   const contextKey = options.contextKey ?? ((c: unknown) => c);
-  const stateKey = (s: AnyMachineSnapshot): string => `${JSON.stringify(s.value)}${JSON.stringify(contextKey(s.context)) ?? ''}`;
-  const takes = options.takes ?? ((snapshot: AnyMachineSnapshot, e: EventObject) => machine.getTransitionData(snapshot, e).length > 0);
+  const stateKey = (s: AnyMachineSnapshot): string =>
+    `${JSON.stringify(s.value)}${JSON.stringify(contextKey(s.context)) ?? ''}`;
+  const takes =
+    options.takes ??
+    ((snapshot: AnyMachineSnapshot, e: EventObject) =>
+      machine.getTransitionData(snapshot, e).length > 0);
   return new TestModel<AnyMachineSnapshot, EventObject, unknown>(machine as never, {
     events: (snapshot: AnyMachineSnapshot) =>
       options.events.filter(
-        (e) => snapshot.status === 'active' && takes(snapshot, e) && (options.allow?.(snapshot, e) ?? true),
+        (e) =>
+          snapshot.status === 'active' &&
+          takes(snapshot, e) &&
+          (options.allow?.(snapshot, e) ?? true),
       ),
-    serializeState: (snapshot: AnyMachineSnapshot, event: EventObject | undefined, prev?: AnyMachineSnapshot) => {
+    serializeState: (
+      snapshot: AnyMachineSnapshot,
+      event: EventObject | undefined,
+      prev?: AnyMachineSnapshot,
+    ) => {
       if (event === undefined || prev === undefined) return `${stateKey(snapshot)} <= init`;
       return `${stateKey(snapshot)} <= ${JSON.stringify(prev.value)} ${takenTransitions(machine, prev, event).join(' + ') || JSON.stringify(event)}`;
     },
@@ -48,8 +62,10 @@ export function buildTestModel(machine: AnyStateMachine, options: ModelOptions):
 export function delayedEvents(machine: AnyStateMachine): EventObject[] {
   const types = new Set<string>();
   const visit = (node: AnyStateMachine['root']): void => {
-    for (const key of (node.transitions as Map<string, unknown>).keys()) if (key.startsWith('xstate.after.')) types.add(key);
-    for (const child of Object.values(node.states as Record<string, AnyStateMachine['root']>)) visit(child);
+    for (const key of (node.transitions as Map<string, unknown>).keys())
+      if (key.startsWith('xstate.after.')) types.add(key);
+    for (const child of Object.values(node.states as Record<string, AnyStateMachine['root']>))
+      visit(child);
   };
   visit(machine.root);
   return [...types].map((type) => ({ type }));
@@ -61,13 +77,19 @@ const eventsOf = (p: ModelPath): string => JSON.stringify(p.steps.map((s) => s.e
  * Shortest paths to every (state, incoming edge) vertex, optionally plus simple paths, with
  * paths that are prefixes of longer ones (and exact repeats) dropped.
  */
-export function generatePaths(model: TestModel<AnyMachineSnapshot, EventObject, unknown>, options: { simple?: boolean; rounds?: number } = {}): ModelPath[] {
+export function generatePaths(
+  model: TestModel<AnyMachineSnapshot, EventObject, unknown>,
+  options: { simple?: boolean; rounds?: number } = {},
+): ModelPath[] {
   let round: ModelPath[] = model.getShortestPaths();
   const start = round[0]?.steps[0]?.state;
   if (start === undefined || start.status !== 'active') {
     // e.g. the machine now needs an input the model does not give: fail loudly, not with 0 paths
-    const error = start && 'error' in start ? String((start as { error: unknown }).error) : 'no initial state';
-    throw new Error(`the model's initial snapshot is not active (${start?.status ?? 'none'}): ${error}`);
+    const error =
+      start && 'error' in start ? String((start as { error: unknown }).error) : 'no initial state';
+    throw new Error(
+      `the model's initial snapshot is not active (${start?.status ?? 'none'}): ${error}`,
+    );
   }
   const all = [...round, ...(options.simple ? model.getSimplePaths() : [])];
   // Further rounds continue every path with the shortest paths from where it ended (e.g. a
@@ -82,7 +104,11 @@ export function generatePaths(model: TestModel<AnyMachineSnapshot, EventObject, 
   const kept: ModelPath[] = [];
   for (const p of list) {
     const seq = p.steps.map((s) => JSON.stringify(s.event));
-    const isPrefix = kept.some((k) => seq.length <= k.steps.length && seq.every((e, i) => e === JSON.stringify(k.steps[i]?.event)));
+    const isPrefix = kept.some(
+      (k) =>
+        seq.length <= k.steps.length &&
+        seq.every((e, i) => e === JSON.stringify(k.steps[i]?.event)),
+    );
     if (!isPrefix) kept.push(p);
   }
   return kept.reverse();
@@ -95,9 +121,15 @@ export function describePath(machine: AnyStateMachine, path: ModelPath): string 
       if (i === 0) return 'init';
       const { type, ...rest } = s.event;
       const source = path.steps[i - 1]?.state;
-      const sourceId = source ? takenTransitions(machine, source, s.event)[0]?.split(' ')[0] ?? '' : '';
+      const sourceId = source
+        ? (takenTransitions(machine, source, s.event)[0]?.split(' ')[0] ?? '')
+        : '';
       const keys = Object.keys(rest).filter((k) => k !== 'requestId');
-      const detail = keys.length ? JSON.stringify(Object.fromEntries(keys.map((k) => [k, (rest as Record<string, unknown>)[k]]))) : '';
+      const detail = keys.length
+        ? JSON.stringify(
+            Object.fromEntries(keys.map((k) => [k, (rest as Record<string, unknown>)[k]])),
+          )
+        : '';
       return `${describeEventType(type, sourceId)}${detail}`;
     })
     .join(' → ');
@@ -131,7 +163,12 @@ export interface Recorder {
 }
 
 /** Walks one path; each step's transitions are recorded once the real step and its checks passed. */
-export async function runPath(machine: AnyStateMachine, path: ModelPath, driver: PathDriver, recorders: readonly Recorder[]): Promise<void> {
+export async function runPath(
+  machine: AnyStateMachine,
+  path: ModelPath,
+  driver: PathDriver,
+  recorders: readonly Recorder[],
+): Promise<void> {
   try {
     for (let index = 0; index < path.steps.length; index++) {
       const step = path.steps[index]!;
@@ -160,7 +197,11 @@ export async function runPath(machine: AnyStateMachine, path: ModelPath, driver:
 }
 
 /** Runs `tasks` with at most `concurrency` at a time; returns the failures (never throws). */
-export async function runPool<T>(items: readonly T[], concurrency: number, task: (item: T, index: number) => Promise<void>): Promise<Array<{ item: T; error: unknown }>> {
+export async function runPool<T>(
+  items: readonly T[],
+  concurrency: number,
+  task: (item: T, index: number) => Promise<void>,
+): Promise<Array<{ item: T; error: unknown }>> {
   const failures: Array<{ item: T; error: unknown }> = [];
   let next = 0;
   await Promise.all(

@@ -20,10 +20,20 @@ let server: ProbeServer;
 const users = new UserPool(USERS);
 
 test.before(async () => {
-    const common = ['--max-unauthenticated', String(MAX_UNAUTHENTICATED), '--rate-burst', '100000', '--rate-per-second', '100000'];
+  const common = [
+    '--max-unauthenticated',
+    String(MAX_UNAUTHENTICATED),
+    '--rate-burst',
+    '100000',
+    '--rate-per-second',
+    '100000',
+  ];
   const start = (label: string, args: string[]): Promise<ServerHandle> => {
     const dir = tempDir(`model-probes-${label}`);
-    writeCredentials(dir, USERS.map((u) => [u, passwordOf(u)] as const));
+    writeCredentials(
+      dir,
+      USERS.map((u) => [u, passwordOf(u)] as const),
+    );
     // blockSeconds 1: the lockout probe waits for "<user> is no longer blocked", never for time
     return startServer({ dir, attempts: ATTEMPTS, blockSeconds: 1, args: [...common, ...args] });
   };
@@ -54,8 +64,18 @@ test.after(async () => {
 // seconds; every failing probe is named.
 test('every session state accepts and refuses what SPEC and PROTOCOL say', async () => {
   const results = await Promise.allSettled(SESSION_PROBES.map((p) => p.run(server, users)));
-  const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [`${SESSION_PROBES[i]!.name}\n    ${r.reason instanceof Error ? r.reason.message : String(r.reason)}`] : []));
-  assert.equal(failed, [], `${failed.length} of ${SESSION_PROBES.length} probes failed:\n  ${failed.join('\n  ')}`);
+  const failed = results.flatMap((r, i) =>
+    r.status === 'rejected'
+      ? [
+          `${SESSION_PROBES[i]!.name}\n    ${r.reason instanceof Error ? r.reason.message : String(r.reason)}`,
+        ]
+      : [],
+  );
+  assert.equal(
+    failed,
+    [],
+    `${failed.length} of ${SESSION_PROBES.length} probes failed:\n  ${failed.join('\n  ')}`,
+  );
 });
 
 test.run();

@@ -35,7 +35,16 @@ import { hashPassword } from '../../src/server/password.js';
 import { eventually, startServer, tempDir, type ServerHandle } from '../support/processes.js';
 import { RawClient } from '../support/raw-client.js';
 import { TransitionCoverage, takenTransitions } from './coverage.js';
-import { buildTestModel, describePath, generatePaths, runPath, runPool, type ModelPath, type PathDriver, type StepContext } from './paths.js';
+import {
+  buildTestModel,
+  describePath,
+  generatePaths,
+  runPath,
+  runPool,
+  type ModelPath,
+  type PathDriver,
+  type StepContext,
+} from './paths.js';
 import { Conn, ConsoleWatch, UserPool, userlogHas, writeCredentials, WAIT_MS } from './support.js';
 
 const ATTEMPTS = 3;
@@ -71,14 +80,25 @@ const INVOKE = {
   loggingOut: idOf('loggingOut'),
   goOffline: idOf('goingOffline'),
 };
-const done = (id: string, output?: unknown): EventObject => ({ type: `xstate.done.actor.${id}`, output }) as EventObject;
-const TIMEOUT = [...sessionMachine.getStateNodeById('session.open.authenticating').transitions.keys()].find((k) => k.startsWith('xstate.after.'))!;
+const done = (id: string, output?: unknown): EventObject =>
+  ({ type: `xstate.done.actor.${id}`, output }) as EventObject;
+const TIMEOUT = [
+  ...sessionMachine.getStateNodeById('session.open.authenticating').transitions.keys(),
+].find((k) => k.startsWith('xstate.after.'))!;
 const VERIFY_ERROR = `xstate.error.actor.${INVOKE.verify}`;
 
-const VERDICTS = ['accepted', 'wrongPassword', 'lockedNow', 'blocked', 'alreadyActive', 'throttled'] as const;
+const VERDICTS = [
+  'accepted',
+  'wrongPassword',
+  'lockedNow',
+  'blocked',
+  'alreadyActive',
+  'throttled',
+] as const;
 type Verdict = (typeof VERDICTS)[number];
 
-const request = (step: string, extra: Record<string, unknown> = {}): EventObject => ({ type: 'REQUEST', step, requestId: 0, ...extra }) as EventObject;
+const request = (step: string, extra: Record<string, unknown> = {}): EventObject =>
+  ({ type: 'REQUEST', step, requestId: 0, ...extra }) as EventObject;
 const EVENTS: EventObject[] = [
   { type: 'HELLO', version: 1 } as EventObject,
   { type: 'HELLO', version: 2 } as EventObject,
@@ -113,8 +133,13 @@ const EVENTS: EventObject[] = [
   done(INVOKE.goOffline),
 ];
 
-const BUSY = [{ open: { authenticating: 'checkingLockout' } }, { open: { authenticating: 'verifying' } }, { open: { authenticating: 'welcoming' } }];
-const isBusy = (s: AnyMachineSnapshot | undefined): boolean => s !== undefined && BUSY.some((b) => s.matches(b));
+const BUSY = [
+  { open: { authenticating: 'checkingLockout' } },
+  { open: { authenticating: 'verifying' } },
+  { open: { authenticating: 'welcoming' } },
+];
+const isBusy = (s: AnyMachineSnapshot | undefined): boolean =>
+  s !== undefined && BUSY.some((b) => s.matches(b));
 const stepOf = (e: EventObject): string => (e as { step?: string }).step ?? '';
 
 /** What the real system can be made to deliver where (see the header). */
@@ -125,12 +150,17 @@ function allow(s: AnyMachineSnapshot, e: EventObject): boolean {
   if (flags.rate !== undefined && !active) return false;
   if (flags.flood && (inHandshake || isBusy(s))) return false;
   if (e.type === 'REQUEST' && flags.flood && active) return false;
-  if ((flags.pipelined === true) !== isBusy(s) && e.type === 'REQUEST' && !flags.flood) return false;
+  if ((flags.pipelined === true) !== isBusy(s) && e.type === 'REQUEST' && !flags.flood)
+    return false;
   if (isBusy(s)) {
     // Only requests written together with the password that made the session busy; at most
     // one waits. (A password written with its username is tested in e2e/pipelined-login.)
     if (e.type === 'DISCONNECTED') return s.matches({ open: { authenticating: 'verifying' } });
-    if (e.type === 'REQUEST') return s.matches({ open: { authenticating: 'verifying' } }) && (s.context as { queue: unknown[] }).queue.length === 0;
+    if (e.type === 'REQUEST')
+      return (
+        s.matches({ open: { authenticating: 'verifying' } }) &&
+        (s.context as { queue: unknown[] }).queue.length === 0
+      );
     if (!e.type.startsWith('xstate.done.') && !e.type.startsWith('xstate.error.')) return false;
     // A password that went out with the previous one cannot meet a lock or a throttle made
     // between the two checks: the preparation would hit the first password too.
@@ -149,7 +179,8 @@ const plain = Array.from({ length: 160 }, (_, i) => `s${String(i + 1).padStart(3
 const hashed = Array.from({ length: 10 }, (_, i) => `h${String(i + 1).padStart(2, '0')}`);
 const broken = Array.from({ length: 10 }, (_, i) => `x${String(i + 1).padStart(2, '0')}`);
 const HASHED_PASSWORD = 'hashed-pw!';
-const passwordOf = (user: string): string => (user.startsWith('h') ? HASHED_PASSWORD : `pw-${user}!`);
+const passwordOf = (user: string): string =>
+  user.startsWith('h') ? HASHED_PASSWORD : `pw-${user}!`;
 
 interface Setup {
   name: string;
@@ -163,33 +194,69 @@ interface Setup {
 const setups: Record<'main' | 'quick' | 'faulty' | 'rate' | 'throttle', Setup> = {} as never;
 const coverage = new TransitionCoverage('session', model);
 
-async function startSetup(name: string, extraArgs: string[], credentials: ReadonlyArray<readonly [string, string]>, entry?: string[]): Promise<Setup> {
+async function startSetup(
+  name: string,
+  extraArgs: string[],
+  credentials: ReadonlyArray<readonly [string, string]>,
+  entry?: string[],
+): Promise<Setup> {
   const dir = tempDir(`model-session-${name}`);
   writeCredentials(dir, credentials);
   const server = await startServer({
     dir,
     attempts: ATTEMPTS,
     blockSeconds: 600, // a lock made by a path outlives the path; every path has its own user
-    args: ['--max-unauthenticated', String(MAX_UNAUTHENTICATED), '--max-queued-bytes', String(MAX_QUEUED_BYTES), ...extraArgs],
+    args: [
+      '--max-unauthenticated',
+      String(MAX_UNAUTHENTICATED),
+      '--max-queued-bytes',
+      String(MAX_QUEUED_BYTES),
+      ...extraArgs,
+    ],
     ...(entry ? { entry } : {}),
   });
-  return { name, server, console: new ConsoleWatch(server.program), plain: new UserPool(plain), hashed: new UserPool(hashed), broken: new UserPool(broken) };
+  return {
+    name,
+    server,
+    console: new ConsoleWatch(server.program),
+    plain: new UserPool(plain),
+    hashed: new UserPool(hashed),
+    broken: new UserPool(broken),
+  };
 }
 
 test.before(async () => {
   const costly = await hashPassword(HASHED_PASSWORD, { N: 32768, r: 8, p: 1 });
   // the hashed users come first: the server derives its decoy secret from the first hash line
-  const credentials = [...hashed.map((u) => [u, costly] as const), ...broken.map((u) => [u, passwordOf(u)] as const), ...plain.map((u) => [u, passwordOf(u)] as const)];
+  const credentials = [
+    ...hashed.map((u) => [u, costly] as const),
+    ...broken.map((u) => [u, passwordOf(u)] as const),
+    ...plain.map((u) => [u, passwordOf(u)] as const),
+  ];
   const noIpLimit = ['--max-ip-failures', '1000000'];
   const fast = ['--rate-burst', '100000', '--rate-per-second', '100000'];
   const [main, quick, faulty, rate, throttle] = await Promise.all([
     startSetup('main', [...noIpLimit, ...fast], credentials),
     startSetup('quick', [...noIpLimit, ...fast, '--login-timeout', '1'], credentials),
-    startSetup('faulty', [...noIpLimit, ...fast], credentials, ['--import', import.meta.resolve('tsx'), new URL('./faulty-presence-server.ts', import.meta.url).pathname]),
-    startSetup('rate', [...noIpLimit, '--rate-burst', '5', '--rate-per-second', '1', '--max-throttled', '2'], credentials),
+    startSetup('faulty', [...noIpLimit, ...fast], credentials, [
+      '--import',
+      import.meta.resolve('tsx'),
+      new URL('./faulty-presence-server.ts', import.meta.url).pathname,
+    ]),
+    startSetup(
+      'rate',
+      [...noIpLimit, '--rate-burst', '5', '--rate-per-second', '1', '--max-throttled', '2'],
+      credentials,
+    ),
     startSetup('throttle', ['--max-ip-failures', '1', ...fast], credentials),
   ]);
-  Object.assign(setups, { main: main!, quick: quick!, faulty: faulty!, rate: rate!, throttle: throttle! });
+  Object.assign(setups, {
+    main: main!,
+    quick: quick!,
+    faulty: faulty!,
+    rate: rate!,
+    throttle: throttle!,
+  });
 });
 
 // SIGTERM: the servers stop even with accounts still blocked for 600 s, and exit with status 0.
@@ -264,8 +331,16 @@ class SessionDriver implements PathDriver {
           : has((e) => (e as { output?: { verdict?: string } }).output?.verdict === 'throttled')
             ? setups.throttle
             : setups.main;
-    const disconnectsWhileVerifying = path.steps.some((s, i) => s.event.type === 'DISCONNECTED' && path.steps[i - 1]?.state.matches({ open: { authenticating: 'verifying' } }));
-    this.user = has((e) => e.type === VERIFY_ERROR) ? this.setup.broken.take() : disconnectsWhileVerifying ? this.setup.hashed.take() : this.setup.plain.take();
+    const disconnectsWhileVerifying = path.steps.some(
+      (s, i) =>
+        s.event.type === 'DISCONNECTED' &&
+        path.steps[i - 1]?.state.matches({ open: { authenticating: 'verifying' } }),
+    );
+    this.user = has((e) => e.type === VERIFY_ERROR)
+      ? this.setup.broken.take()
+      : disconnectsWhileVerifying
+        ? this.setup.hashed.take()
+        : this.setup.plain.take();
     this.lines = new Lines(this.setup.console);
     this.planVerdicts();
   }
@@ -278,14 +353,22 @@ class SessionDriver implements PathDriver {
       const before = this.steps[i - 1]!.state;
       const event = this.steps[i]!.event;
       // the step's own transition answers the current login step; its always transitions come after
-      if (event.type === `xstate.done.actor.${INVOKE.verify}` || event.type === VERIFY_ERROR || event.type === `xstate.done.actor.${INVOKE.checkLockout}`) {
+      if (
+        event.type === `xstate.done.actor.${INVOKE.verify}` ||
+        event.type === VERIFY_ERROR ||
+        event.type === `xstate.done.actor.${INVOKE.checkLockout}`
+      ) {
         if (current !== null) this.outcomeFor.set(current, event);
         current = null;
       }
       for (const key of takenTransitions(model, before, event)) {
         if (key.startsWith('session.open.authenticating --REQUEST--> ')) queue.push(i);
-        else if (key.includes('--always[nextIsPassword]--> session.open.authenticating.verifying')) current = queue.shift() ?? null;
-        else if (key.includes('--always[nextIsUsername]--> session.open.authenticating.checkingLockout')) current = queue.shift() ?? null;
+        else if (key.includes('--always[nextIsPassword]--> session.open.authenticating.verifying'))
+          current = queue.shift() ?? null;
+        else if (
+          key.includes('--always[nextIsUsername]--> session.open.authenticating.checkingLockout')
+        )
+          current = queue.shift() ?? null;
         else if (key.includes('--always')) queue.shift();
       }
     }
@@ -329,7 +412,9 @@ class SessionDriver implements PathDriver {
     const code = side.errorCode(await side.call('password', [WRONG, UDP]));
     if (code === 'ACCOUNT_LOCKED_NOW') {
       this.failures = 0;
-      await this.lines.next(`${this.user} failed to log in from 127.0.0.1; the account is now blocked`);
+      await this.lines.next(
+        `${this.user} failed to log in from 127.0.0.1; the account is now blocked`,
+      );
     } else {
       assert.is(code, 'INVALID_PASSWORD');
       this.failures++;
@@ -342,7 +427,10 @@ class SessionDriver implements PathDriver {
   private async sideLogin(user = this.user): Promise<Conn> {
     const side = await Conn.open(this.port);
     await side.ok('username', [user]);
-    assert.equal(await side.ok('password', [passwordOf(user), UDP]), { username: user, invitations: [] });
+    assert.equal(await side.ok('password', [passwordOf(user), UDP]), {
+      username: user,
+      invitations: [],
+    });
     if (user === this.user) this.failures = 0;
     await this.lines.next(`${user} is online`);
     return side;
@@ -355,7 +443,8 @@ class SessionDriver implements PathDriver {
   }
 
   private async lockAccount(): Promise<void> {
-    for (let i = 0; i < ATTEMPTS; i++) if ((await this.sideFailure()) === 'ACCOUNT_LOCKED_NOW') return;
+    for (let i = 0; i < ATTEMPTS; i++)
+      if ((await this.sideFailure()) === 'ACCOUNT_LOCKED_NOW') return;
     assert.unreachable(`${ATTEMPTS} failures did not lock ${this.user}`);
   }
 
@@ -398,17 +487,27 @@ class SessionDriver implements PathDriver {
   }
 
   /** The frame for a model REQUEST (ids are the driver's own). */
-  private async requestFrame(index: number, e: EventObject): Promise<{ sent: Sent; bytes: Buffer }> {
+  private async requestFrame(
+    index: number,
+    e: EventObject,
+  ): Promise<{ sent: Sent; bytes: Buffer }> {
     const step = stepOf(e);
     const id = this.nextId++;
     const sent = { id, step };
     const req = (cmd: string, args: string[]) => frame({ t: 'req', id, cmd, args });
     switch (step) {
       case 'username':
-        if ((this.outcomeFor.get(index) as { output?: { locked?: boolean } } | undefined)?.output?.locked) await this.lockAccount();
+        if (
+          (this.outcomeFor.get(index) as { output?: { locked?: boolean } } | undefined)?.output
+            ?.locked
+        )
+          await this.lockAccount();
         return { sent, bytes: req('username', [this.user]) };
       case 'password':
-        return { sent, bytes: req('password', [await this.passwordFor(this.outcomeFor.get(index)), UDP]) };
+        return {
+          sent,
+          bytes: req('password', [await this.passwordFor(this.outcomeFor.get(index)), UDP]),
+        };
       case 'logout':
         return { sent, bytes: req('logout', []) };
       case 'command':
@@ -431,13 +530,15 @@ class SessionDriver implements PathDriver {
     if (e.type === 'HELLO') {
       if (before?.matches({ open: { authenticating: 'handshake' } })) {
         this.c.sendJson({ t: 'hello', v: (e as unknown as { version: number }).version });
-        if ((e as unknown as { version: number }).version === 1) await this.c.waitFor((m) => m.t === 'welcome', WAIT_MS);
+        if ((e as unknown as { version: number }).version === 1)
+          await this.c.waitFor((m) => m.t === 'welcome', WAIT_MS);
         else this.closingExpected = 'VERSION_UNSUPPORTED';
         return;
       }
       return this.badMessages(flags.flood === true, () => frame({ t: 'hello', v: 1 }));
     }
-    if (e.type === 'BAD_MESSAGE') return this.badMessages(flags.flood === true, () => encodeFrame('{not json'));
+    if (e.type === 'BAD_MESSAGE')
+      return this.badMessages(flags.flood === true, () => encodeFrame('{not json'));
     if (e.type === 'CLOSE') {
       this.c.sendBytes(TOO_LARGE_HEADER);
       this.closingExpected = 'FRAME_TOO_LARGE';
@@ -470,14 +571,26 @@ class SessionDriver implements PathDriver {
       const password = this.current!;
       this.current = null;
       await this.expectReply(password, 'ok', { username: this.user, invitations: [] });
-      if (ctx.state.matches({ open: 'active' })) assert.ok(userlogHas(this.userlog(), this.user), 'the user is in userlog.txt once the login is answered');
+      if (ctx.state.matches({ open: 'active' }))
+        assert.ok(
+          userlogHas(this.userlog(), this.user),
+          'the user is in userlog.txt once the login is answered',
+        );
       await this.lines.next(`${this.user} is online`);
       return this.afterQueue(ctx);
     }
     if (e.type === `xstate.done.actor.${INVOKE.draining}`) {
       const closing = await this.c.waitFor((m) => m.t === 'ev' && m.ev === 'closing', WAIT_MS);
-      assert.is((closing as { error?: { code?: string } }).error?.code, this.closingExpected, 'the closing event says why');
-      if (this.closingExpected === 'LOGIN_TIMEOUT') await this.setup.console.waitFor('Disconnecting connection from 127.0.0.1: limit loginTimeout (1000 ms) reached', 1);
+      assert.is(
+        (closing as { error?: { code?: string } }).error?.code,
+        this.closingExpected,
+        'the closing event says why',
+      );
+      if (this.closingExpected === 'LOGIN_TIMEOUT')
+        await this.setup.console.waitFor(
+          'Disconnecting connection from 127.0.0.1: limit loginTimeout (1000 ms) reached',
+          1,
+        );
       if (!ctx.state.matches('goingOffline')) await withClose(this.c);
       return;
     }
@@ -488,7 +601,10 @@ class SessionDriver implements PathDriver {
         await this.expectReply(this.bye!, 'ok', { username: this.user });
         await withClose(this.c);
       }
-      await eventually(() => !userlogHas(this.userlog(), this.user), `${this.user} to leave userlog.txt`);
+      await eventually(
+        () => !userlogHas(this.userlog(), this.user),
+        `${this.user} to leave userlog.txt`,
+      );
       return;
     }
     throw new Error(`no driver for ${e.type}`);
@@ -500,7 +616,10 @@ class SessionDriver implements PathDriver {
       const errorsBefore = this.c.received.filter((m) => m.t === 'ev' && m.ev === 'error').length;
       this.c.sendBytes(make());
       this.badSent++;
-      await this.c.waitFor(() => this.c.received.filter((m) => m.t === 'ev' && m.ev === 'error').length > errorsBefore, WAIT_MS);
+      await this.c.waitFor(
+        () => this.c.received.filter((m) => m.t === 'ev' && m.ev === 'error').length > errorsBefore,
+        WAIT_MS,
+      );
       return;
     }
     const count = MAX_BAD_MESSAGES + 1 - this.badSent;
@@ -521,7 +640,13 @@ class SessionDriver implements PathDriver {
     }
     if (flags.flood) {
       const count = MAX_UNAUTHENTICATED + 1 - this.unauthenticatedSent;
-      this.c.sendBytes(Buffer.concat(Array.from({ length: count }, () => frame({ t: 'req', id: 1_000_000, cmd: 'nope', args: [] }))));
+      this.c.sendBytes(
+        Buffer.concat(
+          Array.from({ length: count }, () =>
+            frame({ t: 'req', id: 1_000_000, cmd: 'nope', args: [] }),
+          ),
+        ),
+      );
       this.closingExpected = 'TOO_MANY_UNAUTHENTICATED_MESSAGES';
       return;
     }
@@ -553,7 +678,10 @@ class SessionDriver implements PathDriver {
       if (!key.includes('--always')) continue;
       const head = this.queue.shift();
       if (!head) throw new Error(`the queue mirror is empty at ${key}`);
-      if (key.includes('[nextIsUsername]--> session.open.authenticating.checkingLockout') || key.includes('[nextIsPassword]--> session.open.authenticating.verifying')) {
+      if (
+        key.includes('[nextIsUsername]--> session.open.authenticating.checkingLockout') ||
+        key.includes('[nextIsPassword]--> session.open.authenticating.verifying')
+      ) {
         this.current = head;
       } else if (key.includes('[nextIsLogout]')) {
         this.bye = head;
@@ -573,7 +701,10 @@ class SessionDriver implements PathDriver {
       const r = await this.reply(sent.id);
       assert.ok(r.ok, JSON.stringify(r));
       const users = (r.ok ? (r.data as { users: Array<{ user: string }> }) : { users: [] }).users;
-      assert.not.ok(users.some((u) => u.user === this.user), 'activeuser lists the other users only');
+      assert.not.ok(
+        users.some((u) => u.user === this.user),
+        'activeuser lists the other users only',
+      );
       await this.lines.next(`${this.user} issued /activeuser command`);
     } else if (sent.step === 'invalid') await this.expectReply(sent, 'UNKNOWN_COMMAND');
     else await this.expectReply(sent, 'ALREADY_AUTHENTICATED');
@@ -583,16 +714,22 @@ class SessionDriver implements PathDriver {
     const e = ctx.event;
     const rate = flagsOf(e).rate;
     if (rate === 'throttled') {
-      for (let i = 0; i < 100; i++) if (codeOf(await this.reply(this.send('activeuser'))) === 'RATE_LIMITED') return;
+      for (let i = 0; i < 100; i++)
+        if (codeOf(await this.reply(this.send('activeuser'))) === 'RATE_LIMITED') return;
       assert.unreachable('never throttled');
     }
     if (rate === 'flooding') {
       this.closingExpected = 'FLOODING';
       for (let i = 0; i < 100; i++) {
         const id = this.send('activeuser');
-        const m = await this.c.waitFor((x) => isRes(id)(x) || (x.t === 'ev' && x.ev === 'closing'), WAIT_MS);
+        const m = await this.c.waitFor(
+          (x) => isRes(id)(x) || (x.t === 'ev' && x.ev === 'closing'),
+          WAIT_MS,
+        );
         if (m.t === 'ev') {
-          await this.setup.console.waitFor(`Disconnecting ${this.user}: limit maxThrottled (2) reached, sustained flood`);
+          await this.setup.console.waitFor(
+            `Disconnecting ${this.user}: limit maxThrottled (2) reached, sustained flood`,
+          );
           return;
         }
       }
@@ -615,7 +752,9 @@ class SessionDriver implements PathDriver {
       const last = await other.reply(ids[ids.length - 1]!);
       if (!last.ok) break; // offline already
     }
-    await this.setup.console.waitFor(`Disconnecting ${this.user}: limit maxQueuedBytes (${MAX_QUEUED_BYTES}) reached, client is not reading`);
+    await this.setup.console.waitFor(
+      `Disconnecting ${this.user}: limit maxQueuedBytes (${MAX_QUEUED_BYTES}) reached, client is not reading`,
+    );
     this.extra.push(other);
     this.c.socket.resume(); // reads what was queued, then sees the server's reset
   }
@@ -627,11 +766,16 @@ class SessionDriver implements PathDriver {
       await withClose(this.c, true);
       const onlineBefore = this.lines.expected(`${this.user} is online`);
       const side = await this.loginEventually();
-      assert.is(this.setup.console.count(`${this.user} is online`), onlineBefore + 1, 'the hung-up connection never came online');
+      assert.is(
+        this.setup.console.count(`${this.user} is online`),
+        onlineBefore + 1,
+        'the hung-up connection never came online',
+      );
       await this.sideLogout(side);
       return;
     }
-    if (before.matches({ open: 'active' })) this.c.socket.destroy(); // abrupt, like a killed client
+    if (before.matches({ open: 'active' }))
+      this.c.socket.destroy(); // abrupt, like a killed client
     else await withClose(this.c, true);
   }
 
@@ -648,7 +792,8 @@ class SessionDriver implements PathDriver {
       }
       assert.is(side.errorCode(r), 'USER_ALREADY_ACTIVE');
       await side.close();
-      if (Date.now() > deadline) assert.unreachable(`${this.user} is still online after the connection hung up`);
+      if (Date.now() > deadline)
+        assert.unreachable(`${this.user} is still online after the connection hung up`);
     }
   }
 
@@ -666,7 +811,9 @@ class SessionDriver implements PathDriver {
         break;
       case 'lockedNow':
         await this.expectReply(password, 'ACCOUNT_LOCKED_NOW');
-        await this.lines.next(`${user} failed to log in from 127.0.0.1; the account is now blocked`);
+        await this.lines.next(
+          `${user} failed to log in from 127.0.0.1; the account is now blocked`,
+        );
         await withClose(this.c);
         return;
       case 'blocked':
@@ -685,7 +832,11 @@ class SessionDriver implements PathDriver {
         const holder = this.holder!;
         assert.ok(!holder.isClosed, 'the session holding the user stays connected');
         await holder.ok('activeuser');
-        assert.is(this.userlog().filter((l) => l.split('; ')[2] === user).length, 1, 'one userlog line for the user');
+        assert.is(
+          this.userlog().filter((l) => l.split('; ')[2] === user).length,
+          1,
+          'one userlog line for the user',
+        );
         await this.sideLogout(holder);
         this.holder = null;
         break;
@@ -696,10 +847,24 @@ class SessionDriver implements PathDriver {
 
   async check(ctx: StepContext): Promise<void> {
     const s: AnyMachineSnapshot = ctx.state;
-    if (s.matches('closedByServer') || s.matches('refused') || s.matches('lost') || s.matches('loggedOut')) {
+    if (
+      s.matches('closedByServer') ||
+      s.matches('refused') ||
+      s.matches('lost') ||
+      s.matches('loggedOut')
+    ) {
       await withClose(this.c, true);
-      assert.not.ok(userlogHas(this.userlog(), this.user), 'a session that ended leaves nobody online');
-    } else if (this.setup !== setups.rate && s.matches({ open: 'active' }) && s.context.queue.length === 0 && ctx.next?.event.type !== 'SLOW_READER' && !flagsOf(ctx.next?.event ?? { type: '' }).rate) {
+      assert.not.ok(
+        userlogHas(this.userlog(), this.user),
+        'a session that ended leaves nobody online',
+      );
+    } else if (
+      this.setup !== setups.rate &&
+      s.matches({ open: 'active' }) &&
+      s.context.queue.length === 0 &&
+      ctx.next?.event.type !== 'SLOW_READER' &&
+      !flagsOf(ctx.next?.event ?? { type: '' }).rate
+    ) {
       // a login step from a logged-in user is refused, and the user is listed
       const id = this.send('username', [this.user]);
       assert.is(codeOf(await this.reply(id)), 'ALREADY_AUTHENTICATED');
@@ -718,25 +883,46 @@ async function withClose(raw: RawClient, ours = false): Promise<void> {
   if (ours && !raw.closed) raw.close();
   await Promise.race([
     raw.closedPromise,
-    new Promise((_, reject) => setTimeout(() => reject(new Error('timed out waiting for the connection to close')), WAIT_MS).unref()),
+    new Promise((_, reject) =>
+      setTimeout(
+        () => reject(new Error('timed out waiting for the connection to close')),
+        WAIT_MS,
+      ).unref(),
+    ),
   ]);
 }
 
 test('session paths drive the real server', async () => {
   const testModel = buildTestModel(model, {
     events: EVENTS,
-    input: { connectionId: 1, limits: { protocolVersion: 1, maxBadMessages: MAX_BAD_MESSAGES, maxUnauthenticatedMessages: MAX_UNAUTHENTICATED } },
+    input: {
+      connectionId: 1,
+      limits: {
+        protocolVersion: 1,
+        maxBadMessages: MAX_BAD_MESSAGES,
+        maxUnauthenticatedMessages: MAX_UNAUTHENTICATED,
+      },
+    },
     limit: 5000,
     contextKey: (c) => {
-      const context = c as { queue: Array<{ step: string }>; online: boolean; end: { type: string } | null };
+      const context = c as {
+        queue: Array<{ step: string }>;
+        online: boolean;
+        end: { type: string } | null;
+      };
       return [context.queue.map((q) => q.step), context.online, context.end?.type ?? null];
     },
     allow,
   });
   const paths = generatePaths(testModel);
   console.log(`session: ${paths.length} paths`);
-  const failures = await runPool<ModelPath>(paths, 4, (path) => runPath(model, path, new SessionDriver(path), [coverage]));
-  for (const f of failures) console.error(`FAILED PATH ${describePath(model, f.item)}\n  ${String(f.error instanceof Error ? f.error.message : f.error)}`);
+  const failures = await runPool<ModelPath>(paths, 4, (path) =>
+    runPath(model, path, new SessionDriver(path), [coverage]),
+  );
+  for (const f of failures)
+    console.error(
+      `FAILED PATH ${describePath(model, f.item)}\n  ${String(f.error instanceof Error ? f.error.message : f.error)}`,
+    );
   assert.is(failures.length, 0, `${failures.length} of ${paths.length} session paths failed`);
 });
 

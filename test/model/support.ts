@@ -33,7 +33,8 @@ export class ConsoleWatch {
 
   /** How many complete lines equal `line` (or match it). */
   count(line: string | RegExp): number {
-    return this.lines().filter((l) => (typeof line === 'string' ? l === line : line.test(l))).length;
+    return this.lines().filter((l) => (typeof line === 'string' ? l === line : line.test(l)))
+      .length;
   }
 
   /** Waits until at least `times` lines equal `line` (or match it). */
@@ -41,13 +42,19 @@ export class ConsoleWatch {
     await this.changed.until(
       () => (this.count(line) >= times ? true : undefined),
       timeoutMs,
-      () => new Error(`server console never printed ${String(line)} (x${times}); last lines:\n${this.lines().slice(-15).join('\n')}`),
+      () =>
+        new Error(
+          `server console never printed ${String(line)} (x${times}); last lines:\n${this.lines().slice(-15).join('\n')}`,
+        ),
     );
   }
 }
 
 /** Writes `credentials.txt` in `dir` (startServer uses it as is when present). */
-export function writeCredentials(dir: string, users: ReadonlyArray<readonly [string, string]>): void {
+export function writeCredentials(
+  dir: string,
+  users: ReadonlyArray<readonly [string, string]>,
+): void {
   writeFileSync(join(dir, 'credentials.txt'), users.map(([u, p]) => `${u} ${p}\n`).join(''));
 }
 
@@ -57,7 +64,8 @@ export class UserPool {
   constructor(private readonly names: readonly string[]) {}
   take(): string {
     const name = this.names[this.next++];
-    if (name === undefined) throw new Error('the credentials file has too few users for the generated paths');
+    if (name === undefined)
+      throw new Error('the credentials file has too few users for the generated paths');
     return name;
   }
 }
@@ -97,7 +105,11 @@ export class Conn {
   /** Asserts the request failed with `code`. */
   async fails(cmd: string, args: string[], code: string): Promise<void> {
     const r = await this.call(cmd, args);
-    assert.is(r.ok ? 'ok' : r.error.code, code, `${cmd} ${JSON.stringify(args)}: ${JSON.stringify(r)}`);
+    assert.is(
+      r.ok ? 'ok' : r.error.code,
+      code,
+      `${cmd} ${JSON.stringify(args)}: ${JSON.stringify(r)}`,
+    );
   }
 
   errorCode(r: ResponseMessage): string {
@@ -132,7 +144,11 @@ export class Conn {
   }
 }
 
-export async function withTimeout<T>(promise: Promise<T>, what: string, timeoutMs = WAIT_MS): Promise<T> {
+export async function withTimeout<T>(
+  promise: Promise<T>,
+  what: string,
+  timeoutMs = WAIT_MS,
+): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   try {
     return await Promise.race([
@@ -147,4 +163,5 @@ export async function withTimeout<T>(promise: Promise<T>, what: string, timeoutM
 }
 
 /** userlog.txt lines naming `user` (field 3). */
-export const userlogHas = (lines: readonly string[], user: string): boolean => lines.some((l) => l.split('; ')[2] === user);
+export const userlogHas = (lines: readonly string[], user: string): boolean =>
+  lines.some((l) => l.split('; ')[2] === user);

@@ -31,12 +31,29 @@ import type { AnyMachineSnapshot, AnyStateMachine, EventObject } from 'xstate';
 import { transferReceiverMachine } from '../../machines/transfer-receiver.machine.js';
 import { transferSenderMachine } from '../../machines/transfer-sender.machine.js';
 import { AbortReason, DATA_HEADER_BYTES, encodeAbort } from '../../src/p2p/datagram.js';
-import { P2PEndpoint, type ReceiveOutcome, type SendOutcome, type TransferError, type TransferHandle, type TransportConfig } from '../../src/p2p/index.js';
+import {
+  P2PEndpoint,
+  type ReceiveOutcome,
+  type SendOutcome,
+  type TransferError,
+  type TransferHandle,
+  type TransportConfig,
+} from '../../src/p2p/index.js';
 import type { Result } from 'neverthrow';
 import { TransitionCoverage } from './coverage.js';
 import { GateRelay } from './gate-relay.js';
 import { MachineTap } from './machine-tap.js';
-import { buildTestModel, delayedEvents, describePath, generatePaths, runPath, runPool, type ModelPath, type PathDriver, type StepContext } from './paths.js';
+import {
+  buildTestModel,
+  delayedEvents,
+  describePath,
+  generatePaths,
+  runPath,
+  runPool,
+  type ModelPath,
+  type PathDriver,
+  type StepContext,
+} from './paths.js';
 import { withTimeout } from './support.js';
 
 const idOf = (c: unknown): string => (c as { transferId: string }).transferId;
@@ -75,7 +92,8 @@ const RECEIVER_EVENTS: EventObject[] = [
 ];
 
 let counter = 0;
-const isAfter = (e: EventObject, delay: string): boolean => e.type.startsWith(`xstate.after.${delay}.`);
+const isAfter = (e: EventObject, delay: string): boolean =>
+  e.type.startsWith(`xstate.after.${delay}.`);
 const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
 async function listen(config: Partial<TransportConfig>): Promise<P2PEndpoint> {
@@ -105,7 +123,12 @@ class Rig {
       announceTimeoutMs: events.some((e) => isAfter(e, 'announceTimeout')) ? SHORT_MS : LONG_MS,
       stallTimeoutMs: events.some((e) => isAfter(e, 'stallTimeout')) ? SHORT_MS : LONG_MS,
     };
-    const config: Partial<TransportConfig> = { datagramBytes: DATAGRAM_BYTES, progressIntervalMs: 0, lingerMs: 1000, ...timeouts };
+    const config: Partial<TransportConfig> = {
+      datagramBytes: DATAGRAM_BYTES,
+      progressIntervalMs: 0,
+      lingerMs: 1000,
+      ...timeouts,
+    };
     this.dir = await mkdtemp(join(tmpdir(), 'tessenger-model-transfer-'));
     this.downloadDir = join(this.dir, 'downloads');
     await mkdir(this.downloadDir);
@@ -113,16 +136,33 @@ class Rig {
     await writeFile(filePath, this.data);
     this.audience = await listen(config);
     this.presenter = await listen(config);
-    this.relay = await GateRelay.start({ address: '127.0.0.1', port: this.audience.port }, this.key);
+    this.relay = await GateRelay.start(
+      { address: '127.0.0.1', port: this.audience.port },
+      this.key,
+    );
     // an ABORT is always let through: the peer must hear about a cancel or failure
     this.relay.rule('forward', 'pass', 'Abort');
     this.relay.rule('backward', 'pass', 'Abort');
     const key = this.key.toString('hex');
     this.recv = this.audience.expect(
-      { transferId: this.transferId, key, presenter: PRESENTER, presenterAddress: '127.0.0.1', fileName: FILE, size: SIZE },
+      {
+        transferId: this.transferId,
+        key,
+        presenter: PRESENTER,
+        presenterAddress: '127.0.0.1',
+        fileName: FILE,
+        size: SIZE,
+      },
       { downloadDir: this.downloadDir },
     );
-    this.send = this.presenter.send({ transferId: this.transferId, key, audience: { address: '127.0.0.1', port: this.relay.port } }, { filePath });
+    this.send = this.presenter.send(
+      {
+        transferId: this.transferId,
+        key,
+        audience: { address: '127.0.0.1', port: this.relay.port },
+      },
+      { filePath },
+    );
   }
 
   /** Lets the HELLO through (and every answer of the audience); DATA and FIN stay held. */
@@ -136,7 +176,10 @@ class Rig {
   /** Lets the next chunk (every copy of it) through. */
   async releaseNextChunk(): Promise<void> {
     const seq = this.nextSeq++;
-    await this.relay.waitFor((s) => s.datagram.type === 'Data' && s.datagram.seq === seq, `DATA ${seq}`);
+    await this.relay.waitFor(
+      (s) => s.datagram.type === 'Data' && s.datagram.seq === seq,
+      `DATA ${seq}`,
+    );
     this.relay.release('forward', (s) => s.datagram.type === 'Data' && s.datagram.seq === seq);
   }
 
@@ -180,11 +223,18 @@ class Rig {
   }
 }
 
-async function settled<T>(handle: TransferHandle<T>, what: string): Promise<Result<T, TransferError>> {
+async function settled<T>(
+  handle: TransferHandle<T>,
+  what: string,
+): Promise<Result<T, TransferError>> {
   return withTimeout(handle.result, `the ${what} result`);
 }
 
-async function expectError<T>(handle: TransferHandle<T>, what: string, check: (e: TransferError) => void): Promise<void> {
+async function expectError<T>(
+  handle: TransferHandle<T>,
+  what: string,
+  check: (e: TransferError) => void,
+): Promise<void> {
   const r = await settled(handle, what);
   if (r.isOk()) assert.unreachable(`the ${what} succeeded but should have failed`);
   else check(r.error);
@@ -210,14 +260,19 @@ abstract class TransferDriver implements PathDriver {
     if (ctx.index === 0) await this.rig.start(this.path);
     await this.act(ctx);
     // the real actor must take exactly the modelled transition
-    if (ctx.index > 0) this.cursor = await this.tap.waitFor(this.rig.transferId, ctx.transitions, this.cursor);
+    if (ctx.index > 0)
+      this.cursor = await this.tap.waitFor(this.rig.transferId, ctx.transitions, this.cursor);
   }
 
   async check(ctx: StepContext): Promise<void> {
     const model = ctx.state as AnyMachineSnapshot;
     if (model.status === 'done') return this.observeFinal(ctx);
     if (this.transient(ctx)) return;
-    assert.is(this.handle().state(), JSON.stringify(model.value).replace(/^"|"$/g, ''), 'the real transfer is in the model state');
+    assert.is(
+      this.handle().state(),
+      JSON.stringify(model.value).replace(/^"|"$/g, ''),
+      'the real transfer is in the model state',
+    );
   }
 
   async dispose(): Promise<void> {
@@ -269,17 +324,29 @@ class SenderDriver extends TransferDriver {
       if (r.isOk()) assert.is(r.value.sha256, sha256(rig.data));
       const got = await settled(rig.recv, 'receive');
       assert.ok(got.isOk(), 'the audience saved the file');
-      if (got.isOk()) assert.ok((await readFile(got.value.path)).equals(rig.data), 'the saved file is byte-identical');
+      if (got.isOk())
+        assert.ok(
+          (await readFile(got.value.path)).equals(rig.data),
+          'the saved file is byte-identical',
+        );
     } else if (state === 'cancelled') {
       await expectError(rig.send, 'send', (err) => assert.is(err.type, 'Cancelled'));
       if (ctx.before?.value !== 'offering') {
         // the audience is told (ABORT) and keeps nothing
-        await expectError(rig.recv, 'receive', (err) => assert.equal(err, { type: 'PeerAborted', reason: 'Cancelled' }));
+        await expectError(rig.recv, 'receive', (err) =>
+          assert.equal(err, { type: 'PeerAborted', reason: 'Cancelled' }),
+        );
         assert.equal(await rig.files(), []);
       }
     } else if (state === 'failed') {
-      if (e.type === 'FAILED') await expectError(rig.send, 'send', (err) => assert.equal(err, { type: 'PeerAborted', reason: 'DiskError' }));
-      else await expectError(rig.send, 'send', (err) => assert.equal([err.type, 'side' in err ? err.side : ''], ['PeerVanished', 'presenter']));
+      if (e.type === 'FAILED')
+        await expectError(rig.send, 'send', (err) =>
+          assert.equal(err, { type: 'PeerAborted', reason: 'DiskError' }),
+        );
+      else
+        await expectError(rig.send, 'send', (err) =>
+          assert.equal([err.type, 'side' in err ? err.side : ''], ['PeerVanished', 'presenter']),
+        );
     }
     assert.is(rig.send.state(), state);
   }
@@ -289,7 +356,13 @@ class ReceiverDriver extends TransferDriver {
   constructor(path: ModelPath) {
     // `saving` only lasts for a rename; a PROGRESS in `verifying` comes with the FIN, whose
     // digest check follows in the same turn: both are confirmed through the tap only
-    super(path, receiverTap, (ctx) => ctx.state.matches('saving') || (ctx.event.type === 'PROGRESS' && ctx.before?.value === 'verifying'));
+    super(
+      path,
+      receiverTap,
+      (ctx) =>
+        ctx.state.matches('saving') ||
+        (ctx.event.type === 'PROGRESS' && ctx.before?.value === 'verifying'),
+    );
   }
 
   protected handle(): TransferHandle<unknown> {
@@ -334,23 +407,39 @@ class ReceiverDriver extends TransferDriver {
       assert.ok(r.isOk(), `the receive failed: ${JSON.stringify(r)}`);
       if (r.isOk()) {
         assert.is(r.value.path, join(rig.downloadDir, `${PRESENTER}_${FILE}`));
-        assert.ok((await readFile(r.value.path)).equals(rig.data), 'the saved file is byte-identical');
+        assert.ok(
+          (await readFile(r.value.path)).equals(rig.data),
+          'the saved file is byte-identical',
+        );
       }
       assert.equal(await rig.files(), [`${PRESENTER}_${FILE}`], 'only the final file is left');
       const sent = await settled(rig.send, 'send');
       assert.ok(sent.isOk(), 'the presenter hears that the file was verified');
     } else {
-      if (state === 'cancelled') await expectError(rig.recv, 'receive', (err) => assert.is(err.type, 'Cancelled'));
-      else if (e.type === 'DIGEST') await expectError(rig.recv, 'receive', (err) => assert.is(err.type, 'VerificationFailed'));
-      else if (e.type === 'FAILED' && from === 'saving') await expectError(rig.recv, 'receive', (err) => assert.is(err.type, 'DiskError'));
-      else if (e.type === 'FAILED') await expectError(rig.recv, 'receive', (err) => assert.equal(err, { type: 'PeerAborted', reason: 'DiskError' }));
-      else await expectError(rig.recv, 'receive', (err) => assert.equal([err.type, 'side' in err ? err.side : ''], ['PeerVanished', 'audience']));
+      if (state === 'cancelled')
+        await expectError(rig.recv, 'receive', (err) => assert.is(err.type, 'Cancelled'));
+      else if (e.type === 'DIGEST')
+        await expectError(rig.recv, 'receive', (err) => assert.is(err.type, 'VerificationFailed'));
+      else if (e.type === 'FAILED' && from === 'saving')
+        await expectError(rig.recv, 'receive', (err) => assert.is(err.type, 'DiskError'));
+      else if (e.type === 'FAILED')
+        await expectError(rig.recv, 'receive', (err) =>
+          assert.equal(err, { type: 'PeerAborted', reason: 'DiskError' }),
+        );
+      else
+        await expectError(rig.recv, 'receive', (err) =>
+          assert.equal([err.type, 'side' in err ? err.side : ''], ['PeerVanished', 'audience']),
+        );
       assert.equal(await rig.files(), [], 'nothing partial is left in the download directory');
       if (state === 'cancelled' && from !== 'announced') {
-        await expectError(rig.send, 'send', (err) => assert.equal(err, { type: 'PeerAborted', reason: 'Cancelled' }));
+        await expectError(rig.send, 'send', (err) =>
+          assert.equal(err, { type: 'PeerAborted', reason: 'Cancelled' }),
+        );
       }
       if (e.type === 'DIGEST') {
-        await expectError(rig.send, 'send', (err) => assert.equal(err, { type: 'PeerAborted', reason: 'VerificationFailed' }));
+        await expectError(rig.send, 'send', (err) =>
+          assert.equal(err, { type: 'PeerAborted', reason: 'VerificationFailed' }),
+        );
       }
     }
     assert.is(rig.recv.state(), state);
@@ -367,19 +456,42 @@ function pathsFor(machine: AnyStateMachine, events: EventObject[]): ModelPath[] 
   return generatePaths(model);
 }
 
-async function runAll(name: string, machine: AnyStateMachine, paths: ModelPath[], driver: (p: ModelPath) => PathDriver, coverage: TransitionCoverage): Promise<void> {
+async function runAll(
+  name: string,
+  machine: AnyStateMachine,
+  paths: ModelPath[],
+  driver: (p: ModelPath) => PathDriver,
+  coverage: TransitionCoverage,
+): Promise<void> {
   console.log(`${name}: ${paths.length} paths`);
-  const failures = await runPool(paths, 4, (path) => runPath(machine, path, driver(path), [coverage]));
-  for (const f of failures) console.error(`FAILED PATH ${describePath(machine, f.item)}\n  ${String(f.error instanceof Error ? f.error.message : f.error)}`);
+  const failures = await runPool(paths, 4, (path) =>
+    runPath(machine, path, driver(path), [coverage]),
+  );
+  for (const f of failures)
+    console.error(
+      `FAILED PATH ${describePath(machine, f.item)}\n  ${String(f.error instanceof Error ? f.error.message : f.error)}`,
+    );
   assert.is(failures.length, 0, `${failures.length} of ${paths.length} ${name} paths failed`);
 }
 
 test('transfer sender paths drive the real UDP transport', async () => {
-  await runAll('transferSender', transferSenderMachine, pathsFor(transferSenderMachine, SENDER_EVENTS), (p) => new SenderDriver(p), senderCoverage);
+  await runAll(
+    'transferSender',
+    transferSenderMachine,
+    pathsFor(transferSenderMachine, SENDER_EVENTS),
+    (p) => new SenderDriver(p),
+    senderCoverage,
+  );
 });
 
 test('transfer receiver paths drive the real UDP transport', async () => {
-  await runAll('transferReceiver', transferReceiverMachine, pathsFor(transferReceiverMachine, RECEIVER_EVENTS), (p) => new ReceiverDriver(p), receiverCoverage);
+  await runAll(
+    'transferReceiver',
+    transferReceiverMachine,
+    pathsFor(transferReceiverMachine, RECEIVER_EVENTS),
+    (p) => new ReceiverDriver(p),
+    receiverCoverage,
+  );
 });
 
 test('every transfer transition was exercised against the real transport', () => {

@@ -21,21 +21,40 @@ const connectionId = Buffer.from('0011223344556677', 'hex');
 
 test('HELLO round trip', () => {
   const d = decodeDatagram(encodeHello(connectionId, 2 ** 40 + 5, 65_479))._unsafeUnwrap();
-  assert.ok(d.type === 'Hello' && d.size === 2 ** 40 + 5 && d.chunkBytes === 65_479 && d.connectionId.equals(connectionId));
+  assert.ok(
+    d.type === 'Hello' &&
+      d.size === 2 ** 40 + 5 &&
+      d.chunkBytes === 65_479 &&
+      d.connectionId.equals(connectionId),
+  );
 });
 
 test('DATA round trip keeps the payload', () => {
   const payload = Buffer.from('hello world');
-  const d = decodeDatagram(Buffer.concat([encodeDataHeader(connectionId, 7, 42), payload]))._unsafeUnwrap();
+  const d = decodeDatagram(
+    Buffer.concat([encodeDataHeader(connectionId, 7, 42), payload]),
+  )._unsafeUnwrap();
   assert.ok(d.type === 'Data' && d.seq === 7 && d.tx === 42 && d.payload.equals(payload));
 });
 
 test('ACK round trip with missing ranges', () => {
-  const ack = { cum: 10, top: 30, limit: 100, echoTx: 99, missing: [{ start: 12, end: 14 }, { start: 20, end: 21 }] };
+  const ack = {
+    cum: 10,
+    top: 30,
+    limit: 100,
+    echoTx: 99,
+    missing: [
+      { start: 12, end: 14 },
+      { start: 20, end: 21 },
+    ],
+  };
   const d = decodeDatagram(encodeAck(connectionId, ack))._unsafeUnwrap();
   assert.ok(d.type === 'Ack');
   if (d.type !== 'Ack') return;
-  assert.equal({ cum: d.cum, top: d.top, limit: d.limit, echoTx: d.echoTx, missing: d.missing }, ack);
+  assert.equal(
+    { cum: d.cum, top: d.top, limit: d.limit, echoTx: d.echoTx, missing: d.missing },
+    ack,
+  );
   assert.ok(maxAckRanges(1200) > 100, 'an ACK of the smallest datagram still carries many ranges');
 });
 
@@ -62,16 +81,69 @@ test('rejections: short, magic, version, type, lengths, fields', () => {
   assert.is(kind(hello.subarray(0, hello.length - 1)), 'BadLength');
   assert.is(kind(encodeHello(connectionId, 1, 10)), 'BadField', 'chunk size below the minimum');
   assert.is(kind(encodeDataHeader(connectionId, 1, 1)), 'BadLength', 'DATA without payload');
-  assert.is(kind(Buffer.concat([encodeDataHeader(connectionId, 1, 1), Buffer.alloc(MAX_DATAGRAM_BYTES - DATA_HEADER_BYTES + 1)])), 'BadLength');
-  assert.is(kind(encodeAck(connectionId, { cum: 5, top: 3, limit: 9, echoTx: 0, missing: [] })), 'BadField', 'top below cum');
-  assert.is(kind(encodeAck(connectionId, { cum: 0, top: 9, limit: 9, echoTx: 0, missing: [{ start: 4, end: 2 }] })), 'BadField', 'empty range');
   assert.is(
-    kind(encodeAck(connectionId, { cum: 0, top: 9, limit: 9, echoTx: 0, missing: [{ start: 4, end: 6 }, { start: 5, end: 7 }] })),
+    kind(
+      Buffer.concat([
+        encodeDataHeader(connectionId, 1, 1),
+        Buffer.alloc(MAX_DATAGRAM_BYTES - DATA_HEADER_BYTES + 1),
+      ]),
+    ),
+    'BadLength',
+  );
+  assert.is(
+    kind(encodeAck(connectionId, { cum: 5, top: 3, limit: 9, echoTx: 0, missing: [] })),
+    'BadField',
+    'top below cum',
+  );
+  assert.is(
+    kind(
+      encodeAck(connectionId, {
+        cum: 0,
+        top: 9,
+        limit: 9,
+        echoTx: 0,
+        missing: [{ start: 4, end: 2 }],
+      }),
+    ),
+    'BadField',
+    'empty range',
+  );
+  assert.is(
+    kind(
+      encodeAck(connectionId, {
+        cum: 0,
+        top: 9,
+        limit: 9,
+        echoTx: 0,
+        missing: [
+          { start: 4, end: 6 },
+          { start: 5, end: 7 },
+        ],
+      }),
+    ),
     'BadField',
     'overlapping ranges',
   );
-  assert.is(kind(encodeAck(connectionId, { cum: 0, top: 9, limit: 9, echoTx: 0, missing: [{ start: 4, end: 10 }] })), 'BadField', 'range past top');
-  const ack = encodeAck(connectionId, { cum: 0, top: 9, limit: 9, echoTx: 0, missing: [{ start: 1, end: 2 }] });
+  assert.is(
+    kind(
+      encodeAck(connectionId, {
+        cum: 0,
+        top: 9,
+        limit: 9,
+        echoTx: 0,
+        missing: [{ start: 4, end: 10 }],
+      }),
+    ),
+    'BadField',
+    'range past top',
+  );
+  const ack = encodeAck(connectionId, {
+    cum: 0,
+    top: 9,
+    limit: 9,
+    echoTx: 0,
+    missing: [{ start: 1, end: 2 }],
+  });
   assert.is(kind(ack.subarray(0, ack.length - 1)), 'BadLength');
   const abort = encodeAbort(connectionId, AbortReason.Cancelled);
   abort[20] = 200;
@@ -90,26 +162,41 @@ test('property: arbitrary bytes never throw and always give a Result', () => {
 
 test('property: a valid preamble followed by random bytes never throws either', () => {
   fc.assert(
-    fc.property(fc.integer({ min: 0, max: 8 }), fc.uint8Array({ minLength: 0, maxLength: 120 }), (type, body) => {
-      const head = Buffer.from(encodeDone(connectionId));
-      head[3] = type;
-      const r = decodeDatagram(Buffer.concat([head, Buffer.from(body)]));
-      return r.isOk() || r.isErr();
-    }),
+    fc.property(
+      fc.integer({ min: 0, max: 8 }),
+      fc.uint8Array({ minLength: 0, maxLength: 120 }),
+      (type, body) => {
+        const head = Buffer.from(encodeDone(connectionId));
+        head[3] = type;
+        const r = decodeDatagram(Buffer.concat([head, Buffer.from(body)]));
+        return r.isOk() || r.isErr();
+      },
+    ),
     { numRuns: 3000, seed: 7 },
   );
 });
 
 test('property: ACKs round trip for any well-formed range list', () => {
   fc.assert(
-    fc.property(fc.uniqueArray(fc.integer({ min: 1, max: 10_000 }), { maxLength: 60 }), fc.integer({ min: 0, max: 2 ** 32 - 1 }), (points, echoTx) => {
-      const sorted = [...points].sort((x, y) => x - y);
-      const missing = [];
-      for (let i = 0; i + 1 < sorted.length; i += 2) missing.push({ start: sorted[i]!, end: sorted[i + 1]! });
-      const top = (sorted.at(-1) ?? 0) + 1;
-      const d = decodeDatagram(encodeAck(connectionId, { cum: 0, top, limit: top, echoTx, missing }))._unsafeUnwrap();
-      return d.type === 'Ack' && d.echoTx === echoTx && JSON.stringify(d.missing) === JSON.stringify(missing);
-    }),
+    fc.property(
+      fc.uniqueArray(fc.integer({ min: 1, max: 10_000 }), { maxLength: 60 }),
+      fc.integer({ min: 0, max: 2 ** 32 - 1 }),
+      (points, echoTx) => {
+        const sorted = [...points].sort((x, y) => x - y);
+        const missing = [];
+        for (let i = 0; i + 1 < sorted.length; i += 2)
+          missing.push({ start: sorted[i]!, end: sorted[i + 1]! });
+        const top = (sorted.at(-1) ?? 0) + 1;
+        const d = decodeDatagram(
+          encodeAck(connectionId, { cum: 0, top, limit: top, echoTx, missing }),
+        )._unsafeUnwrap();
+        return (
+          d.type === 'Ack' &&
+          d.echoTx === echoTx &&
+          JSON.stringify(d.missing) === JSON.stringify(missing)
+        );
+      },
+    ),
     { seed: 3 },
   );
 });

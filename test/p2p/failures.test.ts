@@ -18,7 +18,8 @@ async function rawSocket(host = '127.0.0.1'): Promise<dgram.Socket> {
 }
 
 /** The hand-driven presenter's seal: it knows the transfer key, like a real presenter. */
-const presenterSeal = (key: string): DatagramSeal => DatagramSeal.fromKey(Buffer.from(key, 'hex'), 'presenter');
+const presenterSeal = (key: string): DatagramSeal =>
+  DatagramSeal.fromKey(Buffer.from(key, 'hex'), 'presenter');
 
 function nextDatagram(s: dgram.Socket, seal: DatagramSeal): Promise<Datagram> {
   return once(s, 'message').then(([msg]) => seal.open(msg as Buffer)._unsafeUnwrap());
@@ -45,21 +46,41 @@ test('forged, stray and garbage datagrams are dropped and counted; the real tran
     const size = 2 * 1024 * 1024;
     const file = await writeSeededFile(src, 'v.mp4', size, 9);
     const { transferId, key } = introductions();
-    const rx = b.expect({ transferId, key, presenter: 'Yoda', presenterAddress: '127.0.0.1', fileName: 'v.mp4', size }, { downloadDir: dst });
+    const rx = b.expect(
+      {
+        transferId,
+        key,
+        presenter: 'Yoda',
+        presenterAddress: '127.0.0.1',
+        fileName: 'v.mp4',
+        size,
+      },
+      { downloadDir: dst },
+    );
     const wrong = presenterSeal(introductions().key); // another transfer's key
     const right = presenterSeal(key);
     const forgedId = right.connectionId; // seen on the wire: but without the key no tag matches
-    const send = (s: dgram.Socket, buf: Buffer | Buffer[]) => new Promise<void>((resolve) => s.send(buf, b.port, '127.0.0.1', () => resolve()));
+    const send = (s: dgram.Socket, buf: Buffer | Buffer[]) =>
+      new Promise<void>((resolve) => s.send(buf, b.port, '127.0.0.1', () => resolve()));
     await send(forger, wrong.seal([encodeHello(wrong.connectionId, size, 1172)]));
-    await send(forger, wrong.seal([encodeDataHeader(wrong.connectionId, 0, 1), Buffer.alloc(1172)]));
+    await send(
+      forger,
+      wrong.seal([encodeDataHeader(wrong.connectionId, 0, 1), Buffer.alloc(1172)]),
+    );
     await send(forger, Buffer.from('definitely not a datagram'));
     await send(forger, Buffer.alloc(0));
     await send(forger, [encodeHello(forgedId, size, 1172), Buffer.alloc(16)]); // the right id, a made-up tag
     await send(forger, wrong.seal([encodeHello(forgedId, size, 1172)])); // the right id, sealed under another key
     await send(impostor, right.seal([encodeHello(right.connectionId, size, 1172)]));
-    await send(impostor, right.seal([encodeDataHeader(right.connectionId, 0, 1), Buffer.alloc(1172)]));
+    await send(
+      impostor,
+      right.seal([encodeDataHeader(right.connectionId, 0, 1), Buffer.alloc(1172)]),
+    );
     // Wait until all eight datagrams have been seen (counted somewhere), not for a fixed time.
-    const seen = () => { const c = b.counters(); return c.unknownTransfer + c.malformed + c.wrongSource + c.unauthenticated; };
+    const seen = () => {
+      const c = b.counters();
+      return c.unknownTransfer + c.malformed + c.wrongSource + c.unauthenticated;
+    };
     await eventually(() => seen() >= 8, 'the eight forged datagrams to be counted');
     const counters = b.counters();
     assert.is(counters.unknownTransfer, 2, 'another transfer');
@@ -68,17 +89,25 @@ test('forged, stray and garbage datagrams are dropped and counted; the real tran
     assert.is(counters.wrongSource, 2, 'sealed with the right key, from the wrong address');
     assert.is(rx.state(), 'announced', 'nothing forged started the transfer');
 
-    const tx = a.send({ transferId, key, audience: { address: '127.0.0.1', port: b.port } }, { filePath: file });
+    const tx = a.send(
+      { transferId, key, audience: { address: '127.0.0.1', port: b.port } },
+      { filePath: file },
+    );
     // once the real presenter is locked in, even a rightly sealed datagram from another port is refused
     await eventually(() => rx.state() !== 'announced', 'the real presenter to start the transfer');
-    await send(forger, right.seal([encodeDataHeader(right.connectionId, 0, 1), Buffer.alloc(1172)]));
-    await eventually(() => b.counters().wrongSource >= 3, 'the forged datagram after lock-in to be refused');
+    await send(
+      forger,
+      right.seal([encodeDataHeader(right.connectionId, 0, 1), Buffer.alloc(1172)]),
+    );
+    await eventually(
+      () => b.counters().wrongSource >= 3,
+      'the forged datagram after lock-in to be refused',
+    );
     const [r, s] = await Promise.all([rx.result, tx.result]);
     assert.ok(r.isOk() && s.isOk(), JSON.stringify(r));
     if (r.isErr()) return;
     assert.is(await sha256File(r.value.path), await sha256File(file));
-  }),
-);
+  }));
 
 test('audience vanishes mid-transfer: presenter fails with PeerVanished, nothing under the final name', () =>
   withScratch(async (scratch) => {
@@ -91,17 +120,31 @@ test('audience vanishes mid-transfer: presenter fails with PeerVanished, nothing
     const { transferId, key } = introductions();
     let closing: Promise<void> | null = null;
     const rx = b.expect(
-      { transferId, key, presenter: 'Yoda', presenterAddress: '127.0.0.1', fileName: 'big.bin', size },
-      { downloadDir: dst, onProgress: (p) => { if (p.bytes > 0 && closing === null) closing = b.close({ notifyPeers: false }); } },
+      {
+        transferId,
+        key,
+        presenter: 'Yoda',
+        presenterAddress: '127.0.0.1',
+        fileName: 'big.bin',
+        size,
+      },
+      {
+        downloadDir: dst,
+        onProgress: (p) => {
+          if (p.bytes > 0 && closing === null) closing = b.close({ notifyPeers: false });
+        },
+      },
     );
-    const tx = a.send({ transferId, key, audience: { address: '127.0.0.1', port: b.port } }, { filePath: file });
+    const tx = a.send(
+      { transferId, key, audience: { address: '127.0.0.1', port: b.port } },
+      { filePath: file },
+    );
     const [r, s] = await Promise.all([rx.result, tx.result]);
     await closing;
     assert.ok(r.isErr() && r.error.type === 'Cancelled', JSON.stringify(r));
     assert.ok(s.isErr() && s.error.type === 'PeerVanished', JSON.stringify(s));
     assert.equal(await filesIn(dst), [], 'neither the final file nor the temp file');
-  }),
-);
+  }));
 
 test('presenter cancels: the audience is told (PeerAborted) and keeps nothing', () =>
   withScratch(async (scratch) => {
@@ -112,18 +155,38 @@ test('presenter cancels: the audience is told (PeerAborted) and keeps nothing', 
     const size = 16 * 1024 * 1024;
     const file = await writeSeededFile(src, 'big.bin', size, 11);
     const { transferId, key } = introductions();
-    const rx = b.expect({ transferId, key, presenter: 'Yoda', presenterAddress: '127.0.0.1', fileName: 'big.bin', size }, { downloadDir: dst });
+    const rx = b.expect(
+      {
+        transferId,
+        key,
+        presenter: 'Yoda',
+        presenterAddress: '127.0.0.1',
+        fileName: 'big.bin',
+        size,
+      },
+      { downloadDir: dst },
+    );
     let cancelled = false;
     const tx = a.send(
       { transferId, key, audience: { address: '127.0.0.1', port: b.port } },
-      { filePath: file, onProgress: (p) => { if (p.bytes > 0 && !cancelled) { cancelled = true; tx.cancel(); } } },
+      {
+        filePath: file,
+        onProgress: (p) => {
+          if (p.bytes > 0 && !cancelled) {
+            cancelled = true;
+            tx.cancel();
+          }
+        },
+      },
     );
     const [r, s] = await Promise.all([rx.result, tx.result]);
     assert.ok(s.isErr() && s.error.type === 'Cancelled', JSON.stringify(s));
-    assert.ok(r.isErr() && r.error.type === 'PeerAborted' && r.error.reason === 'Cancelled', JSON.stringify(r));
+    assert.ok(
+      r.isErr() && r.error.type === 'PeerAborted' && r.error.reason === 'Cancelled',
+      JSON.stringify(r),
+    );
     assert.equal(await filesIn(dst), []);
-  }),
-);
+  }));
 
 test('digest mismatch: VerificationFailed, presenter told, nothing saved', () =>
   withScratch(async (scratch) => {
@@ -134,7 +197,17 @@ test('digest mismatch: VerificationFailed, presenter told, nothing saved', () =>
     const { transferId, key } = introductions();
     const seal = presenterSeal(key);
     const t = seal.connectionId;
-    const rx = b.expect({ transferId, key, presenter: 'Yoda', presenterAddress: '127.0.0.1', fileName: 'f.txt', size: 10 }, { downloadDir: dst });
+    const rx = b.expect(
+      {
+        transferId,
+        key,
+        presenter: 'Yoda',
+        presenterAddress: '127.0.0.1',
+        fileName: 'f.txt',
+        size: 10,
+      },
+      { downloadDir: dst },
+    );
     const send = (parts: Buffer[]) => presenter.send(seal.seal(parts), b.port, '127.0.0.1');
     send([encodeHello(t, 10, 1172)]);
     const hello = await nextDatagram(presenter, seal);
@@ -147,8 +220,7 @@ test('digest mismatch: VerificationFailed, presenter told, nothing saved', () =>
     assert.is(abort.type, 'Abort');
     assert.ok(r.isErr() && r.error.type === 'VerificationFailed', JSON.stringify(r));
     assert.equal(await filesIn(dst), []);
-  }),
-);
+  }));
 
 test('presenter goes silent after a few chunks: the audience fails with PeerVanished and deletes the temp file', () =>
   withScratch(async (scratch) => {
@@ -159,27 +231,48 @@ test('presenter goes silent after a few chunks: the audience fails with PeerVani
     const { transferId, key } = introductions();
     const seal = presenterSeal(key);
     const t = seal.connectionId;
-    const rx = b.expect({ transferId, key, presenter: 'Yoda', presenterAddress: '127.0.0.1', fileName: 'f.bin', size: 5000 }, { downloadDir: dst });
+    const rx = b.expect(
+      {
+        transferId,
+        key,
+        presenter: 'Yoda',
+        presenterAddress: '127.0.0.1',
+        fileName: 'f.bin',
+        size: 5000,
+      },
+      { downloadDir: dst },
+    );
     presenter.send(seal.seal([encodeHello(t, 5000, 1172)]), b.port, '127.0.0.1');
     await nextDatagram(presenter, seal);
     presenter.send(seal.seal([encodeDataHeader(t, 0, 1), Buffer.alloc(1172)]), b.port, '127.0.0.1');
     const r = await rx.result;
-    assert.ok(r.isErr() && r.error.type === 'PeerVanished' && r.error.side === 'audience', JSON.stringify(r));
+    assert.ok(
+      r.isErr() && r.error.type === 'PeerVanished' && r.error.side === 'audience',
+      JSON.stringify(r),
+    );
     assert.equal(await filesIn(dst), []);
-  }),
-);
+  }));
 
 test('presenter never shows up: the announced transfer times out', () =>
   withScratch(async (scratch) => {
     const dst = await scratch.dir();
     const b = await scratch.listen({ announceTimeoutMs: 200 });
     const { transferId, key } = introductions();
-    const rx = b.expect({ transferId, key, presenter: 'Yoda', presenterAddress: '127.0.0.1', fileName: 'f.bin', size: 5 }, { downloadDir: dst });
+    const rx = b.expect(
+      {
+        transferId,
+        key,
+        presenter: 'Yoda',
+        presenterAddress: '127.0.0.1',
+        fileName: 'f.bin',
+        size: 5,
+      },
+      { downloadDir: dst },
+    );
     const r = await rx.result;
     assert.ok(r.isErr() && r.error.type === 'PeerVanished');
     assert.equal(await filesIn(dst), []);
-  }),
-);
+  }));
 
 test('nobody listens at the audience port: the offer times out with PeerVanished', () =>
   withScratch(async (scratch) => {
@@ -190,9 +283,11 @@ test('nobody listens at the audience port: the offer times out with PeerVanished
     closedPort.close();
     const file = await writeSeededFile(src, 'x.bin', 100, 1);
     const { transferId, key } = introductions();
-    const s = await a.send({ transferId, key, audience: { address: '127.0.0.1', port } }, { filePath: file }).result;
+    const s = await a.send(
+      { transferId, key, audience: { address: '127.0.0.1', port } },
+      { filePath: file },
+    ).result;
     assert.ok(s.isErr() && s.error.type === 'PeerVanished', JSON.stringify(s));
-  }),
-);
+  }));
 
 test.run();

@@ -6,7 +6,16 @@ import { validateFileName, describeFileNameError } from '../../src/p2p/file-name
 import { candidateName, tempFilePath } from '../../src/p2p/download-file.js';
 
 test('ordinary names are accepted unchanged', () => {
-  for (const name of ['lecture1.mp4', 'a', '.hidden', 'with space.mov', 'ünïcødé.mkv', 'x'.repeat(255), 'a.b.c', '...x'.slice(1)]) {
+  for (const name of [
+    'lecture1.mp4',
+    'a',
+    '.hidden',
+    'with space.mov',
+    'ünïcødé.mkv',
+    'x'.repeat(255),
+    'a.b.c',
+    '...x'.slice(1),
+  ]) {
     if (name.includes('..')) continue;
     assert.is(validateFileName(name)._unsafeUnwrap(), name, name);
   }
@@ -35,7 +44,13 @@ test('property: an accepted name never contains a separator, "..", or control ch
     fc.property(fc.string({ unit: 'binary', maxLength: 300 }), (name) => {
       const r = validateFileName(name);
       if (r.isErr()) return true;
-      return !/[/\\]/.test(name) && !name.includes('..') && !/[\u0000-\u001f\u007f-\u009f]/.test(name) && Buffer.byteLength(name) <= 255 && name.length > 0;
+      return (
+        !/[/\\]/.test(name) &&
+        !name.includes('..') &&
+        !/[\u0000-\u001f\u007f-\u009f]/.test(name) &&
+        Buffer.byteLength(name) <= 255 &&
+        name.length > 0
+      );
     }),
     { numRuns: 2000, seed: 11 },
   );
@@ -52,7 +67,9 @@ test('suffix rule: " (n)" before the last extension; dotfiles keep their name', 
 test('temp files are hidden, in the download dir, and stay short', () => {
   assert.is(tempFilePath('/d', 'a.mp4', 't1'), '/d/.a.mp4.t1.part');
   const long = tempFilePath('/d', 'x'.repeat(250), 'id/with/slashes');
-  assert.ok(long.startsWith('/d/.tessenger-') && long.endsWith('.part') && !long.slice(3).includes('/'));
+  assert.ok(
+    long.startsWith('/d/.tessenger-') && long.endsWith('.part') && !long.slice(3).includes('/'),
+  );
 });
 
 test.run();

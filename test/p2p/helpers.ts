@@ -26,14 +26,21 @@ export function seededBytes(size: number, seed: number): Buffer {
   return buf;
 }
 
-export async function writeSeededFile(dir: string, name: string, size: number, seed: number): Promise<string> {
+export async function writeSeededFile(
+  dir: string,
+  name: string,
+  size: number,
+  seed: number,
+): Promise<string> {
   const path = join(dir, name);
   await writeFile(path, seededBytes(size, seed));
   return path;
 }
 
 export async function sha256File(path: string): Promise<string> {
-  return createHash('sha256').update(await readFile(path)).digest('hex');
+  return createHash('sha256')
+    .update(await readFile(path))
+    .digest('hex');
 }
 
 /** A fresh transfer key, as the server draws it (64 hex characters = 256 bits). */

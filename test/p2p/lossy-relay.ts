@@ -54,7 +54,13 @@ interface Held {
 }
 
 export class LossyRelay {
-  readonly counters: RelayCounters = { forwarded: 0, dropped: 0, duplicated: 0, reordered: 0, droppedDataBytes: 0 };
+  readonly counters: RelayCounters = {
+    forwarded: 0,
+    dropped: 0,
+    duplicated: 0,
+    reordered: 0,
+    droppedDataBytes: 0,
+  };
   private presenter: { address: string; port: number } | null = null;
   private readonly held: Held[] = [];
   private flushTimer: NodeJS.Timeout | null = null;
@@ -68,11 +74,16 @@ export class LossyRelay {
     this.random = seededRandom(options.seed);
     front.on('message', (msg, rinfo) => {
       this.presenter = { address: rinfo.address, port: rinfo.port };
-      this.pass(msg, options.forward, (b) => back.send(b, options.audience.port, options.audience.address));
+      this.pass(msg, options.forward, (b) =>
+        back.send(b, options.audience.port, options.audience.address),
+      );
     });
     back.on('message', (msg) => {
       const p = this.presenter;
-      if (p) this.pass(msg, options.backward ?? options.forward, (b) => front.send(b, p.port, p.address));
+      if (p)
+        this.pass(msg, options.backward ?? options.forward, (b) =>
+          front.send(b, p.port, p.address),
+        );
     });
     front.on('error', () => undefined);
     back.on('error', () => undefined);
@@ -80,7 +91,11 @@ export class LossyRelay {
 
   static async start(options: RelayOptions, host = '127.0.0.1'): Promise<LossyRelay> {
     const open = async (): Promise<dgram.Socket> => {
-      const s = dgram.createSocket({ type: 'udp4', recvBufferSize: 4 << 20, sendBufferSize: 4 << 20 });
+      const s = dgram.createSocket({
+        type: 'udp4',
+        recvBufferSize: 4 << 20,
+        sendBufferSize: 4 << 20,
+      });
       await new Promise<void>((resolve) => s.bind(0, host, resolve));
       return s;
     };
@@ -98,10 +113,15 @@ export class LossyRelay {
     for (const h of this.held) if (--h.countdown <= 0) due.push(h);
     if (this.random() < how.loss) {
       this.counters.dropped++;
-      if (msg.length > DATA_HEADER_BYTES + TAG_BYTES && msg[3] === DatagramType.Data) this.counters.droppedDataBytes += msg.length - DATA_HEADER_BYTES - TAG_BYTES;
+      if (msg.length > DATA_HEADER_BYTES + TAG_BYTES && msg[3] === DatagramType.Data)
+        this.counters.droppedDataBytes += msg.length - DATA_HEADER_BYTES - TAG_BYTES;
     } else if (this.random() < how.reorder) {
       this.counters.reordered++;
-      this.held.push({ buf: msg, countdown: 1 + Math.floor(this.random() * how.maxDisplacement), send });
+      this.held.push({
+        buf: msg,
+        countdown: 1 + Math.floor(this.random() * how.maxDisplacement),
+        send,
+      });
       this.armFlush();
     } else {
       this.emit(msg, send);
@@ -132,6 +152,8 @@ export class LossyRelay {
 
   async close(): Promise<void> {
     if (this.flushTimer) clearTimeout(this.flushTimer);
-    await Promise.all([this.front, this.back].map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+    await Promise.all(
+      [this.front, this.back].map((s) => new Promise<void>((resolve) => s.close(() => resolve()))),
+    );
   }
 }

@@ -4,7 +4,15 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { join } from 'node:path';
 import { LossyRelay, type Impairment } from './lossy-relay.js';
-import { filesIn, introductions, listen, removeDir, sha256File, tempDir, writeSeededFile } from './helpers.js';
+import {
+  filesIn,
+  introductions,
+  listen,
+  removeDir,
+  sha256File,
+  tempDir,
+  writeSeededFile,
+} from './helpers.js';
 
 const cases: ReadonlyArray<{ loss: number; size: number; seed: number }> = [
   { loss: 0.01, size: 2 * 1024 * 1024 + 3, seed: 101 },
@@ -21,12 +29,29 @@ for (const { loss, size, seed } of cases) {
     const a = await listen(config);
     const b = await listen(config);
     const impairment: Impairment = { loss, duplicate: 0.05, reorder: 0.05, maxDisplacement: 8 };
-    const relay = await LossyRelay.start({ audience: { address: '127.0.0.1', port: b.port }, seed, forward: impairment });
+    const relay = await LossyRelay.start({
+      audience: { address: '127.0.0.1', port: b.port },
+      seed,
+      forward: impairment,
+    });
     try {
       const file = await writeSeededFile(src, 'clip.mp4', size, seed);
       const { transferId, key } = introductions();
-      const rx = b.expect({ transferId, key, presenter: 'Yoda', presenterAddress: '127.0.0.1', fileName: 'clip.mp4', size }, { downloadDir: dst });
-      const tx = a.send({ transferId, key, audience: { address: '127.0.0.1', port: relay.port } }, { filePath: file });
+      const rx = b.expect(
+        {
+          transferId,
+          key,
+          presenter: 'Yoda',
+          presenterAddress: '127.0.0.1',
+          fileName: 'clip.mp4',
+          size,
+        },
+        { downloadDir: dst },
+      );
+      const tx = a.send(
+        { transferId, key, audience: { address: '127.0.0.1', port: relay.port } },
+        { filePath: file },
+      );
       const [r, s] = await Promise.all([rx.result, tx.result]);
       assert.ok(r.isOk(), JSON.stringify(r));
       assert.ok(s.isOk(), JSON.stringify(s));
@@ -34,7 +59,10 @@ for (const { loss, size, seed } of cases) {
       assert.is(r.value.path, join(dst, 'Yoda_clip.mp4'));
       assert.is(await sha256File(r.value.path), await sha256File(file));
       assert.equal(await filesIn(dst), ['Yoda_clip.mp4']);
-      assert.ok(relay.counters.dropped > 0 && relay.counters.duplicated > 0 && relay.counters.reordered > 0, 'the relay did misbehave');
+      assert.ok(
+        relay.counters.dropped > 0 && relay.counters.duplicated > 0 && relay.counters.reordered > 0,
+        'the relay did misbehave',
+      );
       assert.ok(s.value.stats.retransmittedDatagrams > 0, 'losses were repaired by retransmission');
       assert.ok(r.value.stats.duplicates > 0, 'duplicates were recognised');
     } finally {

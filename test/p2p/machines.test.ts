@@ -8,7 +8,9 @@ import { transferReceiverMachine } from '../../machines/transfer-receiver.machin
 
 const input = { transferId: 't', total: 1000 };
 
-function started<A extends { subscribe: (o: { error: (e: unknown) => void }) => unknown; start: () => unknown }>(actor: A): A {
+function started<
+  A extends { subscribe: (o: { error: (e: unknown) => void }) => unknown; start: () => unknown },
+>(actor: A): A {
   actor.subscribe({ error: (e) => assert.unreachable(String(e)) });
   actor.start();
   return actor;
@@ -25,7 +27,10 @@ function runReceiver(logic: typeof transferReceiverMachine, clock: SimulatedCloc
 function sender(calls: string[]) {
   return transferSenderMachine.provide({
     delays: { offerTimeout: 100, stallTimeout: 50 },
-    actions: { finishTransport: () => void calls.push('finish'), abortTransport: () => void calls.push('abort') },
+    actions: {
+      finishTransport: () => void calls.push('finish'),
+      abortTransport: () => void calls.push('abort'),
+    },
   });
 }
 
@@ -137,7 +142,11 @@ test('receiver: digest mismatch fails with VerificationFailed and aborts (temp f
   a.send({ type: 'ALL_RECEIVED' });
   a.send({ type: 'DIGEST', expected: 'ab', actual: 'cd' });
   assert.is(a.getSnapshot().value, 'failed');
-  assert.equal(a.getSnapshot().context.failure, { type: 'VerificationFailed', expected: 'ab', actual: 'cd' });
+  assert.equal(a.getSnapshot().context.failure, {
+    type: 'VerificationFailed',
+    expected: 'ab',
+    actual: 'cd',
+  });
   assert.equal(calls, ['abort']);
 });
 

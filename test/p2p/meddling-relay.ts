@@ -33,7 +33,11 @@ export class MeddlingRelay {
 
   static async start(audience: { address: string; port: number }): Promise<MeddlingRelay> {
     const open = async (): Promise<dgram.Socket> => {
-      const s = dgram.createSocket({ type: 'udp4', recvBufferSize: 4 << 20, sendBufferSize: 4 << 20 });
+      const s = dgram.createSocket({
+        type: 'udp4',
+        recvBufferSize: 4 << 20,
+        sendBufferSize: 4 << 20,
+      });
       await new Promise<void>((resolve) => s.bind(0, '127.0.0.1', resolve));
       return s;
     };
@@ -60,6 +64,8 @@ export class MeddlingRelay {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.front, this.back].map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+    await Promise.all(
+      [this.front, this.back].map((s) => new Promise<void>((resolve) => s.close(() => resolve()))),
+    );
   }
 }

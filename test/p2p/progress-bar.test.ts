@@ -14,14 +14,25 @@ test('bytes and durations', () => {
 });
 
 test('half-way bar with rate and ETA', () => {
-  const line = formatProgressBar({ bytes: 512 * 1024 * 1024, total: 1024 * 1024 * 1024, bytesPerSecond: 256 * 1024 * 1024 }, { width: 10 });
+  const line = formatProgressBar(
+    { bytes: 512 * 1024 * 1024, total: 1024 * 1024 * 1024, bytesPerSecond: 256 * 1024 * 1024 },
+    { width: 10 },
+  );
   assert.is(line, '[#####-----]  50%  512.0 MiB / 1.0 GiB  256.0 MiB/s  ETA 0:02');
 });
 
 test('no rate yet, empty file, overshoot', () => {
   assert.ok(formatProgressBar({ bytes: 0, total: 100, bytesPerSecond: 0 }).includes('ETA --:--'));
-  assert.ok(formatProgressBar({ bytes: 0, total: 0, bytesPerSecond: 0 }, { width: 4 }).startsWith('[####] 100%'));
-  assert.ok(formatProgressBar({ bytes: 200, total: 100, bytesPerSecond: 1 }, { width: 4 }).startsWith('[####] 100%'));
+  assert.ok(
+    formatProgressBar({ bytes: 0, total: 0, bytesPerSecond: 0 }, { width: 4 }).startsWith(
+      '[####] 100%',
+    ),
+  );
+  assert.ok(
+    formatProgressBar({ bytes: 200, total: 100, bytesPerSecond: 1 }, { width: 4 }).startsWith(
+      '[####] 100%',
+    ),
+  );
 });
 
 test.run();

@@ -5,11 +5,22 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import { randomBytes } from 'node:crypto';
-import { decodeDatagram, encodeAck, encodeDataHeader, encodeFin, readPreamble, PREAMBLE_BYTES, TAG_BYTES } from '../../src/p2p/datagram.js';
+import {
+  decodeDatagram,
+  encodeAck,
+  encodeDataHeader,
+  encodeFin,
+  readPreamble,
+  PREAMBLE_BYTES,
+  TAG_BYTES,
+} from '../../src/p2p/datagram.js';
 import { DatagramSeal, deriveTransferKeys } from '../../src/p2p/seal.js';
 
 const key = randomBytes(32);
-const pair = () => ({ presenter: DatagramSeal.fromKey(key, 'presenter'), audience: DatagramSeal.fromKey(key, 'audience') });
+const pair = () => ({
+  presenter: DatagramSeal.fromKey(key, 'presenter'),
+  audience: DatagramSeal.fromKey(key, 'audience'),
+});
 const wire = (parts: Buffer[]): Buffer => Buffer.concat(parts);
 
 test('both sides derive the same connection id; distinct keys per direction; nothing of the key in clear', () => {
@@ -34,9 +45,17 @@ test('DATA sealed by the presenter opens at the audience with its payload intact
 test('a side cannot open its own direction, and another transfer cannot open this one', () => {
   const { presenter } = pair();
   const sealed = wire(presenter.seal([encodeFin(presenter.connectionId, Buffer.alloc(32, 1))]));
-  assert.is(presenter.open(sealed)._unsafeUnwrapErr().type, 'Unauthenticated', 'reflected back at the presenter');
+  assert.is(
+    presenter.open(sealed)._unsafeUnwrapErr().type,
+    'Unauthenticated',
+    'reflected back at the presenter',
+  );
   const other = DatagramSeal.fromKey(randomBytes(32), 'audience');
-  assert.is(other.open(sealed)._unsafeUnwrapErr().type, 'OtherTransfer', 'another transfer ignores it by id');
+  assert.is(
+    other.open(sealed)._unsafeUnwrapErr().type,
+    'OtherTransfer',
+    'another transfer ignores it by id',
+  );
   // the same bytes re-labelled with the other transfer's id: the tag cannot match
   const relabelled = Buffer.from(sealed);
   other.connectionId.copy(relabelled, 4);
@@ -45,7 +64,17 @@ test('a side cannot open its own direction, and another transfer cannot open thi
 
 test('property: flipping any single bit of a sealed datagram (header, body or tag) fails authentication or is refused', () => {
   const { presenter, audience } = pair();
-  const sealed = wire(presenter.seal([encodeAck(presenter.connectionId, { cum: 3, top: 9, limit: 40, echoTx: 12, missing: [{ start: 4, end: 6 }] })]));
+  const sealed = wire(
+    presenter.seal([
+      encodeAck(presenter.connectionId, {
+        cum: 3,
+        top: 9,
+        limit: 40,
+        echoTx: 12,
+        missing: [{ start: 4, end: 6 }],
+      }),
+    ]),
+  );
   fc.assert(
     fc.property(fc.integer({ min: 0, max: sealed.length * 8 - 1 }), (bit) => {
       const flipped = Buffer.from(sealed);
@@ -60,7 +89,12 @@ test('property: flipping any single bit of a sealed datagram (header, body or ta
 test('packet numbers increase with every datagram sealed, retransmissions of the same chunk included', () => {
   const { presenter } = pair();
   const payload = Buffer.alloc(100, 9);
-  const numbers = [1, 2, 3].map(() => readPreamble(wire(presenter.seal([encodeDataHeader(presenter.connectionId, 0, 1), payload])))._unsafeUnwrap().packetNumber);
+  const numbers = [1, 2, 3].map(
+    () =>
+      readPreamble(
+        wire(presenter.seal([encodeDataHeader(presenter.connectionId, 0, 1), payload])),
+      )._unsafeUnwrap().packetNumber,
+  );
   assert.equal(numbers, [0, 1, 2]);
   assert.is(presenter.packetsSealed, 3);
 });

@@ -8,11 +8,25 @@ import * as assert from 'uvu/assert';
 import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CONNECTION_ID_BYTES, CONNECTION_ID_OFFSET, DatagramType, PREAMBLE_BYTES, readPreamble, TAG_BYTES } from '../../src/p2p/datagram.js';
+import {
+  CONNECTION_ID_BYTES,
+  CONNECTION_ID_OFFSET,
+  DatagramType,
+  PREAMBLE_BYTES,
+  readPreamble,
+  TAG_BYTES,
+} from '../../src/p2p/datagram.js';
 import type { P2PEndpoint } from '../../src/p2p/endpoint.js';
 import type { TransportConfig } from '../../src/p2p/config.js';
 import { eventually } from '../support/processes.js';
-import { filesIn, introductions, sha256File, withScratch, writeSeededFile, type Scratch } from './helpers.js';
+import {
+  filesIn,
+  introductions,
+  sha256File,
+  withScratch,
+  writeSeededFile,
+  type Scratch,
+} from './helpers.js';
 import { seededRandom } from './lossy-relay.js';
 import { MeddlingRelay, type Meddler } from './meddling-relay.js';
 
@@ -34,19 +48,33 @@ async function rig(scratch: Scratch, config: Partial<TransportConfig> = CONFIG):
 }
 
 /** Sends `file` from a to b through the relay; resolves with both results. */
-async function transfer({ relay, a, b, dst }: Run, file: string, size: number, intro = introductions()) {
-  const rx = b.expect({ ...intro, presenter: 'Yoda', presenterAddress: '127.0.0.1', fileName: 'plans.bin', size }, { downloadDir: dst });
-  const tx = a.send({ ...intro, audience: { address: '127.0.0.1', port: relay.port } }, { filePath: file });
+async function transfer(
+  { relay, a, b, dst }: Run,
+  file: string,
+  size: number,
+  intro = introductions(),
+) {
+  const rx = b.expect(
+    { ...intro, presenter: 'Yoda', presenterAddress: '127.0.0.1', fileName: 'plans.bin', size },
+    { downloadDir: dst },
+  );
+  const tx = a.send(
+    { ...intro, audience: { address: '127.0.0.1', port: relay.port } },
+    { filePath: file },
+  );
   const [r, s] = await Promise.all([rx.result, tx.result]);
   return { r, s, intro };
 }
 
-const connectionIdOf = (msg: Buffer): Buffer => msg.subarray(CONNECTION_ID_OFFSET, CONNECTION_ID_OFFSET + CONNECTION_ID_BYTES);
+const connectionIdOf = (msg: Buffer): Buffer =>
+  msg.subarray(CONNECTION_ID_OFFSET, CONNECTION_ID_OFFSET + CONNECTION_ID_BYTES);
 
 test('an eavesdropper sees neither the file nor the key (and, unsealed, does see the file)', () =>
   withScratch(async (scratch) => {
     const src = await scratch.dir();
-    const content = Buffer.from('Death Star plans: the thermal exhaust port is two metres wide. '.repeat(4000));
+    const content = Buffer.from(
+      'Death Star plans: the thermal exhaust port is two metres wide. '.repeat(4000),
+    );
     const file = join(src, 'plans.bin');
     await writeFile(file, content);
     const sealed = await rig(scratch);
@@ -62,8 +90,7 @@ test('an eavesdropper sees neither the file nor the key (and, unsealed, does see
     const plain = await rig(scratch, { ...CONFIG, sealDatagrams: false });
     assert.ok((await transfer(plain, file, content.length)).r.isOk());
     assert.ok(plain.relay.recorded().includes(Buffer.from('thermal exhaust port')));
-  }),
-);
+  }));
 
 test('flipped bits in 20% of the datagrams, both ways: each is dropped unauthenticated, the file arrives intact', () =>
   withScratch(async (scratch) => {
@@ -89,18 +116,28 @@ test('flipped bits in 20% of the datagrams, both ways: each is dropped unauthent
     const endpoint = run.b.counters();
     assert.ok(flipped > 20, 'the relay did tamper');
     assert.ok(r.value.stats.droppedUnauthenticated > 0, 'the audience dropped tampered datagrams');
-    assert.ok(s.value.stats.droppedUnauthenticated > 0, 'the presenter dropped tampered acknowledgements');
-    assert.ok(endpoint.unauthenticated + endpoint.unknownTransfer + endpoint.malformed >= r.value.stats.droppedUnauthenticated);
+    assert.ok(
+      s.value.stats.droppedUnauthenticated > 0,
+      'the presenter dropped tampered acknowledgements',
+    );
+    assert.ok(
+      endpoint.unauthenticated + endpoint.unknownTransfer + endpoint.malformed >=
+        r.value.stats.droppedUnauthenticated,
+    );
     assert.is(r.value.stats.droppedMalformed, 0, 'nothing tampered reached the transfer logic');
-  }),
-);
+  }));
 
 test('every datagram towards the audience tampered: the transfer fails and nothing is saved', () =>
   withScratch(async (scratch) => {
     const src = await scratch.dir();
     const size = 64 * 1024;
     const file = await writeSeededFile(src, 'plans.bin', size, 5);
-    const run = await rig(scratch, { ...CONFIG, stallTimeoutMs: 600, offerTimeoutMs: 600, announceTimeoutMs: 600 });
+    const run = await rig(scratch, {
+      ...CONFIG,
+      stallTimeoutMs: 600,
+      offerTimeoutMs: 600,
+      announceTimeoutMs: 600,
+    });
     run.relay.meddle = (direction, msg) => {
       if (direction === 'backward') return [msg];
       const copy = Buffer.from(msg);
@@ -111,10 +148,9 @@ test('every datagram towards the audience tampered: the transfer fails and nothi
     assert.ok(r.isErr() && s.isErr(), JSON.stringify({ r, s }));
     assert.ok(run.b.counters().unauthenticated > 0);
     assert.equal(await filesIn(run.dst), [], 'no file and no temp file');
-  }),
-);
+  }));
 
-test('datagrams replayed from another transfer (as they were, or relabelled with this one\'s id) never get in', () =>
+test("datagrams replayed from another transfer (as they were, or relabelled with this one's id) never get in", () =>
   withScratch(async (scratch) => {
     const src = await scratch.dir();
     const size = 512 * 1024;
@@ -123,7 +159,9 @@ test('datagrams replayed from another transfer (as they were, or relabelled with
     const run = await rig(scratch);
     const earlier = await transfer(run, first, size);
     assert.ok(earlier.r.isOk());
-    const recordedForward = run.relay.seen.filter((s) => s.direction === 'forward').map((s) => s.msg);
+    const recordedForward = run.relay.seen
+      .filter((s) => s.direction === 'forward')
+      .map((s) => s.msg);
     let replayed = 0;
     run.relay.meddle = (direction, msg) => {
       if (direction === 'backward' || replayed >= recordedForward.length) return [msg];
@@ -136,11 +174,17 @@ test('datagrams replayed from another transfer (as they were, or relabelled with
     const { r, s } = await transfer(run, second, size);
     assert.ok(r.isOk() && s.isOk(), JSON.stringify({ r, s }));
     if (r.isErr()) return;
-    assert.is(await sha256File(r.value.path), await sha256File(second), 'only the second file\'s bytes were saved');
+    assert.is(
+      await sha256File(r.value.path),
+      await sha256File(second),
+      "only the second file's bytes were saved",
+    );
     assert.ok(replayed > 50, 'the relay did replay');
-    assert.ok(run.b.counters().unauthenticated - unauthenticatedBefore >= Math.min(replayed, 10), 'relabelled replays fail authentication');
-  }),
-);
+    assert.ok(
+      run.b.counters().unauthenticated - unauthenticatedBefore >= Math.min(replayed, 10),
+      'relabelled replays fail authentication',
+    );
+  }));
 
 test('forged datagrams injected both ways (random bodies and tags with the right id) are dropped; the transfer completes', () =>
   withScratch(async (scratch) => {
@@ -166,10 +210,15 @@ test('forged datagrams injected both ways (random bodies and tags with the right
     assert.ok(r.isOk() && s.isOk(), JSON.stringify({ r, s }));
     if (r.isErr() || s.isErr()) return;
     assert.is(await sha256File(r.value.path), await sha256File(file));
-    assert.ok(s.value.stats.droppedUnauthenticated > 0, 'forged DONEs never convinced the presenter');
-    await eventually(() => run.b.counters().unauthenticated > forgedForward / 2, 'the forgeries to be counted');
-  }),
-);
+    assert.ok(
+      s.value.stats.droppedUnauthenticated > 0,
+      'forged DONEs never convinced the presenter',
+    );
+    await eventually(
+      () => run.b.counters().unauthenticated > forgedForward / 2,
+      'the forgeries to be counted',
+    );
+  }));
 
 test('a relay that drops 10% and tampers with another 10% still delivers the exact file; no packet number (nonce) repeats, retransmissions included', () =>
   withScratch(async (scratch) => {
@@ -194,10 +243,15 @@ test('a relay that drops 10% and tampers with another 10% still delivers the exa
     assert.is(await sha256File(r.value.path), await sha256File(file));
     assert.ok(s.value.stats.retransmittedDatagrams > 0, 'losses were repaired by retransmission');
     for (const direction of ['forward', 'backward'] as const) {
-      const numbers = run.relay.seen.filter((d) => d.direction === direction).map((d) => readPreamble(d.msg)._unsafeUnwrap().packetNumber);
-      assert.is(new Set(numbers).size, numbers.length, `${direction}: every datagram sealed with a fresh nonce`);
+      const numbers = run.relay.seen
+        .filter((d) => d.direction === direction)
+        .map((d) => readPreamble(d.msg)._unsafeUnwrap().packetNumber);
+      assert.is(
+        new Set(numbers).size,
+        numbers.length,
+        `${direction}: every datagram sealed with a fresh nonce`,
+      );
     }
-  }),
-);
+  }));
 
 test.run();

@@ -11,14 +11,24 @@ import { filesIn, introductions, sha256File, withScratch, writeSeededFile } from
 
 const CHUNK = MAX_DATAGRAM_BYTES - DATA_HEADER_BYTES; // loopback uses the biggest datagrams
 
-async function transfer(presenterEnd: P2PEndpoint, audienceEnd: P2PEndpoint, src: string, size: number, downloadDir: string, presenter = 'Yoda') {
+async function transfer(
+  presenterEnd: P2PEndpoint,
+  audienceEnd: P2PEndpoint,
+  src: string,
+  size: number,
+  downloadDir: string,
+  presenter = 'Yoda',
+) {
   const { transferId, key } = introductions();
   const received: TransferProgress[] = [];
   const rx = audienceEnd.expect(
     { transferId, key, presenter, presenterAddress: '127.0.0.1', fileName: basename(src), size },
     { downloadDir, onProgress: (p) => received.push(p) },
   );
-  const tx = presenterEnd.send({ transferId, key, audience: { address: '127.0.0.1', port: audienceEnd.port } }, { filePath: src });
+  const tx = presenterEnd.send(
+    { transferId, key, audience: { address: '127.0.0.1', port: audienceEnd.port } },
+    { filePath: src },
+  );
   const [r, s] = await Promise.all([rx.result, tx.result]);
   return { r, s, received, rx, tx };
 }
@@ -32,7 +42,12 @@ for (const [label, size] of [
 ] as const) {
   test(`${label} (${size} bytes) arrives byte-identical as <presenter>_<name>`, () =>
     withScratch(async (scratch) => {
-      const [srcDir, dstDir, a, b] = [await scratch.dir(), await scratch.dir(), await scratch.listen(), await scratch.listen()];
+      const [srcDir, dstDir, a, b] = [
+        await scratch.dir(),
+        await scratch.dir(),
+        await scratch.listen(),
+        await scratch.listen(),
+      ];
       const src = await writeSeededFile(srcDir, 'lecture1.mp4', size, size + 7);
       const { r, s, received } = await transfer(a, b, src, size, dstDir);
       assert.ok(r.isOk(), JSON.stringify(r));
@@ -44,39 +59,61 @@ for (const [label, size] of [
       assert.is(r.value.sha256, s.value.sha256);
       assert.equal(await filesIn(dstDir), ['Yoda_lecture1.mp4'], 'no temp file left behind');
       const last = received.at(-1);
-      assert.ok(last !== undefined && last.bytes === size && last.total === size, 'final progress report');
+      assert.ok(
+        last !== undefined && last.bytes === size && last.total === size,
+        'final progress report',
+      );
       assert.is(a.activeTransfers() + b.activeTransfers(), 0);
-    }),
-  );
+    }));
 }
 
 test('two transfers at once, in opposite directions, arrive intact', () =>
   withScratch(async (scratch) => {
-    const [dirA, dirB, a, b] = [await scratch.dir(), await scratch.dir(), await scratch.listen(), await scratch.listen()];
+    const [dirA, dirB, a, b] = [
+      await scratch.dir(),
+      await scratch.dir(),
+      await scratch.listen(),
+      await scratch.listen(),
+    ];
     const fromA = await writeSeededFile(dirA, 'a.bin', 3 * 1024 * 1024 + 11, 1);
     const fromB = await writeSeededFile(dirB, 'b.bin', 2 * 1024 * 1024 + 5, 2);
-    const [ab, ba] = await Promise.all([transfer(a, b, fromA, 3 * 1024 * 1024 + 11, dirB, 'Alice'), transfer(b, a, fromB, 2 * 1024 * 1024 + 5, dirA, 'Bob')]);
+    const [ab, ba] = await Promise.all([
+      transfer(a, b, fromA, 3 * 1024 * 1024 + 11, dirB, 'Alice'),
+      transfer(b, a, fromB, 2 * 1024 * 1024 + 5, dirA, 'Bob'),
+    ]);
     assert.ok(ab.r.isOk() && ab.s.isOk(), JSON.stringify(ab.r));
     assert.ok(ba.r.isOk() && ba.s.isOk(), JSON.stringify(ba.r));
     assert.is(await sha256File(join(dirB, 'Alice_a.bin')), await sha256File(fromA));
     assert.is(await sha256File(join(dirA, 'Bob_b.bin')), await sha256File(fromB));
-  }),
-);
+  }));
 
 test('two transfers at once to the same audience from two presenters', () =>
   withScratch(async (scratch) => {
-    const [src, dst, a, b, c] = [await scratch.dir(), await scratch.dir(), await scratch.listen(), await scratch.listen(), await scratch.listen()];
+    const [src, dst, a, b, c] = [
+      await scratch.dir(),
+      await scratch.dir(),
+      await scratch.listen(),
+      await scratch.listen(),
+      await scratch.listen(),
+    ];
     const f1 = await writeSeededFile(src, 'x.bin', 1024 * 1024, 3);
     const f2 = await writeSeededFile(src, 'y.bin', 1024 * 1024 + 1, 4);
-    const [t1, t2] = await Promise.all([transfer(a, b, f1, 1024 * 1024, dst, 'Yoda'), transfer(c, b, f2, 1024 * 1024 + 1, dst, 'Obi-wan')]);
+    const [t1, t2] = await Promise.all([
+      transfer(a, b, f1, 1024 * 1024, dst, 'Yoda'),
+      transfer(c, b, f2, 1024 * 1024 + 1, dst, 'Obi-wan'),
+    ]);
     assert.ok(t1.r.isOk() && t2.r.isOk() && t1.s.isOk() && t2.s.isOk());
     assert.equal(await filesIn(dst), ['Obi-wan_y.bin', 'Yoda_x.bin']);
-  }),
-);
+  }));
 
 test('an existing file is never overwritten: the next free " (n)" name is used', () =>
   withScratch(async (scratch) => {
-    const [src, dst, a, b] = [await scratch.dir(), await scratch.dir(), await scratch.listen(), await scratch.listen()];
+    const [src, dst, a, b] = [
+      await scratch.dir(),
+      await scratch.dir(),
+      await scratch.listen(),
+      await scratch.listen(),
+    ];
     await writeFile(join(dst, 'Yoda_a.mp4'), 'precious');
     await writeFile(join(dst, 'Yoda_a (1).mp4'), 'also precious');
     const f = await writeSeededFile(src, 'a.mp4', 1000, 5);
@@ -88,8 +125,7 @@ test('an existing file is never overwritten: the next free " (n)" name is used',
     const { readFile } = await import('node:fs/promises');
     assert.is(await readFile(join(dst, 'Yoda_a.mp4'), 'utf8'), 'precious');
     assert.is(await readFile(join(dst, 'Yoda_a (1).mp4'), 'utf8'), 'also precious');
-  }),
-);
+  }));
 
 test('a missing source file fails with FileUnreadable and the audience is told at once (not left to time out)', () =>
   withScratch(async (scratch) => {
@@ -98,32 +134,60 @@ test('a missing source file fails with FileUnreadable and the audience is told a
     const b = await scratch.listen({ announceTimeoutMs: 60_000 });
     const dst = await scratch.dir();
     const { transferId, key } = introductions();
-    const rx = b.expect({ transferId, key, presenter: 'Yoda', presenterAddress: '127.0.0.1', fileName: 'gone.mp4', size: 10 }, { downloadDir: dst });
-    const tx = a.send({ transferId, key, audience: { address: '127.0.0.1', port: b.port } }, { filePath: '/nonexistent/file.bin' });
+    const rx = b.expect(
+      {
+        transferId,
+        key,
+        presenter: 'Yoda',
+        presenterAddress: '127.0.0.1',
+        fileName: 'gone.mp4',
+        size: 10,
+      },
+      { downloadDir: dst },
+    );
+    const tx = a.send(
+      { transferId, key, audience: { address: '127.0.0.1', port: b.port } },
+      { filePath: '/nonexistent/file.bin' },
+    );
     const s = await tx.result;
     assert.ok(s.isErr() && s.error.type === 'FileUnreadable');
     const r = await rx.result;
-    assert.ok(r.isErr() && r.error.type === 'PeerAborted' && r.error.reason === 'FileUnreadable', JSON.stringify(r));
+    assert.ok(
+      r.isErr() && r.error.type === 'PeerAborted' && r.error.reason === 'FileUnreadable',
+      JSON.stringify(r),
+    );
     assert.equal(await filesIn(dst), [], 'nothing left in the download directory');
-  }),
-);
+  }));
 
 test('bad introductions are refused as values', () =>
   withScratch(async (scratch) => {
     const a = await scratch.listen();
     const bad = a.expect(
-      { transferId: 'x', key: 'nothex', presenter: 'Yoda', presenterAddress: '127.0.0.1', fileName: 'a', size: 1 },
+      {
+        transferId: 'x',
+        key: 'nothex',
+        presenter: 'Yoda',
+        presenterAddress: '127.0.0.1',
+        fileName: 'a',
+        size: 1,
+      },
       { downloadDir: '/tmp' },
     );
     const r1 = await bad.result;
     assert.ok(r1.isErr() && r1.error.type === 'InvalidIntroduction');
     const evil = a.expect(
-      { transferId: 'y', key: '0'.repeat(64), presenter: 'Yoda', presenterAddress: '127.0.0.1', fileName: '../etc/passwd', size: 1 },
+      {
+        transferId: 'y',
+        key: '0'.repeat(64),
+        presenter: 'Yoda',
+        presenterAddress: '127.0.0.1',
+        fileName: '../etc/passwd',
+        size: 1,
+      },
       { downloadDir: '/tmp' },
     );
     const r2 = await evil.result;
     assert.ok(r2.isErr() && r2.error.type === 'InvalidFileName');
-  }),
-);
+  }));
 
 test.run();

@@ -13,7 +13,11 @@ export class ChangeSignal {
   }
 
   /** Resolves with the probe's first defined answer; a probe may throw to give up early. */
-  async until<T>(probe: () => T | undefined, timeoutMs: number, onTimeout: () => Error): Promise<T> {
+  async until<T>(
+    probe: () => T | undefined,
+    timeoutMs: number,
+    onTimeout: () => Error,
+  ): Promise<T> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const found = probe();

@@ -23,7 +23,8 @@ export const PASSWORDS: Record<string, string> = {
 // Waiting is for something to be printed, never for time to pass; this only bounds a broken test.
 const DEFAULT_WAIT_MS = 15_000;
 
-export const tempDir = (label: string): string => mkdtempSync(join(tmpdir(), `tessenger-${label}-`));
+export const tempDir = (label: string): string =>
+  mkdtempSync(join(tmpdir(), `tessenger-${label}-`));
 
 const live = new Set<ChildProcess>();
 process.on('exit', () => {
@@ -39,7 +40,8 @@ test.before.each(() => {
 });
 test.after.each(() => {
   inTest = false;
-  for (const child of startedInTest) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  for (const child of startedInTest)
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   startedInTest.clear();
 });
 
@@ -99,12 +101,17 @@ export class Program {
       () => {
         const hit = this.find(pattern);
         if (!hit && (this.child.exitCode !== null || this.child.signalCode !== null)) {
-          throw new Error(`${this.name} exited before printing ${String(pattern)}. Output since cursor:\n${this.unread}`);
+          throw new Error(
+            `${this.name} exited before printing ${String(pattern)}. Output since cursor:\n${this.unread}`,
+          );
         }
         return hit;
       },
       timeoutMs,
-      () => new Error(`${this.name} did not print ${String(pattern)} within ${timeoutMs} ms. Output since cursor:\n${this.unread}`),
+      () =>
+        new Error(
+          `${this.name} did not print ${String(pattern)} within ${timeoutMs} ms. Output since cursor:\n${this.unread}`,
+        ),
     );
     this.cursor += found.index + found.text.length;
     return found.text;
@@ -150,15 +157,38 @@ export interface ServerOptions {
   entry?: string[];
 }
 
-const readLines = (file: string): string[] => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter((l) => l !== '') : []);
+const readLines = (file: string): string[] =>
+  existsSync(file)
+    ? readFileSync(file, 'utf8')
+        .split('\n')
+        .filter((l) => l !== '')
+    : [];
 
 export async function startServer(options: ServerOptions = {}): Promise<ServerHandle> {
   const dir = options.dir ?? tempDir('server');
   const credentialsFile = join(dir, 'credentials.txt');
-  if (!existsSync(credentialsFile)) writeFileSync(credentialsFile, options.credentials ?? readFileSync(EXAMPLE_CREDENTIALS, 'utf8'));
+  if (!existsSync(credentialsFile))
+    writeFileSync(
+      credentialsFile,
+      options.credentials ?? readFileSync(EXAMPLE_CREDENTIALS, 'utf8'),
+    );
   const dataDir = join(dir, 'data');
-  const args = [...(options.entry ?? [SERVER_BIN]), '0', String(options.attempts ?? 3), '--host', '127.0.0.1', '--data-dir', dataDir, '--block-seconds', String(options.blockSeconds ?? 10), ...(options.args ?? [])];
-  const program = new Program('server', spawn(process.execPath, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] }));
+  const args = [
+    ...(options.entry ?? [SERVER_BIN]),
+    '0',
+    String(options.attempts ?? 3),
+    '--host',
+    '127.0.0.1',
+    '--data-dir',
+    dataDir,
+    '--block-seconds',
+    String(options.blockSeconds ?? 10),
+    ...(options.args ?? []),
+  ];
+  const program = new Program(
+    'server',
+    spawn(process.execPath, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] }),
+  );
   const line = await program.expect(/listening on [\d.]+:(\d+)/);
   const port = Number(/:(\d+)$/.exec(line)?.[1]);
   return {
@@ -184,12 +214,29 @@ const LINK_SECURITY_FLAGS = ['--plaintext', '--ca', '--fingerprint', '--known-se
  * (in its temp dir), so a test never reads or writes the real ~/.config; a test that passes its
  * own link-security option decides for itself.
  */
-export function startClient(server: { port: number }, name = 'client', options: { udpPort?: number; args?: string[]; dir?: string } = {}): Program {
+export function startClient(
+  server: { port: number },
+  name = 'client',
+  options: { udpPort?: number; args?: string[]; dir?: string } = {},
+): Program {
   const dir = options.dir ?? tempDir(`client-${name}`);
   const own = options.args ?? [];
-  const trust = own.some((a) => LINK_SECURITY_FLAGS.includes(a)) ? [] : ['--known-servers', join(dir, 'known_servers')];
-  const args = [CLIENT_BIN, '127.0.0.1', String(server.port), String(options.udpPort ?? 0), ...trust, ...own];
-  const child = spawn(process.execPath, args, { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+  const trust = own.some((a) => LINK_SECURITY_FLAGS.includes(a))
+    ? []
+    : ['--known-servers', join(dir, 'known_servers')];
+  const args = [
+    CLIENT_BIN,
+    '127.0.0.1',
+    String(server.port),
+    String(options.udpPort ?? 0),
+    ...trust,
+    ...own,
+  ];
+  const child = spawn(process.execPath, args, {
+    cwd: dir,
+    stdio: ['pipe', 'pipe', 'pipe'],
+    env: { ...process.env, NO_COLOR: '1' },
+  });
   const program = new Program(name, child);
   (program as Program & { dir: string }).dir = dir;
   return program;
@@ -197,10 +244,15 @@ export function startClient(server: { port: number }, name = 'client', options: 
 
 export const clientDir = (program: Program): string => (program as Program & { dir: string }).dir;
 
-export const PROMPT = 'Enter one of the following commands (/msgto, /activeuser, /creategroup, /joingroup, /groupmsg, /p2pvideo, /logout):';
+export const PROMPT =
+  'Enter one of the following commands (/msgto, /activeuser, /creategroup, /joingroup, /groupmsg, /p2pvideo, /logout):';
 
 /** Starts a client and logs it in as `user`, waiting for the first command prompt. */
-export async function loggedIn(server: { port: number }, user: string, options: { udpPort?: number; args?: string[]; dir?: string } = {}): Promise<Program> {
+export async function loggedIn(
+  server: { port: number },
+  user: string,
+  options: { udpPort?: number; args?: string[]; dir?: string } = {},
+): Promise<Program> {
   const client = startClient(server, user, options);
   await client.expect('Please login');
   await client.expect('Username:');
@@ -213,7 +265,11 @@ export async function loggedIn(server: { port: number }, user: string, options: 
 }
 
 /** Waits until `check` holds, re-checking whenever `program` prints (e.g. a file the server writes). */
-export async function eventually(check: () => boolean, what: string, timeoutMs = DEFAULT_WAIT_MS): Promise<void> {
+export async function eventually(
+  check: () => boolean,
+  what: string,
+  timeoutMs = DEFAULT_WAIT_MS,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);

@@ -17,7 +17,8 @@ export class RawClient {
   private constructor(readonly socket: Socket) {
     socket.on('data', (chunk: Buffer) => {
       const frames = this.decoder.push(chunk);
-      if (frames.isOk()) for (const f of frames.value) decodeServerMessage(f).map((m) => this.received.push(m));
+      if (frames.isOk())
+        for (const f of frames.value) decodeServerMessage(f).map((m) => this.received.push(m));
       this.changed.notify();
     });
     socket.on('error', () => {});
@@ -38,7 +39,10 @@ export class RawClient {
     return new Promise((resolve, reject) => {
       const socket = options.plaintext
         ? connect({ host: '127.0.0.1', port }, () => resolve(new RawClient(socket)))
-        : connectTls({ host: '127.0.0.1', port, rejectUnauthorized: false, minVersion: 'TLSv1.3' }, () => resolve(new RawClient(socket)));
+        : connectTls(
+            { host: '127.0.0.1', port, rejectUnauthorized: false, minVersion: 'TLSv1.3' },
+            () => resolve(new RawClient(socket)),
+          );
       socket.once('error', reject);
     });
   }
@@ -62,11 +66,15 @@ export class RawClient {
   }
 
   /** Waits for a message matching `predicate` (bounded so a broken test fails, not hangs). */
-  async waitFor(predicate: (m: ServerMessage) => boolean, timeoutMs = 10_000): Promise<ServerMessage> {
+  async waitFor(
+    predicate: (m: ServerMessage) => boolean,
+    timeoutMs = 10_000,
+  ): Promise<ServerMessage> {
     return this.changed.until(
       () => {
         const found = this.received.find(predicate);
-        if (!found && this.closed) throw new Error(`connection closed; received ${JSON.stringify(this.received)}`);
+        if (!found && this.closed)
+          throw new Error(`connection closed; received ${JSON.stringify(this.received)}`);
         return found;
       },
       timeoutMs,

@@ -1,5 +1,9 @@
 import { basename } from 'node:path';
-import { nodeStorageFs, type StorageFile, type StorageFs } from '../../src/server/storage/storage-fs.js';
+import {
+  nodeStorageFs,
+  type StorageFile,
+  type StorageFs,
+} from '../../src/server/storage/storage-fs.js';
 
 /** One step in the journal: a file-system call (by file base name), or a note the test adds (an acknowledgement). */
 export type JournalEntry =
@@ -59,12 +63,16 @@ export class RecordingFs implements StorageFs {
   }
 
   count(op: JournalEntry['op'], file?: string): number {
-    return this.journal.filter((e) => e.op === op && (file === undefined || ('file' in e && e.file === file))).length;
+    return this.journal.filter(
+      (e) => e.op === op && (file === undefined || ('file' in e && e.file === file)),
+    ).length;
   }
 
   /** The operations on `file` (and acknowledgements), in order, e.g. ['fsync', 'rename', 'syncDirectory']. */
   opsOn(file: string): string[] {
-    return this.journal.filter((e) => 'file' in e && (e.file === file || e.file.includes(`${file}`))).map((e) => e.op);
+    return this.journal
+      .filter((e) => 'file' in e && (e.file === file || e.file.includes(`${file}`)))
+      .map((e) => e.op);
   }
 
   /**

@@ -12,9 +12,17 @@ const ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as con
 const DAY = 24 * 3600 * 1000;
 
 const pemKey = async (key: CryptoKey): Promise<string> =>
-  `-----BEGIN PRIVATE KEY-----\n${Buffer.from(await webcrypto.subtle.exportKey('pkcs8', key as webcrypto.CryptoKey)).toString('base64').replace(/.{1,64}/g, '$&\n')}-----END PRIVATE KEY-----\n`;
+  `-----BEGIN PRIVATE KEY-----\n${Buffer.from(
+    await webcrypto.subtle.exportKey('pkcs8', key as webcrypto.CryptoKey),
+  )
+    .toString('base64')
+    .replace(/.{1,64}/g, '$&\n')}-----END PRIVATE KEY-----\n`;
 
-const newKeys = async (): Promise<CryptoKeyPair> => (await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify'])) as unknown as CryptoKeyPair;
+const newKeys = async (): Promise<CryptoKeyPair> =>
+  (await webcrypto.subtle.generateKey(ALGORITHM, true, [
+    'sign',
+    'verify',
+  ])) as unknown as CryptoKeyPair;
 
 export interface TestCa {
   readonly certFile: string;
@@ -32,7 +40,13 @@ export async function makeCa(dir: string, name: string): Promise<TestCa> {
     notAfter: new Date(now + DAY),
     keys,
     signingAlgorithm: ALGORITHM,
-    extensions: [new x509.BasicConstraintsExtension(true, undefined, true), new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true)],
+    extensions: [
+      new x509.BasicConstraintsExtension(true, undefined, true),
+      new x509.KeyUsagesExtension(
+        x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign,
+        true,
+      ),
+    ],
   });
   const certFile = join(dir, `${name}.pem`);
   writeFileSync(certFile, ca.toString('pem'));
@@ -50,7 +64,11 @@ export async function makeCa(dir: string, name: string): Promise<TestCa> {
         publicKey: serverKeys.publicKey,
         signingKey: keys.privateKey,
         signingAlgorithm: ALGORITHM,
-        extensions: [new x509.SubjectAlternativeNameExtension(ips.map((ip) => ({ type: 'ip' as const, value: ip })))],
+        extensions: [
+          new x509.SubjectAlternativeNameExtension(
+            ips.map((ip) => ({ type: 'ip' as const, value: ip })),
+          ),
+        ],
       });
       const files = { certFile: join(dir, `${server}.pem`), keyFile: join(dir, `${server}.key`) };
       writeFileSync(files.certFile, cert.toString('pem'));

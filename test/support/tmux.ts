@@ -48,8 +48,28 @@ export class TmuxScreen {
   static async start(argv: readonly string[], options: TmuxOptions): Promise<TmuxScreen> {
     const socket = join(tempDir('tmux'), 'socket');
     const command = `${argv.map(sh).join(' ')}; printf '[exit %s]' "$?"; exec cat >/dev/null`;
-    const env = Object.entries({ NO_COLOR: '1', ...options.env }).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
-    await run('tmux', ['-S', socket, '-f', '/dev/null', 'new-session', '-d', '-s', 'test', '-x', String(options.columns), '-y', String(options.rows), '-c', options.cwd, ...env, command]);
+    const env = Object.entries({ NO_COLOR: '1', ...options.env }).flatMap(([k, v]) => [
+      '-e',
+      `${k}=${v}`,
+    ]);
+    await run('tmux', [
+      '-S',
+      socket,
+      '-f',
+      '/dev/null',
+      'new-session',
+      '-d',
+      '-s',
+      'test',
+      '-x',
+      String(options.columns),
+      '-y',
+      String(options.rows),
+      '-c',
+      options.cwd,
+      ...env,
+      command,
+    ]);
     const screen = new TmuxScreen(socket, 'test');
     await screen.tmux('set-option', '-g', 'status', 'off');
     await screen.resize(options.columns, options.rows);
@@ -85,7 +105,13 @@ export class TmuxScreen {
    * trailing spaces, trailing empty rows dropped.
    */
   async screen(options: { history?: boolean } = {}): Promise<string> {
-    const { stdout } = await this.tmux('capture-pane', '-p', ...(options.history ? ['-S', '-'] : []), '-t', this.name);
+    const { stdout } = await this.tmux(
+      'capture-pane',
+      '-p',
+      ...(options.history ? ['-S', '-'] : []),
+      '-t',
+      this.name,
+    );
     const rows = stdout.split('\n').map((r) => r.trimEnd());
     while (rows.length > 0 && rows.at(-1) === '') rows.pop();
     return rows.join('\n');
@@ -93,21 +119,39 @@ export class TmuxScreen {
 
   /** The cursor's position on the screen (0-based). */
   async cursor(): Promise<{ row: number; column: number }> {
-    const { stdout } = await this.tmux('display-message', '-p', '-t', this.name, '#{cursor_y} #{cursor_x}');
+    const { stdout } = await this.tmux(
+      'display-message',
+      '-p',
+      '-t',
+      this.name,
+      '#{cursor_y} #{cursor_x}',
+    );
     const [row, column] = stdout.trim().split(' ').map(Number);
     return { row: row ?? -1, column: column ?? -1 };
   }
 
   /** Waits until the screen satisfies `check` (text it shows, or a predicate); returns that screen. */
-  async waitFor(check: string | RegExp | ((screen: string) => boolean), timeoutMs = DEFAULT_WAIT_MS): Promise<string> {
+  async waitFor(
+    check: string | RegExp | ((screen: string) => boolean),
+    timeoutMs = DEFAULT_WAIT_MS,
+  ): Promise<string> {
     // Text may be wrapped over rows: it is looked for in the rows joined too.
-    const test = typeof check === 'function' ? check : (s: string) => (typeof check === 'string' ? s.includes(check) || s.replace(/\n/g, '').includes(check) : check.test(s));
+    const test =
+      typeof check === 'function'
+        ? check
+        : (s: string) =>
+            typeof check === 'string'
+              ? s.includes(check) || s.replace(/\n/g, '').includes(check)
+              : check.test(s);
     const deadline = Date.now() + timeoutMs;
     let last = '';
     for (;;) {
       last = await this.screen();
       if (test(last)) return last;
-      if (Date.now() > deadline) throw new Error(`the screen did not show ${String(check)} within ${timeoutMs} ms; it shows:\n${last}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `the screen did not show ${String(check)} within ${timeoutMs} ms; it shows:\n${last}`,
+        );
       await new Promise((r) => setTimeout(r, POLL_MS));
     }
   }
@@ -123,4 +167,5 @@ export class TmuxScreen {
 }
 
 /** SPEC timestamps (`01 Jun 2023 15:00:01`) replaced by `TS`, so whole screens can be compared. */
-export const withoutTimestamps = (screen: string): string => screen.replace(/\d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d/g, 'TS');
+export const withoutTimestamps = (screen: string): string =>
+  screen.replace(/\d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d/g, 'TS');

@@ -10,9 +10,17 @@ const fixedNow = () => new Date(2023, 5, 1, 15, 0, 1);
 test('numbers from 1, in order, acknowledged after the write', async () => {
   const file = join(tempDir('log'), 'messagelog.txt');
   const { log } = (await AppendLog.open(file, fixedNow))._unsafeUnwrap();
-  const results = await Promise.all(['a', 'b', 'c'].map((m) => log.append((n, ts) => `${n}; ${ts}; Yoda; ${m}`)));
-  assert.equal(results.map((r) => r._unsafeUnwrap().n), [1, 2, 3]);
-  assert.is(readFileSync(file, 'utf8'), '1; 01 Jun 2023 15:00:01; Yoda; a\n2; 01 Jun 2023 15:00:01; Yoda; b\n3; 01 Jun 2023 15:00:01; Yoda; c\n');
+  const results = await Promise.all(
+    ['a', 'b', 'c'].map((m) => log.append((n, ts) => `${n}; ${ts}; Yoda; ${m}`)),
+  );
+  assert.equal(
+    results.map((r) => r._unsafeUnwrap().n),
+    [1, 2, 3],
+  );
+  assert.is(
+    readFileSync(file, 'utf8'),
+    '1; 01 Jun 2023 15:00:01; Yoda; a\n2; 01 Jun 2023 15:00:01; Yoda; b\n3; 01 Jun 2023 15:00:01; Yoda; c\n',
+  );
   await log.close();
 });
 

@@ -16,7 +16,20 @@ test('server defaults', () => {
 });
 
 test('server options', () => {
-  const parsed = parseServerArgs(['0', '5', '--block-seconds', '0.5', '--data-dir', 'd', '--host', '127.0.0.1', '--credentials', 'c', '--max-message-length', '20'])._unsafeUnwrap();
+  const parsed = parseServerArgs([
+    '0',
+    '5',
+    '--block-seconds',
+    '0.5',
+    '--data-dir',
+    'd',
+    '--host',
+    '127.0.0.1',
+    '--credentials',
+    'c',
+    '--max-message-length',
+    '20',
+  ])._unsafeUnwrap();
   if (parsed.kind !== 'serve') return assert.unreachable();
   assert.is(parsed.config.blockMs, 500);
   assert.is(parsed.config.dataDir, 'd');
@@ -44,16 +57,34 @@ test('attempts outside 1..5 and non-integers are refused with exit 2', () => {
   for (const v of ['0', '6', '1.5', 'abc', '-1', '01x', ' 3']) {
     const error = parseServerArgs(['5000', v])._unsafeUnwrapErr();
     assert.is(error.exitCode, 2);
-    assert.is(error.message, `Invalid number of allowed failed consecutive attempts: ${v}. The valid value of argument number is an integer between 1 and 5`);
+    assert.is(
+      error.message,
+      `Invalid number of allowed failed consecutive attempts: ${v}. The valid value of argument number is an integer between 1 and 5`,
+    );
   }
 });
 
 test('bad option values are refused', () => {
-  assert.match(parseServerArgs(['5000', '3', '--block-seconds', '0'])._unsafeUnwrapErr().message, /--block-seconds: 0/);
-  assert.match(parseServerArgs(['5000', '3', '--block-seconds', 'x'])._unsafeUnwrapErr().message, /--block-seconds: x/);
-  assert.match(parseServerArgs(['5000', '3', '--max-frame-bytes', '10'])._unsafeUnwrapErr().message, /--max-frame-bytes: 10/);
-  assert.match(parseServerArgs(['5000', '3', 'extra'])._unsafeUnwrapErr().message, /Too many arguments: extra/);
-  assert.match(parseServerArgs(['5000', '3', '--block-seconds'])._unsafeUnwrapErr().message, /option requires argument: --block-seconds/);
+  assert.match(
+    parseServerArgs(['5000', '3', '--block-seconds', '0'])._unsafeUnwrapErr().message,
+    /--block-seconds: 0/,
+  );
+  assert.match(
+    parseServerArgs(['5000', '3', '--block-seconds', 'x'])._unsafeUnwrapErr().message,
+    /--block-seconds: x/,
+  );
+  assert.match(
+    parseServerArgs(['5000', '3', '--max-frame-bytes', '10'])._unsafeUnwrapErr().message,
+    /--max-frame-bytes: 10/,
+  );
+  assert.match(
+    parseServerArgs(['5000', '3', 'extra'])._unsafeUnwrapErr().message,
+    /Too many arguments: extra/,
+  );
+  assert.match(
+    parseServerArgs(['5000', '3', '--block-seconds'])._unsafeUnwrapErr().message,
+    /option requires argument: --block-seconds/,
+  );
 });
 
 test('help and hash-password', () => {
@@ -62,11 +93,35 @@ test('help and hash-password', () => {
 });
 
 test('client arguments', () => {
-  const parsed = parseClientArgs(['127.0.0.1', '5000', '8001', '--download-dir', 'dl'])._unsafeUnwrap();
+  const parsed = parseClientArgs([
+    '127.0.0.1',
+    '5000',
+    '8001',
+    '--download-dir',
+    'dl',
+  ])._unsafeUnwrap();
   if (parsed.kind !== 'run') return assert.unreachable();
-  assert.equal({ ...parsed.options, transport: undefined, linkSecurity: undefined }, { host: '127.0.0.1', port: 5000, udpPort: 8001, downloadDir: 'dl', transport: undefined, linkSecurity: undefined });
+  assert.equal(
+    { ...parsed.options, transport: undefined, linkSecurity: undefined },
+    {
+      host: '127.0.0.1',
+      port: 5000,
+      udpPort: 8001,
+      downloadDir: 'dl',
+      transport: undefined,
+      linkSecurity: undefined,
+    },
+  );
   assert.is(parsed.options.transport?.stallTimeoutMs, 15_000);
-  const quick = parseClientArgs(['127.0.0.1', '5000', '8001', '--transfer-timeout', '1', '--datagram-bytes', '1200'])._unsafeUnwrap();
+  const quick = parseClientArgs([
+    '127.0.0.1',
+    '5000',
+    '8001',
+    '--transfer-timeout',
+    '1',
+    '--datagram-bytes',
+    '1200',
+  ])._unsafeUnwrap();
   if (quick.kind !== 'run') return assert.unreachable();
   assert.is(quick.options.transport?.stallTimeoutMs, 1000);
   assert.is(quick.options.transport?.datagramBytes, 1200);

@@ -21,10 +21,20 @@ test('a unique match gets a space; several give their common start; /help is a c
   names.setActive(['Hans', 'Han']);
   names.sawUser('Obi-wan');
   names.sawGroup('Jedi');
-  assert.equal(complete('/ms', names), { kind: 'command', word: '/ms', replacement: '/msgto ', matches: ['/msgto'] });
+  assert.equal(complete('/ms', names), {
+    kind: 'command',
+    word: '/ms',
+    replacement: '/msgto ',
+    matches: ['/msgto'],
+  });
   assert.equal(complete('/he', names).replacement, '/help ');
   assert.equal(complete('/msgto O', names).replacement, 'Obi-wan ');
-  assert.equal(complete('/msgto Ha', names), { kind: 'user', word: 'Ha', replacement: 'Han', matches: ['Han', 'Hans'] });
+  assert.equal(complete('/msgto Ha', names), {
+    kind: 'user',
+    word: 'Ha',
+    replacement: 'Han',
+    matches: ['Han', 'Hans'],
+  });
   assert.equal(complete('/joingroup J', names).replacement, 'Jedi ');
   assert.equal(complete('/msgto Obi-wan he', names).matches, []);
   assert.equal(complete('/msgto Z', names).matches, []);

@@ -3,11 +3,17 @@ import * as assert from 'uvu/assert';
 import { parseCredentials } from '../../src/server/credentials.js';
 
 test('CRLF, blank lines, trailing spaces and symbols are accepted', () => {
-  const parsed = parseCredentials('Yoda wise@!manbaby\r\n\r\n  \nObi-wan 666sithlord**   \r\n\n', 'c.txt')._unsafeUnwrap();
-  assert.equal([...parsed], [
-    ['Yoda', 'wise@!manbaby'],
-    ['Obi-wan', '666sithlord**'],
-  ]);
+  const parsed = parseCredentials(
+    'Yoda wise@!manbaby\r\n\r\n  \nObi-wan 666sithlord**   \r\n\n',
+    'c.txt',
+  )._unsafeUnwrap();
+  assert.equal(
+    [...parsed],
+    [
+      ['Yoda', 'wise@!manbaby'],
+      ['Obi-wan', '666sithlord**'],
+    ],
+  );
 });
 
 test('usernames and passwords are case-sensitive', () => {

@@ -18,7 +18,10 @@ test('several frames in one chunk, plus the start of the next', () => {
   const b = encodeFrame('"héllo"');
   const c = encodeFrame('"c"');
   const decoder = new FrameDecoder();
-  assert.equal(text(decoder.push(Buffer.concat([a, b, c.subarray(0, 5)]))._unsafeUnwrap()), ['"a"', '"héllo"']);
+  assert.equal(text(decoder.push(Buffer.concat([a, b, c.subarray(0, 5)]))._unsafeUnwrap()), [
+    '"a"',
+    '"héllo"',
+  ]);
   assert.equal(text(decoder.push(c.subarray(5))._unsafeUnwrap()), ['"c"']);
 });
 

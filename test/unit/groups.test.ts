@@ -3,7 +3,12 @@ import * as assert from 'uvu/assert';
 import { InMemoryGroups, type Groups } from '../../src/server/state/groups.js';
 
 /** Reserve then commit, as /creategroup does; false when the name is taken. */
-async function create(groups: Groups, name: string, creator: string, invitees: string[]): Promise<boolean> {
+async function create(
+  groups: Groups,
+  name: string,
+  creator: string,
+  invitees: string[],
+): Promise<boolean> {
   const reserved = await groups.reserve(name, 100);
   if (reserved.isErr()) return false;
   await reserved.value.commit(creator, invitees);

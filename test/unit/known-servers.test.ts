@@ -5,16 +5,30 @@ import * as assert from 'uvu/assert';
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { defaultKnownServersFile, KnownServers, parseKnownServers, serverKey } from '../../src/client/trust/known-servers.js';
+import {
+  defaultKnownServersFile,
+  KnownServers,
+  parseKnownServers,
+  serverKey,
+} from '../../src/client/trust/known-servers.js';
 import { fingerprintOfDer } from '../../src/shared/certificate-fingerprint.js';
 
 const A = fingerprintOfDer(Buffer.from('certificate A'));
 const B = fingerprintOfDer(Buffer.from('certificate B'));
 
 test('default location: XDG_CONFIG_HOME, else ~/.config, else %APPDATA% on Windows', () => {
-  assert.is(defaultKnownServersFile({ XDG_CONFIG_HOME: '/x' }, '/home/u', 'linux'), '/x/tessenger/known_servers');
-  assert.is(defaultKnownServersFile({}, '/home/u', 'linux'), '/home/u/.config/tessenger/known_servers');
-  assert.is(defaultKnownServersFile({ APPDATA: 'C:/AppData' }, 'C:/Users/u', 'win32'), join('C:/AppData', 'tessenger', 'known_servers'));
+  assert.is(
+    defaultKnownServersFile({ XDG_CONFIG_HOME: '/x' }, '/home/u', 'linux'),
+    '/x/tessenger/known_servers',
+  );
+  assert.is(
+    defaultKnownServersFile({}, '/home/u', 'linux'),
+    '/home/u/.config/tessenger/known_servers',
+  );
+  assert.is(
+    defaultKnownServersFile({ APPDATA: 'C:/AppData' }, 'C:/Users/u', 'win32'),
+    join('C:/AppData', 'tessenger', 'known_servers'),
+  );
 });
 
 test('server keys: host:port, IPv6 in brackets', () => {
@@ -23,13 +37,21 @@ test('server keys: host:port, IPv6 in brackets', () => {
 });
 
 test('parsing: comments and blank lines skipped, CRLF tolerated, the first pin of a server wins', () => {
-  const pins = parseKnownServers(`# comment\r\n\r\n127.0.0.1:5000 ${A}\r\n[::1]:6000 ${B}\n127.0.0.1:5000 ${B}\n`, 'ks')._unsafeUnwrap();
+  const pins = parseKnownServers(
+    `# comment\r\n\r\n127.0.0.1:5000 ${A}\r\n[::1]:6000 ${B}\n127.0.0.1:5000 ${B}\n`,
+    'ks',
+  )._unsafeUnwrap();
   assert.is(pins.get('127.0.0.1:5000'), A);
   assert.is(pins.get('[::1]:6000'), B);
 });
 
 test('parsing: a malformed line is an error naming the file and the line', () => {
-  for (const bad of [`127.0.0.1 ${A}`, '127.0.0.1:5000 SHA256:nope', `127.0.0.1:5000 ${A} extra`, `:5000 ${A}`]) {
+  for (const bad of [
+    `127.0.0.1 ${A}`,
+    '127.0.0.1:5000 SHA256:nope',
+    `127.0.0.1:5000 ${A} extra`,
+    `:5000 ${A}`,
+  ]) {
     const e = parseKnownServers(`# ok\n${bad}\n`, '/cfg/ks')._unsafeUnwrapErr();
     assert.match(e.message, /^Malformed known-servers file \/cfg\/ks:2: /, bad);
   }

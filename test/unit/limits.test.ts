@@ -79,7 +79,12 @@ test('address keys: IPv4 as is, IPv6 by /64 prefix', () => {
 });
 
 test('lockouts: guessing many usernames keeps memory bounded, locks are kept', async () => {
-  const lockouts = new ActorLockouts({ maxFailures: 2, blockMs: 60_000, maxTracked: 50, clock: new SimulatedClock() });
+  const lockouts = new ActorLockouts({
+    maxFailures: 2,
+    blockMs: 60_000,
+    maxTracked: 50,
+    clock: new SimulatedClock(),
+  });
   assert.equal(await lockouts.recordFailure('victim'), ok('stillOpen'));
   assert.equal(await lockouts.recordFailure('victim'), ok('lockedNow'));
   for (let i = 0; i < 500; i++) await lockouts.recordFailure(`guess${i}`);

@@ -14,16 +14,24 @@ const security = (...extra: string[]): ClientLinkSecurity => {
   if (parsed.kind !== 'run') throw new Error('expected a run command');
   return parsed.options.linkSecurity;
 };
-const refusal = (r: { isErr(): boolean; _unsafeUnwrapErr(): { message: string; exitCode: number } }) => {
+const refusal = (r: {
+  isErr(): boolean;
+  _unsafeUnwrapErr(): { message: string; exitCode: number };
+}) => {
   assert.ok(r.isErr());
   assert.is(r._unsafeUnwrapErr().exitCode, 2);
   return r._unsafeUnwrapErr().message;
 };
 
 test('client: TLS with trust on first use by default, pinned in the given known-servers file', () => {
-  assert.equal(security('--known-servers', '/tmp/ks'), { kind: 'pinned', knownServersFile: '/tmp/ks' });
+  assert.equal(security('--known-servers', '/tmp/ks'), {
+    kind: 'pinned',
+    knownServersFile: '/tmp/ks',
+  });
   const byDefault = security();
-  assert.ok(byDefault.kind === 'pinned' && byDefault.knownServersFile.endsWith('/tessenger/known_servers'));
+  assert.ok(
+    byDefault.kind === 'pinned' && byDefault.knownServersFile.endsWith('/tessenger/known_servers'),
+  );
   assert.equal(security('--plaintext'), { kind: 'plaintext' });
   assert.equal(security('--ca', 'ca.pem'), { kind: 'ca', caFile: 'ca.pem' });
 });
@@ -31,27 +39,50 @@ test('client: TLS with trust on first use by default, pinned in the given known-
 test('client: --fingerprint accepts the server-printed form and openssl hex, refuses anything else', () => {
   const print = fingerprintOfDer(Buffer.from('a certificate'));
   assert.equal(security('--fingerprint', print), { kind: 'fingerprint', fingerprint: print });
-  const hex = Buffer.from(print.slice('SHA256:'.length), 'base64').toString('hex').toUpperCase().match(/../g)!.join(':');
-  assert.equal(security('--fingerprint', `sha256=${hex}`), { kind: 'fingerprint', fingerprint: print });
-  assert.match(refusal(client('--fingerprint', 'SHA256:short')), /Invalid value for --fingerprint: SHA256:short/);
+  const hex = Buffer.from(print.slice('SHA256:'.length), 'base64')
+    .toString('hex')
+    .toUpperCase()
+    .match(/../g)!
+    .join(':');
+  assert.equal(security('--fingerprint', `sha256=${hex}`), {
+    kind: 'fingerprint',
+    fingerprint: print,
+  });
+  assert.match(
+    refusal(client('--fingerprint', 'SHA256:short')),
+    /Invalid value for --fingerprint: SHA256:short/,
+  );
   assert.match(refusal(client('--fingerprint', 'abc')), /Invalid value for --fingerprint/);
 });
 
 test('client: one way to connect at a time', () => {
-  assert.match(refusal(client('--plaintext', '--ca', 'ca.pem')), /--plaintext and --ca cannot be combined/);
-  assert.match(refusal(client('--ca', 'ca.pem', '--fingerprint', fingerprintOfDer(Buffer.from('x')))), /--ca and --fingerprint cannot be combined/);
+  assert.match(
+    refusal(client('--plaintext', '--ca', 'ca.pem')),
+    /--plaintext and --ca cannot be combined/,
+  );
+  assert.match(
+    refusal(client('--ca', 'ca.pem', '--fingerprint', fingerprintOfDer(Buffer.from('x')))),
+    /--ca and --fingerprint cannot be combined/,
+  );
 });
 
 test('server: TLS by default (self-signed), --tls-cert with --tls-key, or --plaintext', () => {
   const plain = server()._unsafeUnwrap();
-  assert.ok(plain.kind === 'serve' && !plain.config.plaintext && plain.config.tlsCert === undefined);
+  assert.ok(
+    plain.kind === 'serve' && !plain.config.plaintext && plain.config.tlsCert === undefined,
+  );
   const files = server('--tls-cert', 'c.pem', '--tls-key', 'k.pem')._unsafeUnwrap();
-  assert.ok(files.kind === 'serve' && files.config.tlsCert === 'c.pem' && files.config.tlsKey === 'k.pem');
+  assert.ok(
+    files.kind === 'serve' && files.config.tlsCert === 'c.pem' && files.config.tlsKey === 'k.pem',
+  );
   const off = server('--plaintext')._unsafeUnwrap();
   assert.ok(off.kind === 'serve' && off.config.plaintext);
   assert.match(refusal(server('--tls-cert', 'c.pem')), /--tls-cert and --tls-key go together/);
   assert.match(refusal(server('--tls-key', 'k.pem')), /--tls-cert and --tls-key go together/);
-  assert.match(refusal(server('--plaintext', '--tls-cert', 'c.pem', '--tls-key', 'k.pem')), /--plaintext serves without TLS/);
+  assert.match(
+    refusal(server('--plaintext', '--tls-cert', 'c.pem', '--tls-key', 'k.pem')),
+    /--plaintext serves without TLS/,
+  );
 });
 
 test('fingerprints: canonical form round trips; bad digests refused', () => {

@@ -15,7 +15,13 @@ import { readableEventType, stateIdsOf } from '../../src/server/inspect/state-id
 
 const LIMITS = { protocolVersion: 1, maxBadMessages: 10, maxUnauthenticatedMessages: 20 };
 // The lockout check never answers, so a session that sent its username stays in checkingLockout.
-const session = sessionMachine.provide({ actors: { checkLockout: fromPromise<{ locked: boolean }, { connectionId: number; username: string }>(() => new Promise(() => {})) } });
+const session = sessionMachine.provide({
+  actors: {
+    checkLockout: fromPromise<{ locked: boolean }, { connectionId: number; username: string }>(
+      () => new Promise(() => {}),
+    ),
+  },
+});
 
 test('counts: every live actor in each state (compound states too); ended actors leave', () => {
   const census = new ActorCensus();
@@ -45,10 +51,14 @@ test('counts: every live actor in each state (compound states too); ended actors
 test('many actors: stopped ones are swept as new ones start, and every new one starts normally', () => {
   const census = new ActorCensus();
   const lockout = census.watch(lockoutMachine);
-  const actors = Array.from({ length: 300 }, () => createActor(lockout, { input: { maxFailures: 3 } }).start());
+  const actors = Array.from({ length: 300 }, () =>
+    createActor(lockout, { input: { maxFailures: 3 } }).start(),
+  );
   assert.is(census.counts().lockout?.['lockout.clear'], 300);
   for (const a of actors.slice(0, 250)) a.stop(); // stopped from outside: no final transition
-  const more = Array.from({ length: 300 }, () => createActor(lockout, { input: { maxFailures: 3 } }).start());
+  const more = Array.from({ length: 300 }, () =>
+    createActor(lockout, { input: { maxFailures: 3 } }).start(),
+  );
   assert.ok(more.every((a) => a.getSnapshot().status === 'active'));
   assert.is(census.counts().lockout?.['lockout.clear'], 350);
   assert.ok(census.size <= 350, `swept: ${census.size}`);
@@ -65,15 +75,33 @@ test('transitions are reported only while listening, with the event type and use
   assert.equal(seen, [], 'nothing before listening');
   quiet.send({ type: 'REQUEST', step: 'username', requestId: 1, username: 'Yoda' });
   // Requests wait their turn while the lockout is consulted: the password changes no state yet.
-  quiet.send({ type: 'REQUEST', step: 'password', requestId: 2, password: 'wise@!manbaby', udpPort: 1 });
+  quiet.send({
+    type: 'REQUEST',
+    step: 'password',
+    requestId: 2,
+    password: 'wise@!manbaby',
+    udpPort: 1,
+  });
   const fresh = createActor(watched, { input: { connectionId: 2, limits: LIMITS } }).start();
   fresh.send({ type: 'HELLO', version: 1 });
   assert.equal(
     seen.map((t) => [t.actor, t.event, t.from.at(-1), t.to.at(-1), t.user]),
     [
-      ['session 1', 'REQUEST username', 'session.open.authenticating.awaitingUsername', 'session.open.authenticating.checkingLockout', 'Yoda'],
+      [
+        'session 1',
+        'REQUEST username',
+        'session.open.authenticating.awaitingUsername',
+        'session.open.authenticating.checkingLockout',
+        'Yoda',
+      ],
       ['session 2', 'start', undefined, 'session.open.authenticating.handshake', undefined],
-      ['session 2', 'HELLO', 'session.open.authenticating.handshake', 'session.open.authenticating.awaitingUsername', undefined],
+      [
+        'session 2',
+        'HELLO',
+        'session.open.authenticating.handshake',
+        'session.open.authenticating.awaitingUsername',
+        undefined,
+      ],
     ],
   );
   const text = JSON.stringify(seen);
@@ -102,7 +130,10 @@ class FakeResponse extends EventEmitter {
     this.emit('close');
   }
   /** The messages (data lines) so far. */
-  get messages(): { counts: Record<string, Record<string, number>>; transitions: ObservedTransition[] }[] {
+  get messages(): {
+    counts: Record<string, Record<string, number>>;
+    transitions: ObservedTransition[];
+  }[] {
     return this.chunks.filter((c) => c.startsWith('data: ')).map((c) => JSON.parse(c.slice(6)));
   }
   /** Resolves at the next write. The feed's timer is unref'd (it never holds a server open), so
@@ -133,7 +164,10 @@ test('feed: counts at once, transitions within a flush; nothing runs once the la
   await next;
   const last = viewer.messages.at(-1);
   assert.equal(last?.counts, { lockout: { 'lockout.failing': 1 } });
-  assert.equal(last?.transitions.map((t) => [t.event, t.to]), [['FAILED', ['lockout.failing']]]);
+  assert.equal(
+    last?.transitions.map((t) => [t.event, t.to]),
+    [['FAILED', ['lockout.failing']]],
+  );
   viewer.end();
   assert.is(feed.viewerCount, 0);
   assert.not.ok(census.listening, 'the last viewer left: no listener, no timer');
@@ -146,15 +180,24 @@ test('feed: counts at once, transitions within a flush; nothing runs once the la
 
 test('event names read as on the diagrams', () => {
   assert.is(readableEventType('xstate.init'), 'start');
-  assert.is(readableEventType('xstate.after.loginTimeout.session.authenticating'), 'after loginTimeout');
+  assert.is(
+    readableEventType('xstate.after.loginTimeout.session.authenticating'),
+    'after loginTimeout',
+  );
   assert.is(readableEventType('xstate.done.actor.0.session.authenticating.verifying'), 'done');
   assert.is(readableEventType('LOGOUT'), 'LOGOUT');
-  assert.is(readableEventType('REQUEST', { step: 'password' }), 'REQUEST password', 'a request shows its step, never its data');
+  assert.is(
+    readableEventType('REQUEST', { step: 'password' }),
+    'REQUEST password',
+    'a request shows its step, never its data',
+  );
 });
 
 test('loopback addresses: only these keep the live view private to this machine', () => {
-  for (const host of ['127.0.0.1', '127.1.2.3', '::1', 'localhost']) assert.ok(isLoopback(host), host);
-  for (const host of ['0.0.0.0', '::', '192.168.1.10', '10.0.0.1', 'example.org']) assert.not.ok(isLoopback(host), host);
+  for (const host of ['127.0.0.1', '127.1.2.3', '::1', 'localhost'])
+    assert.ok(isLoopback(host), host);
+  for (const host of ['0.0.0.0', '::', '192.168.1.10', '10.0.0.1', 'example.org'])
+    assert.not.ok(isLoopback(host), host);
 });
 
 test('the console names the URL, and warns when the live view is reachable from elsewhere', () => {

@@ -5,7 +5,10 @@ import { lockoutMachine } from '../../machines/lockout.machine.js';
 
 const start = (maxFailures: number, blockMs = 10_000) => {
   const clock = new SimulatedClock();
-  const actor = createActor(lockoutMachine.provide({ delays: { blockDuration: blockMs } }), { input: { maxFailures }, clock });
+  const actor = createActor(lockoutMachine.provide({ delays: { blockDuration: blockMs } }), {
+    input: { maxFailures },
+    clock,
+  });
   actor.start();
   return { actor, clock, state: () => actor.getSnapshot().value };
 };

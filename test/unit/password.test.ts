@@ -1,11 +1,19 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { hashPassword, isValidSecret, makeDecoySecret, verifyPassword } from '../../src/server/password.js';
+import {
+  hashPassword,
+  isValidSecret,
+  makeDecoySecret,
+  verifyPassword,
+} from '../../src/server/password.js';
 
 test('plain secrets: right and wrong passwords, unknown users never match', async () => {
   assert.ok(await verifyPassword('wise@!manbaby', 'wise@!manbaby', 'decoy'));
   assert.not.ok(await verifyPassword('wise@!manbaby', 'wise@!manbab', 'decoy'));
-  assert.not.ok(await verifyPassword(undefined, 'decoy', 'decoy'), 'even the decoy itself does not log an unknown user in');
+  assert.not.ok(
+    await verifyPassword(undefined, 'decoy', 'decoy'),
+    'even the decoy itself does not log an unknown user in',
+  );
 });
 
 test('scrypt secrets verify, including parameters with a large p', async () => {
@@ -19,8 +27,14 @@ test('scrypt secrets verify, including parameters with a large p', async () => {
 });
 
 test('malformed or too costly scrypt lines are invalid', () => {
-  assert.not.ok(isValidSecret('scrypt$3$8$1$c2FsdHNhbHQ=$aGFzaGhhc2hoYXNoaGFzaA=='), 'N not a power of two');
-  assert.not.ok(isValidSecret('scrypt$1048576$32$1$c2FsdHNhbHQ=$aGFzaGhhc2hoYXNoaGFzaA=='), 'needs 4 GiB');
+  assert.not.ok(
+    isValidSecret('scrypt$3$8$1$c2FsdHNhbHQ=$aGFzaGhhc2hoYXNoaGFzaA=='),
+    'N not a power of two',
+  );
+  assert.not.ok(
+    isValidSecret('scrypt$1048576$32$1$c2FsdHNhbHQ=$aGFzaGhhc2hoYXNoaGFzaA=='),
+    'needs 4 GiB',
+  );
   assert.not.ok(isValidSecret('scrypt$1024$8$1$c2FsdA==$aGFzaA=='), 'salt and hash too short');
   assert.not.ok(isValidSecret('scrypt$1024$8'));
   assert.ok(isValidSecret('plain-password'));

@@ -24,30 +24,53 @@ function writeData(dir: string, messagelog: string, groupLog: string, groups: un
 }
 
 const TS = '01 Jun 2023 15:00:01';
-const goodGroup = { t: 'group', group: 'G1', members: [['soak00', 'joined'], ['soak01', 'joined']] };
+const goodGroup = {
+  t: 'group',
+  group: 'G1',
+  members: [
+    ['soak00', 'joined'],
+    ['soak01', 'joined'],
+  ],
+};
 
 test('a data directory holding exactly what was acknowledged passes', async () => {
   const dir = tempDir('soak');
-  writeData(dir, `1; ${TS}; soak01; m-soak00-1\n2; ${TS}; soak00; m-soak01-1\n3; ${TS}; soak00; unacknowledged but logged\n`, `1; ${TS}; soak00; g-soak00-2\n`, [goodGroup]);
+  writeData(
+    dir,
+    `1; ${TS}; soak01; m-soak00-1\n2; ${TS}; soak00; m-soak01-1\n3; ${TS}; soak00; unacknowledged but logged\n`,
+    `1; ${TS}; soak00; g-soak00-2\n`,
+    [goodGroup],
+  );
   assert.equal(await verify(ledgerFor(), dir), []);
 });
 
 test('a lost message, a duplicated one, a reused number, a lost group and a lost join are all reported', async () => {
   const dir = tempDir('soak');
-  writeData(
-    dir,
-    `1; ${TS}; soak01; m-soak00-1\n1; ${TS}; soak01; m-soak00-1\n`,
-    '',
-    [{ t: 'group', group: 'G1', members: [['soak00', 'joined'], ['soak01', 'invited']] }],
-  );
+  writeData(dir, `1; ${TS}; soak01; m-soak00-1\n1; ${TS}; soak01; m-soak00-1\n`, '', [
+    {
+      t: 'group',
+      group: 'G1',
+      members: [
+        ['soak00', 'joined'],
+        ['soak01', 'invited'],
+      ],
+    },
+  ]);
   const problems = await verify(ledgerFor(), dir);
-  assert.ok(problems.some((p) => p.includes('number 1 after 1')), problems.join('\n'));
+  assert.ok(
+    problems.some((p) => p.includes('number 1 after 1')),
+    problems.join('\n'),
+  );
   assert.ok(problems.some((p) => p.includes('"soak01; m-soak00-1" found 2 times')));
   assert.ok(problems.some((p) => p.includes('"soak00; m-soak01-1" found 0 times')));
   assert.ok(problems.some((p) => p.includes('"soak00; g-soak00-2" found 0 times')));
   assert.ok(problems.some((p) => p.includes('join of soak01 to G1')));
   writeData(dir, '', '', []);
-  assert.ok((await verify(ledgerFor(), dir)).some((p) => p.includes('group G1 acknowledged but not restored')));
+  assert.ok(
+    (await verify(ledgerFor(), dir)).some((p) =>
+      p.includes('group G1 acknowledged but not restored'),
+    ),
+  );
 });
 
 test.run();

@@ -28,22 +28,47 @@ test('display width: wide characters take two columns, combining marks none', ()
 
 test('layout: rows are cut at the width, the cursor is placed on its row and column', () => {
   const text = [...'hello world'];
-  assert.equal(layoutInput('> ', text, text.length, 80), { rows: ['> hello world'], cursorRow: 0, cursorColumn: 13 });
-  assert.equal(layoutInput('> ', text, 0, 5), { rows: ['> hel', 'lo wo', 'rld'], cursorRow: 0, cursorColumn: 2 });
-  assert.equal(layoutInput('> ', text, 8, 5), { rows: ['> hel', 'lo wo', 'rld'], cursorRow: 2, cursorColumn: 0 });
+  assert.equal(layoutInput('> ', text, text.length, 80), {
+    rows: ['> hello world'],
+    cursorRow: 0,
+    cursorColumn: 13,
+  });
+  assert.equal(layoutInput('> ', text, 0, 5), {
+    rows: ['> hel', 'lo wo', 'rld'],
+    cursorRow: 0,
+    cursorColumn: 2,
+  });
+  assert.equal(layoutInput('> ', text, 8, 5), {
+    rows: ['> hel', 'lo wo', 'rld'],
+    cursorRow: 2,
+    cursorColumn: 0,
+  });
 });
 
 test('layout: a cursor after a full last row is on a new empty row', () => {
-  assert.equal(layoutInput('> ', [...'abc'], 3, 5), { rows: ['> abc', ''], cursorRow: 1, cursorColumn: 0 });
-  assert.equal(layoutInput('12345', [], 0, 5), { rows: ['12345', ''], cursorRow: 1, cursorColumn: 0 });
+  assert.equal(layoutInput('> ', [...'abc'], 3, 5), {
+    rows: ['> abc', ''],
+    cursorRow: 1,
+    cursorColumn: 0,
+  });
+  assert.equal(layoutInput('12345', [], 0, 5), {
+    rows: ['12345', ''],
+    cursorRow: 1,
+    cursorColumn: 0,
+  });
 });
 
 test('layout: a wide character that does not fit moves to the next row', () => {
-  assert.equal(layoutInput('> ', ['a', 'b', '日'], 2, 5), { rows: ['> ab', '日'], cursorRow: 1, cursorColumn: 0 });
+  assert.equal(layoutInput('> ', ['a', 'b', '日'], 2, 5), {
+    rows: ['> ab', '日'],
+    cursorRow: 1,
+    cursorColumn: 0,
+  });
 });
 
 test('layout: the 115-character prompt at 80 and 40 columns', () => {
-  const prompt = 'Enter one of the following commands (/msgto, /activeuser, /creategroup, /joingroup, /groupmsg, /p2pvideo, /logout): ';
+  const prompt =
+    'Enter one of the following commands (/msgto, /activeuser, /creategroup, /joingroup, /groupmsg, /p2pvideo, /logout): ';
   assert.is(layoutInput(prompt, [], 0, 80).rows.length, 2);
   const narrow = layoutInput(prompt, [], 0, 40);
   assert.equal([narrow.rows.length, narrow.cursorRow, narrow.cursorColumn], [3, 2, 36]);

@@ -7,7 +7,8 @@ import { KnownNames } from '../../src/client/known-names.js';
 import { TerminalUI } from '../../src/client/terminal-ui.js';
 import { VirtualTerminal } from '../support/virtual-terminal.js';
 
-const PROMPT = 'Enter one of the following commands (/msgto, /activeuser, /creategroup, /joingroup, /groupmsg, /p2pvideo, /logout): ';
+const PROMPT =
+  'Enter one of the following commands (/msgto, /activeuser, /creategroup, /joingroup, /groupmsg, /p2pvideo, /logout): ';
 const ESC = '\x1b[';
 const tick = () => new Promise((r) => setImmediate(r));
 
@@ -24,7 +25,10 @@ function ttyStreams(columns: number, rows: number, env: NodeJS.ProcessEnv = { NO
   const vt = new VirtualTerminal(columns, rows);
   let raw = false;
   let written = '';
-  const input = Object.assign(new PassThrough(), { isTTY: true, setRawMode: (mode: boolean) => (raw = mode) });
+  const input = Object.assign(new PassThrough(), {
+    isTTY: true,
+    setRawMode: (mode: boolean) => (raw = mode),
+  });
   // Written synchronously, like a terminal's stdout, so the screen is current after each call.
   const output = Object.assign(new EventEmitter(), {
     isTTY: true,
@@ -36,7 +40,11 @@ function ttyStreams(columns: number, rows: number, env: NodeJS.ProcessEnv = { NO
       this.sink(d.toString());
       return true;
     },
-  }) as unknown as NodeJS.WritableStream & { isTTY: boolean; columns: number; sink: (text: string) => void };
+  }) as unknown as NodeJS.WritableStream & {
+    isTTY: boolean;
+    columns: number;
+    sink: (text: string) => void;
+  };
   return { input, output, env, vt, isRaw: () => raw, text: () => written };
 }
 
@@ -80,7 +88,10 @@ test('at 80 columns the wrapped prompt and a wrapping typed line are redrawn who
   );
   assert.equal(s.vt.cursor, { row: 4, column: 34 });
   s.input.write('\r');
-  assert.is(await pending, '/msgto Obi-wan this line is long enough to wrap past the end of the second row');
+  assert.is(
+    await pending,
+    '/msgto Obi-wan this line is long enough to wrap past the end of the second row',
+  );
   ui.print('message sent at 01 Jun 2023 15:00:03.');
   assert.is(s.vt.screen().split('\n').at(-1), 'message sent at 01 Jun 2023 15:00:03.');
   ui.close();
@@ -106,18 +117,39 @@ test('a typed text taller than the screen shows the rows around the cursor and n
   const s = ttyStreams(20, 5);
   const ui = new TerminalUI(s);
   void ui.ask('> ');
-  const long = Array.from({ length: 12 }, (_, i) => `row${String(i).padStart(2, '0')}`.padEnd(20, '.')).join('').slice(2);
+  const long = Array.from({ length: 12 }, (_, i) =>
+    `row${String(i).padStart(2, '0')}`.padEnd(20, '.'),
+  )
+    .join('')
+    .slice(2);
   s.input.write(long);
   await tick();
   ui.print('news');
   // 13 rows of input on a 5-row screen: the last 5 (the cursor is on an empty row after a full one).
-  assert.is(s.vt.screen(), ['row08...............', 'row09...............', 'row10...............', 'row11...............'].join('\n'));
+  assert.is(
+    s.vt.screen(),
+    [
+      'row08...............',
+      'row09...............',
+      'row10...............',
+      'row11...............',
+    ].join('\n'),
+  );
   assert.equal(s.vt.cursor, { row: 4, column: 0 });
   assert.ok(s.vt.scrolledOff.includes('news'));
   s.input.write('\x01');
   await tick();
   ui.print('more');
-  assert.is(s.vt.screen(), ['> w00...............', 'row01...............', 'row02...............', 'row03...............', 'row04...............'].join('\n'));
+  assert.is(
+    s.vt.screen(),
+    [
+      '> w00...............',
+      'row01...............',
+      'row02...............',
+      'row03...............',
+      'row04...............',
+    ].join('\n'),
+  );
   assert.equal(s.vt.cursor, { row: 0, column: 2 });
   ui.close();
 });
@@ -133,7 +165,15 @@ test('resizing redraws the input area for the new width', async () => {
   Object.assign(s.output, { columns: 40 });
   s.output.sink = (text) => narrow.write(text);
   s.output.emit('resize');
-  assert.is(narrow.screen(), ['Enter one of the following commands (/ms', 'gto, /activeuser, /creategroup, /joingro', 'up, /groupmsg, /p2pvideo, /logout): /act', 'iveuser'].join('\n'));
+  assert.is(
+    narrow.screen(),
+    [
+      'Enter one of the following commands (/ms',
+      'gto, /activeuser, /creategroup, /joingro',
+      'up, /groupmsg, /p2pvideo, /logout): /act',
+      'iveuser',
+    ].join('\n'),
+  );
   ui.close();
 });
 
@@ -146,7 +186,15 @@ test('progress lines sit between the messages and the prompt, one per transfer, 
   ui.setProgress('a', () => 'a.mp4 → Obi-wan [#####-----] 50%');
   ui.setProgress('b', (columns) => `b.mp4 ← Yoda ${'#'.repeat(columns)}`);
   ui.print('hello');
-  assert.is(s.vt.screen(), ['hello', 'a.mp4 → Obi-wan [#####-----] 50%', `b.mp4 ← Yoda ${'#'.repeat(26)}…`, '> typing'].join('\n'));
+  assert.is(
+    s.vt.screen(),
+    [
+      'hello',
+      'a.mp4 → Obi-wan [#####-----] 50%',
+      `b.mp4 ← Yoda ${'#'.repeat(26)}…`,
+      '> typing',
+    ].join('\n'),
+  );
   ui.setProgress('a', undefined);
   ui.print('Received b.mp4 from Yoda');
   ui.setProgress('b', undefined);
@@ -223,7 +271,13 @@ test('a completion that has to fetch names first holds the keys typed meanwhile'
   const ui = new TerminalUI(s);
   const names = new KnownNames();
   let release: () => void = () => {};
-  ui.setCompleter((before) => new Promise((resolve) => (release = () => (names.setActive(['Leia']), resolve(complete(before, names))))));
+  ui.setCompleter(
+    (before) =>
+      new Promise(
+        (resolve) =>
+          (release = () => (names.setActive(['Leia']), resolve(complete(before, names)))),
+      ),
+  );
   const pending = ui.ask('> ');
   s.input.write('/msgto L\thi\r');
   await tick();
@@ -248,7 +302,10 @@ test('text from the network is shown escaped: no control or bidi character reach
   const s = ttyStreams(80, 24);
   const ui = new TerminalUI(s);
   ui.print('Vader: \x1b[2J\x1b]0;pwned\x07 \r01 Jun 2023, Yoda: forged\n\u202eevil');
-  assert.is(s.vt.screen(), 'Vader: \\e[2J\\e]0;pwned\\x07 \\r01 Jun 2023, Yoda: forged\\n\\u{202e}evil');
+  assert.is(
+    s.vt.screen(),
+    'Vader: \\e[2J\\e]0;pwned\\x07 \\r01 Jun 2023, Yoda: forged\\n\\u{202e}evil',
+  );
   ui.close();
 });
 

@@ -54,7 +54,10 @@ test('short transfers show nothing; a long one gets one live line, replaced as i
   view.start('quick', 'b.mp4 → Obi-wan', 100);
   view.done('quick');
   timers.fire();
-  assert.not.ok(history.some(([id]) => id === 'quick'), 'a transfer that ended within the second never drew');
+  assert.not.ok(
+    history.some(([id]) => id === 'quick'),
+    'a transfer that ended within the second never drew',
+  );
 });
 
 test('a stalled transfer shows its line (0 %) once the second is up', () => {
@@ -85,13 +88,19 @@ test('each running transfer, in either direction, has its own line', () => {
 test('progress lines fit the width: full, a shorter bar, or the percentage alone', () => {
   const progress = at(42 * MiB);
   const full = formatProgressLine('a.mp4 → Obi-wan', progress, 100);
-  assert.match(full, /^a\.mp4 → Obi-wan \[#{8}-{12}\]  42%  42\.0 MiB \/ 100\.0 MiB  10\.0 MiB\/s  ETA 0:06$/);
+  assert.match(
+    full,
+    /^a\.mp4 → Obi-wan \[#{8}-{12}\]  42%  42\.0 MiB \/ 100\.0 MiB  10\.0 MiB\/s  ETA 0:06$/,
+  );
   for (const columns of [80, 40, 30, 20, 12]) {
     const line = formatProgressLine('a.mp4 → Obi-wan', progress, columns);
     assert.ok(displayWidth(line) <= columns, `${columns}: ${line}`);
     assert.ok(line.endsWith('42%'), line);
   }
-  assert.match(formatProgressLine('a.mp4 → Obi-wan', progress, 40), /^a\.mp4 → Obi-wan \[#+-+\] 42%$/);
+  assert.match(
+    formatProgressLine('a.mp4 → Obi-wan', progress, 40),
+    /^a\.mp4 → Obi-wan \[#+-+\] 42%$/,
+  );
 });
 
 test('nothing is drawn when the output is not a terminal', () => {

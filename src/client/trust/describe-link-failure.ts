@@ -3,7 +3,10 @@
 import { serverKey } from './known-servers.js';
 import type { LinkSecurityFailure } from './link-security.js';
 
-export type LinkFailureText = LinkSecurityFailure | { readonly type: 'TlsRequired' } | { readonly type: 'Refused'; readonly reason: string };
+export type LinkFailureText =
+  | LinkSecurityFailure
+  | { readonly type: 'TlsRequired' }
+  | { readonly type: 'Refused'; readonly reason: string };
 
 export function describeLinkFailure(host: string, port: number, failure: LinkFailureText): string {
   const server = serverKey(host, port);

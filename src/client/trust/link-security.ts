@@ -22,7 +22,12 @@ export type LinkSecurityFailure =
   | { readonly type: 'ServerNotTls'; readonly detail: string }
   | { readonly type: 'TlsHandshakeFailed'; readonly detail: string }
   | { readonly type: 'CertificateRejected'; readonly caFile: string; readonly reason: string }
-  | { readonly type: 'FingerprintMismatch'; readonly expected: Fingerprint; readonly actual: Fingerprint; readonly pinnedIn: string | null }
+  | {
+      readonly type: 'FingerprintMismatch';
+      readonly expected: Fingerprint;
+      readonly actual: Fingerprint;
+      readonly pinnedIn: string | null;
+    }
   | { readonly type: 'TrustStoreUnusable'; readonly message: string }
   | { readonly type: 'CaUnreadable'; readonly caFile: string; readonly reason: string };
 
@@ -35,9 +40,16 @@ export interface SecuredSocket {
 const CONNECT_TIMEOUT_MS = 10_000;
 
 // OpenSSL reads a plaintext reply as a record of an unknown type or version.
-const NOT_TLS_CODES = new Set(['ERR_SSL_WRONG_VERSION_NUMBER', 'ERR_SSL_PACKET_LENGTH_TOO_LONG', 'ERR_SSL_UNKNOWN_PROTOCOL', 'ERR_SSL_RECORD_LAYER_FAILURE', 'ERR_SSL_HTTP_REQUEST']);
+const NOT_TLS_CODES = new Set([
+  'ERR_SSL_WRONG_VERSION_NUMBER',
+  'ERR_SSL_PACKET_LENGTH_TOO_LONG',
+  'ERR_SSL_UNKNOWN_PROTOCOL',
+  'ERR_SSL_RECORD_LAYER_FAILURE',
+  'ERR_SSL_HTTP_REQUEST',
+]);
 
-const codeOf = (e: unknown): string => (e as NodeJS.ErrnoException).code ?? (e instanceof Error ? e.message : String(e));
+const codeOf = (e: unknown): string =>
+  (e as NodeJS.ErrnoException).code ?? (e instanceof Error ? e.message : String(e));
 
 function plainSocket(host: string, port: number): Promise<Result<Socket, LinkSecurityFailure>> {
   return new Promise((resolve) => {
@@ -58,7 +70,11 @@ function plainSocket(host: string, port: number): Promise<Result<Socket, LinkSec
   });
 }
 
-function tlsSocket(host: string, port: number, ca: Buffer | undefined): Promise<Result<TLSSocket, LinkSecurityFailure>> {
+function tlsSocket(
+  host: string,
+  port: number,
+  ca: Buffer | undefined,
+): Promise<Result<TLSSocket, LinkSecurityFailure>> {
   return new Promise((resolve) => {
     let tcpConnected = false;
     const socket = connectTls({
@@ -77,18 +93,31 @@ function tlsSocket(host: string, port: number, ca: Buffer | undefined): Promise<
       if (result.isErr()) socket.destroy();
       resolve(result);
     };
-    const timer = setTimeout(() => settle(err({ type: 'Unreachable', reason: 'timed out' })), CONNECT_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => settle(err({ type: 'Unreachable', reason: 'timed out' })),
+      CONNECT_TIMEOUT_MS,
+    );
     socket.once('connect', () => (tcpConnected = true));
     socket.once('error', (e: NodeJS.ErrnoException) => {
       const code = codeOf(e);
       if (!tcpConnected) return settle(err({ type: 'Unreachable', reason: code }));
       if (NOT_TLS_CODES.has(code)) return settle(err({ type: 'ServerNotTls', detail: code }));
-      if (ca !== undefined && (socket.authorizationError || /CERT|SELF_SIGNED|ALTNAME|UNABLE_TO/.test(code))) {
+      if (
+        ca !== undefined &&
+        (socket.authorizationError || /CERT|SELF_SIGNED|ALTNAME|UNABLE_TO/.test(code))
+      ) {
         return settle(err({ type: 'CertificateRejected', caFile: '', reason: e.message }));
       }
       settle(err({ type: 'TlsHandshakeFailed', detail: code }));
     });
-    socket.once('close', () => settle(err({ type: 'TlsHandshakeFailed', detail: 'the server closed the connection during the TLS handshake' })));
+    socket.once('close', () =>
+      settle(
+        err({
+          type: 'TlsHandshakeFailed',
+          detail: 'the server closed the connection during the TLS handshake',
+        }),
+      ),
+    );
     socket.once('secureConnect', () => settle(ok(socket)));
   });
 }
@@ -102,19 +131,30 @@ const peerFingerprint = (socket: TLSSocket): Fingerprint | null => {
  * Connects to the server and secures the link as `security` says. Nothing is sent before the
  * server is verified, so a password never reaches an unverified server.
  */
-export async function openSecuredSocket(host: string, port: number, security: ClientLinkSecurity): Promise<Result<SecuredSocket, LinkSecurityFailure>> {
+export async function openSecuredSocket(
+  host: string,
+  port: number,
+  security: ClientLinkSecurity,
+): Promise<Result<SecuredSocket, LinkSecurityFailure>> {
   switch (security.kind) {
     case 'plaintext':
       return (await plainSocket(host, port)).map((socket) => ({ socket, notice: null }));
     case 'ca': {
       const ca = await readFile(security.caFile).then(
         (bytes) => ok<Buffer, LinkSecurityFailure>(bytes),
-        (e: unknown) => err<Buffer, LinkSecurityFailure>({ type: 'CaUnreadable', caFile: security.caFile, reason: codeOf(e) }),
+        (e: unknown) =>
+          err<Buffer, LinkSecurityFailure>({
+            type: 'CaUnreadable',
+            caFile: security.caFile,
+            reason: codeOf(e),
+          }),
       );
       if (ca.isErr()) return err(ca.error);
       const secured = await tlsSocket(host, port, ca.value);
       return secured
-        .mapErr((e): LinkSecurityFailure => (e.type === 'CertificateRejected' ? { ...e, caFile: security.caFile } : e))
+        .mapErr((e): LinkSecurityFailure =>
+          e.type === 'CertificateRejected' ? { ...e, caFile: security.caFile } : e,
+        )
         .map((socket) => ({ socket, notice: null }));
     }
     case 'fingerprint': {
@@ -123,7 +163,12 @@ export async function openSecuredSocket(host: string, port: number, security: Cl
       const actual = peerFingerprint(secured.value);
       if (actual !== security.fingerprint) {
         secured.value.destroy();
-        return err({ type: 'FingerprintMismatch', expected: security.fingerprint, actual: actual ?? '(none)', pinnedIn: null });
+        return err({
+          type: 'FingerprintMismatch',
+          expected: security.fingerprint,
+          actual: actual ?? '(none)',
+          pinnedIn: null,
+        });
       }
       return ok({ socket: secured.value, notice: null });
     }
@@ -142,14 +187,22 @@ export async function openSecuredSocket(host: string, port: number, security: Cl
       if (pinned === actual) return ok({ socket, notice: null });
       if (pinned !== undefined) {
         socket.destroy();
-        return err({ type: 'FingerprintMismatch', expected: pinned, actual, pinnedIn: known.value.file });
+        return err({
+          type: 'FingerprintMismatch',
+          expected: pinned,
+          actual,
+          pinnedIn: known.value.file,
+        });
       }
       const remembered = await known.value.remember(host, port, actual);
       if (remembered.isErr()) {
         socket.destroy();
         return err({ type: 'TrustStoreUnusable', message: remembered.error.message });
       }
-      return ok({ socket, notice: `Trusting new server ${serverKey(host, port)}, fingerprint ${actual}` });
+      return ok({
+        socket,
+        notice: `Trusting new server ${serverKey(host, port)}, fingerprint ${actual}`,
+      });
     }
   }
 }

@@ -6,7 +6,10 @@ import type { CommandError } from './command-error.js';
 import { printableName } from '../printable-name.js';
 
 /** `/activeuser`: everyone active except the asker, in login order. */
-export function activeuser({ username, services }: CommandContext): ResultAsync<CommandData<'activeuser'>, CommandError> {
+export function activeuser({
+  username,
+  services,
+}: CommandContext): ResultAsync<CommandData<'activeuser'>, CommandError> {
   services.console.line(`${printableName(username)} issued /activeuser command`);
   return fromState(services.presence.list()).map((users) => ({
     users: users

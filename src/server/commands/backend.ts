@@ -10,8 +10,11 @@ export const fromBackend = <T>(promise: Promise<T>): ResultAsync<T, CommandError
   ResultAsync.fromPromise(promise, (): CommandError => ({ type: 'StorageFailed' }));
 
 /** A shared-state call that already reports failure as a value: the command sees StorageFailed. */
-export const fromState = <T>(result: ResultAsync<T, BackendError>): ResultAsync<T, CommandError> => result.mapErr((): CommandError => ({ type: 'StorageFailed' }));
+export const fromState = <T>(result: ResultAsync<T, BackendError>): ResultAsync<T, CommandError> =>
+  result.mapErr((): CommandError => ({ type: 'StorageFailed' }));
 
 /** The same for a handler written as one async function that returns a Result. */
-export const settled = <T>(promise: Promise<Result<T, CommandError>>): ResultAsync<T, CommandError> =>
+export const settled = <T>(
+  promise: Promise<Result<T, CommandError>>,
+): ResultAsync<T, CommandError> =>
   new ResultAsync(promise.catch((): Result<T, CommandError> => err({ type: 'StorageFailed' })));

@@ -13,7 +13,10 @@ import { p2pvideo } from './p2pvideo.js';
 export type HandlerCommand = Exclude<CommandName, 'username' | 'password' | 'logout'>;
 
 /** A handler's success data is its command's data in the protocol catalogue. */
-export type Handler<C extends HandlerCommand = HandlerCommand> = (context: CommandContext, args: string[]) => ResultAsync<CommandData<C>, CommandError>;
+export type Handler<C extends HandlerCommand = HandlerCommand> = (
+  context: CommandContext,
+  args: string[],
+) => ResultAsync<CommandData<C>, CommandError>;
 
 /**
  * Every command the server understands. `session` commands move the session machine (login,
@@ -29,13 +32,26 @@ export interface HandlerSpec {
   needsLogin: true;
   run: Handler;
 }
-export type CommandSpec = { kind: 'session'; name: 'username' | 'password' | 'logout'; minArgs: number; maxArgs: number; needsLogin: boolean } | HandlerSpec;
+export type CommandSpec =
+  | {
+      kind: 'session';
+      name: 'username' | 'password' | 'logout';
+      minArgs: number;
+      maxArgs: number;
+      needsLogin: boolean;
+    }
+  | HandlerSpec;
 
 // Bounded by the frame size too; 1,000 names is a large room for a terminal chat.
 export const MAX_GROUP_INVITEES = 1000;
 
 /** A table row whose handler is checked against its command's entry in the catalogue. */
-function handler<C extends HandlerCommand>(name: C, minArgs: number, maxArgs: number, run: Handler<C>): HandlerSpec {
+function handler<C extends HandlerCommand>(
+  name: C,
+  minArgs: number,
+  maxArgs: number,
+  run: Handler<C>,
+): HandlerSpec {
   return { kind: 'handler', name, minArgs, maxArgs, needsLogin: true, run };
 }
 

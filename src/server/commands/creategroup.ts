@@ -18,7 +18,10 @@ import { printableName } from '../printable-name.js';
  * are told at once with an `invited` event; one who logs out before joining finds it in the
  * login reply's invitations.
  */
-export function creategroup({ username, services }: CommandContext, [name = '', ...named]: string[]): ResultAsync<CommandData<'creategroup'>, CommandError> {
+export function creategroup(
+  { username, services }: CommandContext,
+  [name = '', ...named]: string[],
+): ResultAsync<CommandData<'creategroup'>, CommandError> {
   const checked = validateGroupName(name);
   if (checked.isErr()) return errAsync(checked.error);
   const invitees = [...new Set(named.filter((u) => u !== username))];
@@ -32,24 +35,35 @@ export function creategroup({ username, services }: CommandContext, [name = '', 
     .andThen((found) => {
       online = found;
       const offline = invitees.find((_, i) => found[i] === undefined);
-      return offline === undefined ? okAsync(undefined) : errAsync<undefined, CommandError>({ type: 'GroupMemberOffline', user: offline });
+      return offline === undefined
+        ? okAsync(undefined)
+        : errAsync<undefined, CommandError>({ type: 'GroupMemberOffline', user: offline });
     })
     .andThen(() => fromBackend(services.groups.reserve(name, services.maxGroups)))
     .andThen((reserved) =>
-      reserved.mapErr((e): CommandError => (e.type === 'GroupExists' ? { type: 'GroupExists', group: name } : { type: 'TooManyGroups', limit: services.maxGroups })),
+      reserved.mapErr((e): CommandError =>
+        e.type === 'GroupExists'
+          ? { type: 'GroupExists', group: name }
+          : { type: 'TooManyGroups', limit: services.maxGroups },
+      ),
     )
     .andThen((reservation) =>
       services.groupLogs
         .open(name)
         .mapErr((): CommandError => ({ type: 'StorageFailed' }))
-        .orElse((e) => fromBackend(reservation.release()).andThen(() => errAsync<never, CommandError>(e)))
+        .orElse((e) =>
+          fromBackend(reservation.release()).andThen(() => errAsync<never, CommandError>(e)),
+        )
         .andThen(() => fromBackend(reservation.commit(username, invitees))),
     )
     .map(() => {
       const members = [username, ...invitees];
-      services.console.line(`${printableName(username)} created group chat ${name}: ${members.map(printableName).join(', ')}`);
+      services.console.line(
+        `${printableName(username)} created group chat ${name}: ${members.map(printableName).join(', ')}`,
+      );
       const invitation = encodeEventFrame({ t: 'ev', ev: 'invited', group: name, by: username });
-      for (const invitee of online) if (invitee) services.delivery.deliver(invitee.username, invitation);
+      for (const invitee of online)
+        if (invitee) services.delivery.deliver(invitee.username, invitation);
       return { group: name, members };
     });
 }

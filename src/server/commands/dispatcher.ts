@@ -33,10 +33,24 @@ const PORT_DIGITS = /^\d+$/;
  */
 export function toSessionEvent({ id, cmd, args }: RequestMessage): SessionRequest {
   const spec = findCommand(cmd);
-  if (!spec) return { type: 'REQUEST', step: 'invalid', requestId: id, code: 'UNKNOWN_COMMAND', needsLogin: null };
-  const invalid: SessionRequest = { type: 'REQUEST', step: 'invalid', requestId: id, code: 'BAD_ARGUMENTS', needsLogin: spec.needsLogin };
+  if (!spec)
+    return {
+      type: 'REQUEST',
+      step: 'invalid',
+      requestId: id,
+      code: 'UNKNOWN_COMMAND',
+      needsLogin: null,
+    };
+  const invalid: SessionRequest = {
+    type: 'REQUEST',
+    step: 'invalid',
+    requestId: id,
+    code: 'BAD_ARGUMENTS',
+    needsLogin: spec.needsLogin,
+  };
   if (args.length < spec.minArgs || args.length > spec.maxArgs) return invalid;
-  if (spec.kind === 'handler') return { type: 'REQUEST', step: 'command', requestId: id, command: spec, args };
+  if (spec.kind === 'handler')
+    return { type: 'REQUEST', step: 'command', requestId: id, command: spec, args };
   switch (spec.name) {
     case 'username': {
       const username = args[0] ?? '';
@@ -57,7 +71,8 @@ export function toSessionEvent({ id, cmd, args }: RequestMessage): SessionReques
 
 /** What a request made before login is answered (a login step out of turn is the machine's OUT_OF_ORDER). */
 export function refusalBeforeLogin(request: SessionRequest): WireError {
-  if (request.step === 'invalid') return { code: request.needsLogin ? 'NOT_LOGGED_IN' : request.code };
+  if (request.step === 'invalid')
+    return { code: request.needsLogin ? 'NOT_LOGGED_IN' : request.code };
   return { code: 'NOT_LOGGED_IN' };
 }
 
@@ -80,7 +95,9 @@ export function serve(request: SessionRequest, session: CommandContext, port: Re
       return;
     }
     case 'invalid':
-      return port.replyError(requestId, { code: request.needsLogin === false ? 'ALREADY_AUTHENTICATED' : request.code });
+      return port.replyError(requestId, {
+        code: request.needsLogin === false ? 'ALREADY_AUTHENTICATED' : request.code,
+      });
     case 'username':
     case 'password':
       return port.replyError(requestId, { code: 'ALREADY_AUTHENTICATED' });

@@ -9,11 +9,17 @@ import type { CommandError } from './command-error.js';
 import { printableName } from '../printable-name.js';
 
 /** `/groupmsg G TEXT`: logged, then delivered to every other active joined member. */
-export function groupmsg(context: CommandContext, args: string[]): ResultAsync<CommandData<'groupmsg'>, CommandError> {
+export function groupmsg(
+  context: CommandContext,
+  args: string[],
+): ResultAsync<CommandData<'groupmsg'>, CommandError> {
   return settled(sendToGroup(context, args));
 }
 
-async function sendToGroup({ username, services }: CommandContext, [group = '', text = '']: string[]): Promise<Result<{ ts: string }, CommandError>> {
+async function sendToGroup(
+  { username, services }: CommandContext,
+  [group = '', text = '']: string[],
+): Promise<Result<{ ts: string }, CommandError>> {
   if (hasBidiControl(group)) return err({ type: 'GroupNameBidiControl' });
   const found = await services.groups.find(group);
   if (!found) return err({ type: 'GroupNotFound', group });
@@ -29,11 +35,24 @@ async function sendToGroup({ username, services }: CommandContext, [group = '', 
   if (logged.isErr()) return err({ type: 'StorageFailed' });
   const { ts } = logged.value;
   // One frame for every recipient: the event is encoded once, however large the group.
-  const frame = encodeEventFrame({ t: 'ev', ev: 'group', group, from: username, text: message, ts });
-  const recipients = [...found.members].filter(([member, state]) => state === 'joined' && member !== username).map(([member]) => member);
+  const frame = encodeEventFrame({
+    t: 'ev',
+    ev: 'group',
+    group,
+    from: username,
+    text: message,
+    ts,
+  });
+  const recipients = [...found.members]
+    .filter(([member, state]) => state === 'joined' && member !== username)
+    .map(([member]) => member);
   const online = await services.presence.findMany(recipients);
   // the message is logged: a presence failure only means nobody is told now (like being offline)
-  if (online.isOk()) for (const active of online.value) if (active) services.delivery.deliver(active.username, frame);
-  services.console.line(`${printableName(username)} issued a message in group chat ${group}: "${message}" at ${ts}.`);
+  if (online.isOk())
+    for (const active of online.value)
+      if (active) services.delivery.deliver(active.username, frame);
+  services.console.line(
+    `${printableName(username)} issued a message in group chat ${group}: "${message}" at ${ts}.`,
+  );
   return ok({ ts });
 }

@@ -7,7 +7,10 @@ import type { CommandError } from './command-error.js';
 import { printableName } from '../printable-name.js';
 
 /** `/joingroup G`: an invited member becomes a joined one. */
-export function joingroup({ username, services }: CommandContext, [group = '']: string[]): ResultAsync<CommandData<'joingroup'>, CommandError> {
+export function joingroup(
+  { username, services }: CommandContext,
+  [group = '']: string[],
+): ResultAsync<CommandData<'joingroup'>, CommandError> {
   if (hasBidiControl(group)) return errAsync({ type: 'GroupNameBidiControl' });
   return fromBackend(services.groups.join(group, username))
     .andThen((result) => result.mapErr((e): CommandError => ({ type: e.type, group })))

@@ -11,13 +11,19 @@ import { printableName } from '../printable-name.js';
 type MessageSent = CommandData<'msgto'>;
 
 /** `/msgto USER TEXT`: logged first, then delivered, then acknowledged with the logged time. */
-export function msgto(context: CommandContext, args: string[]): ResultAsync<CommandData<'msgto'>, CommandError> {
+export function msgto(
+  context: CommandContext,
+  args: string[],
+): ResultAsync<CommandData<'msgto'>, CommandError> {
   return settled(sendPrivate(context, args));
 }
 
 // The hottest command: one async function rather than a chain of ResultAsync steps, which
 // allocates a promise per step.
-async function sendPrivate({ username, services }: CommandContext, [to = '', text = '']: string[]): Promise<Result<MessageSent, CommandError>> {
+async function sendPrivate(
+  { username, services }: CommandContext,
+  [to = '', text = '']: string[],
+): Promise<Result<MessageSent, CommandError>> {
   const checked = validateMessageText(text, services.maxMessageLength);
   if (checked.isErr()) return err(checked.error);
   if (validateUserName(to).isErr()) return err({ type: 'UserNameBidiControl' });
@@ -30,7 +36,12 @@ async function sendPrivate({ username, services }: CommandContext, [to = '', tex
   const logged = await services.messageLog.append((n, ts) => `${n}; ${ts}; ${to}; ${message}`);
   if (logged.isErr()) return err({ type: 'StorageFailed' });
   const { ts } = logged.value;
-  services.delivery.deliver(to, encodeEventFrame({ t: 'ev', ev: 'private', from: username, text: message, ts }));
-  services.console.line(`${printableName(username)} message to ${printableName(to)} "${message}" at ${ts}.`);
+  services.delivery.deliver(
+    to,
+    encodeEventFrame({ t: 'ev', ev: 'private', from: username, text: message, ts }),
+  );
+  services.console.line(
+    `${printableName(username)} message to ${printableName(to)} "${message}" at ${ts}.`,
+  );
   return ok({ ts });
 }

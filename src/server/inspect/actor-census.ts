@@ -3,7 +3,13 @@
 // keeps the actors' references (added when an actor starts, dropped when it ends) and reads their
 // current snapshots when asked. Transitions are reported through XState's own inspection API
 // (`system.inspect`), attached to the watched actors only while someone listens.
-import type { AnyActorRef, AnyMachineSnapshot, AnyStateMachine, InspectionEvent, Subscription } from 'xstate';
+import type {
+  AnyActorRef,
+  AnyMachineSnapshot,
+  AnyStateMachine,
+  InspectionEvent,
+  Subscription,
+} from 'xstate';
 import { readableEventType, stateIdsOf } from './state-ids.js';
 
 export interface ObservedTransition {
@@ -48,8 +54,18 @@ export class ActorCensus {
         census.add(actorScope.self, machine);
         return machine.getInitialSnapshot.call(this, actorScope as never, input);
       },
-      transition(this: T, snapshot: AnyMachineSnapshot, event: never, actorScope: { self: AnyActorRef }) {
-        const next = machine.transition.call(this, snapshot as never, event, actorScope as never) as AnyMachineSnapshot;
+      transition(
+        this: T,
+        snapshot: AnyMachineSnapshot,
+        event: never,
+        actorScope: { self: AnyActorRef },
+      ) {
+        const next = machine.transition.call(
+          this,
+          snapshot as never,
+          event,
+          actorScope as never,
+        ) as AnyMachineSnapshot;
         if (next.status !== 'active') census.ended(actorScope.self);
         return next;
       },
@@ -100,7 +116,13 @@ export class ActorCensus {
     if (this.actors.size >= Math.max(MIN_SWEEP, 2 * this.sizeAfterSweep)) this.sweep();
     const n = (this.numbers.get(machine.id) ?? 0) + 1;
     this.numbers.set(machine.id, n);
-    const w: Watched = { machine, label: `${machine.id} ${n}`, ended: false, lastIds: [], inspection: undefined };
+    const w: Watched = {
+      machine,
+      label: `${machine.id} ${n}`,
+      ended: false,
+      lastIds: [],
+      inspection: undefined,
+    };
     this.actors.set(actor, w);
     if (this.listener !== undefined) this.inspect(actor, w, true);
   }
@@ -116,7 +138,8 @@ export class ActorCensus {
   private sweep(): void {
     for (const [actor, w] of this.actors) {
       const snapshot = actor.getSnapshot() as AnyMachineSnapshot | undefined;
-      if (w.ended || (snapshot !== undefined && snapshot.status !== 'active')) this.remove(actor, w);
+      if (w.ended || (snapshot !== undefined && snapshot.status !== 'active'))
+        this.remove(actor, w);
     }
     this.sizeAfterSweep = this.actors.size;
   }
@@ -129,7 +152,9 @@ export class ActorCensus {
   /** `starting`: the actor is being made and has no snapshot yet (its first one will be reported). */
   private inspect(actor: AnyActorRef, w: Watched, starting = false): void {
     if (w.inspection !== undefined) return;
-    w.lastIds = starting ? [] : stateIdsOf(w.machine, (actor.getSnapshot() as AnyMachineSnapshot).value);
+    w.lastIds = starting
+      ? []
+      : stateIdsOf(w.machine, (actor.getSnapshot() as AnyMachineSnapshot).value);
     w.inspection = actor.system.inspect((e: InspectionEvent) => {
       if (e.type !== '@xstate.snapshot' || e.actorRef !== actor) return;
       const snapshot = e.snapshot as AnyMachineSnapshot;

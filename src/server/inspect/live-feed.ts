@@ -38,14 +38,20 @@ export class LiveFeed {
 
   /** Starts an SSE stream on `res`: the current counts at once, then changes as they happen. */
   add(res: ServerResponse): void {
-    res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', Connection: 'keep-alive', 'X-Content-Type-Options': 'nosniff' });
+    res.writeHead(200, {
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-store',
+      Connection: 'keep-alive',
+      'X-Content-Type-Options': 'nosniff',
+    });
     res.write('retry: 1000\n\n');
     this.viewers.add(res);
     res.on('close', () => this.remove(res));
     if (this.viewers.size === 1) {
       this.stopListening = this.census.onTransition((t) => {
         this.pending.push(t);
-        if (this.pending.length > MAX_PENDING) this.pending.splice(0, this.pending.length - MAX_PENDING);
+        if (this.pending.length > MAX_PENDING)
+          this.pending.splice(0, this.pending.length - MAX_PENDING);
       });
       this.timer = setInterval(() => this.flush(), FLUSH_MS);
       this.timer.unref();

@@ -10,12 +10,17 @@ import { InspectServer, type PageFiles } from './inspect-server.js';
 import { LiveFeed } from './live-feed.js';
 
 /** diagrams/ at the package root, from src/server/inspect (tsx) or dist/src/server/inspect (built). */
-const candidates = ['../../../diagrams/', '../../../../diagrams/'].map((p) => fileURLToPath(new URL(p, import.meta.url)));
+const candidates = ['../../../diagrams/', '../../../../diagrams/'].map((p) =>
+  fileURLToPath(new URL(p, import.meta.url)),
+);
 
 async function findPage(): Promise<PageFiles | undefined> {
   for (const dir of candidates) {
     try {
-      const [html, js] = await Promise.all([readFile(`${dir}index.html`), readFile(`${dir}explorer.js`)]);
+      const [html, js] = await Promise.all([
+        readFile(`${dir}index.html`),
+        readFile(`${dir}explorer.js`),
+      ]);
       return { 'index.html': html, 'explorer.js': js };
     } catch {
       // not in this layout: try the next one
@@ -25,7 +30,11 @@ async function findPage(): Promise<PageFiles | undefined> {
 }
 
 const readPage = (): ResultAsync<PageFiles, string> =>
-  ResultAsync.fromSafePromise(findPage()).andThen((files) => (files ? okAsync(files) : errAsync('Cannot find diagrams/index.html and diagrams/explorer.js (run npm run diagrams)')));
+  ResultAsync.fromSafePromise(findPage()).andThen((files) =>
+    files
+      ? okAsync(files)
+      : errAsync('Cannot find diagrams/index.html and diagrams/explorer.js (run npm run diagrams)'),
+  );
 
 /** True for addresses only this machine can reach. */
 export function isLoopback(host: string): boolean {
@@ -34,8 +43,13 @@ export function isLoopback(host: string): boolean {
 
 /** What the console says when the live view starts: its URL, and a warning off loopback. */
 export function announcement(host: string, port: number): string[] {
-  const lines = [`Live statechart view on http://${host.includes(':') ? `[${host}]` : host}:${port}/`];
-  if (!isLoopback(host)) lines.push(`Warning: the live view on ${host} is not loopback: anyone who can reach it sees user names and session states`);
+  const lines = [
+    `Live statechart view on http://${host.includes(':') ? `[${host}]` : host}:${port}/`,
+  ];
+  if (!isLoopback(host))
+    lines.push(
+      `Warning: the live view on ${host} is not loopback: anyone who can reach it sees user names and session states`,
+    );
   return lines;
 }
 
@@ -46,7 +60,11 @@ export class LiveInspection {
     private readonly http: InspectServer,
   ) {}
 
-  static start(host: string, port: number, say: (line: string) => void): ResultAsync<LiveInspection, string> {
+  static start(
+    host: string,
+    port: number,
+    say: (line: string) => void,
+  ): ResultAsync<LiveInspection, string> {
     const census = new ActorCensus();
     const feed = new LiveFeed(census);
     return readPage()
@@ -58,8 +76,13 @@ export class LiveInspection {
   }
 
   /** Starts the live view if the config asks for one (`--inspect-port`). */
-  static startIfAsked(config: { inspectPort: number | undefined; inspectHost: string }, say: (line: string) => void): ResultAsync<LiveInspection | undefined, string> {
-    return config.inspectPort === undefined ? okAsync(undefined) : LiveInspection.start(config.inspectHost, config.inspectPort, say);
+  static startIfAsked(
+    config: { inspectPort: number | undefined; inspectHost: string },
+    say: (line: string) => void,
+  ): ResultAsync<LiveInspection | undefined, string> {
+    return config.inspectPort === undefined
+      ? okAsync(undefined)
+      : LiveInspection.start(config.inspectHost, config.inspectPort, say);
   }
 
   get port(): number {

@@ -10,7 +10,12 @@ interface NodeLike {
 export function stateIdsOf(machine: AnyStateMachine, value: unknown): string[] {
   const out: string[] = [];
   const visit = (node: NodeLike, v: unknown): void => {
-    const entries: [string, unknown][] = typeof v === 'string' ? [[v, undefined]] : typeof v === 'object' && v !== null ? Object.entries(v) : [];
+    const entries: [string, unknown][] =
+      typeof v === 'string'
+        ? [[v, undefined]]
+        : typeof v === 'object' && v !== null
+          ? Object.entries(v)
+          : [];
     for (const [key, inner] of entries) {
       const child = node.states[key];
       if (child === undefined) continue;

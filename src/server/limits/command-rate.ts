@@ -1,6 +1,7 @@
 import { TokenBucket } from './token-bucket.js';
 
-export type RateVerdict = { type: 'allowed' } | { type: 'throttled'; retryAfterSeconds: number } | { type: 'flooding' };
+export type RateVerdict =
+  { type: 'allowed' } | { type: 'throttled'; retryAfterSeconds: number } | { type: 'flooding' };
 
 export interface CommandRateOptions {
   burst: number;

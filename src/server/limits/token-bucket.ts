@@ -21,7 +21,10 @@ export class TokenBucket {
 
   private refill(): void {
     const at = this.now();
-    this.tokens = Math.min(this.capacity, this.tokens + ((at - this.updatedAt) / 1000) * this.refillPerSecond);
+    this.tokens = Math.min(
+      this.capacity,
+      this.tokens + ((at - this.updatedAt) / 1000) * this.refillPerSecond,
+    );
     this.updatedAt = at;
   }
 

@@ -9,7 +9,8 @@ export interface Group {
   members: ReadonlyMap<string, Membership>;
 }
 
-export type JoinError = { type: 'GroupNotFound' } | { type: 'NotInvited' } | { type: 'AlreadyJoined' };
+export type JoinError =
+  { type: 'GroupNotFound' } | { type: 'NotInvited' } | { type: 'AlreadyJoined' };
 export type ReserveError = { type: 'GroupExists' } | { type: 'TooManyGroups' };
 
 /**
@@ -68,11 +69,15 @@ export class LocalGroups implements Groups {
     for (const group of restored) this.add(group.name, new Map(group.members));
   }
 
-  private add(name: string, members: Map<string, Membership>): { name: string; members: Map<string, Membership> } {
+  private add(
+    name: string,
+    members: Map<string, Membership>,
+  ): { name: string; members: Map<string, Membership> } {
     const group = { name, members };
     this.groups.set(name, group);
     for (const [user, membership] of members) {
-      if (membership === 'invited') this.pending.set(user, (this.pending.get(user) ?? new Set()).add(name));
+      if (membership === 'invited')
+        this.pending.set(user, (this.pending.get(user) ?? new Set()).add(name));
     }
     return group;
   }
@@ -117,13 +122,15 @@ export class LocalGroups implements Groups {
     const membership = group.members.get(username);
     if (membership === undefined) return err({ type: 'NotInvited' });
     if (membership === 'joined') return err({ type: 'AlreadyJoined' });
-    const joined = this.recorder.record({ t: 'join', group: name, user: username }).then((): Result<Group, JoinError> => {
-      group.members.set(username, 'joined');
-      const waiting = this.pending.get(username);
-      waiting?.delete(name);
-      if (waiting?.size === 0) this.pending.delete(username);
-      return ok(group);
-    });
+    const joined = this.recorder
+      .record({ t: 'join', group: name, user: username })
+      .then((): Result<Group, JoinError> => {
+        group.members.set(username, 'joined');
+        const waiting = this.pending.get(username);
+        waiting?.delete(name);
+        if (waiting?.size === 0) this.pending.delete(username);
+        return ok(group);
+      });
     this.joining.set(key, joined);
     try {
       return await joined;
@@ -137,7 +144,10 @@ export class LocalGroups implements Groups {
   }
 
   async invitations(username: string): Promise<Invitation[]> {
-    return [...(this.pending.get(username) ?? [])].map((group) => ({ group, by: this.groups.get(group)?.members.keys().next().value ?? '' }));
+    return [...(this.pending.get(username) ?? [])].map((group) => ({
+      group,
+      by: this.groups.get(group)?.members.keys().next().value ?? '',
+    }));
   }
 }
 

@@ -35,7 +35,8 @@ export class InMemoryTransfers implements Transfers {
     if (!mine) return [];
     this.byUser.delete(username);
     const transfers = [...mine.values()];
-    for (const t of transfers) this.unfile(t.presenter === username ? t.audience : t.presenter, t.transferId);
+    for (const t of transfers)
+      this.unfile(t.presenter === username ? t.audience : t.presenter, t.transferId);
     return transfers;
   }
 
@@ -51,7 +52,10 @@ export class InMemoryTransfers implements Transfers {
     if (mine.size > MAX_TRANSFERS_PER_USER) {
       const oldest = mine.values().next().value as IntroducedTransfer;
       mine.delete(oldest.transferId);
-      this.unfile(oldest.presenter === username ? oldest.audience : oldest.presenter, oldest.transferId);
+      this.unfile(
+        oldest.presenter === username ? oldest.audience : oldest.presenter,
+        oldest.transferId,
+      );
     }
   }
 

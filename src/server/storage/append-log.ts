@@ -1,7 +1,13 @@
 import { dirname } from 'node:path';
 import { err, ok, ResultAsync, type Result } from 'neverthrow';
 import { formatTimestamp } from '../../shared/timestamp.js';
-import { appendBatch, DEFAULT_STORAGE, writeFully, type StorageFile, type StorageOptions } from './storage-fs.js';
+import {
+  appendBatch,
+  DEFAULT_STORAGE,
+  writeFully,
+  type StorageFile,
+  type StorageOptions,
+} from './storage-fs.js';
 
 export interface AppendedLine {
   n: number;
@@ -52,7 +58,10 @@ async function lastNumberIn(handle: StorageFile, size: number): Promise<number> 
       const match = LEADING_NUMBER.exec(complete[i] ?? '');
       if (match) return Number(match[1]);
     }
-    carry = start === 0 ? Buffer.alloc(0) : text.subarray(0, text.indexOf(0x0a) < 0 ? text.length : text.indexOf(0x0a));
+    carry =
+      start === 0
+        ? Buffer.alloc(0)
+        : text.subarray(0, text.indexOf(0x0a) < 0 ? text.length : text.indexOf(0x0a));
     end = start;
   }
   return 0;
@@ -118,7 +127,10 @@ export class AppendLog implements NumberedLog {
           sealedTornLine = true;
         }
       }
-      return { log: new AppendLog(file, handle, size, await lastNumberIn(handle, size), now, storage), sealedTornLine };
+      return {
+        log: new AppendLog(file, handle, size, await lastNumberIn(handle, size), now, storage),
+        sealedTornLine,
+      };
     } catch (e) {
       await handle.close();
       throw e;
@@ -132,7 +144,11 @@ export class AppendLog implements NumberedLog {
   append(build: LineBuilder): ResultAsync<AppendedLine, StorageError> {
     return new ResultAsync(
       new Promise<Result<AppendedLine, StorageError>>((resolve) => {
-        this.queue.push({ build, resolve: (line) => resolve(ok(line)), reject: (error) => resolve(err(error)) });
+        this.queue.push({
+          build,
+          resolve: (line) => resolve(ok(line)),
+          reject: (error) => resolve(err(error)),
+        });
         if (!this.writing) void this.flush();
       }),
     );
@@ -154,7 +170,11 @@ export class AppendLog implements NumberedLog {
         this.lastNumber += batch.length;
         batch.forEach((p, i) => p.resolve({ n: first + i, ts }));
       } else {
-        const error: StorageError = { type: 'StorageFailed', file: this.file, reason: outcome.failed };
+        const error: StorageError = {
+          type: 'StorageFailed',
+          file: this.file,
+          reason: outcome.failed,
+        };
         batch.forEach((p) => p.reject(error));
       }
     }

@@ -7,7 +7,11 @@ import { writeFully, type StorageOptions } from './storage-fs.js';
  * policy the temp file is fsynced before the rename and the directory after it, so the new
  * content is on stable storage once this resolves.
  */
-export async function replaceFileAtomically(file: string, text: string, storage: StorageOptions): Promise<void> {
+export async function replaceFileAtomically(
+  file: string,
+  text: string,
+  storage: StorageOptions,
+): Promise<void> {
   const temp = `${file}.tmp`;
   const handle = await storage.fs.open(temp, 'w');
   try {

@@ -36,13 +36,15 @@ export class GroupLogs {
     }
     const pending = this.opening.get(group);
     if (pending) return pending;
-    const opening = AppendLog.open(this.fileFor(group), undefined, this.storage).map(({ log, sealedTornLine }) => {
-      this.opening.delete(group);
-      if (sealedTornLine) this.onSealedTornLine(log.file);
-      this.open_.set(group, log);
-      this.closeLeastRecentlyUsed();
-      return log;
-    });
+    const opening = AppendLog.open(this.fileFor(group), undefined, this.storage).map(
+      ({ log, sealedTornLine }) => {
+        this.opening.delete(group);
+        if (sealedTornLine) this.onSealedTornLine(log.file);
+        this.open_.set(group, log);
+        this.closeLeastRecentlyUsed();
+        return log;
+      },
+    );
     void opening.mapErr(() => this.opening.delete(group));
     this.opening.set(group, opening);
     return opening;

@@ -13,7 +13,9 @@ export interface StoredGroup {
 }
 
 /** What the store records: a whole group (on creation, and in snapshots), or one join. */
-export type GroupRecord = { t: 'group'; group: string; members: Array<[string, StoredMembership]> } | { t: 'join'; group: string; user: string };
+export type GroupRecord =
+  | { t: 'group'; group: string; members: Array<[string, StoredMembership]> }
+  | { t: 'join'; group: string; user: string };
 
 export interface OpenedGroupStore {
   store: GroupStore;
@@ -25,7 +27,8 @@ export interface OpenedGroupStore {
 }
 
 const isName = (value: unknown): value is string => typeof value === 'string' && value.length > 0;
-const isMembership = (value: unknown): value is StoredMembership => value === 'invited' || value === 'joined';
+const isMembership = (value: unknown): value is StoredMembership =>
+  value === 'invited' || value === 'joined';
 
 function isGroupRecord(value: unknown): value is GroupRecord {
   if (typeof value !== 'object' || value === null) return false;
@@ -35,12 +38,17 @@ function isGroupRecord(value: unknown): value is GroupRecord {
   return (
     record.t === 'group' &&
     Array.isArray(record.members) &&
-    record.members.every((m: unknown) => Array.isArray(m) && m.length === 2 && isName(m[0]) && isMembership(m[1]))
+    record.members.every(
+      (m: unknown) => Array.isArray(m) && m.length === 2 && isName(m[0]) && isMembership(m[1]),
+    )
   );
 }
 
 /** Applies records in order; a record that contradicts what came before is skipped. */
-function replay(records: readonly unknown[]): { groups: Map<string, Map<string, StoredMembership>>; damaged: number } {
+function replay(records: readonly unknown[]): {
+  groups: Map<string, Map<string, StoredMembership>>;
+  damaged: number;
+} {
   const groups = new Map<string, Map<string, StoredMembership>>();
   let damaged = 0;
   for (const record of records) {
@@ -92,15 +100,30 @@ export class GroupStore {
     }));
   }
 
-  private static async openUnsafe(file: string, storage: StorageOptions): Promise<OpenedGroupStore> {
+  private static async openUnsafe(
+    file: string,
+    storage: StorageOptions,
+  ): Promise<OpenedGroupStore> {
     const parsed = parseRecordLines(await readIfExists(file, storage));
     const { groups, damaged } = replay(parsed.records);
-    const snapshot: StoredGroup[] = [...groups].map(([name, members]) => ({ name, members: [...members] }));
-    const text = snapshot.map((g) => encodeRecordLine({ t: 'group', group: g.name, members: g.members } satisfies GroupRecord)).join('');
+    const snapshot: StoredGroup[] = [...groups].map(([name, members]) => ({
+      name,
+      members: [...members],
+    }));
+    const text = snapshot
+      .map((g) =>
+        encodeRecordLine({ t: 'group', group: g.name, members: g.members } satisfies GroupRecord),
+      )
+      .join('');
     await replaceFileAtomically(file, text, storage);
     const handle = await storage.fs.open(file, 'a+');
     const { size } = await handle.stat();
-    return { store: new GroupStore(file, handle, size, storage), groups: snapshot, damaged: parsed.damaged + damaged, tornTail: parsed.tornTail };
+    return {
+      store: new GroupStore(file, handle, size, storage),
+      groups: snapshot,
+      damaged: parsed.damaged + damaged,
+      tornTail: parsed.tornTail,
+    };
   }
 
   /** Resolves once the record is written (and, with `--sync always`, on stable storage). */
@@ -123,7 +146,11 @@ export class GroupStore {
         this.size += bytes.length;
         batch.forEach((p) => p.resolve());
       } else {
-        const error: StorageError = { type: 'StorageFailed', file: this.file, reason: outcome.failed };
+        const error: StorageError = {
+          type: 'StorageFailed',
+          file: this.file,
+          reason: outcome.failed,
+        };
         batch.forEach((p) => p.reject(error));
       }
     }

@@ -6,7 +6,8 @@ import { Result } from 'neverthrow';
  * first 16 hex digits of the line's SHA-256) tells a complete record from a torn or garbled one,
  * which after a power cut may hold any bytes (often zeros), so nothing half-written is believed.
  */
-const checksum = (json: string): string => createHash('sha256').update(json).digest('hex').slice(0, 16);
+const checksum = (json: string): string =>
+  createHash('sha256').update(json).digest('hex').slice(0, 16);
 
 export function encodeRecordLine(record: unknown): string {
   const json = JSON.stringify(record);

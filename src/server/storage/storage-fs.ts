@@ -15,7 +15,12 @@ export const DEFAULT_SYNC_POLICY: SyncPolicy = 'always';
 
 /** The part of an open file the storage code uses (node's FileHandle has this shape). */
 export interface StorageFile {
-  read(buffer: Buffer, offset: number, length: number, position: number): Promise<{ bytesRead: number }>;
+  read(
+    buffer: Buffer,
+    offset: number,
+    length: number,
+    position: number,
+  ): Promise<{ bytesRead: number }>;
   write(buffer: Buffer, offset: number, length: number): Promise<{ bytesWritten: number }>;
   truncate(length: number): Promise<void>;
   stat(): Promise<{ size: number }>;
@@ -72,7 +77,12 @@ export async function writeFully(file: StorageFile, bytes: Buffer): Promise<void
  * file is cut back to `size`, so the next batch starts on a line of its own; the error code is
  * returned.
  */
-export async function appendBatch(file: StorageFile, size: number, bytes: Buffer, sync: SyncPolicy): Promise<{ failed: string } | null> {
+export async function appendBatch(
+  file: StorageFile,
+  size: number,
+  bytes: Buffer,
+  sync: SyncPolicy,
+): Promise<{ failed: string } | null> {
   try {
     await writeFully(file, bytes);
     if (sync === 'always') await file.datasync();

@@ -11,7 +11,9 @@ export interface UserlogEntry {
 }
 
 export const formatUserlog = (entries: readonly UserlogEntry[]): string =>
-  entries.map((e, i) => `${i + 1}; ${e.since}; ${e.username}; ${e.address}; ${e.udpPort}\n`).join('');
+  entries
+    .map((e, i) => `${i + 1}; ${e.since}; ${e.username}; ${e.address}; ${e.udpPort}\n`)
+    .join('');
 
 /**
  * Keeps `userlog.txt` equal to the list of active users. Each rewrite goes to a temp file that is
@@ -37,10 +39,12 @@ export class UserlogWriter {
       return this.inFlight;
     }
     if (!this.next) {
-      this.next = this.inFlight.catch(() => {}).then(() => {
-        this.next = undefined;
-        return this.update();
-      });
+      this.next = this.inFlight
+        .catch(() => {})
+        .then(() => {
+          this.next = undefined;
+          return this.update();
+        });
     }
     return this.next;
   }

@@ -21,31 +21,43 @@ export interface LinkSecurityConfig {
   readonly dataDir: string;
 }
 
-export type LinkSecurity = { readonly kind: 'plaintext' } | { readonly kind: 'tls'; readonly context: SecureContext; readonly fingerprint: string };
+export type LinkSecurity =
+  | { readonly kind: 'plaintext' }
+  | { readonly kind: 'tls'; readonly context: SecureContext; readonly fingerprint: string };
 
 export type LinkSecurityError = { readonly type: 'StartupFailed'; readonly message: string };
 
 const TLS_HANDSHAKE_RECORD = 0x16;
 
 const fail = (message: string): LinkSecurityError => ({ type: 'StartupFailed', message });
-const codeOf = (e: unknown): string => (e as NodeJS.ErrnoException).code ?? (e instanceof Error ? e.message : String(e));
+const codeOf = (e: unknown): string =>
+  (e as NodeJS.ErrnoException).code ?? (e instanceof Error ? e.message : String(e));
 
 /**
  * Loads (or, without --tls-cert, creates) the certificate and returns the link security plus the
  * one console line that describes it.
  */
-export function prepareLinkSecurity(config: LinkSecurityConfig): ResultAsync<{ security: LinkSecurity; consoleLine: string }, LinkSecurityError> {
+export function prepareLinkSecurity(
+  config: LinkSecurityConfig,
+): ResultAsync<{ security: LinkSecurity; consoleLine: string }, LinkSecurityError> {
   if (config.plaintext) {
     return okAsync({
       security: { kind: 'plaintext' },
-      consoleLine: 'Plaintext mode (--plaintext): the link is NOT encrypted; passwords, messages and file-transfer keys travel in clear',
+      consoleLine:
+        'Plaintext mode (--plaintext): the link is NOT encrypted; passwords, messages and file-transfer keys travel in clear',
     });
   }
   const { tlsCert, tlsKey } = config;
   if (tlsCert !== undefined && tlsKey !== undefined) {
-    return ResultAsync.fromPromise(Promise.all([readFile(tlsCert, 'utf8'), readFile(tlsKey, 'utf8')]), (e) => fail(`Cannot read the TLS certificate or key (${tlsCert}, ${tlsKey}): ${codeOf(e)}`))
+    return ResultAsync.fromPromise(
+      Promise.all([readFile(tlsCert, 'utf8'), readFile(tlsKey, 'utf8')]),
+      (e) => fail(`Cannot read the TLS certificate or key (${tlsCert}, ${tlsKey}): ${codeOf(e)}`),
+    )
       .andThen(([cert, key]) => checkedContext({ cert, key }, tlsCert))
-      .map((security) => ({ security, consoleLine: `TLS certificate ${fingerprintText(security)} (from ${tlsCert})` }));
+      .map((security) => ({
+        security,
+        consoleLine: `TLS certificate ${fingerprintText(security)} (from ${tlsCert})`,
+      }));
   }
   return loadOrCreateSelfSigned(config.dataDir)
     .mapErr((e) => fail(e.message))
@@ -57,14 +69,24 @@ export function prepareLinkSecurity(config: LinkSecurityConfig): ResultAsync<{ s
     );
 }
 
-const fingerprintText = (security: LinkSecurity): string => (security.kind === 'tls' ? security.fingerprint : '');
+const fingerprintText = (security: LinkSecurity): string =>
+  security.kind === 'tls' ? security.fingerprint : '';
 
-function checkedContext(pem: CertificatePem, origin: string): ResultAsync<LinkSecurity, LinkSecurityError> {
+function checkedContext(
+  pem: CertificatePem,
+  origin: string,
+): ResultAsync<LinkSecurity, LinkSecurityError> {
   const fingerprint = fingerprintOfPem(pem.cert);
-  if (fingerprint.isErr()) return errAsync(fail(`${origin} is not a PEM certificate: ${fingerprint.error}`));
+  if (fingerprint.isErr())
+    return errAsync(fail(`${origin} is not a PEM certificate: ${fingerprint.error}`));
   return ResultAsync.fromPromise(
-    Promise.resolve().then(() => createSecureContext({ cert: pem.cert, key: pem.key, minVersion: 'TLSv1.3' })),
-    (e) => fail(`Cannot use the TLS certificate ${origin}: ${e instanceof Error ? e.message : String(e)}`),
+    Promise.resolve().then(() =>
+      createSecureContext({ cert: pem.cert, key: pem.key, minVersion: 'TLSv1.3' }),
+    ),
+    (e) =>
+      fail(
+        `Cannot use the TLS certificate ${origin}: ${e instanceof Error ? e.message : String(e)}`,
+      ),
   ).map((context) => ({ kind: 'tls' as const, context, fingerprint: fingerprint.value }));
 }
 
@@ -75,7 +97,8 @@ export interface AcceptDeps {
   readonly console: { line(text: string): void };
 }
 
-const closingFrame = (code: ErrorCode): Buffer => encodeFrame(encodeMessage({ t: 'ev', ev: 'closing', error: { code } }));
+const closingFrame = (code: ErrorCode): Buffer =>
+  encodeFrame(encodeMessage({ t: 'ev', ev: 'closing', error: { code } }));
 
 /**
  * Turns each accepted TCP socket into the socket the protocol runs on: the TLS socket once its
@@ -92,7 +115,10 @@ export class LinkAcceptor {
     if (security.kind === 'plaintext') {
       // The plain protocol answers a TLS hello with FRAME_TOO_LARGE; the console says why.
       raw.prependOnceListener('data', (first: Buffer) => {
-        if (first[0] === TLS_HANDSHAKE_RECORD) this.deps.console.line(`Refusing a TLS connection from ${normalizeAddress(raw.remoteAddress)}: this server runs with --plaintext`);
+        if (first[0] === TLS_HANDSHAKE_RECORD)
+          this.deps.console.line(
+            `Refusing a TLS connection from ${normalizeAddress(raw.remoteAddress)}: this server runs with --plaintext`,
+          );
       });
       return ready(raw);
     }
@@ -101,7 +127,9 @@ export class LinkAcceptor {
     raw.on('error', () => undefined);
     raw.once('close', () => this.handshaking.delete(raw));
     const timer = setTimeout(() => {
-      this.deps.console.line(`Disconnecting connection from ${address}: no TLS handshake within ${this.deps.handshakeTimeoutMs} ms`);
+      this.deps.console.line(
+        `Disconnecting connection from ${address}: no TLS handshake within ${this.deps.handshakeTimeoutMs} ms`,
+      );
       // A silent plaintext client can read this; a stalled TLS one is simply cut.
       if (raw.bytesRead === 0) raw.end(closingFrame('LOGIN_TIMEOUT'));
       raw.destroy();
@@ -110,7 +138,9 @@ export class LinkAcceptor {
     raw.once('data', (first: Buffer) => {
       if (first[0] !== TLS_HANDSHAKE_RECORD) {
         clearTimeout(timer);
-        this.deps.console.line(`Refusing a plaintext connection from ${address}: this server requires TLS`);
+        this.deps.console.line(
+          `Refusing a plaintext connection from ${address}: this server requires TLS`,
+        );
         raw.end(closingFrame('TLS_REQUIRED'));
         setTimeout(() => raw.destroy(), 2000).unref();
         return;

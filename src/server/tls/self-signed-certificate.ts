@@ -22,7 +22,10 @@ export interface CertificatePem {
   readonly key: string;
 }
 
-export type CertificateError = { readonly type: 'CertificateUnavailable'; readonly message: string };
+export type CertificateError = {
+  readonly type: 'CertificateUnavailable';
+  readonly message: string;
+};
 
 const ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 /** Ten years: the certificate is pinned, not checked against a calendar by a CA. */
@@ -33,20 +36,28 @@ export const selfSignedFiles = (dataDir: string): CertificateFiles => ({
   keyFile: join(dataDir, 'tls', 'key.pem'),
 });
 
-const failure = (message: string): CertificateError => ({ type: 'CertificateUnavailable', message });
+const failure = (message: string): CertificateError => ({
+  type: 'CertificateUnavailable',
+  message,
+});
 const codeOf = (e: unknown): string => (e as NodeJS.ErrnoException).code ?? String(e);
 
 /** A fresh self-signed ECDSA P-256 certificate and its PKCS#8 key, both PEM. */
 export async function createSelfSignedCertificate(now: Date = new Date()): Promise<CertificatePem> {
   const keys = await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify']);
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: randomBytes(16).toString('hex').replace(/^[89a-f]/, '1'), // positive, as DER requires
+    serialNumber: randomBytes(16)
+      .toString('hex')
+      .replace(/^[89a-f]/, '1'), // positive, as DER requires
     name: 'CN=Tessenger server (self-signed)',
     notBefore: new Date(now.getTime() - 60_000),
     notAfter: new Date(now.getTime() + VALIDITY_MS),
     keys: keys as unknown as CryptoKeyPair,
     signingAlgorithm: ALGORITHM,
-    extensions: [new x509.BasicConstraintsExtension(false, undefined, true), new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true)],
+    extensions: [
+      new x509.BasicConstraintsExtension(false, undefined, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
+    ],
   });
   const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey));
   const key = `-----BEGIN PRIVATE KEY-----\n${pkcs8.toString('base64').replace(/.{1,64}/g, '$&\n')}-----END PRIVATE KEY-----\n`;
@@ -69,10 +80,14 @@ async function writeNew(file: string, text: string, mode: number): Promise<void>
  * Reads the server's self-signed certificate from <dataDir>/tls/, creating it first if it does
  * not exist yet. `created` tells the caller which happened.
  */
-export function loadOrCreateSelfSigned(dataDir: string): ResultAsync<CertificatePem & { created: boolean; files: CertificateFiles }, CertificateError> {
+export function loadOrCreateSelfSigned(
+  dataDir: string,
+): ResultAsync<CertificatePem & { created: boolean; files: CertificateFiles }, CertificateError> {
   const files = selfSignedFiles(dataDir);
   const read = () =>
-    Promise.all([readFile(files.certFile, 'utf8'), readFile(files.keyFile, 'utf8')]).then(([cert, key]) => ({ cert, key, created: false, files }));
+    Promise.all([readFile(files.certFile, 'utf8'), readFile(files.keyFile, 'utf8')]).then(
+      ([cert, key]) => ({ cert, key, created: false, files }),
+    );
   const create = async () => {
     await mkdir(join(dataDir, 'tls'), { recursive: true, mode: 0o700 });
     const pem = await createSelfSignedCertificate();
@@ -86,6 +101,9 @@ export function loadOrCreateSelfSigned(dataDir: string): ResultAsync<Certificate
       if (codeOf(e) !== 'ENOENT') throw e;
       return create();
     }),
-    (e) => failure(`Cannot use the TLS certificate in ${join(dataDir, 'tls')}: ${codeOf(e)}. Remove that directory to have a new one created, or pass --tls-cert and --tls-key`),
+    (e) =>
+      failure(
+        `Cannot use the TLS certificate in ${join(dataDir, 'tls')}: ${codeOf(e)}. Remove that directory to have a new one created, or pass --tls-cert and --tls-key`,
+      ),
   );
 }

@@ -43,9 +43,19 @@ const WRONG = 'not-the-password';
 const codeOf = (r: ResponseMessage): string => (r.ok ? 'ok' : r.error.code);
 
 /** Sends `cmd` and asserts the answer's code (`ok` for success). */
-async function expectAnswer(conn: Conn, cmd: string, args: string[], code: string, why: string): Promise<ResponseMessage> {
+async function expectAnswer(
+  conn: Conn,
+  cmd: string,
+  args: string[],
+  code: string,
+  why: string,
+): Promise<ResponseMessage> {
   const r = await conn.call(cmd, args);
-  assert.is(codeOf(r), code, `${why}: ${cmd} ${JSON.stringify(args)} answered ${JSON.stringify(r)}`);
+  assert.is(
+    codeOf(r),
+    code,
+    `${why}: ${cmd} ${JSON.stringify(args)} answered ${JSON.stringify(r)}`,
+  );
   return r;
 }
 
@@ -62,8 +72,18 @@ async function atPassword(server: ProbeServer, user: string): Promise<Conn> {
 /** A logged-in connection (active). */
 async function loggedIn(server: ProbeServer, user: string): Promise<Conn> {
   const conn = await atPassword(server, user);
-  const r = await expectAnswer(conn, 'password', [server.passwordOf(user), UDP], 'ok', 'the right password logs in');
-  assert.equal(r.ok ? r.data : null, { username: user, invitations: [] }, 'the login reply names the user (nobody invited this one)');
+  const r = await expectAnswer(
+    conn,
+    'password',
+    [server.passwordOf(user), UDP],
+    'ok',
+    'the right password logs in',
+  );
+  assert.equal(
+    r.ok ? r.data : null,
+    { username: user, invitations: [] },
+    'the login reply names the user (nobody invited this one)',
+  );
   return conn;
 }
 
@@ -98,7 +118,10 @@ export const SESSION_PROBES: readonly Probe[] = [
       const raw = await RawClient.connect(server.port);
       raw.request('username', ['nobody']);
       assert.is(await closingCode(raw), 'HANDSHAKE_REQUIRED');
-      assert.not.ok(raw.received.some((m) => m.t === 'res'), 'the request is not answered');
+      assert.not.ok(
+        raw.received.some((m) => m.t === 'res'),
+        'the request is not answered',
+      );
     },
   },
   {
@@ -115,8 +138,17 @@ export const SESSION_PROBES: readonly Probe[] = [
     run: async (server, users) => {
       const conn = await fresh(server);
       conn.raw.hello();
-      await conn.raw.waitFor((m) => m.t === 'ev' && m.ev === 'error' && errorCodeOf(m) === 'BAD_MESSAGE', WAIT_MS);
-      await expectAnswer(conn, 'username', [users.take()], 'ok', 'still awaiting a username after a stray hello');
+      await conn.raw.waitFor(
+        (m) => m.t === 'ev' && m.ev === 'error' && errorCodeOf(m) === 'BAD_MESSAGE',
+        WAIT_MS,
+      );
+      await expectAnswer(
+        conn,
+        'username',
+        [users.take()],
+        'ok',
+        'still awaiting a username after a stray hello',
+      );
       await conn.close();
     },
   },
@@ -126,9 +158,21 @@ export const SESSION_PROBES: readonly Probe[] = [
     run: async (server, users) => {
       const user = users.take();
       const conn = await fresh(server);
-      await expectAnswer(conn, 'password', [server.passwordOf(user), UDP], 'OUT_OF_ORDER', 'no username yet');
+      await expectAnswer(
+        conn,
+        'password',
+        [server.passwordOf(user), UDP],
+        'OUT_OF_ORDER',
+        'no username yet',
+      );
       await expectAnswer(conn, 'username', [user], 'ok', 'awaitingUsername');
-      await expectAnswer(conn, 'password', [server.passwordOf(user), UDP], 'ok', 'then the password');
+      await expectAnswer(
+        conn,
+        'password',
+        [server.passwordOf(user), UDP],
+        'ok',
+        'then the password',
+      );
       await conn.close();
     },
   },
@@ -138,11 +182,23 @@ export const SESSION_PROBES: readonly Probe[] = [
       const conn = await fresh(server);
       await expectAnswer(conn, 'activeuser', [], 'NOT_LOGGED_IN', 'before login');
       await expectAnswer(conn, 'logout', [], 'NOT_LOGGED_IN', 'before login');
-      await expectAnswer(conn, 'msgto', ['x'], 'NOT_LOGGED_IN', 'a command with bad arguments still needs login first');
+      await expectAnswer(
+        conn,
+        'msgto',
+        ['x'],
+        'NOT_LOGGED_IN',
+        'a command with bad arguments still needs login first',
+      );
       await expectAnswer(conn, 'fly', [], 'UNKNOWN_COMMAND', 'unknown');
       await expectAnswer(conn, 'username', [], 'BAD_ARGUMENTS', 'no username');
       await expectAnswer(conn, 'username', [''], 'BAD_ARGUMENTS', 'empty username');
-      await expectAnswer(conn, 'username', ['u'.repeat(257)], 'BAD_ARGUMENTS', 'username over 256 characters');
+      await expectAnswer(
+        conn,
+        'username',
+        ['u'.repeat(257)],
+        'BAD_ARGUMENTS',
+        'username over 256 characters',
+      );
       await expectAnswer(conn, 'username', [users.take()], 'ok', 'still awaiting a username');
       await conn.close();
     },
@@ -151,8 +207,20 @@ export const SESSION_PROBES: readonly Probe[] = [
     name: 'awaitingUsername: an unknown username is asked for a password too (no account enumeration), and refused there',
     run: async (server) => {
       const conn = await fresh(server);
-      await expectAnswer(conn, 'username', ['no-such-user'], 'ok', 'any username is asked for a password');
-      await expectAnswer(conn, 'password', ['whatever', UDP], 'INVALID_PASSWORD', 'an unknown user');
+      await expectAnswer(
+        conn,
+        'username',
+        ['no-such-user'],
+        'ok',
+        'any username is asked for a password',
+      );
+      await expectAnswer(
+        conn,
+        'password',
+        ['whatever', UDP],
+        'INVALID_PASSWORD',
+        'an unknown user',
+      );
       await conn.close();
     },
   },
@@ -162,12 +230,42 @@ export const SESSION_PROBES: readonly Probe[] = [
     run: async (server, users) => {
       const user = users.take();
       const conn = await atPassword(server, user);
-      await expectAnswer(conn, 'username', [users.take()], 'OUT_OF_ORDER', 'a username is already given');
+      await expectAnswer(
+        conn,
+        'username',
+        [users.take()],
+        'OUT_OF_ORDER',
+        'a username is already given',
+      );
       await expectAnswer(conn, 'activeuser', [], 'NOT_LOGGED_IN', 'not logged in yet');
-      await expectAnswer(conn, 'password', ['pw', 'not-a-port'], 'BAD_ARGUMENTS', 'the UDP port must be a number');
-      await expectAnswer(conn, 'password', ['pw', '0'], 'BAD_ARGUMENTS', 'the UDP port must be 1..65535');
-      await expectAnswer(conn, 'password', ['pw', '65536'], 'BAD_ARGUMENTS', 'the UDP port must be 1..65535');
-      await expectAnswer(conn, 'password', [server.passwordOf(user), '65535'], 'ok', 'the password is accepted');
+      await expectAnswer(
+        conn,
+        'password',
+        ['pw', 'not-a-port'],
+        'BAD_ARGUMENTS',
+        'the UDP port must be a number',
+      );
+      await expectAnswer(
+        conn,
+        'password',
+        ['pw', '0'],
+        'BAD_ARGUMENTS',
+        'the UDP port must be 1..65535',
+      );
+      await expectAnswer(
+        conn,
+        'password',
+        ['pw', '65536'],
+        'BAD_ARGUMENTS',
+        'the UDP port must be 1..65535',
+      );
+      await expectAnswer(
+        conn,
+        'password',
+        [server.passwordOf(user), '65535'],
+        'ok',
+        'the password is accepted',
+      );
       await conn.close();
     },
   },
@@ -177,8 +275,20 @@ export const SESSION_PROBES: readonly Probe[] = [
       const user = users.take();
       const conn = await atPassword(server, user);
       await expectAnswer(conn, 'password', [WRONG, UDP], 'INVALID_PASSWORD', 'a wrong password');
-      await expectAnswer(conn, 'username', [user], 'OUT_OF_ORDER', 'the username stays given after a wrong password');
-      await expectAnswer(conn, 'password', [server.passwordOf(user), UDP], 'ok', 'the right password then logs in');
+      await expectAnswer(
+        conn,
+        'username',
+        [user],
+        'OUT_OF_ORDER',
+        'the username stays given after a wrong password',
+      );
+      await expectAnswer(
+        conn,
+        'password',
+        [server.passwordOf(user), UDP],
+        'ok',
+        'the right password then logs in',
+      );
       await conn.close();
     },
   },
@@ -190,11 +300,29 @@ export const SESSION_PROBES: readonly Probe[] = [
       const other = users.take();
       const first = await loggedIn(server, user);
       const second = await atPassword(server, user);
-      const r = await expectAnswer(second, 'password', [server.passwordOf(user), UDP], 'USER_ALREADY_ACTIVE', 'the user is logged in elsewhere');
+      const r = await expectAnswer(
+        second,
+        'password',
+        [server.passwordOf(user), UDP],
+        'USER_ALREADY_ACTIVE',
+        'the user is logged in elsewhere',
+      );
       assert.is(r.ok ? '' : (r.error as { user?: string }).user, user);
-      await expectAnswer(second, 'password', [server.passwordOf(user), UDP], 'OUT_OF_ORDER', 'back to the username step');
+      await expectAnswer(
+        second,
+        'password',
+        [server.passwordOf(user), UDP],
+        'OUT_OF_ORDER',
+        'back to the username step',
+      );
       await expectAnswer(second, 'username', [other], 'ok', 'a username is accepted again');
-      await expectAnswer(second, 'password', [server.passwordOf(other), UDP], 'ok', 'and its password logs in');
+      await expectAnswer(
+        second,
+        'password',
+        [server.passwordOf(other), UDP],
+        'ok',
+        'and its password logs in',
+      );
       await second.close();
       await first.close();
     },
@@ -205,11 +333,23 @@ export const SESSION_PROBES: readonly Probe[] = [
       const user = users.take();
       const first = await loggedIn(server, user);
       const second = await atPassword(server, user);
-      await expectAnswer(second, 'password', [server.passwordOf(user), UDP], 'USER_ALREADY_ACTIVE', 'logged in elsewhere');
+      await expectAnswer(
+        second,
+        'password',
+        [server.passwordOf(user), UDP],
+        'USER_ALREADY_ACTIVE',
+        'logged in elsewhere',
+      );
       await expectAnswer(first, 'logout', [], 'ok', 'the first session logs out');
       await first.closedByServer();
       await expectAnswer(second, 'username', [user], 'ok', 'the username step again');
-      await expectAnswer(second, 'password', [server.passwordOf(user), UDP], 'ok', 'now the login succeeds');
+      await expectAnswer(
+        second,
+        'password',
+        [server.passwordOf(user), UDP],
+        'ok',
+        'now the login succeeds',
+      );
       await second.close();
     },
   },
@@ -220,8 +360,20 @@ export const SESSION_PROBES: readonly Probe[] = [
       const user = users.take();
       const conn = await loggedIn(server, user);
       await expectAnswer(conn, 'username', [user], 'ALREADY_AUTHENTICATED', 'logged in');
-      await expectAnswer(conn, 'password', [server.passwordOf(user), UDP], 'ALREADY_AUTHENTICATED', 'logged in');
-      await expectAnswer(conn, 'username', [], 'ALREADY_AUTHENTICATED', 'a malformed login step while logged in');
+      await expectAnswer(
+        conn,
+        'password',
+        [server.passwordOf(user), UDP],
+        'ALREADY_AUTHENTICATED',
+        'logged in',
+      );
+      await expectAnswer(
+        conn,
+        'username',
+        [],
+        'ALREADY_AUTHENTICATED',
+        'a malformed login step while logged in',
+      );
       await expectAnswer(conn, 'activeuser', [], 'ok', 'a command runs');
       await expectAnswer(conn, 'activeuser', ['extra'], 'BAD_ARGUMENTS', 'too many arguments');
       await expectAnswer(conn, 'fly', [], 'UNKNOWN_COMMAND', 'unknown');
@@ -250,11 +402,17 @@ export const SESSION_PROBES: readonly Probe[] = [
       const conn = await loggedIn(server, user);
       const listed = async (): Promise<boolean> => {
         const r = await watcher.call('activeuser', []);
-        return r.ok && (r.data as { users: Array<{ user: string }> }).users.some((u) => u.user === user);
+        return (
+          r.ok && (r.data as { users: Array<{ user: string }> }).users.some((u) => u.user === user)
+        );
       };
       assert.ok(await listed(), 'listed while logged in');
       const r = await watcher.call('activeuser', []);
-      const entry = r.ok ? (r.data as { users: Array<{ user: string; udpPort: number }> }).users.find((u) => u.user === user) : undefined;
+      const entry = r.ok
+        ? (r.data as { users: Array<{ user: string; udpPort: number }> }).users.find(
+            (u) => u.user === user,
+          )
+        : undefined;
       assert.is(entry?.udpPort, Number(UDP), 'listed with the UDP port sent with the password');
       conn.destroy();
       await server.console.waitFor(`${user} logout`);
@@ -270,10 +428,26 @@ export const SESSION_PROBES: readonly Probe[] = [
     run: async (server, users) => {
       const user = users.take();
       const conn = await fresh(server);
-      const ids = [conn.send('password', [WRONG, UDP]), conn.send('username', [user]), conn.send('username', [user]), conn.send('password', [WRONG, UDP]), conn.send('password', [server.passwordOf(user), UDP]), conn.send('activeuser', []), conn.send('username', [user])];
+      const ids = [
+        conn.send('password', [WRONG, UDP]),
+        conn.send('username', [user]),
+        conn.send('username', [user]),
+        conn.send('password', [WRONG, UDP]),
+        conn.send('password', [server.passwordOf(user), UDP]),
+        conn.send('activeuser', []),
+        conn.send('username', [user]),
+      ];
       const codes = [];
       for (const id of ids) codes.push(codeOf(await conn.reply(id)));
-      assert.equal(codes, ['OUT_OF_ORDER', 'ok', 'OUT_OF_ORDER', 'INVALID_PASSWORD', 'ok', 'ok', 'ALREADY_AUTHENTICATED']);
+      assert.equal(codes, [
+        'OUT_OF_ORDER',
+        'ok',
+        'OUT_OF_ORDER',
+        'INVALID_PASSWORD',
+        'ok',
+        'ok',
+        'ALREADY_AUTHENTICATED',
+      ]);
       await conn.close();
     },
   },
@@ -282,7 +456,11 @@ export const SESSION_PROBES: readonly Probe[] = [
     run: async (server, users) => {
       const user = users.take();
       const conn = await fresh(server);
-      const ids = [conn.send('username', [user]), conn.send('password', [server.passwordOf(user), UDP]), conn.send('logout', [])];
+      const ids = [
+        conn.send('username', [user]),
+        conn.send('password', [server.passwordOf(user), UDP]),
+        conn.send('logout', []),
+      ];
       const codes = [];
       for (const id of ids) codes.push(codeOf(await conn.reply(id)));
       assert.equal(codes, ['ok', 'ok', 'ok']);
@@ -298,7 +476,13 @@ export const SESSION_PROBES: readonly Probe[] = [
       await expectAnswer(half, 'username', [users.take()], 'ok', 'a username alone is not a login');
       const done = await Conn.open(server.loginTimeoutPort);
       await expectAnswer(done, 'username', [user], 'ok', 'username');
-      await expectAnswer(done, 'password', [server.passwordOf(user), UDP], 'ok', 'logged in before the timeout');
+      await expectAnswer(
+        done,
+        'password',
+        [server.passwordOf(user), UDP],
+        'ok',
+        'logged in before the timeout',
+      );
       await expectClosedWith(idle, 'LOGIN_TIMEOUT');
       await expectClosedWith(half, 'LOGIN_TIMEOUT');
       await expectAnswer(done, 'activeuser', [], 'ok', 'the logged-in connection is not timed out');
@@ -311,14 +495,29 @@ export const SESSION_PROBES: readonly Probe[] = [
       for (let i = 0; i < IP_FAILURES; i++) {
         const conn = await Conn.open(server.ipThrottledPort);
         await expectAnswer(conn, 'username', [users.take()], 'ok', 'username');
-        await expectAnswer(conn, 'password', [WRONG, UDP], 'INVALID_PASSWORD', `failure ${i + 1} from this address`);
+        await expectAnswer(
+          conn,
+          'password',
+          [WRONG, UDP],
+          'INVALID_PASSWORD',
+          `failure ${i + 1} from this address`,
+        );
         await conn.close();
       }
       const user = users.take();
       const conn = await Conn.open(server.ipThrottledPort);
       await expectAnswer(conn, 'username', [user], 'ok', 'username');
-      const r = await expectAnswer(conn, 'password', [server.passwordOf(user), UDP], 'LOGIN_THROTTLED', 'the address is throttled, even with the right password');
-      assert.ok(!r.ok && typeof (r.error as { retryAfterSeconds?: unknown }).retryAfterSeconds === 'number', 'says when to retry');
+      const r = await expectAnswer(
+        conn,
+        'password',
+        [server.passwordOf(user), UDP],
+        'LOGIN_THROTTLED',
+        'the address is throttled, even with the right password',
+      );
+      assert.ok(
+        !r.ok && typeof (r.error as { retryAfterSeconds?: unknown }).retryAfterSeconds === 'number',
+        'says when to retry',
+      );
       await conn.closedByServer();
     },
   },
@@ -328,7 +527,13 @@ export const SESSION_PROBES: readonly Probe[] = [
     run: async (server, users) => {
       const conn = await fresh(server);
       for (let i = 0; i < 10; i++) conn.raw.sendJson({ t: 'nonsense' });
-      await expectAnswer(conn, 'username', [users.take()], 'ok', 'still open after 10 bad messages');
+      await expectAnswer(
+        conn,
+        'username',
+        [users.take()],
+        'ok',
+        'still open after 10 bad messages',
+      );
       const errors = conn.raw.received.filter((m) => m.t === 'ev' && m.ev === 'error').length;
       assert.is(errors, 10);
       conn.raw.sendJson({ t: 'nonsense' });
@@ -339,7 +544,8 @@ export const SESSION_PROBES: readonly Probe[] = [
     name: 'limits: requests before login up to --max-unauthenticated are answered, the next closes the connection',
     run: async (server) => {
       const conn = await fresh(server);
-      for (let i = 0; i < server.maxUnauthenticated; i++) await expectAnswer(conn, 'activeuser', [], 'NOT_LOGGED_IN', `request ${i + 1}`);
+      for (let i = 0; i < server.maxUnauthenticated; i++)
+        await expectAnswer(conn, 'activeuser', [], 'NOT_LOGGED_IN', `request ${i + 1}`);
       conn.send('activeuser', []);
       await expectClosedWith(conn, 'TOO_MANY_UNAUTHENTICATED_MESSAGES');
     },
@@ -348,7 +554,8 @@ export const SESSION_PROBES: readonly Probe[] = [
     name: 'limits: requests after login do not count against --max-unauthenticated',
     run: async (server, users) => {
       const conn = await loggedIn(server, users.take());
-      for (let i = 0; i < server.maxUnauthenticated + 2; i++) await expectAnswer(conn, 'activeuser', [], 'ok', `request ${i + 1}`);
+      for (let i = 0; i < server.maxUnauthenticated + 2; i++)
+        await expectAnswer(conn, 'activeuser', [], 'ok', `request ${i + 1}`);
       await conn.close();
     },
   },
@@ -375,14 +582,33 @@ export const SESSION_PROBES: readonly Probe[] = [
         await conn.close();
       }
       const last = await atPassword(server, user);
-      await expectAnswer(last, 'password', [WRONG, UDP], 'ACCOUNT_LOCKED_NOW', `failure ${server.attempts}`);
+      await expectAnswer(
+        last,
+        'password',
+        [WRONG, UDP],
+        'ACCOUNT_LOCKED_NOW',
+        `failure ${server.attempts}`,
+      );
       await last.closedByServer();
       await expectBlocked(server, user);
       await server.console.waitFor(`${user} is no longer blocked`);
       // the count started again from zero: N-1 failures do not block
       const again = await atPassword(server, user);
-      for (let i = 1; i < server.attempts; i++) await expectAnswer(again, 'password', [WRONG, UDP], 'INVALID_PASSWORD', `failure ${i} after the block`);
-      await expectAnswer(again, 'password', [server.passwordOf(user), UDP], 'ok', 'the right password after the block');
+      for (let i = 1; i < server.attempts; i++)
+        await expectAnswer(
+          again,
+          'password',
+          [WRONG, UDP],
+          'INVALID_PASSWORD',
+          `failure ${i} after the block`,
+        );
+      await expectAnswer(
+        again,
+        'password',
+        [server.passwordOf(user), UDP],
+        'ok',
+        'the right password after the block',
+      );
       await again.close();
     },
   },
@@ -391,13 +617,33 @@ export const SESSION_PROBES: readonly Probe[] = [
     run: async (server, users) => {
       const user = users.take();
       const conn = await atPassword(server, user);
-      for (let i = 1; i < server.attempts; i++) await expectAnswer(conn, 'password', [WRONG, UDP], 'INVALID_PASSWORD', `failure ${i}`);
-      await expectAnswer(conn, 'password', [server.passwordOf(user), UDP], 'ok', 'then the right password');
+      for (let i = 1; i < server.attempts; i++)
+        await expectAnswer(conn, 'password', [WRONG, UDP], 'INVALID_PASSWORD', `failure ${i}`);
+      await expectAnswer(
+        conn,
+        'password',
+        [server.passwordOf(user), UDP],
+        'ok',
+        'then the right password',
+      );
       await expectAnswer(conn, 'logout', [], 'ok', 'logout');
       await conn.closedByServer();
       const next = await atPassword(server, user);
-      for (let i = 1; i < server.attempts; i++) await expectAnswer(next, 'password', [WRONG, UDP], 'INVALID_PASSWORD', `failure ${i} after a success`);
-      await expectAnswer(next, 'password', [server.passwordOf(user), UDP], 'ok', 'still not blocked');
+      for (let i = 1; i < server.attempts; i++)
+        await expectAnswer(
+          next,
+          'password',
+          [WRONG, UDP],
+          'INVALID_PASSWORD',
+          `failure ${i} after a success`,
+        );
+      await expectAnswer(
+        next,
+        'password',
+        [server.passwordOf(user), UDP],
+        'ok',
+        'still not blocked',
+      );
       await next.close();
     },
   },
