@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite drives besides Node: tmux (the terminal-screen
 # tests) and chromium (the statechart explorer's browser tests, through playwright-core, which
-# downloads no browser of its own). Each is installed only when missing, so a rerun costs nothing.
+# downloads no browser of its own) with fonts-liberation: the diagrams are laid out with Helvetica's
+# metrics, and without a metric-compatible font chromium draws labels wider than their boxes. Each is installed only when missing, so a rerun costs nothing.
 # Needs apt-get (Debian/Ubuntu) and root, or sudo.
 set -euo pipefail
 missing=()
 command -v tmux >/dev/null 2>&1 || missing+=(tmux)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+dpkg -s fonts-liberation >/dev/null 2>&1 || missing+=(fonts-liberation)
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi

@@ -62,11 +62,11 @@ function runFile(file) {
       passed += p;
       failed += fileFailed;
       const seconds = ((Date.now() - started) / 1000).toFixed(1);
-      console.log(`${code === 0 ? 'ok  ' : 'FAIL'} ${file} (${p}/${t}, ${seconds}s)`);
+      console.log(`${fileFailed === 0 ? 'ok  ' : 'FAIL'} ${file} (${p}/${t}, ${seconds}s)`);
       // Model-based suites report how many transitions of each machine they exercised.
       for (const line of out.match(/^\S.*: \d+\/\d+ transitions$/gm) ?? [])
         console.log(`     ${line.replace(/^[•✘\s]+/, '')}`);
-      if (code !== 0) failures.push({ file, out });
+      if (fileFailed > 0) failures.push({ file, out });
       resolve();
     });
   });
