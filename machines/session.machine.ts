@@ -42,6 +42,7 @@ export type ClosingCode =
   | 'TOO_MANY_CONNECTIONS_FROM_IP'
   | 'TOO_MANY_UNAUTHENTICATED_MESSAGES'
   | 'FLOODING'
+  | 'CLUSTER_UNAVAILABLE'
   | 'INTERNAL';
 export interface ClosingReason {
   code: ClosingCode;
@@ -97,6 +98,22 @@ export interface VerifyCredentialsInput {
   udpPort: number;
 }
 
+/** What the password check concluded; a throttled attempt says when the address may try again. */
+export interface LoginCheck {
+  verdict: LoginVerdict;
+  retryAfterSeconds?: number;
+}
+
+/**
+ * An invoked login check (lockout, credentials) fails with an error that may name the closing
+ * code the client is told: CLUSTER_UNAVAILABLE when the cluster's shared state cannot be
+ * reached. Any other failure is a bug: INTERNAL.
+ */
+export const closingCodeOf = (error: unknown): ClosingCode =>
+  (error as { closingCode?: unknown } | null)?.closingCode === 'CLUSTER_UNAVAILABLE'
+    ? 'CLUSTER_UNAVAILABLE'
+    : 'INTERNAL';
+
 /** Default time a connection may take to log in; the server overrides it (`--login-timeout`). */
 export const DEFAULT_LOGIN_TIMEOUT_MS = 60_000;
 
@@ -117,7 +134,7 @@ export const sessionMachine = setup({
       async () => ({ locked: false }),
     ),
     // Stryker disable next-line all: a placeholder the server replaces (session-logic.ts), never run
-    verifyCredentials: fromPromise<{ verdict: LoginVerdict }, VerifyCredentialsInput>(async () => ({
+    verifyCredentials: fromPromise<LoginCheck, VerifyCredentialsInput>(async () => ({
       verdict: 'wrongPassword',
     })),
     /** userlog.txt lists the user before the login is answered; the answer names open invitations. */
@@ -199,6 +216,13 @@ export const sessionMachine = setup({
       }),
     }),
     endAs: assign({ end: (_, end: SessionEnd) => end }),
+    /** An invoked login check failed: the reason its error names (closingCodeOf). */
+    closeForFailure: assign({
+      end: ({ event }): SessionEnd => ({
+        type: 'closedByServer',
+        reason: { code: closingCodeOf((event as { error?: unknown }).error) },
+      }),
+    }),
     // I/O: the server provides these (session-logic.ts).
     welcomeClient: () => {},
     reportBadMessage: () => {},
@@ -364,6 +388,10 @@ export const sessionMachine = setup({
                   },
                   { target: 'awaitingPassword', actions: ['askForPassword', 'forgetCurrent'] },
                 ],
+                onError: {
+                  target: '#session.draining',
+                  actions: ['closeForFailure', 'logClosing'],
+                },
               },
             },
             awaitingPassword: {
@@ -419,7 +447,7 @@ export const sessionMachine = setup({
                 ],
                 onError: {
                   target: '#session.draining',
-                  actions: [{ type: 'closeFor', params: { code: 'INTERNAL' } }, 'logClosing'],
+                  actions: ['closeForFailure', 'logClosing'],
                 },
               },
             },

@@ -76,6 +76,10 @@ export function renderError(command: CommandName | 'login', error: WireError): s
       return 'Invalid file size.';
     case 'STORAGE_FAILED':
       return 'The server could not save that; it was not sent. Please try again.';
+    case 'CLUSTER_UNAVAILABLE':
+      return command === 'login'
+        ? 'The server cannot reach the rest of its cluster right now, so it cannot log you in. Please try again shortly.'
+        : 'The server cannot reach the rest of its cluster right now; that was not done. Please try again shortly.';
     case 'RATE_LIMITED':
       return `You are sending too fast. Please wait ${error.retryAfterSeconds ?? 1} s and try again.`;
     case 'FLOODING':

@@ -44,6 +44,8 @@ export const ERROR_CODES = [
   'FILE_NAME_BIDI_CONTROL',
   // server-side failures and limits
   'STORAGE_FAILED',
+  // a node of a cluster cannot reach Redis (docs/CLUSTER.md); nothing was done
+  'CLUSTER_UNAVAILABLE',
   'RATE_LIMITED',
   'FLOODING',
   'TOO_MANY_CONNECTIONS',

@@ -3,9 +3,9 @@ import type { LoginVerdict } from '../../machines/session.machine.js';
 import type { BackendError } from './state/backend-error.js';
 import type { Credentials } from './credentials.js';
 import { verifyPassword } from './password.js';
-import type { LoginFailuresByIp } from './limits/login-failures-by-ip.js';
 import type { KeyedSerializer } from './limits/keyed-serializer.js';
 import type { Lockouts } from './state/lockouts.js';
+import type { LoginThrottle } from './state/login-throttle.js';
 import type { ActiveUser, Presence } from './state/presence.js';
 
 export interface AuthDeps {
@@ -14,7 +14,7 @@ export interface AuthDeps {
   decoySecret: string;
   lockouts: Lockouts;
   presence: Presence;
-  failuresByIp: LoginFailuresByIp;
+  failuresByIp: LoginThrottle;
   /** Password attempts for one username are decided one at a time (see authenticate). */
   attemptsByUsername: KeyedSerializer;
 }
@@ -28,7 +28,7 @@ export interface AuthDeps {
  * check and the failure count are one atomic step: concurrent guesses from many connections get
  * exactly `max_failed_attempts` checks before the lock, and a right password can never slip in
  * between the lock and its check. The per-address attempt was counted before this ran
- * (LoginFailuresByIp.tryBegin); it is given back unless the password was wrong.
+ * (LoginThrottle.tryBegin); it is given back unless the password was wrong.
  */
 export function authenticate(
   deps: AuthDeps,
@@ -38,8 +38,10 @@ export function authenticate(
   return new ResultAsync(
     deps.attemptsByUsername.run(user.username, async () => {
       const verdict = await decide(deps, password, user);
-      if (verdict.isErr() || (verdict.value !== 'wrongPassword' && verdict.value !== 'lockedNow'))
-        deps.failuresByIp.giveBack(user.address);
+      if (verdict.isErr() || (verdict.value !== 'wrongPassword' && verdict.value !== 'lockedNow')) {
+        // A throttle that cannot be reached keeps the token: it refills with time anyway.
+        await deps.failuresByIp.giveBack(user.address);
+      }
       return verdict;
     }),
   );

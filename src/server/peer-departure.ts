@@ -7,7 +7,10 @@ import type { ServerServices } from './services.js';
  * timeout, and an audience stops waiting for a presenter that is gone.
  */
 export async function announceDeparture(services: ServerServices, username: string): Promise<void> {
-  const transfers = await services.transfers.takeAllOf(username);
+  const taken = await services.transfers.takeAllOf(username);
+  // Not reachable (a cluster without Redis): the peers' stall timeouts end their transfers.
+  if (taken.isErr()) return;
+  const transfers = taken.value;
   if (transfers.length === 0) return;
   const others = transfers.map((t) => (t.presenter === username ? t.audience : t.presenter));
   // Delivery reaches only those online; a user who is not gets nothing (their transfer ends anyway).

@@ -9,11 +9,9 @@ import { ConsoleLog } from './console-log.js';
 import { Connection } from './connection.js';
 import { describeCredentialsError, loadCredentials } from './credentials.js';
 import { makeDecoySecret } from './password.js';
-import { ActorLockouts, type Clock, type Lockouts } from './state/lockouts.js';
-import { LocalGroups } from './state/groups.js';
-import { LocalDelivery } from './state/delivery.js';
-import { InMemoryPresence, type Presence } from './state/presence.js';
-import { InMemoryTransfers } from './state/transfers.js';
+import type { Clock } from './state/lockouts.js';
+import { localSharedState } from './state/local-state.js';
+import type { SharedState } from './state/shared-state.js';
 import { AppendLog } from './storage/append-log.js';
 import { GroupLogs } from './storage/group-logs.js';
 import { UserlogWriter } from './storage/userlog-writer.js';
@@ -22,7 +20,6 @@ import { nodeStorageFs, type StorageFs, type StorageOptions } from './storage/st
 import type { ServerServices } from './services.js';
 import type { AuthDeps } from './auth.js';
 import { provideSessionLogic, type SessionLogic } from './session-logic.js';
-import { LoginFailuresByIp } from './limits/login-failures-by-ip.js';
 import { addressKey } from './limits/address-key.js';
 import { KeyedSerializer } from './limits/keyed-serializer.js';
 import { LiveInspection } from './inspect/live-inspection.js';
@@ -34,8 +31,8 @@ export interface ServerRuntime {
   console?: ConsoleLog;
   clock?: Clock;
   now?: () => Date;
-  /** Another presence backend (tests inject a failing one to exercise backend errors). */
-  presence?: Presence;
+  /** Adapts the shared state the server made (tests inject a failing backend this way). */
+  adaptState?: (state: SharedState) => SharedState;
   /** The file-system layer of the logs and stores (tests record its sync calls). */
   storageFs?: StorageFs;
   /** The live statechart view (`--inspect-port`): watches the session and lockout actors. */
@@ -62,7 +59,7 @@ export class TessengerServer {
     private readonly services: ServerServices,
     private readonly auth: AuthDeps,
     private readonly userlog: UserlogWriter,
-    private readonly lockouts: Lockouts,
+    private readonly state: SharedState,
     private readonly groupStore: GroupStore,
     private readonly acceptor: LinkAcceptor,
     private readonly runtime: Required<Pick<ServerRuntime, 'now'>> & ServerRuntime,
@@ -116,19 +113,13 @@ export class TessengerServer {
             return { credentials, messageLog: log };
           }),
       )
-      .andThen(({ credentials, messageLog }) => {
-        const presence = runtime.presence ?? new InMemoryPresence();
-        const userlog = new UserlogWriter(
-          join(dataDir, 'userlog.txt'),
-          () => presence.list(),
-          storage,
-        );
-        return ResultAsync.fromPromise(userlog.update(), (e) =>
-          fail(`Cannot write ${userlog.file}: ${(e as NodeJS.ErrnoException).code ?? e}`),
-        )
-          .andThen(() => ResultAsync.fromSafePromise(makeDecoySecret(credentials.values())))
-          .map((decoySecret) => ({ credentials, messageLog, presence, userlog, decoySecret }));
-      })
+      .andThen(({ credentials, messageLog }) =>
+        ResultAsync.fromSafePromise(makeDecoySecret(credentials.values())).map((decoySecret) => ({
+          credentials,
+          messageLog,
+          decoySecret,
+        })),
+      )
       .andThen((opened) =>
         GroupStore.open(join(dataDir, 'groups.db'), storage)
           .mapErr((e) => fail(`Cannot open ${e.file}: ${e.reason}`))
@@ -149,20 +140,43 @@ export class TessengerServer {
           }),
       )
       .andThen((ready) => prepareLinkSecurity(config).map((link) => ({ ...ready, link })))
-      .andThen((state) =>
+      .andThen((ready) =>
         LiveInspection.startIfAsked(config, (line) => consoleLog.line(line))
           .mapErr(fail)
-          .map((inspection) => ({ ...state, inspection })),
+          .map((inspection) => ({ ...ready, inspection })),
       )
+      .andThen((ready) => {
+        const { inspection } = ready;
+        const made = localSharedState({
+          lockouts: {
+            ...(inspection ? { watch: (machine) => inspection.watch(machine) } : {}),
+            maxFailures: config.maxFailedAttempts,
+            blockMs: config.blockMs,
+            ...(runtime.clock ? { clock: runtime.clock } : {}),
+            onUnlocked: (username) => consoleLog.line(`${username} is no longer blocked`),
+          },
+          maxFailuresPerIpPerMinute: config.maxFailuresPerIpPerMinute,
+          groupRecorder: ready.groupStore,
+          restoredGroups: ready.restoredGroups,
+        });
+        const state = runtime.adaptState?.(made) ?? made;
+        const userlog = new UserlogWriter(
+          join(dataDir, 'userlog.txt'),
+          () => state.presence.list(),
+          storage,
+        );
+        return ResultAsync.fromPromise(userlog.update(), (e) =>
+          fail(`Cannot write ${userlog.file}: ${(e as NodeJS.ErrnoException).code ?? e}`),
+        ).map(() => ({ ...ready, state, userlog }));
+      })
       .andThen(
         ({
           credentials,
           messageLog,
-          presence,
+          state,
           userlog,
           decoySecret,
           groupStore,
-          restoredGroups,
           link,
           inspection,
         }) => {
@@ -172,19 +186,12 @@ export class TessengerServer {
             handshakeTimeoutMs: config.loginTimeoutMs,
             console: consoleLog,
           });
-          const lockouts = new ActorLockouts({
-            ...(inspection ? { watch: (machine) => inspection.watch(machine) } : {}),
-            maxFailures: config.maxFailedAttempts,
-            blockMs: config.blockMs,
-            ...(runtime.clock ? { clock: runtime.clock } : {}),
-            onUnlocked: (username) => consoleLog.line(`${username} is no longer blocked`),
-          });
           const services: ServerServices = {
             credentials,
-            presence,
-            delivery: new LocalDelivery(),
-            groups: new LocalGroups(groupStore, restoredGroups),
-            transfers: new InMemoryTransfers(),
+            presence: state.presence,
+            delivery: state.delivery,
+            groups: state.groups,
+            transfers: state.transfers,
             messageLog,
             groupLogs: new GroupLogs(
               dataDir,
@@ -199,9 +206,9 @@ export class TessengerServer {
           const auth: AuthDeps = {
             credentials,
             decoySecret,
-            lockouts,
-            presence,
-            failuresByIp: new LoginFailuresByIp(config.maxFailuresPerIpPerMinute),
+            lockouts: state.lockouts,
+            presence: state.presence,
+            failuresByIp: state.loginThrottle,
             attemptsByUsername: new KeyedSerializer(),
           };
           const listener = createServer();
@@ -211,7 +218,7 @@ export class TessengerServer {
             services,
             auth,
             userlog,
-            lockouts,
+            state,
             groupStore,
             acceptor,
             { ...runtime, now, console: consoleLog, ...(inspection ? { inspection } : {}) },
@@ -317,7 +324,7 @@ export class TessengerServer {
     await this.services.groupLogs.closeAll();
     await this.groupStore.close();
     await this.userlog.update().catch(() => {});
-    this.lockouts.stopAll();
+    await this.state.close();
     await this.runtime.inspection?.close();
     this.services.console.line('Server stopped');
     this.services.console.flush();

@@ -3,6 +3,7 @@ import { fromPromise } from 'xstate';
 import {
   sessionMachine,
   type ClosingReason,
+  type LoginCheck,
   type SessionContext,
 } from '../../machines/session.machine.js';
 import type { WireError } from '../protocol/error-codes.js';
@@ -17,10 +18,16 @@ import type { CommandContext, ServerServices } from './services.js';
 import type { BackendError } from './state/backend-error.js';
 import type { UserlogWriter } from './storage/userlog-writer.js';
 
-/** The value of a shared-state call; its failure becomes the invoked actor's error. */
+/**
+ * The value of a shared-state call; its failure becomes the invoked actor's error, naming the
+ * closing code the client is told (closingCodeOf in the session machine).
+ */
 function orThrow<T>(result: Result<T, BackendError>): T {
-  if (result.isErr()) throw new Error(`shared-state backend failed: ${result.error.reason}`);
-  return result.value;
+  if (result.isOk()) return result.value;
+  const { type, reason } = result.error;
+  throw Object.assign(new Error(`shared-state backend failed: ${reason}`), {
+    closingCode: type === 'ClusterUnavailable' ? 'CLUSTER_UNAVAILABLE' : 'INTERNAL',
+  });
 }
 
 /** What the session machine's actions need from the connection they belong to. */
@@ -97,6 +104,8 @@ export function provideSessionLogic(deps: SessionLogicDeps) {
         return `Disconnecting ${who}: limit maxThrottled (${config.maxThrottled}) reached, sustained flood`;
       case 'LOGIN_TIMEOUT':
         return `Disconnecting ${who}: limit loginTimeout (${config.loginTimeoutMs} ms) reached`;
+      case 'CLUSTER_UNAVAILABLE':
+        return `Disconnecting ${who}: the cluster's shared state (Redis) cannot be reached`;
       default:
         return null;
     }
@@ -111,9 +120,10 @@ export function provideSessionLogic(deps: SessionLogicDeps) {
       verifyCredentials: fromPromise(async ({ input, signal }) => {
         const connection = port(input.connectionId);
         if (!connection) return { verdict: 'wrongPassword' as const };
-        const { failuresByIp } = auth;
         // Counted now, not when the check fails: concurrent attempts cannot all pass (auth.ts).
-        if (!failuresByIp.tryBegin(connection.address)) return { verdict: 'throttled' as const };
+        const begun = orThrow(await auth.failuresByIp.tryBegin(connection.address));
+        if (!begun.allowed)
+          return { verdict: 'throttled' as const, retryAfterSeconds: begun.retryAfterSeconds };
         const verdict = orThrow(
           await authenticate(auth, input.password, {
             username: input.username,
@@ -132,7 +142,7 @@ export function provideSessionLogic(deps: SessionLogicDeps) {
       }),
       goOnline: fromPromise(async ({ input }) => {
         // Invitations to groups not yet joined come with the reply (none if the backend fails).
-        const invitations = services.groups.invitations(input.username).catch(() => []);
+        const invitations = services.groups.invitations(input.username).unwrapOr([]);
         await updateUserlog();
         return { invitations: await invitations };
       }),
@@ -196,15 +206,16 @@ export function provideSessionLogic(deps: SessionLogicDeps) {
           user: context.username ?? '',
         });
       },
-      refuseThrottled: ({ context }) => {
+      refuseThrottled: ({ context, event }) => {
         const connection = port(context.connectionId);
         if (!connection) return;
+        const check = 'output' in event ? (event.output as LoginCheck) : undefined;
         services.console.line(
           `Refusing a login from ${connection.address}: limit maxFailuresPerIpPerMinute (${config.maxFailuresPerIpPerMinute}) reached`,
         );
         connection.replyError(requestIdOf(context), {
           code: 'LOGIN_THROTTLED',
-          retryAfterSeconds: auth.failuresByIp.retryAfterSeconds(connection.address),
+          retryAfterSeconds: check?.retryAfterSeconds ?? 60,
         });
       },
       answerLogin: ({ context, event }) => {

@@ -19,7 +19,9 @@
 //   done(checkLockout)     locked: the account was locked by failures on other connections
 //   done(verifyCredentials)  accepted / wrongPassword / lockedNow / blocked / alreadyActive /
 //                          throttled, prepared before the password is sent; error: a server whose
-//                          presence backend fails for users named x…
+//                          presence backend fails for users named x… (INTERNAL)
+//   error(checkLockout)    the same server's lockouts cannot reach the cluster for users named w…
+//                          (CLUSTER_UNAVAILABLE)
 //   done(goOnline), done(commandsAnswered), done(goOffline)   observed: the answer, the closing
 //                          event, userlog.txt and the console line each one stands for
 //
@@ -86,6 +88,7 @@ const TIMEOUT = [
   ...sessionMachine.getStateNodeById('session.open.authenticating').transitions.keys(),
 ].find((k) => k.startsWith('xstate.after.'))!;
 const VERIFY_ERROR = `xstate.error.actor.${INVOKE.verify}`;
+const LOCKOUT_ERROR = `xstate.error.actor.${INVOKE.checkLockout}`;
 
 const VERDICTS = [
   'accepted',
@@ -127,6 +130,10 @@ const EVENTS: EventObject[] = [
   done(INVOKE.checkLockout, { locked: true }),
   ...VERDICTS.map((verdict) => done(INVOKE.verify, { verdict })),
   { type: VERIFY_ERROR, error: new Error('presence backend failed') } as EventObject,
+  {
+    type: LOCKOUT_ERROR,
+    error: Object.assign(new Error('Redis unreachable'), { closingCode: 'CLUSTER_UNAVAILABLE' }),
+  } as EventObject,
   done(INVOKE.goOnline),
   done(INVOKE.draining),
   done(INVOKE.loggingOut),
@@ -178,6 +185,7 @@ function allow(s: AnyMachineSnapshot, e: EventObject): boolean {
 const plain = Array.from({ length: 160 }, (_, i) => `s${String(i + 1).padStart(3, '0')}`);
 const hashed = Array.from({ length: 10 }, (_, i) => `h${String(i + 1).padStart(2, '0')}`);
 const broken = Array.from({ length: 10 }, (_, i) => `x${String(i + 1).padStart(2, '0')}`);
+const unreachable = Array.from({ length: 10 }, (_, i) => `w${String(i + 1).padStart(2, '0')}`);
 const HASHED_PASSWORD = 'hashed-pw!';
 const passwordOf = (user: string): string =>
   user.startsWith('h') ? HASHED_PASSWORD : `pw-${user}!`;
@@ -189,6 +197,7 @@ interface Setup {
   plain: UserPool;
   hashed: UserPool;
   broken: UserPool;
+  unreachable: UserPool;
 }
 
 const setups: Record<'main' | 'quick' | 'faulty' | 'rate' | 'throttle', Setup> = {} as never;
@@ -222,6 +231,7 @@ async function startSetup(
     plain: new UserPool(plain),
     hashed: new UserPool(hashed),
     broken: new UserPool(broken),
+    unreachable: new UserPool(unreachable),
   };
 }
 
@@ -231,6 +241,7 @@ test.before(async () => {
   const credentials = [
     ...hashed.map((u) => [u, costly] as const),
     ...broken.map((u) => [u, passwordOf(u)] as const),
+    ...unreachable.map((u) => [u, passwordOf(u)] as const),
     ...plain.map((u) => [u, passwordOf(u)] as const),
   ];
   const noIpLimit = ['--max-ip-failures', '1000000'];
@@ -324,7 +335,7 @@ class SessionDriver implements PathDriver {
     const has = (p: (e: EventObject) => boolean) => events.some(p);
     this.setup = has((e) => e.type === TIMEOUT)
       ? setups.quick
-      : has((e) => e.type === VERIFY_ERROR)
+      : has((e) => e.type === VERIFY_ERROR || e.type === LOCKOUT_ERROR)
         ? setups.faulty
         : has((e) => flagsOf(e).rate !== undefined)
           ? setups.rate
@@ -338,9 +349,11 @@ class SessionDriver implements PathDriver {
     );
     this.user = has((e) => e.type === VERIFY_ERROR)
       ? this.setup.broken.take()
-      : disconnectsWhileVerifying
-        ? this.setup.hashed.take()
-        : this.setup.plain.take();
+      : has((e) => e.type === LOCKOUT_ERROR)
+        ? this.setup.unreachable.take()
+        : disconnectsWhileVerifying
+          ? this.setup.hashed.take()
+          : this.setup.plain.take();
     this.lines = new Lines(this.setup.console);
     this.planVerdicts();
   }
@@ -356,6 +369,7 @@ class SessionDriver implements PathDriver {
       if (
         event.type === `xstate.done.actor.${INVOKE.verify}` ||
         event.type === VERIFY_ERROR ||
+        event.type === LOCKOUT_ERROR ||
         event.type === `xstate.done.actor.${INVOKE.checkLockout}`
       ) {
         if (current !== null) this.outcomeFor.set(current, event);
@@ -565,6 +579,14 @@ class SessionDriver implements PathDriver {
     if (e.type === `xstate.done.actor.${INVOKE.verify}`) return this.verified(ctx);
     if (e.type === VERIFY_ERROR) {
       this.closingExpected = 'INTERNAL';
+      return;
+    }
+    if (e.type === LOCKOUT_ERROR) {
+      this.current = null;
+      this.closingExpected = 'CLUSTER_UNAVAILABLE';
+      await this.lines.next(
+        "Disconnecting connection from 127.0.0.1: the cluster's shared state (Redis) cannot be reached",
+      );
       return;
     }
     if (e.type === `xstate.done.actor.${INVOKE.goOnline}`) {

@@ -2,18 +2,18 @@ import { err, ResultAsync, type Result } from 'neverthrow';
 import type { BackendError } from '../state/backend-error.js';
 import type { CommandError } from './command-error.js';
 
-/**
- * A call into shared state (presence, groups). In memory these never fail, but a shared backend
- * (e.g. Redis) can: its failure becomes the StorageFailed value, never an unhandled rejection.
- */
-export const fromBackend = <T>(promise: Promise<T>): ResultAsync<T, CommandError> =>
-  ResultAsync.fromPromise(promise, (): CommandError => ({ type: 'StorageFailed' }));
+/** A shared-state failure as the command's error: unreachable cluster, or a failed backend. */
+export const fromBackendError = (e: BackendError): CommandError =>
+  e.type === 'ClusterUnavailable' ? { type: 'ClusterUnavailable' } : { type: 'StorageFailed' };
 
-/** A shared-state call that already reports failure as a value: the command sees StorageFailed. */
+/** A shared-state call (presence, groups, transfers): its failure becomes the command's error. */
 export const fromState = <T>(result: ResultAsync<T, BackendError>): ResultAsync<T, CommandError> =>
-  result.mapErr((): CommandError => ({ type: 'StorageFailed' }));
+  result.mapErr(fromBackendError);
 
-/** The same for a handler written as one async function that returns a Result. */
+/**
+ * A handler written as one async function that returns a Result. A rejection is a bug in a
+ * backend that should have answered with a value; the client is told STORAGE_FAILED.
+ */
 export const settled = <T>(
   promise: Promise<Result<T, CommandError>>,
 ): ResultAsync<T, CommandError> =>

@@ -24,7 +24,9 @@ export type CommandError =
   | { type: 'NotJoined'; group: string }
   | { type: 'FileNameInvalid' }
   | { type: 'FileSizeInvalid' }
-  | { type: 'StorageFailed' };
+  | { type: 'StorageFailed' }
+  /** The shared state of a cluster (Redis) cannot be reached: nothing was done. */
+  | { type: 'ClusterUnavailable' };
 
 /** The one place a command error becomes a wire error. */
 export function toWireError(error: CommandError): WireError {
@@ -75,5 +77,7 @@ export function toWireError(error: CommandError): WireError {
       return { code: 'FILE_SIZE_INVALID' };
     case 'StorageFailed':
       return { code: 'STORAGE_FAILED' };
+    case 'ClusterUnavailable':
+      return { code: 'CLUSTER_UNAVAILABLE' };
   }
 }

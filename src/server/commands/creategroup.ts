@@ -5,7 +5,7 @@ import { validateUserName } from '../../shared/user-name.js';
 import type { CommandData } from '../../protocol/catalogue.js';
 import type { CommandContext } from '../services.js';
 import type { ActiveUser } from '../state/presence.js';
-import { fromBackend, fromState } from './backend.js';
+import { fromBackendError, fromState } from './backend.js';
 import type { CommandError } from './command-error.js';
 import { printableName } from '../printable-name.js';
 
@@ -39,22 +39,21 @@ export function creategroup(
         ? okAsync(undefined)
         : errAsync<undefined, CommandError>({ type: 'GroupMemberOffline', user: offline });
     })
-    .andThen(() => fromBackend(services.groups.reserve(name, services.maxGroups)))
-    .andThen((reserved) =>
-      reserved.mapErr((e): CommandError =>
-        e.type === 'GroupExists'
-          ? { type: 'GroupExists', group: name }
-          : { type: 'TooManyGroups', limit: services.maxGroups },
-      ),
+    .andThen(() =>
+      services.groups.reserve(name, services.maxGroups).mapErr((e): CommandError => {
+        if (e.type === 'GroupExists') return { type: 'GroupExists', group: name };
+        if (e.type === 'TooManyGroups') return { type: 'TooManyGroups', limit: services.maxGroups };
+        return fromBackendError(e);
+      }),
     )
     .andThen((reservation) =>
       services.groupLogs
         .open(name)
         .mapErr((): CommandError => ({ type: 'StorageFailed' }))
         .orElse((e) =>
-          fromBackend(reservation.release()).andThen(() => errAsync<never, CommandError>(e)),
+          fromState(reservation.release()).andThen(() => errAsync<never, CommandError>(e)),
         )
-        .andThen(() => fromBackend(reservation.commit(username, invitees))),
+        .andThen(() => fromState(reservation.commit(username, invitees))),
     )
     .map(() => {
       const members = [username, ...invitees];

@@ -1,5 +1,5 @@
 import { err, ok, type Result, type ResultAsync } from 'neverthrow';
-import { settled } from './backend.js';
+import { fromBackendError, settled } from './backend.js';
 import { encodeEventFrame } from '../../protocol/messages.js';
 import { validateMessageText } from '../../shared/message-text.js';
 import { hasBidiControl } from '../../shared/unicode-safety.js';
@@ -21,7 +21,9 @@ async function sendToGroup(
   [group = '', text = '']: string[],
 ): Promise<Result<{ ts: string }, CommandError>> {
   if (hasBidiControl(group)) return err({ type: 'GroupNameBidiControl' });
-  const found = await services.groups.find(group);
+  const lookup = await services.groups.find(group);
+  if (lookup.isErr()) return err(fromBackendError(lookup.error));
+  const found = lookup.value;
   if (!found) return err({ type: 'GroupNotFound', group });
   const membership = found.members.get(username);
   if (membership === undefined) return err({ type: 'NotInvited', group });

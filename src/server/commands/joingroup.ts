@@ -1,6 +1,6 @@
 import { errAsync, type ResultAsync } from 'neverthrow';
 import { hasBidiControl } from '../../shared/unicode-safety.js';
-import { fromBackend } from './backend.js';
+import { fromBackendError } from './backend.js';
 import type { CommandData } from '../../protocol/catalogue.js';
 import type { CommandContext } from '../services.js';
 import type { CommandError } from './command-error.js';
@@ -12,8 +12,13 @@ export function joingroup(
   [group = '']: string[],
 ): ResultAsync<CommandData<'joingroup'>, CommandError> {
   if (hasBidiControl(group)) return errAsync({ type: 'GroupNameBidiControl' });
-  return fromBackend(services.groups.join(group, username))
-    .andThen((result) => result.mapErr((e): CommandError => ({ type: e.type, group })))
+  return services.groups
+    .join(group, username)
+    .mapErr((e): CommandError =>
+      e.type === 'BackendFailed' || e.type === 'ClusterUnavailable'
+        ? fromBackendError(e)
+        : { type: e.type, group },
+    )
     .map(() => {
       services.console.line(`${printableName(username)} joined group chat ${group}`);
       return { group };

@@ -1,5 +1,5 @@
 import { err, ok, type Result, type ResultAsync } from 'neverthrow';
-import { settled } from './backend.js';
+import { fromBackendError, settled } from './backend.js';
 import { encodeEventFrame } from '../../protocol/messages.js';
 import { validateMessageText } from '../../shared/message-text.js';
 import { validateUserName } from '../../shared/user-name.js';
@@ -30,7 +30,7 @@ async function sendPrivate(
   if (to === username) return err({ type: 'SelfTarget' });
   if (!services.credentials.has(to)) return err({ type: 'UnknownUser', user: to });
   const receiver = await services.presence.find(to);
-  if (receiver.isErr()) return err({ type: 'StorageFailed' });
+  if (receiver.isErr()) return err(fromBackendError(receiver.error));
   if (!receiver.value) return err({ type: 'UserOffline', user: to });
   const message = checked.value;
   const logged = await services.messageLog.append((n, ts) => `${n}; ${ts}; ${to}; ${message}`);

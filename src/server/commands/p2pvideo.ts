@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { errAsync, type ResultAsync } from 'neverthrow';
-import { fromBackend, fromState } from './backend.js';
+import { fromState } from './backend.js';
 import { validateFileName } from '../../p2p/file-name.js';
 import { validateUserName } from '../../shared/user-name.js';
 import type { PresenterIntroduction } from '../../protocol/catalogue.js';
@@ -37,7 +37,7 @@ export function p2pvideo(
     const transferId = randomBytes(8).toString('hex');
     const key = randomBytes(32).toString('hex');
     // Remembered before the audience hears of it, so a departure from now on is announced.
-    return fromBackend(
+    return fromState(
       services.transfers.introduce({ transferId, presenter: username, audience: to }),
     ).map(() => {
       services.delivery.deliver(

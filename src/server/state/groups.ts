@@ -1,5 +1,6 @@
-import { err, ok, type Result } from 'neverthrow';
+import { err, errAsync, ok, okAsync, ResultAsync, type Result } from 'neverthrow';
 import type { GroupRecord, StoredGroup } from '../storage/group-store.js';
+import { backendFailed, type BackendError } from './backend-error.js';
 
 export type Membership = 'invited' | 'joined';
 
@@ -19,21 +20,24 @@ export type ReserveError = { type: 'GroupExists' } | { type: 'TooManyGroups' };
  * twenty pipelined creations against a cap of five create five groups, never more.
  */
 export interface GroupReservation {
-  /** Makes the group exist (stored, where the backend stores); rejects if that fails, releasing the name. */
-  commit(creator: string, invitees: readonly string[]): Promise<Group>;
-  release(): Promise<void>;
+  /** Makes the group exist (stored, where the backend stores); a failure releases the name. */
+  commit(creator: string, invitees: readonly string[]): ResultAsync<Group, BackendError>;
+  release(): ResultAsync<void, BackendError>;
 }
 
-/** Group chats and their members. Async for the same reason as Presence. */
+/** Group chats and their members. ResultAsync like the rest of the shared state (backend-error.ts). */
 export interface Groups {
-  find(name: string): Promise<Group | undefined>;
+  find(name: string): ResultAsync<Group | undefined, BackendError>;
   /** Takes the name and a place under `maxGroups` in one atomic step. */
-  reserve(name: string, maxGroups: number): Promise<Result<GroupReservation, ReserveError>>;
-  join(name: string, username: string): Promise<Result<Group, JoinError>>;
+  reserve(
+    name: string,
+    maxGroups: number,
+  ): ResultAsync<GroupReservation, ReserveError | BackendError>;
+  join(name: string, username: string): ResultAsync<Group, JoinError | BackendError>;
   /** How many groups exist or are being created. */
-  count(): Promise<number>;
+  count(): ResultAsync<number, BackendError>;
   /** Groups `username` was invited to and has not joined yet, with who invited them (the creator). */
-  invitations(username: string): Promise<Invitation[]>;
+  invitations(username: string): ResultAsync<Invitation[], BackendError>;
 }
 
 export interface Invitation {
@@ -60,7 +64,7 @@ export class LocalGroups implements Groups {
   /** Per user, the groups they are invited to but have not joined, so a login need not scan every group. */
   private readonly pending = new Map<string, Set<string>>();
   /** Joins being recorded: a second join of the same member waits for the first. */
-  private readonly joining = new Map<string, Promise<Result<Group, JoinError>>>();
+  private readonly joining = new Map<string, Promise<Result<Group, JoinError | BackendError>>>();
 
   constructor(
     private readonly recorder: GroupRecorder = memoryOnly,
@@ -82,55 +86,73 @@ export class LocalGroups implements Groups {
     return group;
   }
 
-  async find(name: string): Promise<Group | undefined> {
-    return this.groups.get(name);
+  find(name: string): ResultAsync<Group | undefined, BackendError> {
+    return okAsync(this.groups.get(name));
   }
 
-  async reserve(name: string, maxGroups: number): Promise<Result<GroupReservation, ReserveError>> {
-    if (this.groups.has(name) || this.reserved.has(name)) return err({ type: 'GroupExists' });
-    if (this.groups.size + this.reserved.size >= maxGroups) return err({ type: 'TooManyGroups' });
+  reserve(name: string, maxGroups: number): ResultAsync<GroupReservation, ReserveError> {
+    if (this.groups.has(name) || this.reserved.has(name)) return errAsync({ type: 'GroupExists' });
+    if (this.groups.size + this.reserved.size >= maxGroups)
+      return errAsync({ type: 'TooManyGroups' });
     this.reserved.add(name);
     let held = true;
     const release = () => {
       if (held) this.reserved.delete(name);
       held = false;
     };
-    return ok({
-      commit: async (creator, invitees) => {
+    return okAsync({
+      commit: (creator, invitees) => {
         const members = new Map<string, Membership>([[creator, 'joined']]);
         for (const user of invitees) if (!members.has(user)) members.set(user, 'invited');
-        try {
-          await this.recorder.record({ t: 'group', group: name, members: [...members] });
-        } finally {
-          release();
-        }
-        return this.add(name, members);
+        return ResultAsync.fromPromise(
+          this.recorder.record({ t: 'group', group: name, members: [...members] }),
+          (e) => backendFailed(`could not store group ${name}: ${String(e)}`),
+        )
+          .map(() => {
+            release();
+            return this.add(name, members);
+          })
+          .mapErr((e) => {
+            release();
+            return e;
+          });
       },
-      release: async () => release(),
+      release: () => {
+        release();
+        return okAsync(undefined);
+      },
     });
   }
 
-  async join(name: string, username: string): Promise<Result<Group, JoinError>> {
+  join(name: string, username: string): ResultAsync<Group, JoinError | BackendError> {
+    return new ResultAsync(this.joinNow(name, username));
+  }
+
+  private async joinNow(
+    name: string,
+    username: string,
+  ): Promise<Result<Group, JoinError | BackendError>> {
     const key = `${name}\u0000${username}`;
     const earlier = this.joining.get(key);
     if (earlier) {
-      await earlier.catch(() => undefined);
-      return this.join(name, username);
+      await earlier;
+      return this.joinNow(name, username);
     }
     const group = this.groups.get(name);
     if (!group) return err({ type: 'GroupNotFound' });
     const membership = group.members.get(username);
     if (membership === undefined) return err({ type: 'NotInvited' });
     if (membership === 'joined') return err({ type: 'AlreadyJoined' });
-    const joined = this.recorder
-      .record({ t: 'join', group: name, user: username })
-      .then((): Result<Group, JoinError> => {
+    const joined = this.recorder.record({ t: 'join', group: name, user: username }).then(
+      (): Result<Group, JoinError | BackendError> => {
         group.members.set(username, 'joined');
         const waiting = this.pending.get(username);
         waiting?.delete(name);
         if (waiting?.size === 0) this.pending.delete(username);
         return ok(group);
-      });
+      },
+      (e: unknown) => err(backendFailed(`could not store the join to ${name}: ${String(e)}`)),
+    );
     this.joining.set(key, joined);
     try {
       return await joined;
@@ -139,15 +161,17 @@ export class LocalGroups implements Groups {
     }
   }
 
-  async count(): Promise<number> {
-    return this.groups.size + this.reserved.size;
+  count(): ResultAsync<number, BackendError> {
+    return okAsync(this.groups.size + this.reserved.size);
   }
 
-  async invitations(username: string): Promise<Invitation[]> {
-    return [...(this.pending.get(username) ?? [])].map((group) => ({
-      group,
-      by: this.groups.get(group)?.members.keys().next().value ?? '',
-    }));
+  invitations(username: string): ResultAsync<Invitation[], BackendError> {
+    return okAsync(
+      [...(this.pending.get(username) ?? [])].map((group) => ({
+        group,
+        by: this.groups.get(group)?.members.keys().next().value ?? '',
+      })),
+    );
   }
 }
 

@@ -1,3 +1,6 @@
+import { okAsync, type ResultAsync } from 'neverthrow';
+import type { BackendError } from './backend-error.js';
+
 /** A transfer the server introduced: who sends (presenter) and who receives (audience). */
 export interface IntroducedTransfer {
   transferId: string;
@@ -10,12 +13,12 @@ export interface IntroducedTransfer {
  * can be told at once instead of waiting out its stall timeout. The file bytes never pass the
  * server, so it cannot know when a transfer ends: a user's oldest transfers are forgotten
  * beyond a fixed number, which bounds memory (a client runs at most 8 downloads at once).
- * Async like the rest of the shared state.
+ * ResultAsync like the rest of the shared state (backend-error.ts).
  */
 export interface Transfers {
-  introduce(transfer: IntroducedTransfer): Promise<void>;
+  introduce(transfer: IntroducedTransfer): ResultAsync<void, BackendError>;
   /** Forgets, and returns, every remembered transfer `username` takes part in. */
-  takeAllOf(username: string): Promise<IntroducedTransfer[]>;
+  takeAllOf(username: string): ResultAsync<IntroducedTransfer[], BackendError>;
 }
 
 /** Transfers remembered per user; beyond this the oldest are forgotten. */
@@ -25,19 +28,20 @@ export class InMemoryTransfers implements Transfers {
   /** username → transferId → transfer, oldest first; each transfer is filed under both sides. */
   private readonly byUser = new Map<string, Map<string, IntroducedTransfer>>();
 
-  async introduce(transfer: IntroducedTransfer): Promise<void> {
+  introduce(transfer: IntroducedTransfer): ResultAsync<void, BackendError> {
     this.file(transfer.presenter, transfer);
     this.file(transfer.audience, transfer);
+    return okAsync(undefined);
   }
 
-  async takeAllOf(username: string): Promise<IntroducedTransfer[]> {
+  takeAllOf(username: string): ResultAsync<IntroducedTransfer[], BackendError> {
     const mine = this.byUser.get(username);
-    if (!mine) return [];
+    if (!mine) return okAsync([]);
     this.byUser.delete(username);
     const transfers = [...mine.values()];
     for (const t of transfers)
       this.unfile(t.presenter === username ? t.audience : t.presenter, t.transferId);
-    return transfers;
+    return okAsync(transfers);
   }
 
   /** Users with remembered transfers (for tests of the bound). */
