@@ -29,15 +29,15 @@ async function main(): Promise<number> {
     process.stdout.write(`${await hashPassword(password)}\n`);
     return 0;
   }
-  const stopStats = command.config.statsFile
-    ? reportStatsOnSignal(command.config.statsFile)
-    : () => {};
   const started = await TessengerServer.start(command.config);
   if (started.isErr()) {
     process.stderr.write(`${started.error.message}\n`);
     return 1;
   }
   const server = started.value;
+  const stopStats = command.config.statsFile
+    ? reportStatsOnSignal(command.config.statsFile, () => server.intakeStats())
+    : () => {};
   // A bug in one session must not take every user down: report it and keep serving.
   process.on('unhandledRejection', (bug) =>
     process.stderr.write(

@@ -24,40 +24,82 @@ export function encodeFrame(payload: string): Buffer {
 /**
  * Accumulates stream chunks and yields whole frames. After an oversized or empty header the
  * stream cannot be re-synchronised, so the decoder stays failed and the caller closes the link.
+ *
+ * Two ways to read it: `push` returns every whole frame of a chunk as Buffers (clients, tests);
+ * the server's hot path uses `append` and then `nextText` frame by frame, which makes no Buffer
+ * per frame (the payload is decoded straight to a string) and can stop between any two frames
+ * (back-pressure: the rest stays here until the connection reads on).
  */
 export class FrameDecoder {
   private pending: Buffer = NOTHING;
+  /** Where the first unread byte of `pending` is: frames are consumed without slicing. */
+  private offset = 0;
   private failure: FrameError | undefined;
 
   constructor(private readonly maxFrameBytes: number = DEFAULT_MAX_FRAME_BYTES) {}
 
-  /** Bytes received but not yet part of a complete frame. */
+  /** Bytes received but not yet part of a complete frame taken out. */
   get bufferedBytes(): number {
-    return this.pending.length;
+    return this.pending.length - this.offset;
+  }
+
+  /** Why the stream broke, once it has. */
+  get error(): FrameError | undefined {
+    return this.failure;
+  }
+
+  append(chunk: Buffer): void {
+    if (this.failure) return;
+    if (this.offset === this.pending.length) this.pending = chunk;
+    else this.pending = Buffer.concat([this.pending.subarray(this.offset), chunk]);
+    this.offset = 0;
+  }
+
+  /**
+   * The end of the next whole frame (its payload starts FRAME_HEADER_BYTES after `offset`), or
+   * -1 when none is complete yet or the stream broke (see `error`).
+   */
+  private nextEnd(): number {
+    if (this.failure || this.pending.length - this.offset < FRAME_HEADER_BYTES) return -1;
+    const size = this.pending.readUInt32BE(this.offset);
+    if (size === 0) return this.fail({ type: 'EmptyFrame' });
+    if (size > this.maxFrameBytes)
+      return this.fail({ type: 'FrameTooLarge', size, max: this.maxFrameBytes });
+    const end = this.offset + FRAME_HEADER_BYTES + size;
+    return end > this.pending.length ? -1 : end;
+  }
+
+  /** Moves past a frame ending at `end`; a fully read chunk is let go at once. */
+  private consume(end: number): void {
+    if (end === this.pending.length) {
+      this.pending = NOTHING;
+      this.offset = 0;
+    } else this.offset = end;
+  }
+
+  /** The next whole frame's payload as text, or undefined (none complete yet, or `error`). */
+  nextText(): string | undefined {
+    const end = this.nextEnd();
+    if (end < 0) return undefined;
+    const text = this.pending.toString('utf8', this.offset + FRAME_HEADER_BYTES, end);
+    this.consume(end);
+    return text;
   }
 
   push(chunk: Buffer): Result<Buffer[], FrameError> {
-    if (this.failure) return err(this.failure);
-    this.pending = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
+    this.append(chunk);
     const frames: Buffer[] = [];
-    let offset = 0;
-    while (this.pending.length - offset >= FRAME_HEADER_BYTES) {
-      const size = this.pending.readUInt32BE(offset);
-      if (size === 0) return this.fail({ type: 'EmptyFrame' });
-      if (size > this.maxFrameBytes)
-        return this.fail({ type: 'FrameTooLarge', size, max: this.maxFrameBytes });
-      const end = offset + FRAME_HEADER_BYTES + size;
-      if (end > this.pending.length) break;
-      frames.push(this.pending.subarray(offset + FRAME_HEADER_BYTES, end));
-      offset = end;
+    for (let end = this.nextEnd(); end >= 0; end = this.nextEnd()) {
+      frames.push(this.pending.subarray(this.offset + FRAME_HEADER_BYTES, end));
+      this.consume(end);
     }
-    this.pending = offset === this.pending.length ? NOTHING : this.pending.subarray(offset);
-    return ok(frames);
+    return this.failure ? err(this.failure) : ok(frames);
   }
 
-  private fail(error: FrameError): Result<Buffer[], FrameError> {
+  private fail(error: FrameError): -1 {
     this.failure = error;
     this.pending = NOTHING;
-    return err(error);
+    this.offset = 0;
+    return -1;
   }
 }

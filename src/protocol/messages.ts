@@ -62,29 +62,41 @@ const isRecord = (v: unknown): v is Record<string, unknown> =>
 const bad = (reason: string): Result<never, DecodeError> => err({ type: 'BadShape', reason });
 
 export function decodeClientMessage(frame: Buffer): Result<ClientMessage, DecodeError> {
-  return parseJson(frame).andThen((value): Result<ClientMessage, DecodeError> => {
-    if (!isRecord(value)) return bad('not an object');
-    if (value.t === 'hello') {
-      if (!Number.isInteger(value.v)) return bad('hello needs an integer v');
-      const agent = typeof value.agent === 'string' ? value.agent.slice(0, 100) : undefined;
-      return ok({ t: 'hello', v: value.v as number, ...(agent ? { agent } : {}) });
-    }
-    if (value.t === 'req') {
-      const { id, cmd, args } = value;
-      if (!Number.isInteger(id) || (id as number) < 0 || (id as number) > MAX_REQUEST_ID)
-        return bad('bad id');
-      if (typeof cmd !== 'string' || cmd.length === 0 || cmd.length > 32) return bad('bad cmd');
-      if (
-        !Array.isArray(args) ||
-        args.length > MAX_ARGS ||
-        !args.every((a) => typeof a === 'string')
-      ) {
-        return bad('args must be an array of strings');
-      }
-      return ok({ t: 'req', id: id as number, cmd, args: args as string[] });
-    }
-    return bad('unknown message type');
-  });
+  return decodeClientText(frame.toString('utf8'));
+}
+
+const allStrings = (args: unknown[]): boolean => {
+  for (let i = 0; i < args.length; i++) if (typeof args[i] !== 'string') return false;
+  return true;
+};
+
+/**
+ * A frame's payload (already text, see FrameDecoder.nextText) as a client message. On the hot
+ * path: one parse, no intermediate Results, and a request is the parsed object itself.
+ */
+export function decodeClientText(text: string): Result<ClientMessage, DecodeError> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return err({ type: 'NotJson' });
+  }
+  if (!isRecord(value)) return bad('not an object');
+  if (value.t === 'req') {
+    const { id, cmd, args } = value;
+    if (!Number.isInteger(id) || (id as number) < 0 || (id as number) > MAX_REQUEST_ID)
+      return bad('bad id');
+    if (typeof cmd !== 'string' || cmd.length === 0 || cmd.length > 32) return bad('bad cmd');
+    if (!Array.isArray(args) || args.length > MAX_ARGS || !allStrings(args))
+      return bad('args must be an array of strings');
+    return ok(value as unknown as RequestMessage);
+  }
+  if (value.t === 'hello') {
+    if (!Number.isInteger(value.v)) return bad('hello needs an integer v');
+    const agent = typeof value.agent === 'string' ? value.agent.slice(0, 100) : undefined;
+    return ok({ t: 'hello', v: value.v as number, ...(agent ? { agent } : {}) });
+  }
+  return bad('unknown message type');
 }
 
 export function decodeServerMessage(frame: Buffer): Result<ServerMessage, DecodeError> {

@@ -3,10 +3,11 @@ import { createActor, type Actor } from 'xstate';
 import type { ClosingReason, SessionEvent } from '../../machines/session.machine.js';
 import type { WireError } from '../protocol/error-codes.js';
 import { encodeFrame, FrameDecoder } from '../protocol/frame-codec.js';
-import { decodeClientMessage, encodeMessage, type ServerMessage } from '../protocol/messages.js';
+import { decodeClientText, encodeMessage, type ServerMessage } from '../protocol/messages.js';
 import { normalizeAddress } from '../shared/address.js';
 import { toSessionEvent } from './commands/dispatcher.js';
 import type { ServerConfig } from './config.js';
+import { MAX_IN_FLIGHT_PER_CONNECTION, type Intake, type Reader } from './intake.js';
 import { CommandRate } from './limits/command-rate.js';
 import { RunningCommands } from './running-commands.js';
 import type { ServerServices } from './services.js';
@@ -21,6 +22,8 @@ export interface ConnectionDeps {
   /** The welcome is the same for every connection: encoded once per server. */
   welcomeFrame: Buffer;
   protocolVersion: number;
+  /** The server-wide side of back-pressure. */
+  intake: Intake;
   clock?: Clock;
   onClosed: (connection: Connection) => void;
 }
@@ -33,7 +36,7 @@ const CLOSE_GRACE_MS = 2000;
  * bytes become frames, frames become the machine's events, and the machine's actions write frames
  * and close the socket through the methods below.
  */
-export class Connection implements SessionPort {
+export class Connection implements SessionPort, Reader {
   readonly address: string;
   session: CommandContext | undefined;
   private readonly decoder: FrameDecoder;
@@ -43,6 +46,11 @@ export class Connection implements SessionPort {
   /** Made at the first command after login: connections that never log in do not pay for them. */
   private rate: CommandRate | undefined;
   private running: RunningCommands | undefined;
+  /** Not reading from the socket (back-pressure, see intake.ts). */
+  private paused = false;
+  private reading = false;
+  /** The client's framing broke: told the session once. */
+  private broken = false;
 
   constructor(
     readonly id: number,
@@ -75,8 +83,14 @@ export class Connection implements SessionPort {
     });
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('drain', () => this.readMore());
     socket.on('error', () => {}); // 'close' always follows
-    socket.on('close', () => this.tell({ type: 'DISCONNECTED' }));
+    socket.on('close', () => {
+      this.deps.intake.forget(this);
+      if (this.paused) this.deps.intake.stats.pausedNow -= 1;
+      this.paused = false;
+      this.tell({ type: 'DISCONNECTED' });
+    });
   }
 
   /** Events for a session that has ended are dropped (e.g. the socket's close after a logout). */
@@ -95,17 +109,65 @@ export class Connection implements SessionPort {
   }
 
   private onData(chunk: Buffer): void {
-    const frames = this.decoder.push(chunk);
-    if (frames.isErr()) {
-      const code = frames.error.type === 'FrameTooLarge' ? 'FRAME_TOO_LARGE' : 'BAD_FRAME';
-      this.tell({ type: 'CLOSE', code, limit: this.deps.config.maxFrameBytes });
-      return;
+    if (this.ended) return; // closing: nothing more is served, so nothing is kept
+    this.decoder.append(chunk);
+    const { stats } = this.deps.intake;
+    if (this.decoder.bufferedBytes > stats.peakUnreadBytes)
+      stats.peakUnreadBytes = this.decoder.bufferedBytes;
+    this.readMore();
+  }
+
+  /** Why this connection should not take in another request now (intake.ts), if it should not. */
+  private mustWait(): boolean {
+    if ((this.running?.size ?? 0) >= MAX_IN_FLIGHT_PER_CONNECTION) return true;
+    if (this.socket.writableNeedDrain) return true; // 'drain' calls readMore
+    if (this.deps.intake.full) {
+      this.deps.intake.waitForRoom(this);
+      return true;
     }
-    for (const frame of frames.value) {
-      const decoded = decodeClientMessage(frame);
+    return false;
+  }
+
+  /**
+   * Turns buffered frames into session events, one at a time, until none is left (then the
+   * socket is read again) or the connection must wait (then the socket stops being read; the
+   * frames already received wait in the decoder, in order). Called on data, when a command of
+   * this connection is answered, on the socket's 'drain', and when the server has room again.
+   */
+  readMore(): void {
+    if (this.reading || this.ended) return;
+    this.reading = true;
+    const { decoder } = this;
+    const { stats } = this.deps.intake;
+    let waiting = false;
+    while (!(waiting = this.mustWait())) {
+      const text = decoder.nextText();
+      if (text === undefined) break;
+      stats.requestsRead += 1;
+      if (this.socket.writableLength > stats.peakQueuedReplyBytes)
+        stats.peakQueuedReplyBytes = this.socket.writableLength;
+      const decoded = decodeClientText(text);
       if (decoded.isErr()) this.tell({ type: 'BAD_MESSAGE' });
       else if (decoded.value.t === 'hello') this.tell({ type: 'HELLO', version: decoded.value.v });
       else this.tell(toSessionEvent(decoded.value));
+    }
+    this.reading = false;
+    const failure = decoder.error;
+    if (failure && !this.broken) {
+      this.broken = true;
+      const code = failure.type === 'FrameTooLarge' ? 'FRAME_TOO_LARGE' : 'BAD_FRAME';
+      this.tell({ type: 'CLOSE', code, limit: this.deps.config.maxFrameBytes });
+      return;
+    }
+    if (waiting && !this.paused) {
+      this.paused = true;
+      stats.pauses += 1;
+      stats.pausedNow += 1;
+      this.socket.pause();
+    } else if (!waiting && this.paused) {
+      this.paused = false;
+      stats.pausedNow -= 1;
+      this.socket.resume();
     }
   }
 
@@ -158,8 +220,15 @@ export class Connection implements SessionPort {
   }
 
   track(running: Promise<void>): void {
-    (this.running ??= new RunningCommands()).track(running);
+    const commands = (this.running ??= new RunningCommands(this.answered));
+    commands.track(running);
+    this.deps.intake.began(commands.size);
   }
+
+  private readonly answered = (): void => {
+    this.deps.intake.ended();
+    if (this.paused) this.readMore();
+  };
 
   commandsAnswered(): Promise<void> {
     return this.running?.allAnswered() ?? Promise.resolve();
@@ -178,6 +247,8 @@ export class Connection implements SessionPort {
     if (this.ended) return;
     this.ended = true;
     this.socket.end();
+    // read (and drop) on, or a paused socket would never see the client's end
+    if (this.paused) this.socket.resume();
     setTimeout(() => this.socket.destroy(), CLOSE_GRACE_MS).unref();
   }
 

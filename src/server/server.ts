@@ -7,6 +7,7 @@ import { encodeMessage, PROTOCOL_VERSION } from '../protocol/messages.js';
 import type { ServerConfig } from './config.js';
 import { ConsoleLog } from './console-log.js';
 import { Connection } from './connection.js';
+import { Intake, type IntakeStats } from './intake.js';
 import { describeCredentialsError, loadCredentials } from './credentials.js';
 import { makeDecoySecret } from './password.js';
 import type { Clock } from './state/lockouts.js';
@@ -52,6 +53,7 @@ export class TessengerServer {
   private readonly welcomeFrame: Buffer;
   private readonly connectionsPerIp = new Map<string, number>();
   private stopping = false;
+  private readonly intake = new Intake();
 
   private constructor(
     private readonly config: ServerConfig,
@@ -233,6 +235,11 @@ export class TessengerServer {
     return typeof address === 'object' && address ? address.port : this.config.port;
   }
 
+  /** Back-pressure's high-water marks (--stats-file, tests). */
+  intakeStats(): IntakeStats {
+    return { ...this.intake.stats };
+  }
+
   private listen(): ResultAsync<TessengerServer, StartupError> {
     this.listener.maxConnections = this.config.maxConnections + 64; // room to send the refusal
     this.listener.on('connection', (raw) => {
@@ -273,6 +280,7 @@ export class TessengerServer {
       services: this.services,
       protocolVersion: PROTOCOL_VERSION,
       sessionLogic: this.sessionLogic,
+      intake: this.intake,
       welcomeFrame: this.welcomeFrame,
       ...(this.runtime.clock ? { clock: this.runtime.clock } : {}),
       onClosed: (closed) => this.forget(closed),

@@ -4,9 +4,10 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 /**
  * `--stats-file FILE`: on SIGUSR2 the server writes its event-loop delay (since the previous
  * signal) and memory to FILE as one JSON object, then starts a new measurement window. Benchmarks
- * use it to see how responsive the server stayed under load without touching the protocol.
+ * use it to see how responsive the server stayed under load without touching the protocol;
+ * `more` adds the server's own figures (back-pressure's high-water marks, intake.ts).
  */
-export function reportStatsOnSignal(file: string): () => void {
+export function reportStatsOnSignal(file: string, more: () => object = () => ({})): () => void {
   const delay = monitorEventLoopDelay({ resolution: 10 });
   delay.enable();
   const onSignal = () => {
@@ -16,6 +17,7 @@ export function reportStatsOnSignal(file: string): () => void {
       eventLoopDelayMeanMs: delay.mean / 1e6,
       rssBytes: process.memoryUsage.rss(),
       heapUsedBytes: process.memoryUsage().heapUsed,
+      ...more(),
     };
     delay.reset();
     void writeFile(file, `${JSON.stringify(stats)}\n`).catch(() => {});
