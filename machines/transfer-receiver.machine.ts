@@ -1,14 +1,21 @@
 // Lifecycle of one incoming peer-to-peer transfer on the audience's side. The datagram loop in
 // src/p2p/receiver.ts reports milestones (the presenter started, progress, everything arrived,
-// the presenter's digest, the file saved); this machine owns the timeouts and the decision to
-// save or discard. I/O is injected through .provide(): `saveFile` asks the transport to rename
-// the verified temp file, `finishTransport` / `abortTransport` release resources (the latter also
-// deletes the temp file, so nothing partial survives).
+// the presenter's digest, the file saved); this machine is the one record of where the transfer
+// is: it owns the timeouts, the decision to save or discard, and how it ended and why (its
+// `output`). I/O is injected through .provide(): `saveFile` asks the transport to rename the
+// verified temp file, `finishTransport` / `abortTransport` release resources and settle the result
+// (the latter also deletes the temp file, so nothing partial survives).
 import { assign, setup } from 'xstate';
+// Type only (erased at run time): the machine and the transport share one failure type.
+import type { TransferError } from '../src/p2p/transfer-error.js';
 
-export interface TransferFailure {
-  readonly type: string;
-  readonly [detail: string]: unknown;
+export interface TransferReceiverInput {
+  readonly transferId: string;
+  readonly total: number;
+  /** how long to wait for the presenter's first datagram (default 30 s) */
+  readonly announceTimeoutMs?: number;
+  /** how long the presenter may stay silent once it started (default 15 s) */
+  readonly stallTimeoutMs?: number;
 }
 
 export interface TransferReceiverContext {
@@ -16,9 +23,21 @@ export interface TransferReceiverContext {
   readonly total: number;
   /** bytes received in order (hashed and queued for writing) */
   readonly bytes: number;
+  /** SHA-256 (hex) of what arrived, once it matched the presenter's */
+  readonly sha256: string | null;
   readonly savedPath: string | null;
-  readonly failure: TransferFailure | null;
+  readonly failure: TransferError | null;
+  /** whether the presenter must be told (ABORT) that the transfer ended here */
+  readonly tellPeer: boolean;
+  readonly announceTimeoutMs: number;
+  readonly stallTimeoutMs: number;
 }
+
+/** What the transfer ended with: `failure` is null exactly when the file was saved at `savedPath`. */
+export type TransferReceiverOutput = Pick<
+  TransferReceiverContext,
+  'transferId' | 'total' | 'bytes' | 'sha256' | 'savedPath' | 'failure'
+>;
 
 export type TransferReceiverEvent =
   /** the presenter's first valid datagram arrived and the temp file is open */
@@ -30,16 +49,21 @@ export type TransferReceiverEvent =
   /** the presenter's SHA-256 (expected) and ours (actual), hex */
   | { type: 'DIGEST'; expected: string; actual: string }
   | { type: 'SAVED'; path: string }
-  | { type: 'FAILED'; failure: TransferFailure }
-  | { type: 'CANCEL' };
+  | { type: 'FAILED'; failure: TransferError }
+  /** `quietly`: end without telling the presenter, as if this process had vanished */
+  | { type: 'CANCEL'; quietly?: boolean };
+
+/** Failures the presenter knows about already (it told us, it is gone, or it is silent). */
+const peerKnows = (failure: TransferError): boolean =>
+  failure.type === 'PeerAborted' || failure.type === 'PeerLeft' || failure.type === 'PeerVanished';
 
 export const transferReceiverMachine = setup({
   // Stryker disable next-line ObjectLiteral: type declarations only, erased at run time
   types: {
     context: {} as TransferReceiverContext,
     events: {} as TransferReceiverEvent,
-    input: {} as { transferId: string; total: number },
-    output: {} as TransferReceiverContext,
+    input: {} as TransferReceiverInput,
+    output: {} as TransferReceiverOutput,
   },
   actions: {
     recordProgress: assign({
@@ -48,22 +72,37 @@ export const transferReceiverMachine = setup({
     }),
     recordAllReceived: assign({ bytes: ({ context }) => context.total }),
     recordSaved: assign({ savedPath: ({ event }) => (event.type === 'SAVED' ? event.path : null) }),
-    recordFailure: assign({
-      failure: ({ event }) => (event.type === 'FAILED' ? event.failure : { type: 'Unknown' }),
+    recordDigest: assign({
+      sha256: ({ event }) => (event.type === 'DIGEST' ? event.actual : null),
     }),
-    recordDigestMismatch: assign({
-      failure: ({ event }) =>
-        event.type === 'DIGEST'
-          ? { type: 'VerificationFailed', expected: event.expected, actual: event.actual }
-          : { type: 'Unknown' },
-    }),
-    recordNeverStarted: assign({
-      failure: () => ({ type: 'PeerVanished', side: 'audience', phase: 'announced' }),
-    }),
-    recordStall: assign({
-      failure: () => ({ type: 'PeerVanished', side: 'audience', phase: 'transfer' }),
-    }),
-    recordCancel: assign({ failure: () => ({ type: 'Cancelled' }) }),
+    recordFailure: assign(({ event }) =>
+      event.type === 'FAILED'
+        ? { failure: event.failure, tellPeer: !peerKnows(event.failure) }
+        : {},
+    ),
+    recordDigestMismatch: assign(({ event }) =>
+      event.type === 'DIGEST'
+        ? {
+            failure: {
+              type: 'VerificationFailed',
+              expected: event.expected,
+              actual: event.actual,
+            },
+          }
+        : {},
+    ),
+    recordNeverStarted: assign(({ context }) => ({
+      failure: { type: 'PeerVanished', side: 'audience', silentMs: context.announceTimeoutMs },
+      tellPeer: false,
+    })),
+    recordStall: assign(({ context }) => ({
+      failure: { type: 'PeerVanished', side: 'audience', silentMs: context.stallTimeoutMs },
+      tellPeer: false,
+    })),
+    recordCancel: assign(({ event }) => ({
+      failure: { type: 'Cancelled' },
+      tellPeer: !(event.type === 'CANCEL' && event.quietly === true),
+    })),
     // Injected: move the verified temp file to its final name, then send SAVED or FAILED.
     saveFile: () => {},
     finishTransport: () => {},
@@ -74,9 +113,9 @@ export const transferReceiverMachine = setup({
   },
   delays: {
     /** how long to wait for the presenter's first datagram after the introduction */
-    announceTimeout: 30_000,
+    announceTimeout: ({ context }) => context.announceTimeoutMs,
     /** how long the presenter may stay silent once the transfer runs */
-    stallTimeout: 15_000,
+    stallTimeout: ({ context }) => context.stallTimeoutMs,
   },
 }).createMachine({
   id: 'transferReceiver',
@@ -89,8 +128,12 @@ export const transferReceiverMachine = setup({
     transferId: input.transferId,
     total: input.total,
     bytes: 0,
+    sha256: null,
     savedPath: null,
     failure: null,
+    tellPeer: true,
+    announceTimeoutMs: input.announceTimeoutMs ?? 30_000,
+    stallTimeoutMs: input.stallTimeoutMs ?? 15_000,
   }),
   initial: 'announced',
   states: {
@@ -116,7 +159,7 @@ export const transferReceiverMachine = setup({
       on: {
         PROGRESS: { target: 'verifying', reenter: true },
         DIGEST: [
-          { guard: 'digestsMatch', target: 'saving' },
+          { guard: 'digestsMatch', target: 'saving', actions: 'recordDigest' },
           { target: 'failed', actions: 'recordDigestMismatch' },
         ],
         FAILED: { target: 'failed', actions: 'recordFailure' },
@@ -135,5 +178,12 @@ export const transferReceiverMachine = setup({
     failed: { type: 'final', entry: 'abortTransport' },
     cancelled: { type: 'final', entry: 'abortTransport' },
   },
-  output: ({ context }) => context,
+  output: ({ context }) => ({
+    transferId: context.transferId,
+    total: context.total,
+    bytes: context.bytes,
+    sha256: context.sha256,
+    savedPath: context.savedPath,
+    failure: context.failure,
+  }),
 });

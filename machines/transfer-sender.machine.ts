@@ -1,62 +1,100 @@
-// Lifecycle of one outgoing peer-to-peer transfer on the presenter's side. The datagram loop in
-// src/p2p/sender.ts moves the bytes and reports control milestones only (never one event per
-// datagram); this machine decides when the transfer has stalled and how it ends. All I/O is
-// injected through .provide(): `finishTransport` / `abortTransport` release the socket and file.
+// Lifecycle of one outgoing peer-to-peer transfer on the presenter's side, from opening the file
+// to the end. The datagram loop in src/p2p/ moves the bytes and reports control milestones only
+// (never one event per datagram); this machine is the one record of where the transfer is, when
+// it has stalled, how it ended and why (its `output`). All I/O is injected through .provide():
+// `finishTransport` / `abortTransport` release the socket and file and settle the result.
 import { assign, setup } from 'xstate';
+// Type only (erased at run time): the machine and the transport share one failure type.
+import type { TransferError } from '../src/p2p/transfer-error.js';
 
-/** Why a transfer failed. Structural so this file imports xstate only; src/p2p narrows it. */
-export interface TransferFailure {
-  readonly type: string;
-  readonly [detail: string]: unknown;
+export interface TransferSenderInput {
+  readonly transferId: string;
+  /** how long the audience may take to answer the offer (default 15 s) */
+  readonly offerTimeoutMs?: number;
+  /** how long the audience may stay silent once it answered (default 15 s) */
+  readonly stallTimeoutMs?: number;
 }
 
 export interface TransferSenderContext {
   readonly transferId: string;
+  /** the file's size, known once it is open */
   readonly total: number;
   /** bytes the audience has acknowledged */
   readonly bytes: number;
-  readonly failure: TransferFailure | null;
+  /** SHA-256 (hex) of what was sent, known once every chunk is acknowledged */
+  readonly sha256: string | null;
+  readonly failure: TransferError | null;
+  /** whether the audience must be told (ABORT) that the transfer ended here */
+  readonly tellPeer: boolean;
+  readonly offerTimeoutMs: number;
+  readonly stallTimeoutMs: number;
 }
 
+/** What the transfer ended with: `failure` is null exactly when the audience saved the file. */
+export type TransferSenderOutput = Pick<
+  TransferSenderContext,
+  'transferId' | 'total' | 'bytes' | 'sha256' | 'failure'
+>;
+
 export type TransferSenderEvent =
-  /** the audience answered the offer (HELLO): it knows the transfer and opened its temp file */
+  /** the file (`total` bytes) is open and the socket bound: the offer (HELLO) goes out */
+  | { type: 'OPENED'; total: number }
+  /** the audience answered the offer: it knows the transfer and opened its temp file */
   | { type: 'ACCEPTED' }
   /** throttled milestone: the audience is alive and has acknowledged `bytes` */
   | { type: 'PROGRESS'; bytes: number }
   /** every chunk is acknowledged; the SHA-256 is on its way (FIN) */
-  | { type: 'ALL_ACKNOWLEDGED' }
+  | { type: 'ALL_ACKNOWLEDGED'; sha256: string }
   /** the audience verified the SHA-256 and saved the file */
   | { type: 'VERIFIED' }
-  | { type: 'FAILED'; failure: TransferFailure }
-  | { type: 'CANCEL' };
+  | { type: 'FAILED'; failure: TransferError }
+  /** `quietly`: end without telling the audience, as if this process had vanished */
+  | { type: 'CANCEL'; quietly?: boolean };
+
+/** Failures the audience knows about already (it told us, it is gone, or it is silent). */
+const peerKnows = (failure: TransferError): boolean =>
+  failure.type === 'PeerAborted' || failure.type === 'PeerLeft' || failure.type === 'PeerVanished';
 
 export const transferSenderMachine = setup({
   // Stryker disable next-line ObjectLiteral: type declarations only, erased at run time
   types: {
     context: {} as TransferSenderContext,
     events: {} as TransferSenderEvent,
-    input: {} as { transferId: string; total: number },
-    output: {} as TransferSenderContext,
+    input: {} as TransferSenderInput,
+    output: {} as TransferSenderOutput,
   },
   actions: {
+    recordOpened: assign({
+      total: ({ context, event }) => (event.type === 'OPENED' ? event.total : context.total),
+    }),
     recordProgress: assign({
       bytes: ({ context, event }) =>
         event.type === 'PROGRESS' ? Math.max(context.bytes, event.bytes) : context.bytes,
     }),
-    recordAllAcknowledged: assign({ bytes: ({ context }) => context.total }),
-    recordFailure: assign({
-      failure: ({ event }) => (event.type === 'FAILED' ? event.failure : { type: 'Unknown' }),
+    recordAllAcknowledged: assign({
+      bytes: ({ context }) => context.total,
+      sha256: ({ event }) => (event.type === 'ALL_ACKNOWLEDGED' ? event.sha256 : null),
     }),
-    recordOfferUnanswered: assign({
-      failure: () => ({ type: 'PeerVanished', side: 'presenter', phase: 'offering' }),
-    }),
-    recordStall: assign({
-      failure: () => ({ type: 'PeerVanished', side: 'presenter', phase: 'transfer' }),
-    }),
-    recordCancel: assign({ failure: () => ({ type: 'Cancelled' }) }),
-    // Injected by the transport: release resources when the transfer succeeded.
+    recordFailure: assign(({ event }) =>
+      event.type === 'FAILED'
+        ? { failure: event.failure, tellPeer: !peerKnows(event.failure) }
+        : {},
+    ),
+    recordOfferUnanswered: assign(({ context }) => ({
+      failure: { type: 'PeerVanished', side: 'presenter', silentMs: context.offerTimeoutMs },
+      tellPeer: false,
+    })),
+    recordStall: assign(({ context }) => ({
+      failure: { type: 'PeerVanished', side: 'presenter', silentMs: context.stallTimeoutMs },
+      tellPeer: false,
+    })),
+    recordCancel: assign(({ event }) => ({
+      failure: { type: 'Cancelled' },
+      tellPeer: !(event.type === 'CANCEL' && event.quietly === true),
+    })),
+    // Injected by the transport: release the socket and the file, settle the result as done.
     finishTransport: () => {},
-    // Injected by the transport: tell the peer (ABORT), close the file and the socket.
+    // Injected by the transport: tell the audience (ABORT) if `tellPeer`, release, settle as failed.
     abortTransport: () => {},
   },
   guards: {
@@ -65,25 +103,37 @@ export const transferSenderMachine = setup({
   },
   delays: {
     /** how long the audience may take to answer the first datagram */
-    offerTimeout: 15_000,
+    offerTimeout: ({ context }) => context.offerTimeoutMs,
     /** how long the audience may stay silent once the transfer runs */
-    stallTimeout: 15_000,
+    stallTimeout: ({ context }) => context.stallTimeoutMs,
   },
 }).createMachine({
   id: 'transferSender',
   description:
-    "One per audience member on the presenter's client for each /p2pvideo: the file goes out over " +
-    'UDP while the audience acknowledges it. The audience must answer the offer and then keep ' +
-    'acknowledging within the stall timeout; the transfer is done once the audience has verified the ' +
-    'SHA-256 and saved the file, and otherwise ends failed (timeout or error, the peer is told) or cancelled.',
+    "One per audience member on the presenter's client for each /p2pvideo: the file is opened, then " +
+    'goes out over UDP while the audience acknowledges it. The audience must answer the offer and then ' +
+    'keep acknowledging within the stall timeout; the transfer is done once the audience has verified ' +
+    'the SHA-256 and saved the file, and otherwise ends failed (unreadable file, timeout or error; the ' +
+    'audience is told unless it already knows) or cancelled.',
   context: ({ input }) => ({
     transferId: input.transferId,
-    total: input.total,
+    total: 0,
     bytes: 0,
+    sha256: null,
     failure: null,
+    tellPeer: true,
+    offerTimeoutMs: input.offerTimeoutMs ?? 15_000,
+    stallTimeoutMs: input.stallTimeoutMs ?? 15_000,
   }),
-  initial: 'offering',
+  initial: 'opening',
   states: {
+    opening: {
+      on: {
+        OPENED: { target: 'offering', actions: 'recordOpened' },
+        FAILED: { target: 'failed', actions: 'recordFailure' },
+        CANCEL: { target: 'cancelled', actions: 'recordCancel' },
+      },
+    },
     offering: {
       after: { offerTimeout: { target: 'failed', actions: 'recordOfferUnanswered' } },
       on: {
@@ -120,5 +170,11 @@ export const transferSenderMachine = setup({
     failed: { type: 'final', entry: 'abortTransport' },
     cancelled: { type: 'final', entry: 'abortTransport' },
   },
-  output: ({ context }) => context,
+  output: ({ context }) => ({
+    transferId: context.transferId,
+    total: context.total,
+    bytes: context.bytes,
+    sha256: context.sha256,
+    failure: context.failure,
+  }),
 });

@@ -1,13 +1,18 @@
 // The audience's side of one transfer. The endpoint hands it every datagram that carries its
 // connection id, authenticates under its key and comes from the announced presenter; this class
-// keeps out-of-order chunks (bounded by the window it advertises), hashes and writes the in-order prefix to a temp file, reports what
-// is missing, and on the presenter's FIN compares digests. Lifecycle decisions (timeouts, save or
-// discard) belong to machines/transfer-receiver.machine.ts.
+// keeps out-of-order chunks (bounded by the window it advertises), hashes and writes the in-order
+// prefix to a temp file, reports what is missing, and on the presenter's FIN compares digests.
+// machines/transfer-receiver.machine.ts holds the lifecycle (timeouts, save or discard) and the
+// result (its output); this class reports milestones to it and does what its states ask.
 import { createHash, type Hash } from 'node:crypto';
 import { open, type FileHandle } from 'node:fs/promises';
 import { err, ok, type Result } from 'neverthrow';
 import { createActor, type Actor } from 'xstate';
-import { transferReceiverMachine } from '../../machines/transfer-receiver.machine.js';
+import {
+  transferReceiverMachine,
+  type TransferReceiverContext,
+  type TransferReceiverOutput,
+} from '../../machines/transfer-receiver.machine.js';
 import { failureToAbortReason, abortReasonName } from './abort-reasons.js';
 import type { TransportConfig } from './config.js';
 import {
@@ -42,19 +47,17 @@ export class ReceiveTransfer {
   readonly stats: TransferStats = emptyTransferStats();
   readonly result: Promise<Result<ReceiveOutcome, TransferError>>;
   private resolveResult!: (r: Result<ReceiveOutcome, TransferError>) => void;
+  private readonly output: Promise<TransferReceiverOutput>;
   private readonly actor: Actor<typeof transferReceiverMachine>;
   private readonly tempPath: string;
   private readonly meter: ProgressMeter;
 
   /** the presenter's UDP source port, locked on the first valid datagram */
   peerPort: number | null = null;
-  private settled = false;
-  private failure: TransferError | null = null;
-  private notifyPeerOnAbort = true;
-  private lastHeardAt = performance.now();
 
   private file: FileHandle | null = null;
-  private opening = false;
+  /** the temp file being created (a repeated HELLO must not open it twice) */
+  private fileOpening: Promise<void> | null = null;
   private chunkBytes = 0;
   private totalChunks = 0;
   private windowChunks = 0;
@@ -67,13 +70,11 @@ export class ReceiveTransfer {
   private readonly hash: Hash = createHash('sha256');
   private digestHex: string | null = null;
   private presenterDigest: string | null = null;
-  private savedPath = '';
 
   private writeQueue: Buffer[] = [];
   private writePosition = 0; // file offset of writeQueue[0]
   private writing = false;
   private pendingWriteChunks = 0;
-  private allReceivedSent = false;
 
   private sinceAck = 0;
   private ackEvery = 4;
@@ -98,13 +99,24 @@ export class ReceiveTransfer {
       transferReceiverMachine.provide({
         actions: {
           saveFile: () => void this.save(),
-          finishTransport: () => void this.release(null),
-          abortTransport: ({ context }) => void this.release(context.failure?.type ?? 'Cancelled'),
+          finishTransport: ({ context }) => void this.release(context),
+          abortTransport: ({ context }) => void this.release(context),
         },
-        delays: { announceTimeout: config.announceTimeoutMs, stallTimeout: config.stallTimeoutMs },
       }),
-      { input: { transferId: intro.transferId, total: intro.size } },
+      {
+        input: {
+          transferId: intro.transferId,
+          total: intro.size,
+          announceTimeoutMs: config.announceTimeoutMs,
+          stallTimeoutMs: config.stallTimeoutMs,
+        },
+      },
     );
+    // The result comes from the machine's output, once the actor is done.
+    this.output = new Promise((resolve) =>
+      this.actor.subscribe({ complete: () => resolve(this.actor.getSnapshot().output!) }),
+    );
+    // An actor error must never become an unhandled exception in the client.
     this.actor.subscribe({
       error: (e) =>
         this.fail({
@@ -121,6 +133,10 @@ export class ReceiveTransfer {
     return typeof value === 'string' ? value : JSON.stringify(value);
   }
 
+  private get running(): boolean {
+    return this.actor.getSnapshot().status === 'active';
+  }
+
   cancel(): void {
     this.actor.send({ type: 'CANCEL' });
   }
@@ -132,15 +148,13 @@ export class ReceiveTransfer {
 
   /** Called by the endpoint when it closes: like cancel, optionally without telling the peer. */
   close(notifyPeer: boolean): void {
-    this.notifyPeerOnAbort = notifyPeer;
-    this.actor.send({ type: 'CANCEL' });
+    this.actor.send({ type: 'CANCEL', quietly: !notifyPeer });
   }
 
   /** A datagram of ours, authenticated, from the presenter's locked address:port. */
   handle(d: Datagram): void {
-    if (this.settled) return;
+    if (!this.running) return;
     this.stats.datagramsReceived++;
-    this.lastHeardAt = performance.now();
     // any valid datagram proves the presenter alive: the (throttled) report re-arms the stall timer
     if (this.file !== null)
       this.meter.update(Math.min(this.intro.size, this.cum * this.chunkBytes));
@@ -152,7 +166,6 @@ export class ReceiveTransfer {
       case 'Fin':
         return this.onFin(d.sha256.toString('hex'));
       case 'Abort':
-        this.notifyPeerOnAbort = false;
         return this.fail({ type: 'PeerAborted', reason: abortReasonName(d.reason) });
       default:
         this.stats.droppedMalformed++;
@@ -168,22 +181,21 @@ export class ReceiveTransfer {
       else this.stats.droppedMalformed++;
       return;
     }
-    if (this.opening) return;
+    if (this.fileOpening !== null) return;
     if (size !== this.intro.size) {
       return this.fail({
         type: 'ProtocolError',
         detail: `presenter announced ${size} bytes, the server said ${this.intro.size}`,
       });
     }
-    this.opening = true;
     this.chunkBytes = chunkBytes;
     this.totalChunks = Math.ceil(size / chunkBytes);
     this.windowChunks = Math.max(4, Math.floor(this.config.windowBytes / chunkBytes));
     this.ackEvery = Math.max(2, Math.min(32, Math.floor(this.windowChunks / 8)));
     this.limit = Math.min(this.totalChunks, this.windowChunks);
-    open(this.tempPath, 'w', 0o600).then(
+    this.fileOpening = open(this.tempPath, 'w', 0o600).then(
       (fh) => {
-        if (this.settled) {
+        if (!this.running) {
           void fh.close().then(() => removeTempFile(this.tempPath));
           return;
         }
@@ -251,7 +263,7 @@ export class ReceiveTransfer {
   }
 
   private flushWrites(): void {
-    if (this.writing || this.file === null || this.settled) return;
+    if (this.writing || this.file === null || !this.running) return;
     if (this.writeQueue.length === 0) return this.checkAllReceived();
     const batch = this.writeQueue.splice(0, MAX_WRITE_BATCH);
     const bytes = batch.reduce((n, b) => n + b.length, 0);
@@ -286,14 +298,13 @@ export class ReceiveTransfer {
 
   private checkAllReceived(): void {
     if (
-      this.allReceivedSent ||
+      this.actor.getSnapshot().value !== 'receiving' ||
       this.file === null ||
       this.cum < this.totalChunks ||
       this.writing ||
       this.writeQueue.length > 0
     )
       return;
-    this.allReceivedSent = true;
     this.digestHex = this.hash.digest('hex');
     this.actor.send({ type: 'ALL_RECEIVED' });
     this.sendAck();
@@ -313,7 +324,7 @@ export class ReceiveTransfer {
   }
 
   private sendAck(): void {
-    if (this.peerPort === null || this.settled) return;
+    if (this.peerPort === null || !this.running) return;
     this.sinceAck = 0;
     // Flow control: promise room for a window minus what still waits for the disk.
     const room = this.cum + this.windowChunks - this.pendingWriteChunks;
@@ -367,18 +378,12 @@ export class ReceiveTransfer {
     }
     this.presenterDigest = presenterDigest;
     this.meter.update(this.intro.size);
-    if (this.allReceivedSent) this.compareDigests();
+    this.compareDigests();
   }
 
+  /** Once both digests are known (the FIN may overtake the last disk write): the machine decides. */
   private compareDigests(): void {
     if (this.presenterDigest === null || this.digestHex === null) return;
-    if (this.presenterDigest !== this.digestHex) {
-      this.failure = {
-        type: 'VerificationFailed',
-        expected: this.presenterDigest,
-        actual: this.digestHex,
-      };
-    }
     this.actor.send({ type: 'DIGEST', expected: this.presenterDigest, actual: this.digestHex });
   }
 
@@ -403,65 +408,47 @@ export class ReceiveTransfer {
       this.intro.fileName,
     );
     if (published.isErr()) return this.fail(published.error);
-    this.savedPath = published.value;
     this.actor.send({ type: 'SAVED', path: published.value });
   }
 
   private fail(error: TransferError): void {
-    if (this.settled || this.failure?.type === error.type) return;
-    this.failure ??= error;
     this.actor.send({ type: 'FAILED', failure: error });
   }
 
-  private async release(failureType: string | null): Promise<void> {
-    if (this.settled) return;
-    this.settled = true;
-    const reason = failureToAbortReason(failureType ?? 'Cancelled');
+  /**
+   * Entry action of every final state: the final word to the presenter (DONE, or ABORT if the
+   * machine says so), then close and (unless saved) delete the temp file, and settle the result
+   * from the machine's output.
+   */
+  private async release(context: TransferReceiverContext): Promise<void> {
+    const { failure, tellPeer } = context;
+    const reason = failureToAbortReason(failure?.type ?? 'Cancelled');
     // the final word is awaited: a socket closed right after would otherwise swallow it
-    if (
-      failureType !== null &&
-      this.notifyPeerOnAbort &&
-      failureType !== 'PeerVanished' &&
-      this.peerPort !== null
-    ) {
-      await this.reply(encodeAbort(this.connectionId, reason), this.peerPort);
+    if (this.peerPort !== null && (failure === null || tellPeer)) {
+      const last =
+        failure === null ? encodeDone(this.connectionId) : encodeAbort(this.connectionId, reason);
+      await this.reply(last, this.peerPort);
     }
-    if (failureType === null && this.peerPort !== null)
-      await this.reply(encodeDone(this.connectionId), this.peerPort);
     const file = this.file;
     this.file = null;
     this.buffered.clear();
     this.writeQueue = [];
     await file?.close().catch(() => undefined);
-    if (failureType !== null) await removeTempFile(this.tempPath);
-    this.onSettled(failureType === null ? { kind: 'saved' } : { kind: 'aborted', reason });
-    if (failureType === null) {
-      this.meter.finish(this.intro.size);
-      this.resolveResult(
-        ok({
-          transferId: this.intro.transferId,
-          path: this.savedPath,
-          bytes: this.intro.size,
-          sha256: this.digestHex ?? '',
-          presenter: this.intro.presenter,
-          fileName: this.intro.fileName,
-          stats: { ...this.stats },
-        }),
-      );
-    } else {
-      this.resolveResult(err(this.errorFor(failureType)));
-    }
-  }
-
-  private errorFor(failureType: string): TransferError {
-    if (failureType === 'Cancelled') return { type: 'Cancelled' };
-    if (failureType === 'PeerVanished') {
-      return {
-        type: 'PeerVanished',
-        side: 'audience',
-        silentMs: Math.round(performance.now() - this.lastHeardAt),
-      };
-    }
-    return this.failure ?? { type: 'Cancelled' };
+    if (failure !== null) await removeTempFile(this.tempPath);
+    this.onSettled(failure === null ? { kind: 'saved' } : { kind: 'aborted', reason });
+    const output = await this.output;
+    if (output.failure !== null) return this.resolveResult(err(output.failure));
+    this.meter.finish(output.total);
+    this.resolveResult(
+      ok({
+        transferId: output.transferId,
+        path: output.savedPath ?? '',
+        bytes: output.total,
+        sha256: output.sha256 ?? '',
+        presenter: this.intro.presenter,
+        fileName: this.intro.fileName,
+        stats: { ...this.stats },
+      }),
+    );
   }
 }

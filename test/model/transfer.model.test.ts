@@ -4,6 +4,9 @@
 // Each path runs one real transfer (presenter endpoint → GateRelay → audience endpoint). The relay
 // holds every datagram at first; the driver makes the model's events happen in the real system:
 //
+//   OPENED                  the presenter opened the file and its socket: its HELLO reaches the relay
+//   FAILED / CANCEL (opening)  the presenter is given a file that does not exist / is cancelled
+//                           right after send(), before the file is open
 //   ACCEPTED / STARTED      let the HELLO (and the audience's ACK) through, keep DATA and FIN
 //   PROGRESS                let one more DATA through (sender: or replay an ACK once finishing;
 //                           receiver in verifying: the FIN, whose digest check follows at once)
@@ -71,9 +74,10 @@ const PRESENTER = 'Yoda';
 const FILE = 'clip.bin';
 
 const SENDER_EVENTS: EventObject[] = [
+  { type: 'OPENED', total: SIZE } as EventObject,
   { type: 'ACCEPTED' },
   { type: 'PROGRESS', bytes: 1 } as EventObject,
-  { type: 'ALL_ACKNOWLEDGED' },
+  { type: 'ALL_ACKNOWLEDGED', sha256: 'a' } as EventObject,
   { type: 'VERIFIED' },
   { type: 'FAILED', failure: { type: 'PeerAborted' } } as EventObject,
   { type: 'CANCEL' },
@@ -132,8 +136,10 @@ class Rig {
     this.dir = await mkdtemp(join(tmpdir(), 'tessenger-model-transfer-'));
     this.downloadDir = join(this.dir, 'downloads');
     await mkdir(this.downloadDir);
-    const filePath = join(this.dir, FILE);
-    await writeFile(filePath, this.data);
+    // what the presenter does first, while it is opening the file
+    const first = path.steps[1]?.event.type;
+    const filePath = join(this.dir, first === 'FAILED' ? 'no-such-file.bin' : FILE);
+    await writeFile(join(this.dir, FILE), this.data);
     this.audience = await listen(config);
     this.presenter = await listen(config);
     this.relay = await GateRelay.start(
@@ -163,6 +169,7 @@ class Rig {
       },
       { filePath },
     );
+    if (first === 'CANCEL') this.send.cancel(); // before the file is open (that takes I/O)
   }
 
   /** Lets the HELLO through (and every answer of the audience); DATA and FIN stay held. */
@@ -282,7 +289,9 @@ abstract class TransferDriver implements PathDriver {
 
 class SenderDriver extends TransferDriver {
   constructor(path: ModelPath) {
-    super(path, senderTap, () => false);
+    // `opening` lasts for opening a file and binding a socket (or less, when the path cancels
+    // at once): its transitions are confirmed through the tap only
+    super(path, senderTap, (ctx) => ctx.state.matches('opening'));
   }
 
   protected handle(): TransferHandle<unknown> {
@@ -293,8 +302,9 @@ class SenderDriver extends TransferDriver {
     const rig = this.rig;
     const from = ctx.before?.value;
     const e = ctx.event;
-    if (e.type === 'xstate.init') {
-      // the actor is running once the first HELLO goes out
+    if (e.type === 'xstate.init') return; // the actor starts with send()
+    if (from === 'opening' && (e.type === 'FAILED' || e.type === 'CANCEL')) return; // see Rig.start
+    if (e.type === 'OPENED') {
       await rig.relay.waitFor((s) => s.datagram.type === 'Hello', 'the HELLO');
       return;
     }
@@ -339,7 +349,13 @@ class SenderDriver extends TransferDriver {
         assert.equal(await rig.files(), []);
       }
     } else if (state === 'failed') {
-      if (e.type === 'FAILED')
+      if (e.type === 'FAILED' && ctx.before?.value === 'opening') {
+        await expectError(rig.send, 'send', (err) => assert.is(err.type, 'FileUnreadable'));
+        // the audience was told at once instead of waiting out its announce timeout
+        await expectError(rig.recv, 'receive', (err) =>
+          assert.equal(err, { type: 'PeerAborted', reason: 'FileUnreadable' }),
+        );
+      } else if (e.type === 'FAILED')
         await expectError(rig.send, 'send', (err) =>
           assert.equal(err, { type: 'PeerAborted', reason: 'DiskError' }),
         );

@@ -6,7 +6,10 @@ import { createActor, SimulatedClock } from 'xstate';
 import { transferSenderMachine } from '../../machines/transfer-sender.machine.js';
 import { transferReceiverMachine } from '../../machines/transfer-receiver.machine.js';
 
-const input = { transferId: 't', total: 1000 };
+// the timeouts come in with the input, as the transport passes them (TransportConfig)
+const senderInput = { transferId: 't', offerTimeoutMs: 100, stallTimeoutMs: 50 };
+const receiverInput = { transferId: 't', total: 1000, announceTimeoutMs: 100, stallTimeoutMs: 50 };
+const diskError = { type: 'DiskError', path: '/d/x', detail: 'EIO' } as const;
 
 function started<
   A extends { subscribe: (o: { error: (e: unknown) => void }) => unknown; start: () => unknown },
@@ -17,16 +20,18 @@ function started<
 }
 
 function run(logic: typeof transferSenderMachine, clock: SimulatedClock) {
-  return started(createActor(logic, { clock, input }));
+  const a = started(createActor(logic, { clock, input: senderInput }));
+  assert.is(a.getSnapshot().value, 'opening');
+  a.send({ type: 'OPENED', total: 1000 });
+  return a;
 }
 
 function runReceiver(logic: typeof transferReceiverMachine, clock: SimulatedClock) {
-  return started(createActor(logic, { clock, input }));
+  return started(createActor(logic, { clock, input: receiverInput }));
 }
 
 function sender(calls: string[]) {
   return transferSenderMachine.provide({
-    delays: { offerTimeout: 100, stallTimeout: 50 },
     actions: {
       finishTransport: () => void calls.push('finish'),
       abortTransport: () => void calls.push('abort'),
@@ -36,7 +41,6 @@ function sender(calls: string[]) {
 
 function receiver(calls: string[]) {
   return transferReceiverMachine.provide({
-    delays: { announceTimeout: 100, stallTimeout: 50 },
     actions: {
       saveFile: () => void calls.push('save'),
       finishTransport: () => void calls.push('finish'),
@@ -45,7 +49,7 @@ function receiver(calls: string[]) {
   });
 }
 
-test('sender: happy path offering → sending → finishing → done', () => {
+test('sender: happy path opening → offering → sending → finishing → done, the result in the output', () => {
   const clock = new SimulatedClock();
   const calls: string[] = [];
   const a = run(sender(calls), clock);
@@ -53,13 +57,19 @@ test('sender: happy path offering → sending → finishing → done', () => {
   a.send({ type: 'ACCEPTED' });
   a.send({ type: 'PROGRESS', bytes: 500 });
   assert.is(a.getSnapshot().context.bytes, 500);
-  a.send({ type: 'ALL_ACKNOWLEDGED' });
+  a.send({ type: 'ALL_ACKNOWLEDGED', sha256: 'ab' });
   assert.is(a.getSnapshot().value, 'finishing');
   a.send({ type: 'VERIFIED' });
   assert.is(a.getSnapshot().value, 'done');
   assert.is(a.getSnapshot().status, 'done');
   assert.equal(calls, ['finish']);
-  assert.is(a.getSnapshot().output?.bytes, 1000);
+  assert.equal(a.getSnapshot().output, {
+    transferId: 't',
+    total: 1000,
+    bytes: 1000,
+    sha256: 'ab',
+    failure: null,
+  });
 });
 
 test('sender: an unanswered offer fails after offerTimeout, not before', () => {
@@ -70,7 +80,12 @@ test('sender: an unanswered offer fails after offerTimeout, not before', () => {
   assert.is(a.getSnapshot().value, 'offering');
   clock.increment(1);
   assert.is(a.getSnapshot().value, 'failed');
-  assert.is(a.getSnapshot().context.failure?.type, 'PeerVanished');
+  assert.equal(a.getSnapshot().output?.failure, {
+    type: 'PeerVanished',
+    side: 'presenter',
+    silentMs: 100,
+  });
+  assert.is(a.getSnapshot().context.tellPeer, false, 'a silent audience is not told');
   assert.equal(calls, ['abort']);
 });
 
@@ -86,14 +101,18 @@ test('sender: PROGRESS re-arms the stall timer; silence then fails', () => {
   assert.is(a.getSnapshot().value, 'sending', '200 ms in, never 50 ms silent');
   clock.increment(50);
   assert.is(a.getSnapshot().value, 'failed');
-  assert.is(a.getSnapshot().context.failure?.type, 'PeerVanished');
+  assert.equal(a.getSnapshot().output?.failure, {
+    type: 'PeerVanished',
+    side: 'presenter',
+    silentMs: 50,
+  });
 });
 
 test('sender: stall while waiting for verification also fails', () => {
   const clock = new SimulatedClock();
   const a = run(sender([]), clock);
   a.send({ type: 'ACCEPTED' });
-  a.send({ type: 'ALL_ACKNOWLEDGED' });
+  a.send({ type: 'ALL_ACKNOWLEDGED', sha256: 'ab' });
   clock.increment(49);
   a.send({ type: 'PROGRESS', bytes: 1000 });
   clock.increment(49);
@@ -103,18 +122,49 @@ test('sender: stall while waiting for verification also fails', () => {
 });
 
 test('sender: CANCEL and FAILED from any running state', () => {
-  for (const prefix of [[], ['ACCEPTED'], ['ACCEPTED', 'ALL_ACKNOWLEDGED']] as const) {
+  const steps = [{ type: 'ACCEPTED' }, { type: 'ALL_ACKNOWLEDGED', sha256: 'ab' }] as const;
+  for (let n = 0; n <= steps.length; n++) {
     const clock = new SimulatedClock();
     const c = run(sender([]), clock);
-    for (const type of prefix) c.send({ type });
+    for (const e of steps.slice(0, n)) c.send(e);
     c.send({ type: 'CANCEL' });
     assert.is(c.getSnapshot().value, 'cancelled');
+    assert.equal(c.getSnapshot().output?.failure, { type: 'Cancelled' });
+    assert.is(c.getSnapshot().context.tellPeer, true);
     const f = run(sender([]), clock);
-    for (const type of prefix) f.send({ type });
-    f.send({ type: 'FAILED', failure: { type: 'DiskError' } });
+    for (const e of steps.slice(0, n)) f.send(e);
+    f.send({ type: 'FAILED', failure: diskError });
     assert.is(f.getSnapshot().value, 'failed');
-    assert.is(f.getSnapshot().context.failure?.type, 'DiskError');
+    assert.equal(f.getSnapshot().output?.failure, diskError);
+    assert.is(f.getSnapshot().context.tellPeer, true);
   }
+});
+
+test('sender: the file fails to open, or the transfer is cancelled while opening', () => {
+  const calls: string[] = [];
+  const f = started(createActor(sender(calls), { input: senderInput }));
+  const unreadable = { type: 'FileUnreadable', path: '/x', detail: 'ENOENT' } as const;
+  f.send({ type: 'FAILED', failure: unreadable });
+  assert.is(f.getSnapshot().value, 'failed');
+  assert.equal(f.getSnapshot().output?.failure, unreadable);
+  const c = started(createActor(sender(calls), { input: senderInput }));
+  c.send({ type: 'CANCEL' });
+  assert.is(c.getSnapshot().value, 'cancelled');
+  assert.equal(calls, ['abort', 'abort']);
+});
+
+test('sender: the audience is told unless it knows already or this side vanishes quietly', () => {
+  const told = (e: Parameters<ReturnType<typeof sender>['transition']>[1]) => {
+    const a = run(sender([]), new SimulatedClock());
+    a.send({ type: 'ACCEPTED' });
+    a.send(e);
+    return a.getSnapshot().context.tellPeer;
+  };
+  assert.is(told({ type: 'FAILED', failure: { type: 'PeerAborted', reason: 'DiskError' } }), false);
+  assert.is(told({ type: 'FAILED', failure: { type: 'PeerLeft', user: 'Hans' } }), false);
+  assert.is(told({ type: 'FAILED', failure: { type: 'SocketError', detail: 'x' } }), true);
+  assert.is(told({ type: 'CANCEL', quietly: true }), false);
+  assert.is(told({ type: 'CANCEL' }), true);
 });
 
 test('receiver: happy path announced → receiving → verifying → saving → saved', () => {
@@ -131,7 +181,14 @@ test('receiver: happy path announced → receiving → verifying → saving → 
   clock.increment(10_000); // saving is local work: no peer timeout applies
   a.send({ type: 'SAVED', path: '/d/Yoda_a.mp4' });
   assert.is(a.getSnapshot().value, 'saved');
-  assert.is(a.getSnapshot().context.savedPath, '/d/Yoda_a.mp4');
+  assert.equal(a.getSnapshot().output, {
+    transferId: 't',
+    total: 1000,
+    bytes: 1000,
+    sha256: 'ab',
+    savedPath: '/d/Yoda_a.mp4',
+    failure: null,
+  });
   assert.equal(calls, ['save', 'finish']);
 });
 
@@ -157,7 +214,11 @@ test('receiver: the presenter never starts → announceTimeout', () => {
   assert.is(a.getSnapshot().value, 'announced');
   clock.increment(1);
   assert.is(a.getSnapshot().value, 'failed');
-  assert.is(a.getSnapshot().context.failure?.type, 'PeerVanished');
+  assert.equal(a.getSnapshot().output?.failure, {
+    type: 'PeerVanished',
+    side: 'audience',
+    silentMs: 100,
+  });
 });
 
 test('receiver: stall while receiving and while waiting for the digest', () => {
@@ -181,7 +242,7 @@ test('receiver: CANCEL is ignored while saving (a rename is not interrupted)', (
   a.send({ type: 'DIGEST', expected: 'x', actual: 'x' });
   a.send({ type: 'CANCEL' });
   assert.is(a.getSnapshot().value, 'saving');
-  a.send({ type: 'FAILED', failure: { type: 'DiskError' } });
+  a.send({ type: 'FAILED', failure: diskError });
   assert.is(a.getSnapshot().value, 'failed');
 });
 
