@@ -66,6 +66,8 @@ function runFile(file) {
       // Model-based suites report how many transitions of each machine they exercised.
       for (const line of out.match(/^\S.*: \d+\/\d+ transitions$/gm) ?? [])
         console.log(`     ${line.replace(/^[•✘\s]+/, '')}`);
+      // A suite that could not run (e.g. the cluster tests without Redis) says so in one line.
+      for (const line of out.match(/^SKIPPED: .*$/gm) ?? []) console.log(`     ${line}`);
       if (fileFailed > 0) failures.push({ file, out });
       resolve();
     });

@@ -48,6 +48,8 @@ export function parseServerArgs(argv: string[]): Result<ServerCommand, UsageErro
                 `--plaintext serves without TLS: it cannot be combined with --tls-cert/--tls-key${MORE_HELP}`,
               ),
             );
+          const cluster = checkClusterOptions(options);
+          if (cluster.isErr()) return err(cluster.error);
           const { inspectPort: inspectPortText, ...rest } = options;
           const inspectPort: Result<number | undefined, UsageError> =
             inspectPortText === undefined
@@ -67,4 +69,36 @@ export function parseServerArgs(argv: string[]): Result<ServerCommand, UsageErro
       );
     },
   );
+}
+
+const NODE_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+
+/** The cluster options make sense together (docs/CLUSTER.md). */
+function checkClusterOptions(options: {
+  redisUrl: string | undefined;
+  redisPrefix: string;
+  nodeId: string | undefined;
+  nodeHeartbeatMs: number;
+  nodeExpiryMs: number;
+}): Result<void, UsageError> {
+  const { redisUrl, redisPrefix, nodeId, nodeHeartbeatMs, nodeExpiryMs } = options;
+  if (redisUrl !== undefined && !/^rediss?:\/\/./.test(redisUrl))
+    return err(
+      usageError(`Invalid --redis URL: ${redisUrl}. Expected redis://HOST:PORT[/DB]${MORE_HELP}`),
+    );
+  if (redisPrefix === '' || /\s/.test(redisPrefix))
+    return err(
+      usageError(`Invalid --redis-prefix: it must be non-empty without spaces${MORE_HELP}`),
+    );
+  if (nodeId !== undefined && !NODE_ID.test(nodeId))
+    return err(
+      usageError(`Invalid --node-id: ${nodeId}. Use 1-64 letters, digits and . _ : -${MORE_HELP}`),
+    );
+  if (nodeExpiryMs <= 2 * nodeHeartbeatMs)
+    return err(
+      usageError(
+        `--node-expiry must be more than twice --node-heartbeat, or a live node could be taken for dead${MORE_HELP}`,
+      ),
+    );
+  return ok(undefined);
 }

@@ -45,6 +45,18 @@ export interface ServerConfig {
   tlsKey: string | undefined;
   /** Serve plain TCP instead of TLS (tests, benchmarks, old clients): nothing on the link is encrypted. */
   plaintext: boolean;
+  /** Redis of the cluster this server joins (docs/CLUSTER.md); undefined: a server on its own. */
+  redisUrl: string | undefined;
+  /** Prefix of every key and channel: servers with the same Redis and prefix are one Tessenger. */
+  redisPrefix: string;
+  /** This node's name in the cluster; undefined: HOST:PORT (stable across restarts). */
+  nodeId: string | undefined;
+  /** How often a node renews its liveness key in Redis. */
+  nodeHeartbeatMs: number;
+  /** A node silent this long is dead: its users leave the cluster's presence. */
+  nodeExpiryMs: number;
+  /** A Redis command unanswered this long fails (CLUSTER_UNAVAILABLE). */
+  redisTimeoutMs: number;
 }
 
 export const DEFAULTS: Omit<ServerConfig, 'port' | 'maxFailedAttempts'> = {
@@ -72,4 +84,10 @@ export const DEFAULTS: Omit<ServerConfig, 'port' | 'maxFailedAttempts'> = {
   tlsCert: undefined,
   tlsKey: undefined,
   plaintext: false,
+  redisUrl: undefined,
+  redisPrefix: 'tessenger:',
+  nodeId: undefined,
+  nodeHeartbeatMs: 1000,
+  nodeExpiryMs: 5000,
+  redisTimeoutMs: 2000,
 };

@@ -1,7 +1,8 @@
 import { mkdir } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { ResultAsync } from 'neverthrow';
+import { okAsync, ResultAsync } from 'neverthrow';
 import { encodeFrame } from '../protocol/frame-codec.js';
 import { encodeMessage, PROTOCOL_VERSION } from '../protocol/messages.js';
 import type { ServerConfig } from './config.js';
@@ -13,12 +14,15 @@ import { makeDecoySecret } from './password.js';
 import type { Clock } from './state/lockouts.js';
 import { localSharedState } from './state/local-state.js';
 import type { SharedState } from './state/shared-state.js';
+import { openClusterState } from './cluster/cluster-state.js';
+import { announceDeparture } from './peer-departure.js';
+import { printableName } from './printable-name.js';
 import { AppendLog } from './storage/append-log.js';
 import { GroupLogs } from './storage/group-logs.js';
 import { UserlogWriter } from './storage/userlog-writer.js';
 import { GroupStore } from './storage/group-store.js';
 import { nodeStorageFs, type StorageFs, type StorageOptions } from './storage/storage-fs.js';
-import type { ServerServices } from './services.js';
+import type { GroupLogBook, ServerServices } from './services.js';
 import type { AuthDeps } from './auth.js';
 import { provideSessionLogic, type SessionLogic } from './session-logic.js';
 import { addressKey } from './limits/address-key.js';
@@ -149,18 +153,39 @@ export class TessengerServer {
       )
       .andThen((ready) => {
         const { inspection } = ready;
-        const made = localSharedState({
-          lockouts: {
-            ...(inspection ? { watch: (machine) => inspection.watch(machine) } : {}),
-            maxFailures: config.maxFailedAttempts,
-            blockMs: config.blockMs,
-            ...(runtime.clock ? { clock: runtime.clock } : {}),
-            onUnlocked: (username) => consoleLog.line(`${username} is no longer blocked`),
-          },
+        if (config.redisUrl === undefined) return okAsync({ ...ready, made: undefined });
+        return openClusterState({
+          url: config.redisUrl,
+          prefix: config.redisPrefix,
+          // HOST:PORT names the same node after a restart (its old users are cleared at once).
+          node: config.nodeId ?? `${hostname()}:${config.port === 0 ? process.pid : config.port}`,
+          heartbeatMs: config.nodeHeartbeatMs,
+          expiryMs: config.nodeExpiryMs,
+          timeoutMs: config.redisTimeoutMs,
+          maxFailures: config.maxFailedAttempts,
+          blockMs: config.blockMs,
           maxFailuresPerIpPerMinute: config.maxFailuresPerIpPerMinute,
-          groupRecorder: ready.groupStore,
-          restoredGroups: ready.restoredGroups,
-        });
+          say: (line) => consoleLog.line(line),
+        })
+          .mapErr(fail)
+          .map((made) => ({ ...ready, made }));
+      })
+      .andThen((ready) => {
+        const { inspection } = ready;
+        const made =
+          ready.made ??
+          localSharedState({
+            lockouts: {
+              ...(inspection ? { watch: (machine) => inspection.watch(machine) } : {}),
+              maxFailures: config.maxFailedAttempts,
+              blockMs: config.blockMs,
+              ...(runtime.clock ? { clock: runtime.clock } : {}),
+              onUnlocked: (username) => consoleLog.line(`${username} is no longer blocked`),
+            },
+            maxFailuresPerIpPerMinute: config.maxFailuresPerIpPerMinute,
+            groupRecorder: ready.groupStore,
+            restoredGroups: ready.restoredGroups,
+          });
         const state = runtime.adaptState?.(made) ?? made;
         const userlog = new UserlogWriter(
           join(dataDir, 'userlog.txt'),
@@ -194,12 +219,15 @@ export class TessengerServer {
             delivery: state.delivery,
             groups: state.groups,
             transfers: state.transfers,
-            messageLog,
-            groupLogs: new GroupLogs(
-              dataDir,
-              (file) =>
-                consoleLog.line(`Recovered ${file}: its last line was incomplete and was sealed`),
-              storage,
+            messageLog: state.numbered('messagelog', messageLog),
+            groupLogs: numberedGroupLogs(
+              new GroupLogs(
+                dataDir,
+                (file) =>
+                  consoleLog.line(`Recovered ${file}: its last line was incomplete and was sealed`),
+                storage,
+              ),
+              state,
             ),
             console: consoleLog,
             maxMessageLength: config.maxMessageLength,
@@ -213,6 +241,22 @@ export class TessengerServer {
             failuresByIp: state.loginThrottle,
             attemptsByUsername: new KeyedSerializer(),
           };
+          state.listen({
+            presenceChanged: () => void userlog.update().catch(() => {}),
+            usersLeft: (node, usernames) => {
+              for (const username of usernames) {
+                consoleLog.line(
+                  `${printableName(username)} left the cluster: node ${node} stopped heartbeating`,
+                );
+                void announceDeparture(services, username);
+              }
+              void userlog.update().catch(() => {});
+            },
+            namesTaken: (usernames) =>
+              consoleLog.line(
+                `After the cluster outage, another node holds ${usernames.map(printableName).join(', ')} too: both sessions stay until one logs out`,
+              ),
+          });
           const listener = createServer();
           const server = new TessengerServer(
             config,
@@ -337,4 +381,12 @@ export class TessengerServer {
     this.services.console.line('Server stopped');
     this.services.console.flush();
   }
+}
+
+/** Group logs whose lines are numbered the way the shared state says (per group, cluster-wide in a cluster). */
+function numberedGroupLogs(logs: GroupLogs, state: SharedState): GroupLogBook {
+  return {
+    open: (group) => logs.open(group).map((log) => state.numbered(`group:${group}`, log)),
+    closeAll: () => logs.closeAll(),
+  };
 }

@@ -1,7 +1,7 @@
 import type { ConsoleLog } from './console-log.js';
 import type { Credentials } from './credentials.js';
-import type { GroupLogs } from './storage/group-logs.js';
-import type { NumberedLog } from './storage/append-log.js';
+import type { ResultAsync } from 'neverthrow';
+import type { NumberedLog, StorageError } from './storage/append-log.js';
 import type { Groups } from './state/groups.js';
 import type { Delivery } from './state/delivery.js';
 import type { Presence } from './state/presence.js';
@@ -17,7 +17,7 @@ export interface ServerServices {
   /** Transfers introduced, so a peer going offline can be announced to the other side. */
   transfers: Transfers;
   messageLog: NumberedLog;
-  groupLogs: GroupLogs;
+  groupLogs: GroupLogBook;
   console: ConsoleLog;
   maxMessageLength: number;
   maxGroups: number;
@@ -28,4 +28,10 @@ export interface CommandContext {
   username: string;
   address: string;
   services: ServerServices;
+}
+
+/** Each group's numbered log (`<group>_messagelog.txt`), opened on demand. */
+export interface GroupLogBook {
+  open(group: string): ResultAsync<NumberedLog, StorageError>;
+  closeAll(): Promise<void>;
 }

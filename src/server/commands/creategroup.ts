@@ -61,8 +61,10 @@ export function creategroup(
         `${printableName(username)} created group chat ${name}: ${members.map(printableName).join(', ')}`,
       );
       const invitation = encodeEventFrame({ t: 'ev', ev: 'invited', group: name, by: username });
-      for (const invitee of online)
-        if (invitee) services.delivery.deliver(invitee.username, invitation);
+      services.delivery.deliverMany(
+        online.filter((invitee) => invitee !== undefined),
+        invitation,
+      );
       return { group: name, members };
     });
 }

@@ -51,8 +51,10 @@ async function sendToGroup(
   const online = await services.presence.findMany(recipients);
   // the message is logged: a presence failure only means nobody is told now (like being offline)
   if (online.isOk())
-    for (const active of online.value)
-      if (active) services.delivery.deliver(active.username, frame);
+    services.delivery.deliverMany(
+      online.value.filter((active) => active !== undefined),
+      frame,
+    );
   services.console.line(
     `${printableName(username)} issued a message in group chat ${group}: "${message}" at ${ts}.`,
   );

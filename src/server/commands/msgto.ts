@@ -36,8 +36,9 @@ async function sendPrivate(
   const logged = await services.messageLog.append((n, ts) => `${n}; ${ts}; ${to}; ${message}`);
   if (logged.isErr()) return err({ type: 'StorageFailed' });
   const { ts } = logged.value;
-  services.delivery.deliver(
-    to,
+  // Delivered where presence found the receiver (in a cluster: its node).
+  services.delivery.deliverMany(
+    [receiver.value],
     encodeEventFrame({ t: 'ev', ev: 'private', from: username, text: message, ts }),
   );
   services.console.line(

@@ -40,8 +40,8 @@ export function p2pvideo(
     return fromState(
       services.transfers.introduce({ transferId, presenter: username, audience: to }),
     ).map(() => {
-      services.delivery.deliver(
-        to,
+      services.delivery.deliverMany(
+        [audience],
         encodeEventFrame({
           t: 'ev',
           ev: 'p2p-incoming',

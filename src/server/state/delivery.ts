@@ -1,3 +1,5 @@
+import type { ActiveUser } from './presence.js';
+
 /** Something that can take an encoded frame for one client: a connection, in this process. */
 export interface FrameSink {
   deliver(frame: Buffer): void;
@@ -16,6 +18,11 @@ export interface Delivery {
   /** Stops delivering to `sink` (a later session of the same user keeps its own). */
   detach(username: string, sink: FrameSink): void;
   deliver(username: string, frame: Buffer): void;
+  /**
+   * The same frame to users found in presence (so their node is known): in a cluster, one
+   * publish per other node that holds any of them, however many they are.
+   */
+  deliverMany(recipients: readonly ActiveUser[], frame: Buffer): void;
 }
 
 export class LocalDelivery implements Delivery {
@@ -31,5 +38,9 @@ export class LocalDelivery implements Delivery {
 
   deliver(username: string, frame: Buffer): void {
     this.sinks.get(username)?.deliver(frame);
+  }
+
+  deliverMany(recipients: readonly ActiveUser[], frame: Buffer): void {
+    for (const { username } of recipients) this.sinks.get(username)?.deliver(frame);
   }
 }

@@ -27,6 +27,9 @@ export function localSharedState(options: LocalStateOptions): SharedState {
     groups: new LocalGroups(options.groupRecorder, options.restoredGroups),
     transfers: new InMemoryTransfers(),
     delivery: new LocalDelivery(),
+    // One process: the file numbers its lines, and nothing changes elsewhere.
+    numbered: (_, log) => log,
+    listen: () => {},
     close: async () => lockouts.stopAll(),
   };
 }

@@ -8,6 +8,8 @@ export interface ActiveUser {
   udpPort: number;
   /** Login time as SPEC's TS, shown by /activeuser and written to userlog.txt. */
   since: string;
+  /** In a cluster, the node that holds the session (where its frames are delivered). */
+  node?: string;
 }
 
 /**

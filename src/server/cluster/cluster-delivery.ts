@@ -1,0 +1,76 @@
+import type { Delivery, FrameSink } from '../state/delivery.js';
+import type { ActiveUser, Presence } from '../state/presence.js';
+import type { RedisLink } from './redis-link.js';
+
+/** The channel a node listens on for frames to its users. */
+export const nodeChannel = (prefix: string, node: string): string => `${prefix}node:${node}`;
+
+/**
+ * Delivery across the cluster (the shape of Socket.IO's Redis adapter): a frame for a user on
+ * this node goes straight to the connection; for users on other nodes it is published once per
+ * node on that node's channel, as `["user",…]\n` followed by the encoded frame, and that node
+ * hands it to its connections. Publishes issued in one event-loop turn go out in one write
+ * (ioredis auto-pipelining). Fire and forget, as in one process: the message is already logged.
+ */
+export class ClusterDelivery implements Delivery {
+  private readonly sinks = new Map<string, FrameSink>();
+
+  constructor(
+    private readonly link: RedisLink,
+    private readonly prefix: string,
+    private readonly node: string,
+    private readonly presence: Presence,
+  ) {}
+
+  attach(username: string, sink: FrameSink): void {
+    this.sinks.set(username, sink);
+  }
+
+  detach(username: string, sink: FrameSink): void {
+    if (this.sinks.get(username) === sink) this.sinks.delete(username);
+  }
+
+  deliver(username: string, frame: Buffer): void {
+    const sink = this.sinks.get(username);
+    if (sink) return sink.deliver(frame);
+    // Not here: ask presence where (a user found nowhere is offline and gets nothing).
+    void this.presence.find(username).map((user) => {
+      if (user?.node !== undefined && user.node !== this.node) this.deliverMany([user], frame);
+    });
+  }
+
+  deliverMany(recipients: readonly ActiveUser[], frame: Buffer): void {
+    let elsewhere: Map<string, string[]> | undefined;
+    for (const user of recipients) {
+      if (user.node === undefined || user.node === this.node) {
+        this.sinks.get(user.username)?.deliver(frame);
+        continue;
+      }
+      elsewhere ??= new Map();
+      const names = elsewhere.get(user.node);
+      if (names) names.push(user.username);
+      else elsewhere.set(user.node, [user.username]);
+    }
+    if (!elsewhere) return;
+    for (const [node, names] of elsewhere) {
+      const payload = Buffer.concat([Buffer.from(`${JSON.stringify(names)}\n`), frame]);
+      // Redis away: like a recipient that went offline, they are not told now.
+      this.link.commands.publish(nodeChannel(this.prefix, node), payload).catch(() => {});
+    }
+  }
+
+  /** A publish on this node's channel: the frame goes to the named users connected here. */
+  receive(payload: Buffer): void {
+    const end = payload.indexOf(0x0a);
+    if (end < 0) return;
+    let names: unknown;
+    try {
+      names = JSON.parse(payload.subarray(0, end).toString('utf8'));
+    } catch {
+      return;
+    }
+    if (!Array.isArray(names)) return;
+    const frame = payload.subarray(end + 1);
+    for (const name of names) if (typeof name === 'string') this.sinks.get(name)?.deliver(frame);
+  }
+}

@@ -1,0 +1,130 @@
+// Redis for the cluster tests. The project's machines run one at 127.0.0.1:6379: tests use it
+// with a key prefix of their own and delete their keys afterwards. Tests that stop and start
+// Redis start their own redis-server on a free port. Where neither is possible the cluster
+// tests print one `SKIPPED: no Redis` line, and with CI_REQUIRE_REDIS=1 (.ci/run) that is a failure.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { Redis } from 'ioredis';
+
+export const MACHINE_REDIS_URL = 'redis://127.0.0.1:6379';
+
+/** A client that fails at once instead of retrying: for probing and cleaning up. */
+export function probeClient(url: string): Redis {
+  return new Redis(url, {
+    lazyConnect: true,
+    connectTimeout: 1000,
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: false,
+    retryStrategy: () => null,
+  });
+}
+
+export async function answers(url: string): Promise<boolean> {
+  const client = probeClient(url);
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    return (await client.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    client.disconnect();
+  }
+}
+
+export const uniquePrefix = (label: string): string =>
+  `tessenger-test:${label}:${process.pid}-${randomBytes(4).toString('hex')}:`;
+
+/** Deletes every key under `prefix` (SCAN, never KEYS: the machine's Redis is shared). */
+export async function deleteKeys(url: string, prefix: string): Promise<void> {
+  const client = probeClient(url);
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    let cursor = '0';
+    do {
+      const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) await client.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    client.disconnect();
+  }
+}
+
+export const hasRedisServer = (): boolean =>
+  spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** A redis-server of the test's own (keeps nothing on disk), that it can stop and start again. */
+export class OwnRedis {
+  private child: ChildProcess | undefined;
+
+  private constructor(readonly port: number) {}
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  static async start(): Promise<OwnRedis> {
+    const redis = new OwnRedis(await freePort());
+    await redis.start();
+    return redis;
+  }
+
+  async start(): Promise<void> {
+    this.child = spawn(
+      'redis-server',
+      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      { stdio: 'ignore' },
+    );
+    const deadline = Date.now() + 10_000;
+    while (!(await answers(this.url))) {
+      if (Date.now() > deadline) throw new Error(`redis-server on ${this.port} did not start`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  /** Stops it at once (as a crash would) and waits until the port is closed. */
+  async stop(): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGKILL');
+    await exited;
+  }
+}
+
+/**
+ * Where the cluster tests find Redis: the machine's, else their own. Undefined (after the one
+ * SKIPPED line) when there is neither.
+ */
+export async function findRedis(): Promise<{ url: string; own?: OwnRedis } | undefined> {
+  if (await answers(MACHINE_REDIS_URL)) return { url: MACHINE_REDIS_URL };
+  if (hasRedisServer()) {
+    const own = await OwnRedis.start();
+    return { url: own.url, own };
+  }
+  return undefined;
+}
+
+/** The one line a skipped cluster test prints; .ci/run (CI_REQUIRE_REDIS=1) makes it a failure. */
+export function reportNoRedis(what: string): void {
+  console.log(`SKIPPED: no Redis (${what})`);
+  if (process.env.CI_REQUIRE_REDIS === '1') {
+    console.error('CI_REQUIRE_REDIS=1: a cluster test may not be skipped');
+    process.exitCode = 1;
+  }
+}
