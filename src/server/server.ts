@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { okAsync, ResultAsync } from 'neverthrow';
+import { errAsync, okAsync, ResultAsync } from 'neverthrow';
 import { encodeFrame } from '../protocol/frame-codec.js';
 import { encodeMessage, PROTOCOL_VERSION } from '../protocol/messages.js';
 import type { ServerConfig } from './config.js';
@@ -194,7 +194,9 @@ export class TessengerServer {
         );
         return ResultAsync.fromPromise(userlog.update(), (e) =>
           fail(`Cannot write ${userlog.file}: ${(e as NodeJS.ErrnoException).code ?? e}`),
-        ).map(() => ({ ...ready, state, userlog }));
+        )
+          .orElse((e) => closeAfterFailure(state, e))
+          .map(() => ({ ...ready, state, userlog }));
       })
       .andThen(
         ({
@@ -269,7 +271,7 @@ export class TessengerServer {
             acceptor,
             { ...runtime, now, console: consoleLog, ...(inspection ? { inspection } : {}) },
           );
-          return server.listen();
+          return server.listen().orElse((e) => closeAfterFailure(state, e));
         },
       );
   }
@@ -389,4 +391,9 @@ function numberedGroupLogs(logs: GroupLogs, state: SharedState): GroupLogBook {
     open: (group) => logs.open(group).map((log) => state.numbered(`group:${group}`, log)),
     closeAll: () => logs.closeAll(),
   };
+}
+
+/** A start that failed after the shared state was opened lets it go (a cluster node leaves Redis). */
+function closeAfterFailure(state: SharedState, e: StartupError): ResultAsync<never, StartupError> {
+  return ResultAsync.fromSafePromise(state.close()).andThen(() => errAsync(e));
 }

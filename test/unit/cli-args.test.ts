@@ -87,6 +87,37 @@ test('bad option values are refused', () => {
   );
 });
 
+test('cluster options: off by default; --redis joins; names, URL and durations are checked', () => {
+  const config = (argv: string[]) => {
+    const parsed = parseServerArgs(['5000', '3', ...argv])._unsafeUnwrap();
+    if (parsed.kind !== 'serve') throw new Error('expected a serve command');
+    return parsed.config;
+  };
+  const plain = config([]);
+  assert.is(plain.redisUrl, undefined, 'one server on its own unless told');
+  assert.is(plain.redisPrefix, 'tessenger:');
+  const joined = config([
+    '--redis',
+    'redis://127.0.0.1:6379/2',
+    '--node-id',
+    'node-a.1',
+    '--node-heartbeat',
+    '0.1',
+    '--node-expiry',
+    '0.5',
+  ]);
+  assert.is(joined.redisUrl, 'redis://127.0.0.1:6379/2');
+  assert.is(joined.nodeId, 'node-a.1');
+  assert.is(joined.nodeHeartbeatMs, 100);
+  assert.is(joined.nodeExpiryMs, 500);
+  const refused = (argv: string[], message: RegExp) =>
+    assert.match(parseServerArgs(['5000', '3', ...argv])._unsafeUnwrapErr().message, message);
+  refused(['--redis', 'localhost:6379'], /Invalid --redis URL: localhost:6379/);
+  refused(['--node-id', 'a|b'], /Invalid --node-id: a\|b/);
+  refused(['--redis-prefix', ''], /Invalid --redis-prefix/);
+  refused(['--node-heartbeat', '1', '--node-expiry', '2'], /--node-expiry must be more than twice/);
+});
+
 test('help and hash-password', () => {
   assert.equal(parseServerArgs(['--help'])._unsafeUnwrap(), { kind: 'help' });
   assert.equal(parseServerArgs(['hash-password'])._unsafeUnwrap(), { kind: 'hashPassword' });
