@@ -13,7 +13,8 @@ export const BENCH_GROUP = 'benchroom';
 export type LoadKind = 'private' | 'group';
 
 export type ParentToWorker =
-  | { op: 'login'; port: number; users: number[]; concurrency: number; tls: boolean }
+  /** User i logs in on ports[i % ports.length] (one port per node of a cluster). */
+  | { op: 'login'; ports: number[]; users: number[]; concurrency: number; tls: boolean }
   | { op: 'createGroup'; group: string; creator: number; invitees: number[] }
   | { op: 'joinGroup'; group: string; users: number[] }
   | {
@@ -27,6 +28,8 @@ export type ParentToWorker =
       window: number;
       /** Messages per second per sender; 0 = full speed (pipelined up to `window`). */
       ratePerSender: number;
+      /** Nodes of the cluster (users on i % nodes): with more than one, private targets are always on another node. */
+      nodes: number;
     }
   | { op: 'stop' }
   | { op: 'report' }

@@ -15,13 +15,16 @@
 //
 // Options: --short (about a minute for all), --duration S, --clients N, --senders N, --rate N,
 //   --window N, --members N, --group-senders N, --idle N, --storm N, --workers N, --drain S,
-//   --json FILE, --profile DIR (server runs with --cpu-prof into DIR), --server-js FILE, --keep
+//   --json FILE, --profile DIR (server runs with --cpu-prof into DIR), --server-js FILE, --keep,
+//   --nodes N --redis URL (a cluster of N servers on one Redis: user i on node i % N; private
+//   messages always go to a user on another node)
 import { writeFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import arg from 'arg';
+import { Redis } from 'ioredis';
 import { Histogram } from './histogram.js';
 import {
   BENCH_GROUP,
@@ -60,7 +63,10 @@ const USAGE = `Usage: npx tsx bench/chat/main.ts [all|private|group|idle|logins]
                       run once with each to measure what acknowledging only after fdatasync costs
   --server-js FILE    server entry point (default dist/src/cli/server.js)
   --keep              keep the temporary data directory and server log
-  --tls               run over TLS (the server's default); without it the server runs --plaintext`;
+  --tls               run over TLS (the server's default); without it the server runs --plaintext
+  --nodes N           servers in a cluster (default 1); user i logs in on node i % N, and a private
+                      message always goes to a user on another node (needs --redis when N > 1)
+  --redis URL         the cluster's Redis (each run uses a key prefix of its own, deleted after)`;
 
 const opts = arg({
   '--short': Boolean,
@@ -81,6 +87,8 @@ const opts = arg({
   '--sync': String,
   '--keep': Boolean,
   '--tls': Boolean,
+  '--nodes': Number,
+  '--redis': String,
   '--help': Boolean,
   '-h': '--help',
 });
@@ -111,7 +119,15 @@ const cfg = {
   profileDir: opts['--profile'] ?? null,
   keep: opts['--keep'] ?? false,
   tls: opts['--tls'] ?? false,
+  nodes: Math.max(1, opts['--nodes'] ?? 1),
+  redis: opts['--redis'] ?? null,
 };
+if (cfg.nodes > 1 && !cfg.redis) {
+  console.error('--nodes N (more than 1) needs --redis URL');
+  process.exit(2);
+}
+/** This run's key prefix in the cluster's Redis (deleted when a scenario ends). */
+const redisPrefix = `tessenger-bench:${process.pid}-${Date.now().toString(36)}:`;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const log = (text: string): void => {
@@ -189,7 +205,10 @@ class WorkerHandle {
 
 interface Bench {
   dir: string;
+  /** The first node (its event-loop figures are the ones reported). */
   server: ServerProcess;
+  /** Every node (one without --nodes). */
+  servers: ServerProcess[];
   workers: WorkerHandle[];
   /** Which worker holds user `i`. */
   workerOf: (user: number) => WorkerHandle;
@@ -214,29 +233,13 @@ async function withBench<T>(
   for (let i = 0; i < users; i++) lines.push(`${userName(i)} ${userPassword(i)}`);
   await writeFile(credentials, `${lines.join('\n')}\n`);
   const limit = String(Math.max(1000, maxConnections + 1000));
-  const { server, skipped } = await ServerProcess.start(
-    {
-      serverJs: cfg.serverJs,
-      dataDir: join(dir, 'data'),
-      credentials,
-      logFile: join(dir, 'server.log'),
-      statsFile: join(dir, 'stats.json'),
-      profileDir: cfg.profileDir,
-      options: {
-        '--rate-burst': '10000000',
-        '--rate-per-second': '10000000',
-        '--max-throttled': '10000000',
-        '--max-connections': limit,
-        '--max-connections-per-ip': limit,
-        '--max-queued-bytes': String(256 * 1024 * 1024),
-        '--login-timeout': '600',
-        ...(cfg.sync ? { '--sync': cfg.sync } : {}),
-        ...(cfg.tls ? {} : { '--plaintext': '' }),
-      },
-    },
-    supported,
+  const started = await Promise.all(
+    range(cfg.nodes).map((node) => startNode(dir, node, credentials, limit)),
   );
-  liveServers.add(server);
+  const servers = started.map((s) => s.server);
+  const server = servers[0]!;
+  const skipped = started[0]!.skipped;
+  for (const s of servers) liveServers.add(s);
   if (skipped.length > 0)
     log(
       `# server does not support ${skipped.join(', ')}: not passed${skipped.includes('--stats-file') ? ' (event-loop delay: n/a)' : ''}`,
@@ -244,14 +247,77 @@ async function withBench<T>(
   const workers: WorkerHandle[] = [];
   try {
     for (let i = 0; i < cfg.workers; i++) workers.push(await WorkerHandle.start());
-    return await fn({ dir, server, workers, workerOf: (user) => workers[user % workers.length]! });
+    return await fn({
+      dir,
+      server,
+      servers,
+      workers,
+      workerOf: (user) => workers[user % workers.length]!,
+    });
   } finally {
     await Promise.all(workers.map((w) => w.close()));
-    const code = await server.stop();
-    liveServers.delete(server);
-    if (code !== 0) log(`# server exited with ${code}; log kept in ${dir}/server.log`);
-    if (cfg.keep || code !== 0) log(`# data directory kept: ${dir}`);
+    const codes = await Promise.all(servers.map((s) => s.stop()));
+    for (const s of servers) liveServers.delete(s);
+    if (cfg.redis) await deleteRedisKeys(cfg.redis, redisPrefix);
+    const bad = codes.find((code) => code !== 0);
+    if (bad !== undefined) log(`# a server exited with ${bad}; logs kept in ${dir}`);
+    if (cfg.keep || bad !== undefined) log(`# data directory kept: ${dir}`);
     else await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** One server (node `node` of the cluster with --nodes/--redis). */
+function startNode(dir: string, node: number, credentials: string, limit: string) {
+  const suffix = cfg.nodes > 1 ? `-${node}` : '';
+  return ServerProcess.start(
+    {
+      serverJs: cfg.serverJs,
+      dataDir: join(dir, `data${suffix}`),
+      credentials,
+      logFile: join(dir, `server${suffix}.log`),
+      statsFile: join(dir, `stats${suffix}.json`),
+      profileDir: cfg.profileDir,
+      options: {
+        ...(cfg.redis
+          ? {
+              '--redis': cfg.redis,
+              '--redis-prefix': redisPrefix,
+              '--node-id': `bench${node}`,
+            }
+          : {}),
+        '--rate-burst': '10000000',
+        '--rate-per-second': '10000000',
+        '--max-throttled': '10000000',
+        '--max-connections': limit,
+        '--max-connections-per-ip': limit,
+        '--max-queued-bytes': String(256 * 1024 * 1024),
+        '--login-timeout': '600',
+        // Every client comes from 127.0.0.1: the per-IP login throttle would refuse the storm.
+        '--max-ip-failures': '1000000',
+        ...(cfg.sync ? { '--sync': cfg.sync } : {}),
+        ...(cfg.tls ? {} : { '--plaintext': '' }),
+      },
+    },
+    (supported ??= supportedOptions(cfg.serverJs)),
+  );
+}
+
+/** Deletes this run's keys (SCAN, never KEYS: the Redis may be shared). */
+async function deleteRedisKeys(url: string, prefix: string): Promise<void> {
+  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    let cursor = '0';
+    do {
+      const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) await client.del(...keys);
+    } while (cursor !== '0');
+  } catch (e) {
+    log(`# could not delete the run's Redis keys (${prefix}*): ${String(e)}`);
+  } finally {
+    client.disconnect();
   }
 }
 
@@ -260,7 +326,9 @@ function cpuNow(bench: Bench): { server: number; generator: number; at: number }
   const own = process.cpuUsage();
   let generator = (own.user + own.system) / 1e6;
   for (const w of bench.workers) generator += cpuSeconds(w.pid);
-  return { server: bench.server.cpuSeconds(), generator, at: performance.now() };
+  // In a cluster, "server" is every node together (Redis itself is not counted).
+  const server = bench.servers.reduce((sum, s) => sum + s.cpuSeconds(), 0);
+  return { server, generator, at: performance.now() };
 }
 
 function cpuSince(
@@ -294,7 +362,7 @@ async function loginUsers(
   for (const [w, share] of shares)
     w.send({
       op: 'login',
-      port: bench.server.port,
+      ports: bench.servers.map((s) => s.port),
       users: share,
       concurrency: concurrencyPerWorker,
       tls: cfg.tls,
@@ -372,6 +440,7 @@ async function runLoad(
       group: BENCH_GROUP,
       window: ratePerSender > 0 ? 4096 : cfg.window,
       ratePerSender,
+      nodes: cfg.nodes,
     });
   }
   const total = () => {
@@ -896,7 +965,7 @@ async function loginScenario(): Promise<ScenarioResult> {
 async function main(): Promise<void> {
   const started = Date.now();
   log(
-    `# Tessenger chat bench: node ${process.version}, ${cpus().length} CPUs, ${cfg.workers} load workers, server ${cfg.serverJs}, link ${cfg.tls ? 'TLS 1.3' : '--plaintext'}`,
+    `# Tessenger chat bench: node ${process.version}, ${cpus().length} CPUs, ${cfg.workers} load workers, server ${cfg.serverJs}, link ${cfg.tls ? 'TLS 1.3' : '--plaintext'}${cfg.redis ? `, cluster of ${cfg.nodes} node(s) on ${cfg.redis}` : ''}`,
   );
   const runs: (() => Promise<ScenarioResult>)[] = [];
   if (scenario === 'all' || scenario === 'private') {
@@ -911,7 +980,7 @@ async function main(): Promise<void> {
   for (const run of runs) results.push(await run());
   console.log(formatTable(results.flatMap((r) => r.rows)));
   console.log(
-    `\n(total ${num((Date.now() - started) / 1000)} s; ${cfg.workers} load workers; node ${process.version}; ${cpus().length} CPUs; link ${cfg.tls ? 'TLS 1.3' : '--plaintext'})`,
+    `\n(total ${num((Date.now() - started) / 1000)} s; ${cfg.workers} load workers; node ${process.version}; ${cpus().length} CPUs; link ${cfg.tls ? 'TLS 1.3' : '--plaintext'}${cfg.redis ? `; ${cfg.nodes} node(s), Redis ${cfg.redis}` : ''})`,
   );
   if (opts['--json']) {
     const json = {

@@ -43,6 +43,7 @@ let groupName = '';
 let targetCount = 0;
 let window = 32;
 let ratePerSender = 0;
+let nodes = 1;
 let running = false;
 let startedAt = 0;
 let rateTimer: NodeJS.Timeout | null = null;
@@ -85,6 +86,9 @@ function sendOne(c: Client): void {
   if (kind === 'private') {
     let target = Math.floor(Math.random() * (targetCount - 1));
     if (target >= c.index) target += 1;
+    // In a cluster the receiver is always on another node than the sender (user i on node i % nodes).
+    while (nodes > 1 && target % nodes === c.index % nodes)
+      target = Math.floor(Math.random() * targetCount);
     c.conn.sendJson(
       `{"t":"req","id":${seq},"cmd":"msgto","args":["${userName(target)}","B ${c.index} ${target} ${seq} ${t.toFixed(3)}"]}`,
     );
@@ -189,7 +193,7 @@ function attach(index: number, conn: BenchConnection): Client {
 }
 
 async function login(
-  port: number,
+  ports: number[],
   users: number[],
   concurrency: number,
   tls: boolean,
@@ -204,7 +208,7 @@ async function login(
     const t0 = nowMs();
     let conn: BenchConnection | null = null;
     try {
-      conn = await BenchConnection.open(port, '127.0.0.1', tls);
+      conn = await BenchConnection.open(ports[index % ports.length]!, '127.0.0.1', tls);
       await conn.login(userName(index), userPassword(index), 40000 + (index % 20000));
       loginLatency.recordMs(nowMs() - t0);
       attach(index, conn);
@@ -269,6 +273,7 @@ function startLoad(message: Extract<ParentToWorker, { op: 'load' }>): void {
   targetCount = message.targetCount;
   window = Math.max(1, Math.min(RING, message.window));
   ratePerSender = message.ratePerSender;
+  nodes = Math.max(1, message.nodes);
   for (const index of message.senders) {
     const c = clients.get(index);
     if (!c) continue;
@@ -320,7 +325,7 @@ process.on('message', (raw) => {
   const message = raw as ParentToWorker;
   switch (message.op) {
     case 'login':
-      void login(message.port, message.users, message.concurrency, message.tls);
+      void login(message.ports, message.users, message.concurrency, message.tls);
       break;
     case 'createGroup':
       void createGroup(message.group, message.creator, message.invitees);
