@@ -230,6 +230,7 @@ export class TessengerServer {
                 storage,
               ),
               state,
+              config.redisUrl !== undefined,
             ),
             console: consoleLog,
             maxMessageLength: config.maxMessageLength,
@@ -385,8 +386,13 @@ export class TessengerServer {
   }
 }
 
-/** Group logs whose lines are numbered the way the shared state says (per group, cluster-wide in a cluster). */
-function numberedGroupLogs(logs: GroupLogs, state: SharedState): GroupLogBook {
+/**
+ * Group logs whose lines are numbered the way the shared state says: by the file on one server
+ * (the logs as they are, no wrapper on the group-message path), from the group's cluster-wide
+ * counter in a cluster.
+ */
+function numberedGroupLogs(logs: GroupLogs, state: SharedState, cluster: boolean): GroupLogBook {
+  if (!cluster) return logs;
   return {
     open: (group) => logs.open(group).map((log) => state.numbered(`group:${group}`, log)),
     closeAll: () => logs.closeAll(),

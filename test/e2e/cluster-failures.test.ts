@@ -6,8 +6,15 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Conn } from '../model/support.js';
-import { startServer, tempDir, type ServerHandle } from '../support/processes.js';
-import { deleteKeys, findRedis, OwnRedis, reportNoRedis, uniquePrefix } from '../support/redis.js';
+import { eventually, startServer, tempDir, type ServerHandle } from '../support/processes.js';
+import {
+  deleteKeys,
+  findRedis,
+  OwnRedis,
+  probeClient,
+  reportNoRedis,
+  uniquePrefix,
+} from '../support/redis.js';
 import { hasRedisServer } from '../support/redis.js';
 
 const USERS = Array.from({ length: 12 }, (_, i) => `f${String(i + 1).padStart(2, '0')}`);
@@ -121,6 +128,35 @@ if (!redis) {
   if (!hasRedisServer()) {
     reportNoRedis('no redis-server to stop and start');
   } else {
+    test('a logout during a short Redis stall (shorter than the expiry) does not leave a ghost online', async () => {
+      const own = await OwnRedis.start();
+      const prefix = uniquePrefix('stall');
+      const patient = { heartbeat: '0.2', expiry: '30', extra: ['--redis-timeout', '0.3'] };
+      const a = await startNode(own.url, prefix, 'a', patient);
+      const b = await startNode(own.url, prefix, 'b', patient);
+      const leaving = await login(a, 'f11');
+      const watcher = await login(b, 'f12');
+      await eventually(
+        () => b.userlog().some((l) => l.includes('; f11; ')),
+        'f11 in userlog.txt of node b',
+      );
+      // Writes (and scripts) wait in Redis for 3 s: the logout's release times out on node a.
+      const pause = probeClient(own.url);
+      await pause.connect();
+      await pause.call('CLIENT', 'PAUSE', '3000', 'WRITE');
+      assert.equal(await leaving.ok('logout'), { username: 'f11' });
+      await a.program.expect('Could not take f11 offline in the presence backend');
+      pause.disconnect();
+      // Once Redis answers again, node a's next heartbeat makes presence agree with its sessions.
+      await eventually(
+        () => !b.userlog().some((l) => l.includes('; f11; ')),
+        'f11 to leave userlog.txt of node b',
+      );
+      assert.not.ok((await activeUsers(watcher)).includes('f11'));
+      await Promise.all([a.stop(), b.stop()]);
+      await own.stop();
+    });
+
     test('Redis stopped: nodes keep running and refuse with CLUSTER_UNAVAILABLE; Redis back: they recover', async () => {
       const own = await OwnRedis.start();
       const prefix = uniquePrefix('outage');

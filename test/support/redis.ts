@@ -7,7 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 
-export const MACHINE_REDIS_URL = 'redis://127.0.0.1:6379';
+/** The machine's Redis; TESSENGER_TEST_REDIS points the tests elsewhere (e.g. to nothing, to see the skip). */
+export const MACHINE_REDIS_URL = process.env.TESSENGER_TEST_REDIS ?? 'redis://127.0.0.1:6379';
 
 /** A client that fails at once instead of retrying: for probing and cleaning up. */
 export function probeClient(url: string): Redis {

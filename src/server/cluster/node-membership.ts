@@ -19,7 +19,9 @@ export interface MembershipOptions {
  * kill -9, cut off): their users leave presence, and the node whose beat reaped them tells its
  * server (usersLeft), which announces the departures. A beat that finds this node's own key
  * gone (Redis restarted, or this node was cut off longer than the expiry and reaped) puts this
- * node's users back (RedisPresence.sync): the node rejoins by itself.
+ * node's users back (RedisPresence.sync): the node rejoins by itself. After a claim or release
+ * failed (an outage shorter than the expiry) the beat syncs too, so a user who logged out
+ * meanwhile does not stay online in Redis.
  */
 export class NodeMembership {
   private timer: NodeJS.Timeout | undefined;
@@ -52,9 +54,13 @@ export class NodeMembership {
   beat(): Promise<void> {
     this.beating ??= (async () => {
       const beat = await this.beatOnce();
-      if (beat.isOk() && !beat.value) {
+      if (beat.isErr()) return;
+      if (!beat.value) {
         const synced = await this.sync();
         if (synced.isOk()) this.options.onRejoined(synced.value);
+      } else if (this.presence.needsSync) {
+        // A claim or release failed meanwhile (a short outage): Redis may hold a ghost.
+        await this.sync();
       }
     })().finally(() => (this.beating = undefined));
     return this.beating;

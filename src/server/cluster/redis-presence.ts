@@ -24,6 +24,11 @@ const entryJson = ({ username, address, udpPort, since }: ActiveUser): string =>
 export class RedisPresence implements Presence {
   /** The users whose sessions live on this node. */
   private readonly mine = new Map<string, ActiveUser>();
+  /**
+   * A claim or release failed, so Redis may disagree with `mine` (a release that never arrived,
+   * a claim that timed out here but happened there): the next heartbeat syncs.
+   */
+  private stale = false;
 
   constructor(
     private readonly link: RedisLink,
@@ -39,6 +44,10 @@ export class RedisPresence implements Presence {
   claim(user: ActiveUser): ResultAsync<boolean, BackendError> {
     return this.link
       .script<number>('tsClaim', this.prefix, user.username, this.node, entryJson(user))
+      .mapErr((e) => {
+        this.stale = true;
+        return e;
+      })
       .map((claimed) => {
         if (claimed !== 1) return false;
         this.mine.set(user.username, user);
@@ -50,9 +59,15 @@ export class RedisPresence implements Presence {
   release(username: string): ResultAsync<void, BackendError> {
     // Forgotten here first: if Redis is away now, the next sync removes the entry there.
     this.mine.delete(username);
-    return this.link.script<number>('tsRelease', this.prefix, username, this.node).map(() => {
-      this.announce();
-    });
+    return this.link
+      .script<number>('tsRelease', this.prefix, username, this.node)
+      .mapErr((e) => {
+        this.stale = true;
+        return e;
+      })
+      .map(() => {
+        this.announce();
+      });
   }
 
   find(username: string): ResultAsync<ActiveUser | undefined, BackendError> {
@@ -82,12 +97,23 @@ export class RedisPresence implements Presence {
     return this.mine.size;
   }
 
+  get needsSync(): boolean {
+    return this.stale;
+  }
+
   /** Puts the cluster's presence in line with this node's sessions; returns names taken meanwhile. */
   sync(): ResultAsync<string[], BackendError> {
     const pairs = [...this.mine.values()].flatMap((u) => [u.username, entryJson(u)]);
-    return this.link.script<string[]>('tsSync', this.prefix, this.node, ...pairs).map((taken) => {
-      this.announce();
-      return taken;
-    });
+    this.stale = false;
+    return this.link
+      .script<string[]>('tsSync', this.prefix, this.node, ...pairs)
+      .mapErr((e) => {
+        this.stale = true;
+        return e;
+      })
+      .map((taken) => {
+        this.announce();
+        return taken;
+      });
   }
 }
