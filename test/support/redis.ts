@@ -129,3 +129,69 @@ export function reportNoRedis(what: string): void {
     process.exitCode = 1;
   }
 }
+
+/**
+ * A TCP gate between a node and Redis that the test can cut and restore: while cut, every
+ * connection through it is closed and new ones are refused, but Redis (and its data) stays up,
+ * as in a network outage between one node and Redis.
+ */
+export class RedisGate {
+  private readonly sockets = new Set<import('node:net').Socket>();
+  private open = true;
+
+  private constructor(
+    private readonly server: import('node:net').Server,
+    readonly port: number,
+  ) {}
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  static async start(target: string): Promise<RedisGate> {
+    const { hostname, port } = new URL(target);
+    const { connect } = await import('node:net');
+    let gate: RedisGate | undefined;
+    const server = createServer((client) => {
+      if (!gate?.isOpen) return void client.destroy();
+      const upstream = connect({ host: hostname, port: Number(port) });
+      for (const s of [client, upstream]) {
+        gate.sockets.add(s);
+        s.on('error', () => {});
+        s.on('close', () => {
+          gate?.sockets.delete(s);
+          client.destroy();
+          upstream.destroy();
+        });
+      }
+      client.pipe(upstream);
+      upstream.pipe(client);
+    });
+    const listening = await new Promise<number>((resolve) =>
+      server.listen(0, '127.0.0.1', () => {
+        const address = server.address();
+        resolve(typeof address === 'object' && address ? address.port : 0);
+      }),
+    );
+    gate = new RedisGate(server, listening);
+    return gate;
+  }
+
+  get isOpen(): boolean {
+    return this.open;
+  }
+
+  cut(): void {
+    this.open = false;
+    for (const s of this.sockets) s.destroy();
+  }
+
+  restore(): void {
+    this.open = true;
+  }
+
+  async close(): Promise<void> {
+    this.cut();
+    await new Promise((resolve) => this.server.close(resolve));
+  }
+}
