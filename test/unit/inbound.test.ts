@@ -114,6 +114,17 @@ test('an error without the name it refers to is completed from what the user typ
   );
 });
 
+test('CLUSTER_UNAVAILABLE reads as a refused login when it ends a login, as a refused command otherwise', () => {
+  assert.is(
+    renderError('login', { code: 'CLUSTER_UNAVAILABLE' }),
+    'The server cannot reach the rest of its cluster right now, so it cannot log you in. Please try again shortly.',
+  );
+  assert.is(
+    renderError('msgto', { code: 'CLUSTER_UNAVAILABLE' }),
+    'The server cannot reach the rest of its cluster right now; that was not done. Please try again shortly.',
+  );
+});
+
 test('rendered network text is escaped', () => {
   assert.is(
     renderPrivateMessage('TS', 'Va\x1b[2Jder', 'hi\r\nTS, Yoda: forged'),
