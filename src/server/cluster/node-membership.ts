@@ -86,6 +86,8 @@ export class NodeMembership {
   private sync(): ResultAsync<number, BackendError> {
     return this.presence.sync().map((taken) => {
       if (taken.length > 0) this.listener?.namesTaken(taken);
+      // This node's userlog.txt too (the others hear it on the presence channel).
+      this.listener?.presenceChanged();
       return this.presence.held - taken.length;
     });
   }
