@@ -113,7 +113,8 @@ export class DatagramSeal {
   /**
    * Seals a plaintext datagram given as parts (the first starts with the preamble; DATA passes
    * its header and payload separately so the payload is not copied first). Returns the parts to
-   * send. The first part's packet number is written in place.
+   * send. The first part's packet number is written in place, and the first part returned is a
+   * view of it: the caller hands over that buffer (the encoders make a fresh one per datagram).
    */
   seal(parts: readonly Buffer[]): Buffer[] {
     const head = parts[0];
