@@ -158,6 +158,7 @@ async function udpRun(
   }
   const tx = worker('send', file, String(target), transferId, key, datagramBytes, sealing, tuning);
   const [r, s] = await Promise.all([next(rx), next(tx)]);
+  rx.child.kill('SIGTERM'); // the receiver lingers until the sender has its verdict
   const seconds = elapsed(s, r);
   const rr = r.result as { ok: boolean; path?: string; error?: unknown };
   const sr = s.result as {

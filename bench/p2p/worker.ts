@@ -1,6 +1,6 @@
 // One side of a benchmark run, in its own process so its peak RSS is its own. Talks to
 // bench/p2p.ts with one JSON object per stdout line. Roles:
-//   receive <downloadDir> <transferId> <key> <size> <datagramBytes> <sealed|plain> [tuning] → {"port"} then {"result"}
+//   receive <downloadDir> <transferId> <key> <size> <datagramBytes> <sealed|plain> [tuning] → {"port"} then {"result"}; ends on SIGTERM
 //   send <file> <port> <transferId> <key> <datagramBytes> <sealed|plain> [tuning]           → {"result"}
 // (tuning: JSON of TransportConfig fields to override, e.g. {"windowBytes":4194304})
 //   relay <audiencePort> <loss> <seed>                                   → {"port"} then {"counters"} on SIGTERM
@@ -61,6 +61,9 @@ async function main(): Promise<void> {
         minorFaults: process.resourceUsage().minorPageFault,
         at: performance.timeOrigin + performance.now(),
       });
+      // Like a client that stays running after a download: the finished transfer keeps answering
+      // the presenter's repeated FIN (its DONE may have been lost) until the benchmark says stop.
+      await new Promise((resolve) => process.once('SIGTERM', resolve));
       await ep.close();
       return;
     }
@@ -80,7 +83,9 @@ async function main(): Promise<void> {
       );
       const r = await h.result;
       say({
-        result: r.isOk() ? { ok: true, stats: r.value.stats } : { ok: false, error: r.error },
+        result: r.isOk()
+          ? { ok: true, stats: r.value.stats }
+          : { ok: false, error: r.error, stats: h.stats() },
         peakRssMiB: peakRssMiB(),
         cpuMs: cpuMs(),
         minorFaults: process.resourceUsage().minorPageFault,
