@@ -4,6 +4,14 @@
 // process, see bench/p2p/worker.ts).
 //
 //   npx tsx bench/p2p.ts [--size-mib 1024] [--loss 0.05] [--datagram auto|1200..65507]
+//                        [--rounds N] [--sealing-only] [--window-mib N] [--burst N]
+//
+// Sealed vs unsealed (what AES-256-GCM costs) is measured as pairs, lossless and lossy, repeated
+// `--rounds` times in alternating order (A B, B A, ...) so that the machine's load drifts over both
+// alike; the ratio printed is the median of the per-round ratios. `--sealing-only` skips the TCP
+// and relay-only runs. `--window-mib` / `--burst` override TransportConfig for experiments.
+// CPU ms per MiB (user + system, each side) is printed beside the goodput: it is what sealing
+// adds, and the machine's load disturbs it less than elapsed time.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
@@ -17,6 +25,17 @@ const opts = arg({
   '--loss': Number,
   '--datagram': String,
   '--keep': Boolean,
+  '--rounds': Number,
+  '--sealing-only': Boolean,
+  '--window-mib': Number,
+  '--burst': Number,
+});
+const rounds = Math.max(1, opts['--rounds'] ?? 1);
+const tuning = JSON.stringify({
+  ...(opts['--window-mib'] !== undefined
+    ? { windowBytes: opts['--window-mib'] * 1024 * 1024 }
+    : {}),
+  ...(opts['--burst'] !== undefined ? { burstDatagrams: opts['--burst'] } : {}),
 });
 const sizeMiB = opts['--size-mib'] ?? 1024;
 const loss = opts['--loss'] ?? 0.05;
@@ -94,6 +113,8 @@ interface Run {
   mibPerSecond: number;
   senderRssMiB: number;
   receiverRssMiB: number;
+  senderCpuMsPerMiB?: number;
+  receiverCpuMsPerMiB?: number;
   retransmittedBytes?: number;
   lostDataBytes?: number;
   timeouts?: number;
@@ -127,7 +148,7 @@ async function udpRun(
 ): Promise<Run> {
   const transferId = randomUUID();
   const key = randomBytes(32).toString('hex');
-  const rx = worker('receive', dir, transferId, key, String(bytes), datagramBytes, sealing);
+  const rx = worker('receive', dir, transferId, key, String(bytes), datagramBytes, sealing, tuning);
   const { port } = (await next(rx)) as { port: number };
   let relay: Worker | null = null;
   let target = port;
@@ -135,8 +156,9 @@ async function udpRun(
     relay = worker('relay', String(port), String(relayLoss), '12345');
     target = ((await next(relay)) as { port: number }).port;
   }
-  const tx = worker('send', file, String(target), transferId, key, datagramBytes, sealing);
+  const tx = worker('send', file, String(target), transferId, key, datagramBytes, sealing, tuning);
   const [r, s] = await Promise.all([next(rx), next(tx)]);
+  rx.child.kill('SIGTERM'); // the receiver lingers until the sender has its verdict
   const seconds = elapsed(s, r);
   const rr = r.result as { ok: boolean; path?: string; error?: unknown };
   const sr = s.result as {
@@ -160,6 +182,8 @@ async function udpRun(
     mibPerSecond: bytes / MiB / seconds,
     senderRssMiB: s.peakRssMiB as number,
     receiverRssMiB: r.peakRssMiB as number,
+    senderCpuMsPerMiB: (s.cpuMs as number) / (bytes / MiB),
+    receiverCpuMsPerMiB: (r.cpuMs as number) / (bytes / MiB),
     retransmittedBytes: sr.stats?.retransmittedBytes ?? 0,
     timeouts: sr.stats?.timeouts ?? 0,
     lostDataBytes,
@@ -175,25 +199,39 @@ try {
   );
   await makeFile(file, bytes);
   await bundleWorker(dir);
+  console.log(`# rounds ${rounds}${tuning === '{}' ? '' : `, tuning ${tuning}`}`);
   const runs: Run[] = [];
-  runs.push(await tcpRun(file, dir, bytes));
-  runs.push(await udpRun('UDP p2p, lossless', file, dir, bytes, null));
-  runs.push(await udpRun('UDP p2p via relay, 0% loss', file, dir, bytes, 0));
-  runs.push(
-    await udpRun(`UDP p2p via relay, ${loss * 100}% loss both ways`, file, dir, bytes, loss),
-  );
-  // The same transfers with sealing off, to show what AES-256-GCM costs (target: sealed ≥ 80 %).
-  runs.push(await udpRun('UDP p2p, lossless, unsealed', file, dir, bytes, null, 'plain'));
-  runs.push(
-    await udpRun(
-      `UDP p2p via relay, ${loss * 100}% loss, unsealed`,
-      file,
-      dir,
-      bytes,
-      loss,
-      'plain',
-    ),
-  );
+  let tcp: Run | null = null;
+  let lossless: Run | null = null;
+  let viaRelay: Run | null = null;
+  if (!opts['--sealing-only']) {
+    runs.push((tcp = await tcpRun(file, dir, bytes)));
+    runs.push((lossless = await udpRun('UDP p2p, lossless', file, dir, bytes, null)));
+    runs.push((viaRelay = await udpRun('UDP p2p via relay, 0% loss', file, dir, bytes, 0)));
+  }
+  // Sealed against unsealed, interleaved: what AES-256-GCM costs (target: sealed ≥ 80 %).
+  const ratios: { lossless: number[]; lossy: number[] } = { lossless: [], lossy: [] };
+  let lastLossy: Run | null = null;
+  for (let round = 1; round <= rounds; round++) {
+    const order: ('sealed' | 'plain')[] =
+      round % 2 === 1 ? ['sealed', 'plain'] : ['plain', 'sealed'];
+    for (const [kind, relayLoss] of [
+      ['lossless', null],
+      ['lossy', loss],
+    ] as const) {
+      const pair: Partial<Record<'sealed' | 'plain', Run>> = {};
+      for (const sealing of order) {
+        const where = relayLoss === null ? 'lossless' : `via relay, ${loss * 100}% loss both ways`;
+        const label = `#${round} UDP p2p ${where}, ${sealing === 'sealed' ? 'sealed' : 'unsealed'}`;
+        const run = await udpRun(label, file, dir, bytes, relayLoss, sealing);
+        pair[sealing] = run;
+        runs.push(run);
+      }
+      ratios[kind].push(pair.sealed!.mibPerSecond / pair.plain!.mibPerSecond);
+      if (kind === 'lossless' && lossless === null) lossless = pair.sealed!;
+      if (kind === 'lossy') lastLossy = pair.sealed!;
+    }
+  }
   for (const r of runs) {
     const extra =
       r.retransmittedBytes === undefined
@@ -203,23 +241,29 @@ try {
             ? ''
             : ` / lost ${(r.lostDataBytes / MiB).toFixed(1)} MiB = ${r.lostDataBytes > 0 ? `${(r.retransmittedBytes / r.lostDataBytes).toFixed(2)}×` : 'n/a'}`) +
           `, ${r.timeouts ?? 0} RTO`;
+    const cpu =
+      r.senderCpuMsPerMiB === undefined
+        ? ''
+        : `  CPU ms/MiB sender ${r.senderCpuMsPerMiB.toFixed(2)}, receiver ${r.receiverCpuMsPerMiB!.toFixed(2)}`;
     console.log(
-      `${r.label.padEnd(40)} ${r.seconds.toFixed(2).padStart(7)} s  ${r.mibPerSecond.toFixed(0).padStart(5)} MiB/s  peak RSS sender ${r.senderRssMiB.toFixed(0)} MiB, receiver ${r.receiverRssMiB.toFixed(0)} MiB${extra}`,
+      `${r.label.padEnd(52)} ${r.seconds.toFixed(2).padStart(7)} s  ${r.mibPerSecond.toFixed(0).padStart(5)} MiB/s  peak RSS sender ${r.senderRssMiB.toFixed(0)} MiB, receiver ${r.receiverRssMiB.toFixed(0)} MiB${cpu}${extra}`,
     );
   }
-  const tcp = runs[0]!;
-  const lossless = runs[1]!;
-  const viaRelay = runs[2]!;
-  const lossy = runs[3]!;
-  const plainLossless = runs[4]!;
-  const plainLossy = runs[5]!;
-  console.log(`lossless / TCP: ${((100 * lossless.mibPerSecond) / tcp.mibPerSecond).toFixed(0)}%`);
+  const median = (xs: number[]): number => {
+    const s = [...xs].sort((a, b) => a - b);
+    const m = Math.floor(s.length / 2);
+    return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+  };
+  const pct = (x: number): string => `${(100 * x).toFixed(0)}%`;
+  if (tcp && lossless)
+    console.log(`lossless / TCP: ${pct(lossless.mibPerSecond / tcp.mibPerSecond)}`);
   console.log(
-    `sealed / unsealed: lossless ${((100 * lossless.mibPerSecond) / plainLossless.mibPerSecond).toFixed(0)}%, ${loss * 100}% loss ${((100 * lossy.mibPerSecond) / plainLossy.mibPerSecond).toFixed(0)}%`,
+    `sealed / unsealed (median of ${rounds}): lossless ${pct(median(ratios.lossless))} [${ratios.lossless.map(pct).join(' ')}], ${loss * 100}% loss ${pct(median(ratios.lossy))} [${ratios.lossy.map(pct).join(' ')}]`,
   );
-  console.log(
-    `${loss * 100}% loss / relay lossless: ${((100 * lossy.mibPerSecond) / viaRelay.mibPerSecond).toFixed(0)}%; / direct lossless: ${((100 * lossy.mibPerSecond) / lossless.mibPerSecond).toFixed(0)}%`,
-  );
+  if (viaRelay && lastLossy && lossless)
+    console.log(
+      `${loss * 100}% loss / relay lossless: ${pct(lastLossy.mibPerSecond / viaRelay.mibPerSecond)}; / direct lossless: ${pct(lastLossy.mibPerSecond / lossless.mibPerSecond)}`,
+    );
 } finally {
   for (const child of children) child.kill('SIGKILL');
   if (!opts['--keep']) await rm(dir, { recursive: true, force: true });

@@ -1,7 +1,8 @@
 // One side of a benchmark run, in its own process so its peak RSS is its own. Talks to
 // bench/p2p.ts with one JSON object per stdout line. Roles:
-//   receive <downloadDir> <transferId> <key> <size> <datagramBytes> <sealed|plain>   → {"port"} then {"result"}
-//   send <file> <port> <transferId> <key> <datagramBytes> <sealed|plain>             → {"result"}
+//   receive <downloadDir> <transferId> <key> <size> <datagramBytes> <sealed|plain> [tuning] → {"port"} then {"result"}; ends on SIGTERM
+//   send <file> <port> <transferId> <key> <datagramBytes> <sealed|plain> [tuning]           → {"result"}
+// (tuning: JSON of TransportConfig fields to override, e.g. {"windowBytes":4194304})
 //   relay <audiencePort> <loss> <seed>                                   → {"port"} then {"counters"} on SIGTERM
 //   tcp-receive <file>                                                   → {"port"} then {"result"}
 //   tcp-send <file> <port>                                               → {"result"}
@@ -13,10 +14,16 @@ import { LossyRelay } from '../../test/p2p/lossy-relay.js';
 const [role = '', ...args] = process.argv.slice(2);
 const say = (o: object): void => void process.stdout.write(`${JSON.stringify(o)}\n`);
 const peakRssMiB = (): number => process.resourceUsage().maxRSS / 1024;
+/** CPU time (user + system) this process used so far, in ms: a figure the machine's load disturbs less than elapsed time. */
+const cpuMs = (): number => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
 const datagram = (v: string | undefined): number | 'auto' =>
   v === undefined || v === 'auto' ? 'auto' : Number(v);
 // 'plain' turns sealing off, only to measure what AES-256-GCM costs (TransportConfig.sealDatagrams).
-const transport = (dg: string | undefined, sealing: string | undefined) => ({
+const transport = (dg: string | undefined, sealing: string | undefined, tuning = '{}') => ({
+  ...(JSON.parse(tuning) as object),
   datagramBytes: datagram(dg),
   sealDatagrams: sealing !== 'plain',
 });
@@ -24,9 +31,13 @@ const transport = (dg: string | undefined, sealing: string | undefined) => ({
 async function main(): Promise<void> {
   switch (role) {
     case 'receive': {
-      const [dir = '.', transferId = '', key = '', size = '0', dg, sealing] = args;
+      const [dir = '.', transferId = '', key = '', size = '0', dg, sealing, tuning] = args;
       const ep = (
-        await P2PEndpoint.listen({ port: 0, host: '127.0.0.1', config: transport(dg, sealing) })
+        await P2PEndpoint.listen({
+          port: 0,
+          host: '127.0.0.1',
+          config: transport(dg, sealing, tuning),
+        })
       )._unsafeUnwrap();
       const h = ep.expect(
         {
@@ -46,15 +57,24 @@ async function main(): Promise<void> {
           ? { ok: true, path: r.value.path, stats: r.value.stats }
           : { ok: false, error: r.error },
         peakRssMiB: peakRssMiB(),
+        cpuMs: cpuMs(),
+        minorFaults: process.resourceUsage().minorPageFault,
         at: performance.timeOrigin + performance.now(),
       });
+      // Like a client that stays running after a download: the finished transfer keeps answering
+      // the presenter's repeated FIN (its DONE may have been lost) until the benchmark says stop.
+      await new Promise((resolve) => process.once('SIGTERM', resolve));
       await ep.close();
       return;
     }
     case 'send': {
-      const [file = '', port = '0', transferId = '', key = '', dg, sealing] = args;
+      const [file = '', port = '0', transferId = '', key = '', dg, sealing, tuning] = args;
       const ep = (
-        await P2PEndpoint.listen({ port: 0, host: '127.0.0.1', config: transport(dg, sealing) })
+        await P2PEndpoint.listen({
+          port: 0,
+          host: '127.0.0.1',
+          config: transport(dg, sealing, tuning),
+        })
       )._unsafeUnwrap();
       const startedAt = performance.timeOrigin + performance.now();
       const h = ep.send(
@@ -63,8 +83,12 @@ async function main(): Promise<void> {
       );
       const r = await h.result;
       say({
-        result: r.isOk() ? { ok: true, stats: r.value.stats } : { ok: false, error: r.error },
+        result: r.isOk()
+          ? { ok: true, stats: r.value.stats }
+          : { ok: false, error: r.error, stats: h.stats() },
         peakRssMiB: peakRssMiB(),
+        cpuMs: cpuMs(),
+        minorFaults: process.resourceUsage().minorPageFault,
         startedAt,
       });
       await ep.close();

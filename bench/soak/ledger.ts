@@ -5,6 +5,27 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GroupStore } from '../../src/server/storage/group-store.js';
 import { DEFAULT_STORAGE } from '../../src/server/storage/storage-fs.js';
+import { describeTransferError, type TransferError } from '../../src/p2p/index.js';
+
+export type TransferSide = 'send' | 'receive';
+
+/** Why a transfer failed, as a short key to count by: the type, and the detail that tells cases apart. */
+export function failureKey(side: TransferSide, error: TransferError): string {
+  switch (error.type) {
+    case 'PeerAborted':
+      return `${side}: PeerAborted (${error.reason})`;
+    case 'PeerVanished':
+      return `${side}: PeerVanished (noticed by the ${error.side})`;
+    default:
+      return `${side}: ${error.type}`;
+  }
+}
+
+/** How often one failure key occurred, with the first sentence a person would have read for it. */
+export interface FailureTally {
+  count: number;
+  readonly example: string;
+}
 
 export class Ledger {
   /** `receiver; text` of every acknowledged private message. */
@@ -15,6 +36,8 @@ export class Ledger {
   readonly groups = new Map<string, string[]>();
   /** `group/user` of every acknowledged join. */
   readonly joins = new Set<string>();
+  /** failureKey → how often, both sides of every transfer (the sender's count is `transfersFailed`). */
+  readonly transferFailures = new Map<string, FailureTally>();
   counts = {
     logins: 0,
     logouts: 0,
@@ -25,6 +48,21 @@ export class Ledger {
     unacknowledged: 0,
     refused: 0,
   };
+
+  transferFailed(side: TransferSide, error: TransferError): void {
+    if (side === 'send') this.counts.transfersFailed++;
+    const key = failureKey(side, error);
+    const tally = this.transferFailures.get(key);
+    if (tally) tally.count++;
+    else this.transferFailures.set(key, { count: 1, example: describeTransferError(error) });
+  }
+
+  /** The failure reasons, most frequent first, one line each. */
+  failureReport(): string[] {
+    return [...this.transferFailures]
+      .sort((a, b) => b[1].count - a[1].count || a[0].localeCompare(b[0]))
+      .map(([key, t]) => `${String(t.count).padStart(5)}  ${key} — e.g. "${t.example}"`);
+  }
 
   groupMessage(group: string, line: string): void {
     const lines = this.groupMessages.get(group) ?? [];

@@ -164,6 +164,10 @@ soak finished after ${Math.round((Date.now() - started) / 1000)} s (seed ${seed}
   requests cut by a kill (unanswered)  ${c.unacknowledged}
   requests refused (e.g. user offline) ${c.refused}
   check                                ${problems.length === 0 ? 'every acknowledged message logged exactly once, every group and join restored, no number used twice' : `${problems.length} problem(s)`}`);
+if (ledger.transferFailures.size > 0) {
+  console.log('  why transfers failed (both sides; count, reason, what the user read):');
+  for (const line of ledger.failureReport()) console.log(`  ${line}`);
+}
 for (const p of problems.slice(0, 30)) console.log(`  ✗ ${p}`);
 if (problems.length > 0) console.log(server.console.join('').split('\n').slice(-40).join('\n'));
 if (!opts['--keep']) rmSync(dir, { recursive: true, force: true });

@@ -137,7 +137,7 @@ export class VirtualUser {
       });
       const done = handle.result.then((result) => {
         if (result.isOk()) this.o.ledger.counts.transfersOk++;
-        else this.o.ledger.counts.transfersFailed++;
+        else this.o.ledger.transferFailed('send', result.error);
         this.transfers.delete(done);
       });
       this.transfers.add(done);
@@ -162,7 +162,7 @@ export class VirtualUser {
     };
     const handle = this.o.endpoint.expect(intro, { downloadDir: this.o.downloadDir });
     const done = handle.result.then(async (result) => {
-      if (result.isErr()) return;
+      if (result.isErr()) return this.o.ledger.transferFailed('receive', result.error);
       // The file must arrive byte-identical: its hash is checked against the presenter's.
       const sha = createHash('sha256')
         .update(await readFile(result.value.path))

@@ -57,8 +57,8 @@ export type OpenError =
   /** Tampered with, forged, or sealed under another key. */
   | { readonly type: 'Unauthenticated' };
 
-function nonceFor(packetNumber: number): Buffer {
-  const nonce = Buffer.alloc(NONCE_BYTES);
+/** Writes the nonce for `packetNumber` into `nonce` (12 bytes: 4 zero bytes + 64-bit counter). */
+function nonceFor(nonce: Buffer, packetNumber: number): Buffer {
   nonce.writeUInt32BE(Math.floor(packetNumber / 2 ** 32), 4);
   nonce.writeUInt32BE(packetNumber >>> 0, 8);
   return nonce;
@@ -74,6 +74,10 @@ export class DatagramSeal {
   private readonly sealKey: Buffer;
   private readonly openKey: Buffer;
   private nextPacketNumber: number;
+  // One scratch nonce per direction: createCipheriv / createDecipheriv copy the IV, so the buffer
+  // is free again as soon as they return (one allocation less per datagram).
+  private readonly sealNonce = Buffer.alloc(NONCE_BYTES);
+  private readonly openNonce = Buffer.alloc(NONCE_BYTES);
 
   /**
    * `firstPacketNumber` is for a party that seals beside a real peer under the same key (a test's
@@ -109,7 +113,8 @@ export class DatagramSeal {
   /**
    * Seals a plaintext datagram given as parts (the first starts with the preamble; DATA passes
    * its header and payload separately so the payload is not copied first). Returns the parts to
-   * send. The first part's packet number is written in place.
+   * send. The first part's packet number is written in place, and the first part returned is a
+   * view of it: the caller hands over that buffer (the encoders make a fresh one per datagram).
    */
   seal(parts: readonly Buffer[]): Buffer[] {
     const head = parts[0];
@@ -119,12 +124,13 @@ export class DatagramSeal {
     head.writeUInt32BE(Math.floor(packetNumber / 2 ** 32), PACKET_NUMBER_OFFSET);
     head.writeUInt32BE(packetNumber >>> 0, PACKET_NUMBER_OFFSET + 4);
     if (!this.protect) return [...parts];
-    const cipher = createCipheriv(CIPHER, this.sealKey, nonceFor(packetNumber), {
+    const cipher = createCipheriv(CIPHER, this.sealKey, nonceFor(this.sealNonce, packetNumber), {
       authTagLength: TAG_BYTES,
     });
     const preamble = head.subarray(0, PREAMBLE_BYTES);
     cipher.setAAD(preamble);
-    const out: Buffer[] = [Buffer.from(preamble)];
+    // the preamble goes out as it is (the caller's fresh header buffer): no copy
+    const out: Buffer[] = [preamble];
     const headBody = head.subarray(PREAMBLE_BYTES);
     if (headBody.length > 0) out.push(cipher.update(headBody));
     for (let i = 1; i < parts.length; i++) out.push(cipher.update(parts[i]!));
@@ -165,9 +171,14 @@ export class DatagramSeal {
   }
 
   private decrypt(buf: Buffer, packetNumber: number): Buffer | null {
-    const decipher = createDecipheriv(CIPHER, this.openKey, nonceFor(packetNumber), {
-      authTagLength: TAG_BYTES,
-    });
+    const decipher = createDecipheriv(
+      CIPHER,
+      this.openKey,
+      nonceFor(this.openNonce, packetNumber),
+      {
+        authTagLength: TAG_BYTES,
+      },
+    );
     decipher.setAAD(buf.subarray(0, PREAMBLE_BYTES));
     decipher.setAuthTag(buf.subarray(buf.length - TAG_BYTES));
     const body = decipher.update(buf.subarray(PREAMBLE_BYTES, buf.length - TAG_BYTES));

@@ -8,6 +8,7 @@ import { DATA_HEADER_BYTES, MAX_DATAGRAM_BYTES } from '../../src/p2p/datagram.js
 import type { P2PEndpoint } from '../../src/p2p/endpoint.js';
 import type { TransferProgress } from '../../src/p2p/progress.js';
 import { filesIn, introductions, sha256File, withScratch, writeSeededFile } from './helpers.js';
+import { GateRelay } from '../model/gate-relay.js';
 
 const CHUNK = MAX_DATAGRAM_BYTES - DATA_HEADER_BYTES; // loopback uses the biggest datagrams
 
@@ -157,6 +158,50 @@ test('a missing source file fails with FileUnreadable and the audience is told a
       JSON.stringify(r),
     );
     assert.equal(await filesIn(dst), [], 'nothing left in the download directory');
+  }));
+
+test("the audience's DONE is lost: the presenter repeats its FIN and the finished audience answers it again", () =>
+  withScratch(async (scratch) => {
+    const a = await scratch.listen();
+    const b = await scratch.listen();
+    const src = await scratch.dir();
+    const dst = await scratch.dir();
+    const size = 300_000;
+    const file = await writeSeededFile(src, 'clip.mp4', size, 7);
+    const { transferId, key } = introductions();
+    const relay = await GateRelay.start(
+      { address: '127.0.0.1', port: b.port },
+      Buffer.from(key, 'hex'),
+    );
+    scratch.onCleanup(() => relay.close());
+    relay.rule('forward', 'pass');
+    relay.rule('backward', 'pass');
+    relay.rule('backward', 'drop', 'Done');
+    const rx = b.expect(
+      {
+        transferId,
+        key,
+        presenter: 'Yoda',
+        presenterAddress: '127.0.0.1',
+        fileName: 'clip.mp4',
+        size,
+      },
+      { downloadDir: dst },
+    );
+    const tx = a.send(
+      { transferId, key, audience: { address: '127.0.0.1', port: relay.port } },
+      { filePath: file },
+    );
+    const r = await rx.result;
+    assert.ok(r.isOk(), JSON.stringify(r));
+    await relay.waitFor((s) => s.datagram.type === 'Done', 'the first DONE (dropped)');
+    assert.is(tx.state(), 'finishing', 'the presenter still waits for the verdict');
+    relay.rule('backward', 'pass', 'Done');
+    const s = await tx.result;
+    assert.ok(s.isOk(), JSON.stringify(s));
+    const fins = relay.seen.filter((x) => x.datagram.type === 'Fin').length;
+    assert.ok(fins >= 2, `the FIN was repeated (${fins} seen)`);
+    if (r.isOk()) assert.is(await sha256File(r.value.path), await sha256File(file));
   }));
 
 test('bad introductions are refused as values', () =>

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Ledger, verify } from '../../bench/soak/ledger.js';
+import { Ledger, failureKey, verify } from '../../bench/soak/ledger.js';
 import { encodeRecordLine } from '../../src/server/storage/record-file.js';
 import { tempDir } from '../support/processes.js';
 
@@ -70,6 +70,24 @@ test('a lost message, a duplicated one, a reused number, a lost group and a lost
     (await verify(ledgerFor(), dir)).some((p) =>
       p.includes('group G1 acknowledged but not restored'),
     ),
+  );
+});
+
+test('transfer failures are counted by reason on both sides, the sender side also as transfersFailed', () => {
+  const ledger = new Ledger();
+  ledger.transferFailed('send', { type: 'PeerVanished', side: 'presenter', silentMs: 15_000 });
+  ledger.transferFailed('send', { type: 'PeerVanished', side: 'presenter', silentMs: 15_000 });
+  ledger.transferFailed('receive', { type: 'PeerAborted', reason: 'Cancelled' });
+  ledger.transferFailed('send', { type: 'PeerLeft', user: 'soak03' });
+  assert.is(ledger.counts.transfersFailed, 3);
+  assert.equal(ledger.failureReport(), [
+    '    2  send: PeerVanished (noticed by the presenter) — e.g. "the audience stopped responding (silent for 15 s)"',
+    '    1  receive: PeerAborted (Cancelled) — e.g. "the other side aborted the transfer (Cancelled)"',
+    '    1  send: PeerLeft — e.g. "soak03 went offline (logged out or disconnected) during the transfer"',
+  ]);
+  assert.is(
+    failureKey('receive', { type: 'DiskError', path: '/x', detail: 'ENOSPC' }),
+    'receive: DiskError',
   );
 });
 
