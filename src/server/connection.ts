@@ -53,6 +53,7 @@ export class Connection implements SessionPort, Reader {
   /** Not reading from the socket (back-pressure, see intake.ts). */
   private paused = false;
   private reading = false;
+  private awaitingDrain = false;
   /** The client's framing broke: told the session once. */
   private broken = false;
 
@@ -87,7 +88,6 @@ export class Connection implements SessionPort, Reader {
     });
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('drain', () => this.readMore());
     socket.on('error', () => {}); // 'close' always follows
     socket.on('close', () => {
       this.deps.intake.forget(this);
@@ -124,7 +124,17 @@ export class Connection implements SessionPort, Reader {
   /** Why this connection should not take in another request now (intake.ts), if it should not. */
   private mustWait(): boolean {
     if ((this.running?.size ?? 0) >= MAX_IN_FLIGHT_PER_CONNECTION) return true;
-    if (this.socket.writableNeedDrain) return true; // 'drain' calls readMore
+    if (this.socket.writableNeedDrain) {
+      // listened for only while needed: an idle session pays for no listener
+      if (!this.awaitingDrain) {
+        this.awaitingDrain = true;
+        this.socket.once('drain', () => {
+          this.awaitingDrain = false;
+          this.readMore();
+        });
+      }
+      return true;
+    }
     if (this.deps.intake.full) {
       this.deps.intake.waitForRoom(this);
       return true;
