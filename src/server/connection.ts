@@ -28,6 +28,8 @@ export interface ConnectionDeps {
   onClosed: (connection: Connection) => void;
 }
 
+const RESUME_IN_FLIGHT = (MAX_IN_FLIGHT_PER_CONNECTION * 3) / 4;
+
 const writeOutgoing = (connection: Connection): void => connection.writeOutgoing();
 
 // How long a closing connection may take to flush before it is destroyed.
@@ -255,7 +257,9 @@ export class Connection implements SessionPort, Reader {
   answered(): void {
     this.running?.answered();
     this.deps.intake.ended();
-    if (this.paused) this.readMore();
+    // Read on once a quarter of the bound is free, not after every answer: no pause and resume
+    // per command for a client that keeps more requests outstanding than the bound.
+    if (this.paused && (this.running?.size ?? 0) <= RESUME_IN_FLIGHT) this.readMore();
   }
 
   commandsAnswered(): Promise<void> {
