@@ -29,15 +29,17 @@ async function main(): Promise<number> {
     process.stdout.write(`${await hashPassword(password)}\n`);
     return 0;
   }
+  // Listening for SIGUSR2 from the start: a signal during start-up must not end the process.
+  let running: TessengerServer | undefined;
+  const stopStats = command.config.statsFile
+    ? reportStatsOnSignal(command.config.statsFile, () => running?.intakeStats() ?? {})
+    : () => {};
   const started = await TessengerServer.start(command.config);
   if (started.isErr()) {
     process.stderr.write(`${started.error.message}\n`);
     return 1;
   }
-  const server = started.value;
-  const stopStats = command.config.statsFile
-    ? reportStatsOnSignal(command.config.statsFile, () => server.intakeStats())
-    : () => {};
+  const server = (running = started.value);
   // A bug in one session must not take every user down: report it and keep serving.
   process.on('unhandledRejection', (bug) =>
     process.stderr.write(

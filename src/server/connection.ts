@@ -28,6 +28,10 @@ export interface ConnectionDeps {
   onClosed: (connection: Connection) => void;
 }
 
+const RESUME_IN_FLIGHT = (MAX_IN_FLIGHT_PER_CONNECTION * 3) / 4;
+
+const writeOutgoing = (connection: Connection): void => connection.writeOutgoing();
+
 // How long a closing connection may take to flush before it is destroyed.
 const CLOSE_GRACE_MS = 2000;
 
@@ -41,7 +45,9 @@ export class Connection implements SessionPort, Reader {
   session: CommandContext | undefined;
   private readonly decoder: FrameDecoder;
   private readonly actor: Actor<SessionLogic>;
-  private corked = false;
+  /** Frames written this event-loop turn, not yet handed to the socket. */
+  private outgoing: Buffer[] | undefined;
+  private outgoingBytes = 0;
   private ended = false;
   /** Made at the first command after login: connections that never log in do not pay for them. */
   private rate: CommandRate | undefined;
@@ -49,6 +55,7 @@ export class Connection implements SessionPort, Reader {
   /** Not reading from the socket (back-pressure, see intake.ts). */
   private paused = false;
   private reading = false;
+  private awaitingDrain = false;
   /** The client's framing broke: told the session once. */
   private broken = false;
 
@@ -83,7 +90,6 @@ export class Connection implements SessionPort, Reader {
     });
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('drain', () => this.readMore());
     socket.on('error', () => {}); // 'close' always follows
     socket.on('close', () => {
       this.deps.intake.forget(this);
@@ -120,7 +126,17 @@ export class Connection implements SessionPort, Reader {
   /** Why this connection should not take in another request now (intake.ts), if it should not. */
   private mustWait(): boolean {
     if ((this.running?.size ?? 0) >= MAX_IN_FLIGHT_PER_CONNECTION) return true;
-    if (this.socket.writableNeedDrain) return true; // 'drain' calls readMore
+    if (this.socket.writableNeedDrain) {
+      // listened for only while needed: an idle session pays for no listener
+      if (!this.awaitingDrain) {
+        this.awaitingDrain = true;
+        this.socket.once('drain', () => {
+          this.awaitingDrain = false;
+          this.readMore();
+        });
+      }
+      return true;
+    }
     if (this.deps.intake.full) {
       this.deps.intake.waitForRoom(this);
       return true;
@@ -174,22 +190,28 @@ export class Connection implements SessionPort, Reader {
   // ---- what the session's actions do with the socket (SessionPort) ---------------------------
 
   /**
-   * Writes a frame. Frames written in the same event-loop turn leave in one system call: the
-   * socket is corked on the first and uncorked on the next tick.
+   * Writes a frame. Frames written in the same event-loop turn leave in one write (one system
+   * call): they are collected and written together on the next tick.
    */
   deliver(frame: Buffer): void {
     if (this.ended || this.socket.destroyed) return;
-    if (!this.corked) {
-      this.corked = true;
-      this.socket.cork();
-      process.nextTick(() => {
-        this.corked = false;
-        this.socket.uncork();
-      });
-    }
-    this.socket.write(frame);
-    if (this.socket.writableLength > this.deps.config.maxQueuedBytes)
+    if (this.outgoing === undefined) {
+      this.outgoing = [frame];
+      process.nextTick(writeOutgoing, this);
+    } else this.outgoing.push(frame);
+    this.outgoingBytes += frame.length;
+    if (this.socket.writableLength + this.outgoingBytes > this.deps.config.maxQueuedBytes)
       this.tell({ type: 'SLOW_READER' });
+  }
+
+  /** The frames of this turn, as one write. */
+  writeOutgoing(): void {
+    const frames = this.outgoing;
+    const bytes = this.outgoingBytes;
+    this.outgoing = undefined;
+    this.outgoingBytes = 0;
+    if (frames === undefined || this.socket.destroyed) return;
+    this.socket.write(frames.length === 1 ? frames[0]! : Buffer.concat(frames, bytes));
   }
 
   private send(message: ServerMessage): void {
@@ -204,8 +226,15 @@ export class Connection implements SessionPort, Reader {
     this.send({ t: 'ev', ...event });
   }
 
+  /** The hottest frame (every command's answer): written as text, the same bytes as encodeMessage. */
   reply(id: number, data?: unknown): void {
-    this.send(data === undefined ? { t: 'res', id, ok: true } : { t: 'res', id, ok: true, data });
+    this.deliver(
+      encodeFrame(
+        data === undefined
+          ? `{"t":"res","id":${id},"ok":true}`
+          : `{"t":"res","id":${id},"ok":true,"data":${JSON.stringify(data)}}`,
+      ),
+    );
   }
 
   replyError(id: number, error: WireError): void {
@@ -219,16 +248,19 @@ export class Connection implements SessionPort, Reader {
     this.replyError(requestId, { code: 'INTERNAL' });
   }
 
-  track(running: Promise<void>): void {
-    const commands = (this.running ??= new RunningCommands(this.answered));
-    commands.track(running);
+  began(): void {
+    const commands = (this.running ??= new RunningCommands());
+    commands.began();
     this.deps.intake.began(commands.size);
   }
 
-  private readonly answered = (): void => {
+  answered(): void {
+    this.running?.answered();
     this.deps.intake.ended();
-    if (this.paused) this.readMore();
-  };
+    // Read on once a quarter of the bound is free, not after every answer: no pause and resume
+    // per command for a client that keeps more requests outstanding than the bound.
+    if (this.paused && (this.running?.size ?? 0) <= RESUME_IN_FLIGHT) this.readMore();
+  }
 
   commandsAnswered(): Promise<void> {
     return this.running?.allAnswered() ?? Promise.resolve();
@@ -245,6 +277,7 @@ export class Connection implements SessionPort, Reader {
 
   end(): void {
     if (this.ended) return;
+    this.writeOutgoing();
     this.ended = true;
     this.socket.end();
     // read (and drop) on, or a paused socket would never see the client's end
@@ -254,6 +287,7 @@ export class Connection implements SessionPort, Reader {
 
   destroy(): void {
     this.ended = true;
+    this.outgoing = undefined;
     this.socket.destroy();
   }
 }

@@ -1,35 +1,30 @@
 /**
  * Commands of one connection that are still running. Draining and logging out wait until every
  * one has been answered, so nothing that was logged goes unacknowledged; back-pressure reads the
- * count (src/server/intake.ts). A count and one shared promise, not a set of promises: this sits
- * on every command's path.
+ * count (src/server/intake.ts). A count and one shared promise, not a promise per command: this
+ * sits on every command's path.
  */
 export class RunningCommands {
   private count = 0;
   private idle: Promise<void> | undefined;
   private resolveIdle: (() => void) | undefined;
 
-  /** `onAnswered` runs after each command has been answered, with the count already lowered. */
-  constructor(private readonly onAnswered: () => void = () => {}) {}
-
   get size(): number {
     return this.count;
   }
 
-  track(running: Promise<void>): void {
+  began(): void {
     this.count += 1;
-    void running.then(this.settle, this.settle);
   }
 
-  private readonly settle = (): void => {
+  answered(): void {
     this.count -= 1;
     if (this.count === 0 && this.resolveIdle) {
       this.resolveIdle();
       this.idle = undefined;
       this.resolveIdle = undefined;
     }
-    this.onAnswered();
-  };
+  }
 
   /** Resolves once no command is running (at once if none is). */
   allAnswered(): Promise<void> {

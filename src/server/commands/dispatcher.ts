@@ -3,7 +3,8 @@ import type { WireError } from '../../protocol/error-codes.js';
 import type { RequestMessage } from '../../protocol/messages.js';
 import { validateUserName } from '../../shared/user-name.js';
 import type { CommandContext } from '../services.js';
-import { toWireError } from './command-error.js';
+import type { Result } from 'neverthrow';
+import { toWireError, type CommandError } from './command-error.js';
 import { findCommand, type HandlerSpec } from './command-table.js';
 
 // The session machine carries the looked-up handler to `serve`, typed as the table's spec.
@@ -19,8 +20,10 @@ export interface ReplyPort {
   replyError(requestId: number, error: WireError): void;
   /** A bug, not an expected failure: logged, answered INTERNAL, the connection keeps serving. */
   internalError(requestId: number, bug: unknown): void;
-  /** Counts a running command, so draining can wait for its answer. */
-  track(running: Promise<void>): void;
+  /** Counts a running command, so draining can wait for its answer (and back-pressure see it). */
+  began(): void;
+  /** The command counted by `began` has been answered. */
+  answered(): void;
 }
 
 const MAX_USERNAME_LENGTH = 256;
@@ -76,6 +79,17 @@ export function refusalBeforeLogin(request: SessionRequest): WireError {
   return { code: 'NOT_LOGGED_IN' };
 }
 
+/** A handler's result becomes the response; a reply that throws is a bug, answered INTERNAL. */
+function answer(port: ReplyPort, requestId: number, result: Result<unknown, CommandError>): void {
+  try {
+    if (result.isOk()) port.reply(requestId, result.value);
+    else port.replyError(requestId, toWireError(result.error));
+  } catch (bug) {
+    port.internalError(requestId, bug);
+  }
+  port.answered();
+}
+
 /**
  * The one dispatcher, second half: a logged-in user's request (the machine has checked the login
  * state and the command rate) runs its handler, and the result becomes the response.
@@ -84,14 +98,15 @@ export function serve(request: SessionRequest, session: CommandContext, port: Re
   const { requestId } = request;
   switch (request.step) {
     case 'command': {
-      const running = request.command
-        .run(session, request.args)
-        .match(
-          (data) => port.reply(requestId, data),
-          (error) => port.replyError(requestId, toWireError(error)),
-        )
-        .catch((bug: unknown) => port.internalError(requestId, bug));
-      port.track(running);
+      // One promise per command here (not a chain of match, catch and a tracker).
+      port.began();
+      request.command.run(session, request.args).then(
+        (result) => answer(port, requestId, result),
+        (bug: unknown) => {
+          port.internalError(requestId, bug);
+          port.answered();
+        },
+      );
       return;
     }
     case 'invalid':

@@ -31,8 +31,8 @@ export interface NumberedLog {
 
 interface Pending {
   build: LineBuilder;
-  resolve: (line: AppendedLine) => void;
-  reject: (error: StorageError) => void;
+  /** The caller's promise: settled with the line's number and time, or the failure. */
+  settle: (outcome: Result<AppendedLine, StorageError>) => void;
 }
 
 const TAIL_BYTES = 64 * 1024;
@@ -143,12 +143,8 @@ export class AppendLog implements NumberedLog {
 
   append(build: LineBuilder): ResultAsync<AppendedLine, StorageError> {
     return new ResultAsync(
-      new Promise<Result<AppendedLine, StorageError>>((resolve) => {
-        this.queue.push({
-          build,
-          resolve: (line) => resolve(ok(line)),
-          reject: (error) => resolve(err(error)),
-        });
+      new Promise<Result<AppendedLine, StorageError>>((settle) => {
+        this.queue.push({ build, settle });
         if (!this.writing) void this.flush();
       }),
     );
@@ -162,20 +158,22 @@ export class AppendLog implements NumberedLog {
       this.queue = [];
       const ts = formatTimestamp(this.now());
       const first = this.lastNumber + 1;
-      const text = batch.map((p, i) => `${p.build(first + i, ts)}\n`).join('');
+      let text = '';
+      for (let i = 0; i < batch.length; i++) text += `${batch[i]!.build(first + i, ts)}\n`;
       const bytes = Buffer.from(text, 'utf8');
       const outcome = await appendBatch(this.handle, this.size, bytes, this.storage.sync);
       if (outcome === null) {
         this.size += bytes.length;
         this.lastNumber += batch.length;
-        batch.forEach((p, i) => p.resolve({ n: first + i, ts }));
+        for (let i = 0; i < batch.length; i++) batch[i]!.settle(ok({ n: first + i, ts }));
       } else {
         const error: StorageError = {
           type: 'StorageFailed',
           file: this.file,
           reason: outcome.failed,
         };
-        batch.forEach((p) => p.reject(error));
+        const failed = err(error);
+        for (const p of batch) p.settle(failed);
       }
     }
     this.writing = false;
