@@ -8,7 +8,7 @@ import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import type { ExplorerMachine } from '../../scripts/diagrams/explorer-model.js';
 import { transitionsOf } from '../../scripts/diagrams/explorer-model.js';
-import { ROOT } from '../support/processes.js';
+import { beforeAll, ROOT } from '../support/processes.js';
 import { laptopPage, launch, screenshot } from './browser.js';
 
 let browser: Browser;
@@ -16,7 +16,7 @@ let page: Page;
 let errors: string[];
 let machines: ExplorerMachine[];
 
-test.before(async () => {
+beforeAll(async () => {
   browser = await launch();
   ({ page, errors } = await laptopPage(browser));
   await page.goto(pathToFileURL(join(ROOT, 'diagrams', 'index.html')).href);

@@ -3,7 +3,13 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Browser, Page } from 'playwright-core';
-import { loggedIn, PASSWORDS, startServer, type ServerHandle } from '../support/processes.js';
+import {
+  beforeAll,
+  loggedIn,
+  PASSWORDS,
+  startServer,
+  type ServerHandle,
+} from '../support/processes.js';
 import { laptopPage, launch, screenshot } from './browser.js';
 
 let browser: Browser;
@@ -22,7 +28,7 @@ async function countIs(stateId: string, n: number): Promise<void> {
   );
 }
 
-test.before(async () => {
+beforeAll(async () => {
   server = await startServer({ args: ['--inspect-port', '0'] });
   const line = /Live statechart view on (http:\/\/127\.0\.0\.1:\d+\/)/.exec(server.program.output);
   assert.ok(line, `the console names the live view:\n${server.program.output}`);

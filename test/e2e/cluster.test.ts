@@ -4,7 +4,13 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Conn } from '../model/support.js';
-import { eventually, startServer, tempDir, type ServerHandle } from '../support/processes.js';
+import {
+  beforeAll,
+  eventually,
+  startServer,
+  tempDir,
+  type ServerHandle,
+} from '../support/processes.js';
 import { deleteKeys, findRedis, reportNoRedis, uniquePrefix } from '../support/redis.js';
 
 const USERS = Array.from({ length: 24 }, (_, i) => `u${String(i + 1).padStart(2, '0')}`);
@@ -44,7 +50,7 @@ if (!redis) {
   const prefix = uniquePrefix('cluster-e2e');
   let nodes: ServerHandle[] = [];
 
-  test.before(async () => {
+  beforeAll(async () => {
     nodes = await Promise.all(['a', 'b', 'c'].map((id) => startNode(url, prefix, id)));
   });
 

@@ -2,11 +2,11 @@
 // and at their next login while the invitation is still open (not yet joined).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { loggedIn, startServer, type ServerHandle } from '../support/processes.js';
+import { beforeAll, loggedIn, startServer, type ServerHandle } from '../support/processes.js';
 import { RawClient } from '../support/raw-client.js';
 
 let server: ServerHandle;
-test.before(async () => {
+beforeAll(async () => {
   server = await startServer();
 });
 test.after(async () => {

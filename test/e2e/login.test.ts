@@ -1,6 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
+  beforeAll,
   eventually,
   loggedIn,
   PASSWORDS,
@@ -21,7 +22,7 @@ async function failPasswords(client: Program, times: number): Promise<void> {
     await client.expect('Invalid Password. Please try again');
   }
 }
-test.before(async () => {
+beforeAll(async () => {
   server = await startServer({ attempts: 3, blockSeconds: 3 });
 });
 test.after(async () => {

@@ -1,11 +1,17 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { loggedIn, PROMPT, startServer, type ServerHandle } from '../support/processes.js';
+import {
+  beforeAll,
+  loggedIn,
+  PROMPT,
+  startServer,
+  type ServerHandle,
+} from '../support/processes.js';
 
 const TS = String.raw`\d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2}`;
 
 let server: ServerHandle;
-test.before(async () => {
+beforeAll(async () => {
   server = await startServer();
 });
 test.after(async () => {

@@ -14,6 +14,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { DATA_HEADER_BYTES, MAX_DATAGRAM_BYTES, TAG_BYTES } from '../../src/p2p/datagram.js';
 import {
+  beforeAll,
   clientDir,
   eventually,
   loggedIn,
@@ -31,7 +32,7 @@ const QUICK = ['--transfer-timeout', '2'];
 const SLOW = [...QUICK, '--datagram-bytes', '1200'];
 
 let server: ServerHandle;
-test.before(async () => {
+beforeAll(async () => {
   server = await startServer();
 });
 test.after(async () => {

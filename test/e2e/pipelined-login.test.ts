@@ -6,12 +6,18 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { encodeFrame } from '../../src/protocol/frame-codec.js';
 import type { ServerMessage } from '../../src/protocol/messages.js';
-import { eventually, PASSWORDS, startServer, type ServerHandle } from '../support/processes.js';
+import {
+  beforeAll,
+  eventually,
+  PASSWORDS,
+  startServer,
+  type ServerHandle,
+} from '../support/processes.js';
 import { RawClient } from '../support/raw-client.js';
 
 let server: ServerHandle;
 
-test.before(async () => {
+beforeAll(async () => {
   // 5 attempts and no per-IP throttle: a generated sequence never locks the account (at most
   // two wrong passwords, and a clean login resets the count after each run).
   server = await startServer({ attempts: 5, args: ['--max-ip-failures', '1000000'] });

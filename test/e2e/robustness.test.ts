@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
+  beforeAll,
   loggedIn,
   PASSWORDS,
   startClient,
@@ -11,7 +12,7 @@ import {
 import { RawClient } from '../support/raw-client.js';
 
 let server: ServerHandle;
-test.before(async () => {
+beforeAll(async () => {
   server = await startServer({ attempts: 3, args: ['--login-timeout', '1'] });
 });
 test.after(async () => {

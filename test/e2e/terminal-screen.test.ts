@@ -11,6 +11,7 @@ import { P2PEndpoint } from '../../src/p2p/endpoint.js';
 import { encodeFrame } from '../../src/protocol/frame-codec.js';
 import { GateRelay } from '../model/gate-relay.js';
 import {
+  beforeAll,
   CLIENT_BIN,
   PASSWORDS,
   startServer,
@@ -24,7 +25,7 @@ const PROMPT =
   'Enter one of the following commands (/msgto, /activeuser, /creategroup, /joingroup, /groupmsg, /p2pvideo, /logout): ';
 
 let server: ServerHandle;
-test.before(async () => {
+beforeAll(async () => {
   server = await startServer({ args: ['--login-timeout', '60'] });
 });
 test.after(async () => {

@@ -13,7 +13,7 @@ import type { ServerMessage } from '../../src/protocol/messages.js';
 import { COMMANDS } from '../../src/server/commands/command-table.js';
 import { DEFAULTS } from '../../src/server/config.js';
 import { validateMessageText } from '../../src/shared/message-text.js';
-import { PASSWORDS, startServer, type ServerHandle } from '../support/processes.js';
+import { beforeAll, PASSWORDS, startServer, type ServerHandle } from '../support/processes.js';
 import { RawClient } from '../support/raw-client.js';
 
 const SEED = 0xd15a7c4;
@@ -229,7 +229,7 @@ let obi: RawClient;
 let nextId = 1_000_000;
 const sent = new Map<number, FuzzRequest>();
 
-test.before(async () => {
+beforeAll(async () => {
   // Rate limits are not under test here: they are lifted so every request reaches the dispatcher.
   server = await startServer({
     args: [

@@ -12,6 +12,7 @@ import { ERROR_CODES } from '../../src/protocol/error-codes.js';
 import { encodeFrame, FrameDecoder } from '../../src/protocol/frame-codec.js';
 import { decodeServerMessage, type ServerMessage } from '../../src/protocol/messages.js';
 import {
+  beforeAll,
   loggedIn,
   PASSWORDS,
   startServer,
@@ -377,7 +378,7 @@ let server: ServerHandle;
 let yoda: Program | undefined;
 let obi: Program | undefined;
 
-test.before(async () => {
+beforeAll(async () => {
   server = await startServer({ args: ['--login-timeout', '2'] });
 });
 test.after(async () => {

@@ -16,7 +16,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { AnyMachineSnapshot } from 'xstate';
 import { lockoutMachine } from '../../machines/lockout.machine.js';
-import { startServer, tempDir, type ServerHandle } from '../support/processes.js';
+import { beforeAll, startServer, tempDir, type ServerHandle } from '../support/processes.js';
 import { TransitionCoverage } from './coverage.js';
 import {
   buildTestModel,
@@ -50,7 +50,7 @@ interface Setup {
 const setups: Setup[] = [];
 const coverage = new TransitionCoverage('lockout', lockoutMachine);
 
-test.before(async () => {
+beforeAll(async () => {
   for (const attempts of [1, 3]) {
     const dir = tempDir(`model-lockout-${attempts}`);
     writeCredentials(

@@ -5,7 +5,7 @@
 // machine under test.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { startServer, tempDir, type ServerHandle } from '../support/processes.js';
+import { beforeAll, startServer, tempDir, type ServerHandle } from '../support/processes.js';
 import { IP_FAILURES, SESSION_PROBES, type ProbeServer } from './probes/session-probes.js';
 import { ConsoleWatch, UserPool, writeCredentials } from './support.js';
 
@@ -19,7 +19,7 @@ let others: ServerHandle[] = [];
 let server: ProbeServer;
 const users = new UserPool(USERS);
 
-test.before(async () => {
+beforeAll(async () => {
   const common = [
     '--max-unauthenticated',
     String(MAX_UNAUTHENTICATED),

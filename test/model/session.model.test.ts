@@ -34,7 +34,13 @@ import { sessionMachine } from '../../machines/session.machine.js';
 import { encodeFrame } from '../../src/protocol/frame-codec.js';
 import type { ResponseMessage, ServerMessage } from '../../src/protocol/messages.js';
 import { hashPassword } from '../../src/server/password.js';
-import { eventually, startServer, tempDir, type ServerHandle } from '../support/processes.js';
+import {
+  beforeAll,
+  eventually,
+  startServer,
+  tempDir,
+  type ServerHandle,
+} from '../support/processes.js';
 import { RawClient } from '../support/raw-client.js';
 import { TransitionCoverage, takenTransitions } from './coverage.js';
 import {
@@ -235,7 +241,7 @@ async function startSetup(
   };
 }
 
-test.before(async () => {
+beforeAll(async () => {
   const costly = await hashPassword(HASHED_PASSWORD, { N: 32768, r: 8, p: 1 });
   // the hashed users come first: the server derives its decoy secret from the first hash line
   const credentials = [

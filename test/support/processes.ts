@@ -22,6 +22,9 @@ export const PASSWORDS: Record<string, string> = {
 
 // Waiting is for something to be printed, never for time to pass; this only bounds a broken test.
 const DEFAULT_WAIT_MS = 15_000;
+// A server's start includes TLS set-up and, for test servers run through tsx, compiling: on a
+// loaded 2-core machine several starting at once can take longer than one ordinary wait.
+const SERVER_START_WAIT_MS = 45_000;
 
 export const tempDir = (label: string): string =>
   mkdtempSync(join(tmpdir(), `tessenger-${label}-`));
@@ -31,12 +34,33 @@ process.on('exit', () => {
   for (const child of live) child.kill('SIGKILL');
 });
 
+let setupFailure: unknown;
+
+/**
+ * `test.before` whose failure is seen. uvu swallows an error thrown by a `before` hook (its runner
+ * returns from a `finally`): the file would report no test passed without saying why, and hang on
+ * the servers the hook had already started. Here the error is printed, every test of the file fails
+ * with it, and the programs started so far are ended.
+ */
+export function beforeAll(hook: () => Promise<void> | void): void {
+  test.before(async () => {
+    try {
+      await hook();
+    } catch (error) {
+      setupFailure = error ?? new Error('the before hook failed');
+      console.error('setup (before hook) failed:', error);
+      for (const child of live) child.kill('SIGKILL');
+    }
+  });
+}
+
 // Programs started inside a test (not in a `before` hook) end with it: a failed test must not
 // leave a server or client running that keeps this test file's process alive.
 let inTest = false;
 const startedInTest = new Set<ChildProcess>();
 test.before.each(() => {
   inTest = true;
+  if (setupFailure !== undefined) throw setupFailure;
 });
 test.after.each(() => {
   inTest = false;
@@ -189,7 +213,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
     'server',
     spawn(process.execPath, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] }),
   );
-  const line = await program.expect(/listening on [\d.]+:(\d+)/);
+  const line = await program.expect(/listening on [\d.]+:(\d+)/, SERVER_START_WAIT_MS);
   const port = Number(/:(\d+)$/.exec(line)?.[1]);
   return {
     program,
