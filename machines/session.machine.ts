@@ -43,6 +43,7 @@ export type ClosingCode =
   | 'TOO_MANY_UNAUTHENTICATED_MESSAGES'
   | 'FLOODING'
   | 'CLUSTER_UNAVAILABLE'
+  | 'LOGGED_IN_ELSEWHERE'
   | 'INTERNAL';
 export interface ClosingReason {
   code: ClosingCode;

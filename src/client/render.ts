@@ -80,6 +80,8 @@ export function renderError(command: CommandName | 'login', error: WireError): s
       return command === 'login'
         ? 'The server cannot reach the rest of its cluster right now, so it cannot log you in. Please try again shortly.'
         : 'The server cannot reach the rest of its cluster right now; that was not done. Please try again shortly.';
+    case 'LOGGED_IN_ELSEWHERE':
+      return 'You logged in on another server of this cluster while this one could not reach it; this session ends here.';
     case 'RATE_LIMITED':
       return `You are sending too fast. Please wait ${error.retryAfterSeconds ?? 1} s and try again.`;
     case 'FLOODING':

@@ -46,6 +46,8 @@ export const ERROR_CODES = [
   'STORAGE_FAILED',
   // a node of a cluster cannot reach Redis (docs/CLUSTER.md); nothing was done
   'CLUSTER_UNAVAILABLE',
+  // a cluster node was cut off longer than the expiry and the name logged in on another node
+  'LOGGED_IN_ELSEWHERE',
   'RATE_LIMITED',
   'FLOODING',
   'TOO_MANY_CONNECTIONS',

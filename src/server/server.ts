@@ -244,22 +244,6 @@ export class TessengerServer {
             failuresByIp: state.loginThrottle,
             attemptsByUsername: new KeyedSerializer(),
           };
-          state.listen({
-            presenceChanged: () => void userlog.update().catch(() => {}),
-            usersLeft: (node, usernames) => {
-              for (const username of usernames) {
-                consoleLog.line(
-                  `${printableName(username)} left the cluster: node ${node} stopped heartbeating`,
-                );
-                void announceDeparture(services, username);
-              }
-              void userlog.update().catch(() => {});
-            },
-            namesTaken: (usernames) =>
-              consoleLog.line(
-                `After the cluster outage, another node holds ${usernames.map(printableName).join(', ')} too: both sessions stay until one logs out`,
-              ),
-          });
           const listener = createServer();
           const server = new TessengerServer(
             config,
@@ -272,9 +256,39 @@ export class TessengerServer {
             acceptor,
             { ...runtime, now, console: consoleLog, ...(inspection ? { inspection } : {}) },
           );
+          server.followCluster();
           return server.listen().orElse((e) => closeAfterFailure(state, e));
         },
       );
+  }
+
+  /** What changes elsewhere in a cluster does here (one server: nothing ever does). */
+  private followCluster(): void {
+    const { services, userlog, state } = this;
+    const consoleLog = services.console;
+    state.listen({
+      presenceChanged: () => void userlog.update().catch(() => {}),
+      usersLeft: (node, usernames) => {
+        for (const username of usernames) {
+          consoleLog.line(
+            `${printableName(username)} left the cluster: node ${node} stopped heartbeating`,
+          );
+          void announceDeparture(services, username);
+        }
+        void userlog.update().catch(() => {});
+      },
+      // Cut off longer than the expiry, this node's users were reaped and a name logged in
+      // elsewhere meanwhile: a name is held once, by the newer session.
+      namesTaken: (usernames) => {
+        const taken = new Set(usernames);
+        consoleLog.line(
+          `After the cluster outage, another node holds ${usernames.map(printableName).join(', ')}: ending the session(s) here`,
+        );
+        for (const connection of this.connections.values())
+          if (connection.session && taken.has(connection.session.username))
+            connection.close({ code: 'LOGGED_IN_ELSEWHERE' });
+      },
+    });
   }
 
   get port(): number {

@@ -17,7 +17,7 @@ import {
 } from '../support/redis.js';
 import { hasRedisServer } from '../support/redis.js';
 
-const USERS = Array.from({ length: 12 }, (_, i) => `f${String(i + 1).padStart(2, '0')}`);
+const USERS = Array.from({ length: 16 }, (_, i) => `f${String(i + 1).padStart(2, '0')}`);
 const password = (user: string) => `pw-${user}!`;
 const CREDENTIALS = USERS.map((u) => `${u} ${password(u)}\n`).join('');
 
@@ -147,6 +147,30 @@ if (!redis) {
       'f11 to leave userlog.txt of node b',
     );
     assert.not.ok((await activeUsers(watcher)).includes('f11'));
+    await Promise.all([a.stop(), b.stop()]);
+    await gate.close();
+    await deleteKeys(redis.url, prefix);
+  });
+
+  test('a node cut off longer than the expiry: its users are reaped; a name that logged in elsewhere meanwhile keeps the newer session', async () => {
+    const prefix = uniquePrefix('partition');
+    const gate = await RedisGate.start(redis.url);
+    const a = await startNode(gate.url, prefix, 'a');
+    const b = await startNode(redis.url, prefix, 'b');
+    const old = await login(a, 'f13');
+    const stays = await login(a, 'f14');
+    gate.cut();
+    await b.program.expect('f13 left the cluster: node a stopped heartbeating');
+    const newer = await login(b, 'f13');
+    gate.restore();
+    assert.is(await old.closing(), 'LOGGED_IN_ELSEWHERE');
+    await old.closedByServer();
+    await a.program.expect(
+      'After the cluster outage, another node holds f13: ending the session(s) here',
+    );
+    const users = await activeUsers(newer);
+    assert.ok(users.includes('f14'), 'the node put its other user back');
+    assert.ok((await activeUsers(stays)).includes('f13'), 'the newer f13 is online');
     await Promise.all([a.stop(), b.stop()]);
     await gate.close();
     await deleteKeys(redis.url, prefix);

@@ -123,6 +123,10 @@ test('CLUSTER_UNAVAILABLE reads as a refused login when it ends a login, as a re
     renderError('msgto', { code: 'CLUSTER_UNAVAILABLE' }),
     'The server cannot reach the rest of its cluster right now; that was not done. Please try again shortly.',
   );
+  assert.is(
+    renderError('login', { code: 'LOGGED_IN_ELSEWHERE' }),
+    'You logged in on another server of this cluster while this one could not reach it; this session ends here.',
+  );
 });
 
 test('rendered network text is escaped', () => {
