@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { errAsync, okAsync, ResultAsync } from 'neverthrow';
+import { createActor, fromCallback, type AnyActorRef } from 'xstate';
 import { encodeFrame } from '../protocol/frame-codec.js';
 import { encodeMessage, PROTOCOL_VERSION } from '../protocol/messages.js';
 import type { ServerConfig } from './config.js';
@@ -58,6 +59,8 @@ export class TessengerServer {
   private readonly connectionsPerIp = new Map<string, number>();
   private stopping = false;
   private readonly intake = new Intake();
+  /** Parent of the session actors: one actor system for all of them (see ConnectionDeps). */
+  private readonly sessions: AnyActorRef;
 
   private constructor(
     private readonly config: ServerConfig,
@@ -77,6 +80,11 @@ export class TessengerServer {
         limits: { maxFrameBytes: config.maxFrameBytes, maxMessageLength: config.maxMessageLength },
       }),
     );
+    // It ignores what its children tell it (their ends are handled by each connection).
+    this.sessions = createActor(
+      fromCallback(() => {}),
+      runtime.clock ? { clock: runtime.clock } : {},
+    ).start();
     const watch = <T extends SessionLogic>(logic: T): T =>
       runtime.inspection?.watch(logic) ?? logic;
     this.sessionLogic = watch(
@@ -343,7 +351,7 @@ export class TessengerServer {
       sessionLogic: this.sessionLogic,
       intake: this.intake,
       welcomeFrame: this.welcomeFrame,
-      ...(this.runtime.clock ? { clock: this.runtime.clock } : {}),
+      sessions: this.sessions,
       onClosed: (closed) => this.forget(closed),
     });
     this.connections.set(connection.id, connection);
