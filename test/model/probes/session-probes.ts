@@ -13,17 +13,41 @@ import { Conn, ConsoleWatch, userlogHas, WAIT_MS } from '../support.js';
 
 export interface ProbeServer {
   readonly port: number;
+  /** How the servers are reached (`plaintext` for servers started with `--plaintext`). */
+  readonly link: { readonly plaintext?: boolean };
   readonly console: ConsoleWatch;
   readonly userlog: () => string[];
+  /** messagelog.txt and <group>_messagelog.txt, line by line (for the command probes). */
+  readonly messagelog: () => string[];
+  readonly groupLog: (group: string) => string[];
   readonly passwordOf: (user: string) => string;
   /** The server's --max-unauthenticated. */
   readonly maxUnauthenticated: number;
   /** The server's login attempts (SPEC: the Nth consecutive failure blocks the account). */
   readonly attempts: number;
-  /** A second server, same users, started with `--login-timeout 1`. */
+  /** A second server, same users, started with a login timeout of LOGIN_TIMEOUT_MS. */
   readonly loginTimeoutPort: number;
   /** A third server, same users, started with `--max-ip-failures` IP_FAILURES. */
   readonly ipThrottledPort: number;
+  /** A server started with `--rate-burst 10 --rate-per-second 1 --max-throttled 5 --max-groups 1`. */
+  readonly rate: LimitedServer & { readonly maxGroups: number };
+  /** A server started with `--max-queued-bytes 65536` (and `--sync off`: many messages). */
+  readonly queue: LimitedServer;
+  /** A server, same users, whose shared state (presence, groups, transfers) fails on demand. */
+  readonly backend: {
+    readonly port: number;
+    readonly messagelog: () => string[];
+    readonly groupLog: (group: string) => string[];
+    readonly console: ConsoleWatch;
+    readonly userlog: () => string[];
+    setMode(mode: 'ok' | 'failed' | 'unreachable' | 'rejects'): void;
+  };
+}
+
+export interface LimitedServer {
+  readonly port: number;
+  readonly console: ConsoleWatch;
+  readonly userlog: () => string[];
 }
 
 /** The `--max-ip-failures` of the server at `ipThrottledPort`. */
@@ -60,7 +84,7 @@ async function expectAnswer(
 }
 
 /** A connection after the handshake, in awaitingUsername. */
-const fresh = (server: ProbeServer): Promise<Conn> => Conn.open(server.port);
+const fresh = (server: ProbeServer): Promise<Conn> => Conn.open(server.port, server.link);
 
 /** A connection that sent a username and was asked for the password (awaitingPassword). */
 async function atPassword(server: ProbeServer, user: string): Promise<Conn> {
@@ -115,7 +139,7 @@ export const SESSION_PROBES: readonly Probe[] = [
   {
     name: 'handshake: a request before hello is refused with HANDSHAKE_REQUIRED and the connection closed',
     run: async (server) => {
-      const raw = await RawClient.connect(server.port);
+      const raw = await RawClient.connect(server.port, server.link);
       raw.request('username', ['nobody']);
       assert.is(await closingCode(raw), 'HANDSHAKE_REQUIRED');
       assert.not.ok(
@@ -127,7 +151,7 @@ export const SESSION_PROBES: readonly Probe[] = [
   {
     name: 'handshake: another protocol version is refused with VERSION_UNSUPPORTED',
     run: async (server) => {
-      const raw = await RawClient.connect(server.port);
+      const raw = await RawClient.connect(server.port, server.link);
       raw.sendJson({ t: 'hello', v: 2 });
       assert.is(await closingCode(raw), 'VERSION_UNSUPPORTED');
       assert.not.ok(raw.received.some((m) => m.t === 'welcome'));
@@ -259,6 +283,14 @@ export const SESSION_PROBES: readonly Probe[] = [
         'BAD_ARGUMENTS',
         'the UDP port must be 1..65535',
       );
+      for (const port of ['x9', '9x', '', '-1', '1.5'])
+        await expectAnswer(
+          conn,
+          'password',
+          ['pw', port],
+          'BAD_ARGUMENTS',
+          'the UDP port is digits only',
+        );
       await expectAnswer(
         conn,
         'password',
@@ -471,10 +503,8 @@ export const SESSION_PROBES: readonly Probe[] = [
     name: 'login timeout: a connection that does not log in in time is closed with LOGIN_TIMEOUT, a logged-in one stays',
     run: async (server, users) => {
       const user = users.take();
-      const idle = await Conn.open(server.loginTimeoutPort);
-      const half = await Conn.open(server.loginTimeoutPort);
-      await expectAnswer(half, 'username', [users.take()], 'ok', 'a username alone is not a login');
-      const done = await Conn.open(server.loginTimeoutPort);
+      // the logged-in one first: it has the whole timeout to log in, however loaded the machine
+      const done = await Conn.open(server.loginTimeoutPort, server.link);
       await expectAnswer(done, 'username', [user], 'ok', 'username');
       await expectAnswer(
         done,
@@ -483,6 +513,9 @@ export const SESSION_PROBES: readonly Probe[] = [
         'ok',
         'logged in before the timeout',
       );
+      const idle = await Conn.open(server.loginTimeoutPort, server.link);
+      const half = await Conn.open(server.loginTimeoutPort, server.link);
+      await expectAnswer(half, 'username', [users.take()], 'ok', 'a username alone is not a login');
       await expectClosedWith(idle, 'LOGIN_TIMEOUT');
       await expectClosedWith(half, 'LOGIN_TIMEOUT');
       await expectAnswer(done, 'activeuser', [], 'ok', 'the logged-in connection is not timed out');
@@ -493,7 +526,7 @@ export const SESSION_PROBES: readonly Probe[] = [
     name: 'per-IP throttle: after --max-ip-failures failures from the address, the next password is refused with LOGIN_THROTTLED and the connection closed',
     run: async (server, users) => {
       for (let i = 0; i < IP_FAILURES; i++) {
-        const conn = await Conn.open(server.ipThrottledPort);
+        const conn = await Conn.open(server.ipThrottledPort, server.link);
         await expectAnswer(conn, 'username', [users.take()], 'ok', 'username');
         await expectAnswer(
           conn,
@@ -505,7 +538,7 @@ export const SESSION_PROBES: readonly Probe[] = [
         await conn.close();
       }
       const user = users.take();
-      const conn = await Conn.open(server.ipThrottledPort);
+      const conn = await Conn.open(server.ipThrottledPort, server.link);
       await expectAnswer(conn, 'username', [user], 'ok', 'username');
       const r = await expectAnswer(
         conn,
@@ -519,6 +552,69 @@ export const SESSION_PROBES: readonly Probe[] = [
         'says when to retry',
       );
       await conn.closedByServer();
+    },
+  },
+  // limits (PROTOCOL: RATE_LIMITED with retryAfterSeconds; FLOODING; a client that does not read
+  // is cut without a notice)
+  {
+    name: 'command rate: a burst passes, then RATE_LIMITED with retryAfterSeconds, then a sustained flood is closed with FLOODING and the user goes offline',
+    run: async (server, users) => {
+      const user = users.take();
+      const limited = { ...server, port: server.rate.port };
+      const conn = await Conn.open(limited.port, server.link);
+      await expectAnswer(conn, 'username', [user], 'ok', 'username');
+      await expectAnswer(conn, 'password', [server.passwordOf(user), UDP], 'ok', 'login');
+      const ids = Array.from({ length: 30 }, () => conn.send('activeuser', []));
+      for (const id of ids.slice(0, 10))
+        assert.is(codeOf(await conn.reply(id)), 'ok', 'the burst of 10 passes');
+      const refused = await conn.reply(ids[10]!);
+      assert.is(codeOf(refused), 'RATE_LIMITED');
+      const retry = refused.ok
+        ? 0
+        : (refused.error as { retryAfterSeconds?: number }).retryAfterSeconds;
+      assert.ok(typeof retry === 'number' && retry >= 1, `retryAfterSeconds ${retry}`);
+      await expectClosedWith(conn, 'FLOODING');
+      await server.rate.console.waitFor(
+        `Disconnecting ${user}: limit maxThrottled (5) reached, sustained flood`,
+      );
+      await server.rate.console.waitFor(`${user} logout`);
+      await eventually(
+        () => !userlogHas(server.rate.userlog(), user),
+        `${user} to leave userlog.txt`,
+      );
+    },
+  },
+  {
+    name: 'a logged-in client that does not read is cut at --max-queued-bytes without a notice; it goes offline, the sender carries on',
+    run: async (server, users) => {
+      const [stuckUser, senderUser] = [users.take(), users.take()];
+      const at = server.queue.port;
+      const login = async (user: string): Promise<Conn> => {
+        const conn = await Conn.open(at, server.link);
+        await expectAnswer(conn, 'username', [user], 'ok', 'username');
+        await expectAnswer(conn, 'password', [server.passwordOf(user), UDP], 'ok', 'login');
+        return conn;
+      };
+      const stuck = await login(stuckUser);
+      stuck.raw.socket.pause(); // stops reading: the kernel buffers fill, then the server's queue
+      const sender = await login(senderUser);
+      const text = 'x'.repeat(1000);
+      const line = `Disconnecting ${stuckUser}: limit maxQueuedBytes (65536) reached, client is not reading`;
+      for (let i = 0; i < 20_000 && server.queue.console.count(line) === 0; i++) {
+        const id = sender.send('msgto', [stuckUser, text]);
+        if (i % 200 === 199) await sender.reply(id);
+      }
+      await server.queue.console.waitFor(line);
+      await server.queue.console.waitFor(`${stuckUser} logout`);
+      stuck.raw.socket.resume();
+      await stuck.closedByServer();
+      assert.not.ok(
+        stuck.raw.received.some((m) => m.t === 'ev' && m.ev === 'closing'),
+        'no closing notice: it could only have joined the unread queue',
+      );
+      const r = await sender.call('msgto', [stuckUser, 'still there?']);
+      assert.equal(r.ok ? 'ok' : r.error, { code: 'USER_OFFLINE', user: stuckUser });
+      await sender.close();
     },
   },
   // limits (PROTOCOL: framing, bad messages, unauthenticated requests)
@@ -538,6 +634,31 @@ export const SESSION_PROBES: readonly Probe[] = [
       assert.is(errors, 10);
       conn.raw.sendJson({ t: 'nonsense' });
       await expectClosedWith(conn, 'BAD_MESSAGE');
+      // SPEC §6: the console says why (a connection not logged in is named by its address)
+      await server.console.waitFor(
+        /^Disconnecting connection from \S+: limit maxBadMessages \(10\) reached$/,
+      );
+      assert.equal(
+        conn.raw.received.filter((m) => m.t === 'res').map((m) => (m as { id: number }).id),
+        [1],
+        'nothing but the answer to the one request (and the events)',
+      );
+    },
+  },
+  {
+    name: 'limits: a hello after the first frame is a bad message too: the 11th closes with BAD_MESSAGE',
+    run: async (server) => {
+      const conn = await fresh(server);
+      for (let i = 0; i < 10; i++) conn.raw.hello();
+      await conn.raw.waitFor(
+        () =>
+          conn.raw.received.filter((m) => m.t === 'ev' && errorCodeOf(m) === 'BAD_MESSAGE')
+            .length === 10,
+        WAIT_MS,
+      );
+      assert.not.ok(conn.isClosed, 'still open after 10');
+      conn.raw.hello();
+      await expectClosedWith(conn, 'BAD_MESSAGE');
     },
   },
   {
@@ -548,6 +669,11 @@ export const SESSION_PROBES: readonly Probe[] = [
         await expectAnswer(conn, 'activeuser', [], 'NOT_LOGGED_IN', `request ${i + 1}`);
       conn.send('activeuser', []);
       await expectClosedWith(conn, 'TOO_MANY_UNAUTHENTICATED_MESSAGES');
+      await server.console.waitFor(
+        new RegExp(
+          `^Disconnecting connection from \\S+: limit maxUnauthenticatedMessages \\(${server.maxUnauthenticated}\\) reached$`,
+        ),
+      );
     },
   },
   {
@@ -568,6 +694,52 @@ export const SESSION_PROBES: readonly Probe[] = [
       const zero = await fresh(server);
       zero.raw.sendBytes(Buffer.from([0, 0, 0, 0]));
       await expectClosedWith(zero, 'BAD_FRAME');
+      await server.console.waitFor(
+        /^Disconnecting connection from \S+: limit maxFrameBytes \(65536\) exceeded$/,
+      );
+      await server.console.waitFor(/^Disconnecting connection from \S+: malformed frame$/);
+    },
+  },
+  // PROTOCOL: `closing` CLUSTER_UNAVAILABLE "a login while the node cannot reach its cluster's
+  // Redis", INTERNAL for a backend that answered with an error (probe-servers.ts: these users'
+  // lockout check or presence claim fail on the backend server)
+  {
+    name: 'shared state failing during login: the lockout check or the presence claim failing closes with CLUSTER_UNAVAILABLE (unreachable) or INTERNAL (backend error); nobody is left online',
+    run: async (server, users) => {
+      const cases = [
+        ['lockout-unreachable', 'username', 'CLUSTER_UNAVAILABLE'],
+        ['lockout-fails', 'username', 'INTERNAL'],
+        ['claim-unreachable', 'password', 'CLUSTER_UNAVAILABLE'],
+        ['claim-fails', 'password', 'INTERNAL'],
+      ] as const;
+      for (const [user, step, code] of cases) {
+        const conn = await Conn.open(server.backend.port, server.link);
+        if (step === 'password')
+          await expectAnswer(conn, 'username', [user], 'ok', 'the lockout check passes');
+        conn.send(step, step === 'username' ? [user] : [server.passwordOf(user), UDP]);
+        await expectClosedWith(conn, code);
+      }
+      await server.backend.console.waitFor(
+        /^Disconnecting connection from \S+: the cluster's shared state \(Redis\) cannot be reached$/,
+        2,
+      );
+      const watcher = await Conn.open(server.backend.port, server.link);
+      const me = users.take();
+      await expectAnswer(watcher, 'username', [me], 'ok', 'username');
+      await expectAnswer(watcher, 'password', [server.passwordOf(me), UDP], 'ok', 'login');
+      // the command probes make this server's lookups fail for a moment: ask until it answers
+      let r = await watcher.call('activeuser', []);
+      for (let i = 0; !r.ok && i < 100; i++) r = await watcher.call('activeuser', []);
+      assert.ok(r.ok, `activeuser: ${JSON.stringify(r)}`);
+      const listed = r.ok
+        ? (r.data as { users: Array<{ user: string }> }).users.map((u) => u.user)
+        : [];
+      assert.not.ok(
+        listed.some((u) => u.startsWith('claim-')),
+        `a failed claim leaves nobody online: ${JSON.stringify(listed)}`,
+      );
+      assert.not.ok(server.backend.userlog().some((l) => l.includes('claim-')));
+      await watcher.close();
     },
   },
   // lockout (SPEC: consecutive failures across connections; the Nth blocks for the block time;
@@ -576,6 +748,8 @@ export const SESSION_PROBES: readonly Probe[] = [
     name: 'lockout: the Nth consecutive failure (across connections) is ACCOUNT_LOCKED_NOW and closes; then ACCOUNT_BLOCKED even with the right password',
     run: async (server, users) => {
       const user = users.take();
+      // asked for its password before the account locks, answers it after: blocked too (SPEC)
+      const waiting = await atPassword(server, user);
       for (let i = 1; i < server.attempts; i++) {
         const conn = await atPassword(server, user);
         await expectAnswer(conn, 'password', [WRONG, UDP], 'INVALID_PASSWORD', `failure ${i}`);
@@ -591,6 +765,14 @@ export const SESSION_PROBES: readonly Probe[] = [
       );
       await last.closedByServer();
       await expectBlocked(server, user);
+      await expectAnswer(
+        waiting,
+        'password',
+        [server.passwordOf(user), UDP],
+        'ACCOUNT_BLOCKED',
+        'the right password, sent during the block by a connection asked before it',
+      );
+      await waiting.closedByServer();
       await server.console.waitFor(`${user} is no longer blocked`);
       // the count started again from zero: N-1 failures do not block
       const again = await atPassword(server, user);
