@@ -16,29 +16,40 @@ import { basename, dirname, join } from 'node:path';
 
 const root = process.cwd();
 
-// Per mutated file (prefix match), the test files that can kill its mutants, in the order run.
-// SLOW files (minutes each on a loaded 2-core machine) run only with MUTATION_FULL=1: without
-// them the score is a lower bound of what `npm test` catches (docs/TESTING.md).
-const PROBES = 'test/model/session-probes.model.test.ts';
-const SLOW = new Set(['test/model/session.model.test.ts']);
+// Per mutated file (prefix match), the tests that can kill its mutants, in the order run: first
+// the behaviour probes of the area against real servers in one process (`probes <area>…`,
+// scripts/mutation/probe-suite.ts, about a second), then test files (each in its own process).
+// SLOW files (client processes, generated paths: tens of seconds to minutes each on a loaded
+// 2-core machine, and they only run for a mutant the faster ones let survive) run only with
+// MUTATION_FULL=1: without them the score is a lower bound of what `npm test` catches.
+const probes = (...areas) => `scripts/mutation/probe-suite.ts ${areas.join(' ')}`;
+const SLOW = new Set([
+  'test/model/session.model.test.ts',
+  'test/e2e/login.test.ts',
+  'test/e2e/messaging.test.ts',
+  'test/e2e/p2pvideo.test.ts',
+  'test/p2p/transfer.test.ts',
+  'test/model/transfer.model.test.ts',
+]);
 const TESTS_FOR = [
   [
     'machines/lockout.machine.ts',
-    ['test/unit/lockout-machine.test.ts', PROBES, 'test/model/lockout.model.test.ts'],
+    ['test/unit/lockout-machine.test.ts', probes('session'), 'test/model/lockout.model.test.ts'],
   ],
   [
     'machines/session.machine.ts',
     [
-      PROBES,
+      probes('session', 'commands'),
       'test/e2e/pipelined-login.test.ts',
-      'test/e2e/login.test.ts',
       'test/e2e/limits.test.ts',
+      'test/e2e/login.test.ts',
       'test/model/session.model.test.ts',
     ],
   ],
   [
     'machines/transfer-',
     [
+      'test/p2p/transfer-probes.test.ts',
       'test/p2p/machines.test.ts',
       'test/p2p/failures.test.ts',
       'test/p2p/transfer.test.ts',
@@ -48,21 +59,21 @@ const TESTS_FOR = [
   [
     'src/server/session-logic.ts',
     [
-      PROBES,
-      'test/e2e/login.test.ts',
+      probes('session', 'commands'),
       'test/e2e/pipelined-login.test.ts',
       'test/e2e/limits.test.ts',
+      'test/e2e/login.test.ts',
       'test/model/session.model.test.ts',
     ],
   ],
   [
     'src/server/commands/',
     [
-      PROBES,
-      'test/e2e/messaging.test.ts',
-      'test/e2e/p2pvideo.test.ts',
+      probes('commands', 'session'),
       'test/fuzz/dispatcher.property.test.ts',
       'test/e2e/storage-faults.test.ts',
+      'test/e2e/messaging.test.ts',
+      'test/e2e/p2pvideo.test.ts',
     ],
   ],
 ];
@@ -147,9 +158,18 @@ process.on('exit', () => rmSync(runTmp, { recursive: true, force: true }));
 
 for (const test of tests) {
   const started = Date.now();
-  const run = spawnSync(process.execPath, ['--import', 'tsx', test], {
+  const [script, ...args] = test.split(' ');
+  // The probe suite cleans up after itself and keeps the shared TMPDIR, where tsx caches what it
+  // compiled: the sandbox's sources are the same for every mutant, so only the first run compiles.
+  const isProbes = script === probes().trim();
+  const run = spawnSync(process.execPath, ['--import', 'tsx', script, ...args], {
     cwd: root,
-    env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1', TMPDIR: runTmp },
+    env: {
+      ...process.env,
+      FORCE_COLOR: '0',
+      NO_COLOR: '1',
+      ...(isProbes ? {} : { TMPDIR: runTmp }),
+    },
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
   });

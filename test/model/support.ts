@@ -12,19 +12,26 @@ import { ChangeSignal } from '../support/change-signal.js';
 // Bounds a broken test; nothing waits for time to pass.
 export const WAIT_MS = 10_000;
 
-/** Collects the server's console lines; any number of paths can wait for their own lines. */
+/**
+ * Collects the server's console lines; any number of paths can wait for their own lines. From a
+ * server process's output, or (without a program) from an in-process server's console (`push`).
+ */
 export class ConsoleWatch {
   private text = '';
   private readonly changed = new ChangeSignal();
 
-  constructor(private readonly program: Program) {
+  constructor(program?: Program) {
+    if (!program) return;
     this.text = program.output;
-    const collect = (d: Buffer): void => {
-      this.text += d.toString('utf8');
-      this.changed.notify();
-    };
+    const collect = (d: Buffer): void => this.push(d.toString('utf8'));
     program.child.stdout?.on('data', collect);
     program.child.stderr?.on('data', collect);
+  }
+
+  /** Console text as the server writes it (whole lines, each ending in a newline). */
+  push(text: string): void {
+    this.text += text;
+    this.changed.notify();
   }
 
   lines(): string[] {
@@ -76,8 +83,8 @@ const isRes = (id: number) => (m: ServerMessage) => m.t === 'res' && m.id === id
 export class Conn {
   private constructor(readonly raw: RawClient) {}
 
-  static async open(port: number): Promise<Conn> {
-    const raw = await RawClient.connect(port);
+  static async open(port: number, options: { plaintext?: boolean } = {}): Promise<Conn> {
+    const raw = await RawClient.connect(port, options);
     raw.hello();
     await raw.waitFor((m) => m.t === 'welcome', WAIT_MS);
     return new Conn(raw);

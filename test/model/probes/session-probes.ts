@@ -13,8 +13,13 @@ import { Conn, ConsoleWatch, userlogHas, WAIT_MS } from '../support.js';
 
 export interface ProbeServer {
   readonly port: number;
+  /** How the servers are reached (`plaintext` for servers started with `--plaintext`). */
+  readonly link: { readonly plaintext?: boolean };
   readonly console: ConsoleWatch;
   readonly userlog: () => string[];
+  /** messagelog.txt and <group>_messagelog.txt, line by line (for the command probes). */
+  readonly messagelog: () => string[];
+  readonly groupLog: (group: string) => string[];
   readonly passwordOf: (user: string) => string;
   /** The server's --max-unauthenticated. */
   readonly maxUnauthenticated: number;
@@ -60,7 +65,7 @@ async function expectAnswer(
 }
 
 /** A connection after the handshake, in awaitingUsername. */
-const fresh = (server: ProbeServer): Promise<Conn> => Conn.open(server.port);
+const fresh = (server: ProbeServer): Promise<Conn> => Conn.open(server.port, server.link);
 
 /** A connection that sent a username and was asked for the password (awaitingPassword). */
 async function atPassword(server: ProbeServer, user: string): Promise<Conn> {
@@ -115,7 +120,7 @@ export const SESSION_PROBES: readonly Probe[] = [
   {
     name: 'handshake: a request before hello is refused with HANDSHAKE_REQUIRED and the connection closed',
     run: async (server) => {
-      const raw = await RawClient.connect(server.port);
+      const raw = await RawClient.connect(server.port, server.link);
       raw.request('username', ['nobody']);
       assert.is(await closingCode(raw), 'HANDSHAKE_REQUIRED');
       assert.not.ok(
@@ -127,7 +132,7 @@ export const SESSION_PROBES: readonly Probe[] = [
   {
     name: 'handshake: another protocol version is refused with VERSION_UNSUPPORTED',
     run: async (server) => {
-      const raw = await RawClient.connect(server.port);
+      const raw = await RawClient.connect(server.port, server.link);
       raw.sendJson({ t: 'hello', v: 2 });
       assert.is(await closingCode(raw), 'VERSION_UNSUPPORTED');
       assert.not.ok(raw.received.some((m) => m.t === 'welcome'));
@@ -471,10 +476,10 @@ export const SESSION_PROBES: readonly Probe[] = [
     name: 'login timeout: a connection that does not log in in time is closed with LOGIN_TIMEOUT, a logged-in one stays',
     run: async (server, users) => {
       const user = users.take();
-      const idle = await Conn.open(server.loginTimeoutPort);
-      const half = await Conn.open(server.loginTimeoutPort);
+      const idle = await Conn.open(server.loginTimeoutPort, server.link);
+      const half = await Conn.open(server.loginTimeoutPort, server.link);
       await expectAnswer(half, 'username', [users.take()], 'ok', 'a username alone is not a login');
-      const done = await Conn.open(server.loginTimeoutPort);
+      const done = await Conn.open(server.loginTimeoutPort, server.link);
       await expectAnswer(done, 'username', [user], 'ok', 'username');
       await expectAnswer(
         done,
@@ -493,7 +498,7 @@ export const SESSION_PROBES: readonly Probe[] = [
     name: 'per-IP throttle: after --max-ip-failures failures from the address, the next password is refused with LOGIN_THROTTLED and the connection closed',
     run: async (server, users) => {
       for (let i = 0; i < IP_FAILURES; i++) {
-        const conn = await Conn.open(server.ipThrottledPort);
+        const conn = await Conn.open(server.ipThrottledPort, server.link);
         await expectAnswer(conn, 'username', [users.take()], 'ok', 'username');
         await expectAnswer(
           conn,
@@ -505,7 +510,7 @@ export const SESSION_PROBES: readonly Probe[] = [
         await conn.close();
       }
       const user = users.take();
-      const conn = await Conn.open(server.ipThrottledPort);
+      const conn = await Conn.open(server.ipThrottledPort, server.link);
       await expectAnswer(conn, 'username', [user], 'ok', 'username');
       const r = await expectAnswer(
         conn,

@@ -1,0 +1,126 @@
+// The real servers the behaviour probes talk to, started inside the probing process
+// (`TessengerServer.start` on 127.0.0.1, port 0, plain TCP): the same server code as the
+// `tessenger-server` program (only the argument parsing and the TLS layer, tested elsewhere, are
+// left out), without a process start per server. A mutation run starts these once per mutant,
+// so this is what makes a mutant cost about a second instead of several.
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DEFAULTS, type ServerConfig } from '../../../src/server/config.js';
+import { ConsoleLog } from '../../../src/server/console-log.js';
+import { TessengerServer } from '../../../src/server/server.js';
+import { ConsoleWatch, writeCredentials } from '../support.js';
+import { IP_FAILURES, type ProbeServer } from './session-probes.js';
+
+export interface InProcessServer {
+  readonly port: number;
+  readonly console: ConsoleWatch;
+  readonly dataDir: string;
+  userlog(): string[];
+  messagelog(): string[];
+  groupLog(group: string): string[];
+  stop(): Promise<void>;
+}
+
+const readLines = (file: string): string[] =>
+  existsSync(file)
+    ? readFileSync(file, 'utf8')
+        .split('\n')
+        .filter((l) => l !== '')
+    : [];
+
+/** A server as `tessenger-server 0 <attempts> --host 127.0.0.1 --plaintext --data-dir <tmp>/data` would run it. */
+export async function startInProcessServer(
+  dir: string,
+  users: ReadonlyArray<readonly [string, string]>,
+  config: Partial<ServerConfig> & Pick<ServerConfig, 'maxFailedAttempts'>,
+): Promise<InProcessServer> {
+  writeCredentials(dir, users);
+  const dataDir = join(dir, 'data');
+  const watch = new ConsoleWatch();
+  const started = await TessengerServer.start(
+    {
+      ...DEFAULTS,
+      port: 0,
+      host: '127.0.0.1',
+      credentialsFile: join(dir, 'credentials.txt'),
+      dataDir,
+      plaintext: true,
+      ...config,
+    },
+    { console: new ConsoleLog((text) => watch.push(text)) },
+  );
+  if (started.isErr()) throw new Error(`in-process server: ${started.error.message}`);
+  const server = started.value;
+  return {
+    port: server.port,
+    console: watch,
+    dataDir,
+    userlog: () => readLines(join(dataDir, 'userlog.txt')),
+    messagelog: () => readLines(join(dataDir, 'messagelog.txt')),
+    groupLog: (group) => readLines(join(dataDir, `${group}_messagelog.txt`)),
+    stop: () => server.shutdown(),
+  };
+}
+
+/** Users p001…p150, each with its own password; every probe takes its own. */
+export const PROBE_USERS = Array.from(
+  { length: 150 },
+  (_, i) => `p${String(i + 1).padStart(3, '0')}`,
+);
+export const passwordOf = (user: string): string => `pw-${user}!`;
+const ATTEMPTS = 3;
+const MAX_UNAUTHENTICATED = 12;
+
+export interface ProbeServers {
+  readonly server: ProbeServer;
+  stop(): Promise<void>;
+}
+
+/**
+ * The three servers of the session probes: the main one, one with a 1 s login timeout and one
+ * that throttles an address after IP_FAILURES failures. The block lasts 1 s, so the lockout
+ * probe waits for "<user> is no longer blocked", never for a fixed time.
+ */
+export async function startProbeServers(): Promise<ProbeServers> {
+  const root = mkdtempSync(join(tmpdir(), 'tessenger-probes-'));
+  process.once('exit', () => rmSync(root, { recursive: true, force: true }));
+  const credentials = PROBE_USERS.map((u) => [u, passwordOf(u)] as const);
+  const common: Partial<ServerConfig> & Pick<ServerConfig, 'maxFailedAttempts'> = {
+    maxFailedAttempts: ATTEMPTS,
+    blockMs: 1000,
+    maxUnauthenticatedMessages: MAX_UNAUTHENTICATED,
+    rateBurst: 100_000,
+    ratePerSecond: 100_000,
+    maxFailuresPerIpPerMinute: 1_000_000,
+  };
+  const start = (label: string, config: Partial<ServerConfig>): Promise<InProcessServer> => {
+    const dir = join(root, label);
+    mkdirSync(dir);
+    return startInProcessServer(dir, credentials, { ...common, ...config });
+  };
+  const [main, loginTimeout, ipThrottled] = await Promise.all([
+    start('main', {}),
+    start('login-timeout', { loginTimeoutMs: 1000 }),
+    start('ip-throttled', { maxFailuresPerIpPerMinute: IP_FAILURES }),
+  ]);
+  return {
+    server: {
+      port: main.port,
+      link: { plaintext: true },
+      console: main.console,
+      userlog: main.userlog,
+      messagelog: main.messagelog,
+      groupLog: main.groupLog,
+      passwordOf,
+      maxUnauthenticated: MAX_UNAUTHENTICATED,
+      attempts: ATTEMPTS,
+      loginTimeoutPort: loginTimeout.port,
+      ipThrottledPort: ipThrottled.port,
+    },
+    stop: async () => {
+      await Promise.all([main, loginTimeout, ipThrottled].map((s) => s.stop()));
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
