@@ -517,6 +517,56 @@ export const COMMAND_PROBES: readonly Probe[] = [
       await Promise.all([p.close(), a.close()]);
     },
   },
+  // PROTOCOL: "STORAGE_FAILED when a log write or the shared-state backend fails (nothing was
+  // delivered)". The only probe on the server whose presence backend can fail.
+  {
+    name: 'shared-state failure: commands that look up who is online are answered STORAGE_FAILED, nothing is delivered or logged',
+    run: async (server, users) => {
+      const [a, b] = [users.take(), users.take()];
+      const at = { ...server, port: server.backend.port };
+      const asker = await login(at, a);
+      const other = await login(at, b);
+      const text = `lost in the backend, ${a}`;
+      server.backend.presenceDown(true);
+      try {
+        await refused(asker, 'activeuser', [], { code: 'STORAGE_FAILED' }, 'presence down');
+        await refused(asker, 'msgto', [b, text], { code: 'STORAGE_FAILED' }, 'presence down');
+        await refused(
+          asker,
+          'creategroup',
+          [`B${a}`, b],
+          { code: 'STORAGE_FAILED' },
+          'presence down',
+        );
+        await refused(
+          asker,
+          'p2pvideo',
+          [b, 'a.mp4', '1'],
+          { code: 'STORAGE_FAILED' },
+          'presence down',
+        );
+      } finally {
+        server.backend.presenceDown(false);
+      }
+      // the backend is back: the same requests work, and they are all the other user ever got
+      await asker.ok('msgto', [b, 'back']);
+      await eventWith(other, 'private', { from: a, text: 'back' });
+      await refused(
+        other,
+        'joingroup',
+        [`B${a}`],
+        { code: 'GROUP_NOT_FOUND', group: `B${a}` },
+        'no group was created',
+      );
+      assert.equal(
+        other.raw.received.filter((m) => m.t === 'ev').map((m) => (m as { ev: string }).ev),
+        ['private'],
+        'nothing was delivered while the backend was down',
+      );
+      assert.is(server.backend.messagelog().filter((l) => l.includes(text)).length, 0);
+      await Promise.all([asker.close(), other.close()]);
+    },
+  },
   // the command table (PROTOCOL: unknown → UNKNOWN_COMMAND, wrong number of args → BAD_ARGUMENTS)
   {
     name: 'command table: each command with too few or too many arguments is BAD_ARGUMENTS, logged in; an unknown one UNKNOWN_COMMAND',

@@ -8,7 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULTS, type ServerConfig } from '../../../src/server/config.js';
 import { ConsoleLog } from '../../../src/server/console-log.js';
-import { TessengerServer } from '../../../src/server/server.js';
+import { TessengerServer, type ServerRuntime } from '../../../src/server/server.js';
+import type { BackendError } from '../../../src/server/state/backend-error.js';
+import { InMemoryPresence, type ActiveUser } from '../../../src/server/state/presence.js';
+import { errAsync, type ResultAsync } from 'neverthrow';
 import { ConsoleWatch, writeCredentials } from '../support.js';
 import { IP_FAILURES, type ProbeServer } from './session-probes.js';
 
@@ -29,11 +32,31 @@ const readLines = (file: string): string[] =>
         .filter((l) => l !== '')
     : [];
 
+/** Presence whose lookups fail while `down` is set: a shared backend (e.g. Redis) going away. */
+class SwitchablePresence extends InMemoryPresence {
+  down = false;
+  private failed<T>(): ResultAsync<T, BackendError> {
+    return errAsync({ type: 'BackendFailed', reason: 'presence backend unavailable (test)' });
+  }
+  override find(username: string): ResultAsync<ActiveUser | undefined, BackendError> {
+    return this.down ? this.failed() : super.find(username);
+  }
+  override findMany(
+    usernames: readonly string[],
+  ): ResultAsync<Array<ActiveUser | undefined>, BackendError> {
+    return this.down ? this.failed() : super.findMany(usernames);
+  }
+  override list(): ResultAsync<readonly ActiveUser[], BackendError> {
+    return this.down ? this.failed() : super.list();
+  }
+}
+
 /** A server as `tessenger-server 0 <attempts> --host 127.0.0.1 --plaintext --data-dir <tmp>/data` would run it. */
 export async function startInProcessServer(
   dir: string,
   users: ReadonlyArray<readonly [string, string]>,
   config: Partial<ServerConfig> & Pick<ServerConfig, 'maxFailedAttempts'>,
+  runtime: ServerRuntime = {},
 ): Promise<InProcessServer> {
   writeCredentials(dir, users);
   const dataDir = join(dir, 'data');
@@ -48,7 +71,7 @@ export async function startInProcessServer(
       plaintext: true,
       ...config,
     },
-    { console: new ConsoleLog((text) => watch.push(text)) },
+    { ...runtime, console: new ConsoleLog((text) => watch.push(text)) },
   );
   if (started.isErr()) throw new Error(`in-process server: ${started.error.message}`);
   const server = started.value;
@@ -78,8 +101,8 @@ export interface ProbeServers {
 }
 
 /**
- * The three servers of the session probes: the main one, one with a 1 s login timeout and one
- * that throttles an address after IP_FAILURES failures. The block lasts 1 s, so the lockout
+ * The servers of the probes: the main one, one with a 1 s login timeout, one that throttles an
+ * address after IP_FAILURES failures, and one whose presence backend can be made to fail. The block lasts 1 s, so the lockout
  * probe waits for "<user> is no longer blocked", never for a fixed time.
  */
 export async function startProbeServers(): Promise<ProbeServers> {
@@ -94,15 +117,21 @@ export async function startProbeServers(): Promise<ProbeServers> {
     ratePerSecond: 100_000,
     maxFailuresPerIpPerMinute: 1_000_000,
   };
-  const start = (label: string, config: Partial<ServerConfig>): Promise<InProcessServer> => {
+  const start = (
+    label: string,
+    config: Partial<ServerConfig>,
+    runtime: ServerRuntime = {},
+  ): Promise<InProcessServer> => {
     const dir = join(root, label);
     mkdirSync(dir);
-    return startInProcessServer(dir, credentials, { ...common, ...config });
+    return startInProcessServer(dir, credentials, { ...common, ...config }, runtime);
   };
-  const [main, loginTimeout, ipThrottled] = await Promise.all([
+  const presence = new SwitchablePresence();
+  const [main, loginTimeout, ipThrottled, backend] = await Promise.all([
     start('main', {}),
     start('login-timeout', { loginTimeoutMs: 1000 }),
     start('ip-throttled', { maxFailuresPerIpPerMinute: IP_FAILURES }),
+    start('backend', {}, { presence }),
   ]);
   return {
     server: {
@@ -117,9 +146,16 @@ export async function startProbeServers(): Promise<ProbeServers> {
       attempts: ATTEMPTS,
       loginTimeoutPort: loginTimeout.port,
       ipThrottledPort: ipThrottled.port,
+      backend: {
+        port: backend.port,
+        messagelog: backend.messagelog,
+        presenceDown: (down) => {
+          presence.down = down;
+        },
+      },
     },
     stop: async () => {
-      await Promise.all([main, loginTimeout, ipThrottled].map((s) => s.stop()));
+      await Promise.all([main, loginTimeout, ipThrottled, backend].map((s) => s.stop()));
       rmSync(root, { recursive: true, force: true });
     },
   };

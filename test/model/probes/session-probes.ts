@@ -29,6 +29,12 @@ export interface ProbeServer {
   readonly loginTimeoutPort: number;
   /** A third server, same users, started with `--max-ip-failures` IP_FAILURES. */
   readonly ipThrottledPort: number;
+  /** A fourth server, same users, whose shared presence backend fails while `presenceDown(true)`. */
+  readonly backend: {
+    readonly port: number;
+    readonly messagelog: () => string[];
+    presenceDown(down: boolean): void;
+  };
 }
 
 /** The `--max-ip-failures` of the server at `ipThrottledPort`. */
