@@ -518,53 +518,63 @@ export const COMMAND_PROBES: readonly Probe[] = [
     },
   },
   // PROTOCOL: "STORAGE_FAILED when a log write or the shared-state backend fails (nothing was
-  // delivered)". The only probe on the server whose presence backend can fail.
+  // delivered), CLUSTER_UNAVAILABLE when the server ... cannot reach its Redis (nothing was done)".
+  // The only probe on the server whose shared state can fail.
   {
-    name: 'shared-state failure: commands that look up who is online are answered STORAGE_FAILED, nothing is delivered or logged',
+    name: 'shared-state failure: each command is answered STORAGE_FAILED (backend error) or CLUSTER_UNAVAILABLE (unreachable), and nothing is done',
     run: async (server, users) => {
-      const [a, b] = [users.take(), users.take()];
+      const [a, b, c] = [users.take(), users.take(), users.take()];
       const at = { ...server, port: server.backend.port };
       const asker = await login(at, a);
       const other = await login(at, b);
+      const third = await login(at, c);
+      const group = `B${a}`;
+      await asker.ok('creategroup', [group, b, c]);
+      await other.ok('joingroup', [group]);
       const text = `lost in the backend, ${a}`;
-      server.backend.presenceDown(true);
-      try {
-        await refused(asker, 'activeuser', [], { code: 'STORAGE_FAILED' }, 'presence down');
-        await refused(asker, 'msgto', [b, text], { code: 'STORAGE_FAILED' }, 'presence down');
-        await refused(
-          asker,
-          'creategroup',
-          [`B${a}`, b],
-          { code: 'STORAGE_FAILED' },
-          'presence down',
-        );
-        await refused(
-          asker,
-          'p2pvideo',
-          [b, 'a.mp4', '1'],
-          { code: 'STORAGE_FAILED' },
-          'presence down',
-        );
-      } finally {
-        server.backend.presenceDown(false);
+      for (const [mode, code] of [
+        ['failed', 'STORAGE_FAILED'],
+        ['unreachable', 'CLUSTER_UNAVAILABLE'],
+      ] as const) {
+        server.backend.setMode(mode);
+        try {
+          const why = `shared state ${mode}`;
+          await refused(asker, 'activeuser', [], { code }, why);
+          await refused(asker, 'msgto', [b, text], { code }, why);
+          await refused(asker, 'creategroup', [`N${a}`, b], { code }, why);
+          await refused(third, 'joingroup', [group], { code }, why);
+          await refused(asker, 'groupmsg', [group, text], { code }, why);
+          await refused(asker, 'p2pvideo', [b, 'a.mp4', '1'], { code }, why);
+        } finally {
+          server.backend.setMode('ok');
+        }
       }
-      // the backend is back: the same requests work, and they are all the other user ever got
+      // the backend is back: the same requests work, and they are all the others ever got
       await asker.ok('msgto', [b, 'back']);
       await eventWith(other, 'private', { from: a, text: 'back' });
       await refused(
         other,
         'joingroup',
-        [`B${a}`],
-        { code: 'GROUP_NOT_FOUND', group: `B${a}` },
+        [`N${a}`],
+        { code: 'GROUP_NOT_FOUND', group: `N${a}` },
         'no group was created',
+      );
+      await refused(
+        other,
+        'groupmsg',
+        [group, 'x\u0007'],
+        { code: 'MESSAGE_INVALID_CHARS' },
+        'still a member',
       );
       assert.equal(
         other.raw.received.filter((m) => m.t === 'ev').map((m) => (m as { ev: string }).ev),
-        ['private'],
-        'nothing was delivered while the backend was down',
+        ['invited', 'private'],
+        'nothing was delivered while the backend failed',
       );
       assert.is(server.backend.messagelog().filter((l) => l.includes(text)).length, 0);
-      await Promise.all([asker.close(), other.close()]);
+      assert.equal(server.backend.groupLog(group), [], 'nothing logged in the group');
+      await third.ok('joingroup', [group]);
+      await Promise.all([asker.close(), other.close(), third.close()]);
     },
   },
   // the command table (PROTOCOL: unknown → UNKNOWN_COMMAND, wrong number of args → BAD_ARGUMENTS)

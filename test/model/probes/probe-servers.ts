@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import { DEFAULTS, type ServerConfig } from '../../../src/server/config.js';
 import { ConsoleLog } from '../../../src/server/console-log.js';
 import { TessengerServer, type ServerRuntime } from '../../../src/server/server.js';
-import type { BackendError } from '../../../src/server/state/backend-error.js';
-import { InMemoryPresence, type ActiveUser } from '../../../src/server/state/presence.js';
-import { errAsync, type ResultAsync } from 'neverthrow';
+import { backendFailed, clusterUnavailable } from '../../../src/server/state/backend-error.js';
+import type { SharedState } from '../../../src/server/state/shared-state.js';
+import { errAsync } from 'neverthrow';
 import { ConsoleWatch, writeCredentials } from '../support.js';
 import { IP_FAILURES, type ProbeServer } from './session-probes.js';
 
@@ -32,23 +32,36 @@ const readLines = (file: string): string[] =>
         .filter((l) => l !== '')
     : [];
 
-/** Presence whose lookups fail while `down` is set: a shared backend (e.g. Redis) going away. */
-class SwitchablePresence extends InMemoryPresence {
-  down = false;
-  private failed<T>(): ResultAsync<T, BackendError> {
-    return errAsync({ type: 'BackendFailed', reason: 'presence backend unavailable (test)' });
-  }
-  override find(username: string): ResultAsync<ActiveUser | undefined, BackendError> {
-    return this.down ? this.failed() : super.find(username);
-  }
-  override findMany(
-    usernames: readonly string[],
-  ): ResultAsync<Array<ActiveUser | undefined>, BackendError> {
-    return this.down ? this.failed() : super.findMany(usernames);
-  }
-  override list(): ResultAsync<readonly ActiveUser[], BackendError> {
-    return this.down ? this.failed() : super.list();
-  }
+/** What the shared state's lookups answer: normally, or failing as a Redis backend can fail. */
+export type BackendMode = 'ok' | 'failed' | 'unreachable';
+
+/**
+ * The server's own shared state, except that the lookups and changes commands make (presence,
+ * groups, transfers) fail while `mode()` says so: BackendFailed (an error from the backend) or
+ * ClusterUnavailable (the cluster cannot be reached). Logins are left alone.
+ */
+function switchable(mode: () => BackendMode) {
+  const wrap = <T extends object>(target: T, methods: readonly string[]): T =>
+    new Proxy(target, {
+      get(t, prop) {
+        const value: unknown = Reflect.get(t, prop, t);
+        if (typeof value !== 'function') return value;
+        const call = (value as (...a: unknown[]) => unknown).bind(t);
+        if (!methods.includes(String(prop))) return call;
+        return (...args: unknown[]) => {
+          const m = mode();
+          if (m === 'failed') return errAsync(backendFailed('backend failed (test)'));
+          if (m === 'unreachable') return errAsync(clusterUnavailable('Redis unreachable (test)'));
+          return call(...args);
+        };
+      },
+    });
+  return (state: SharedState): SharedState => ({
+    ...state,
+    presence: wrap(state.presence, ['find', 'findMany', 'list']),
+    groups: wrap(state.groups, ['find', 'reserve', 'join']),
+    transfers: wrap(state.transfers, ['introduce']),
+  });
 }
 
 /** A server as `tessenger-server 0 <attempts> --host 127.0.0.1 --plaintext --data-dir <tmp>/data` would run it. */
@@ -102,7 +115,7 @@ export interface ProbeServers {
 
 /**
  * The servers of the probes: the main one, one with a 1 s login timeout, one that throttles an
- * address after IP_FAILURES failures, and one whose presence backend can be made to fail. The block lasts 1 s, so the lockout
+ * address after IP_FAILURES failures, and one whose shared state can be made to fail. The block lasts 1 s, so the lockout
  * probe waits for "<user> is no longer blocked", never for a fixed time.
  */
 export async function startProbeServers(): Promise<ProbeServers> {
@@ -126,12 +139,12 @@ export async function startProbeServers(): Promise<ProbeServers> {
     mkdirSync(dir);
     return startInProcessServer(dir, credentials, { ...common, ...config }, runtime);
   };
-  const presence = new SwitchablePresence();
+  let mode: BackendMode = 'ok';
   const [main, loginTimeout, ipThrottled, backend] = await Promise.all([
     start('main', {}),
     start('login-timeout', { loginTimeoutMs: 1000 }),
     start('ip-throttled', { maxFailuresPerIpPerMinute: IP_FAILURES }),
-    start('backend', {}, { presence }),
+    start('backend', {}, { adaptState: switchable(() => mode) }),
   ]);
   return {
     server: {
@@ -149,8 +162,9 @@ export async function startProbeServers(): Promise<ProbeServers> {
       backend: {
         port: backend.port,
         messagelog: backend.messagelog,
-        presenceDown: (down) => {
-          presence.down = down;
+        groupLog: backend.groupLog,
+        setMode: (m) => {
+          mode = m;
         },
       },
     },

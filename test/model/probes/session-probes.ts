@@ -29,11 +29,12 @@ export interface ProbeServer {
   readonly loginTimeoutPort: number;
   /** A third server, same users, started with `--max-ip-failures` IP_FAILURES. */
   readonly ipThrottledPort: number;
-  /** A fourth server, same users, whose shared presence backend fails while `presenceDown(true)`. */
+  /** A fourth server, same users, whose shared state (presence, groups, transfers) fails on demand. */
   readonly backend: {
     readonly port: number;
     readonly messagelog: () => string[];
-    presenceDown(down: boolean): void;
+    readonly groupLog: (group: string) => string[];
+    setMode(mode: 'ok' | 'failed' | 'unreachable'): void;
   };
 }
 
