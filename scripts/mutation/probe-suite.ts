@@ -15,13 +15,17 @@ if (areas.length === 0 || unknown.length > 0) {
 }
 const probes = areas.flatMap((a) => PROBE_SETS[a as keyof typeof PROBE_SETS]);
 const started = Date.now();
+let failure: string | null = null;
 try {
   const servers = await startProbeServers();
   await runUntilFailure(probes, servers.server, new UserPool(PROBE_USERS));
-  console.log(`${probes.length} probes passed (${Date.now() - started} ms)`);
-  // No graceful shutdown: the process ends here, and with it the servers (their temp dirs go too).
-  process.exit(0);
 } catch (e) {
-  console.log(`probe failed: ${e instanceof Error ? e.message : String(e)}`);
-  process.exit(1);
+  failure = e instanceof Error ? e.message : String(e);
 }
+// No graceful shutdown: the process ends here, and with it the servers (their temp dirs go too).
+console.log(
+  failure === null
+    ? `${probes.length} probes passed (${Date.now() - started} ms)`
+    : `probe failed: ${failure}`,
+);
+process.exit(failure === null ? 0 : 1);

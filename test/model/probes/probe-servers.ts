@@ -120,7 +120,14 @@ export interface ProbeServers {
  */
 export async function startProbeServers(): Promise<ProbeServers> {
   const root = mkdtempSync(join(tmpdir(), 'tessenger-probes-'));
-  process.once('exit', () => rmSync(root, { recursive: true, force: true }));
+  // On exit the servers may still be writing (the mutation runner exits without stopping them).
+  process.once('exit', () => {
+    try {
+      rmSync(root, { recursive: true, force: true, maxRetries: 2 });
+    } catch {
+      // a file created while removing: the OS's temp cleanup takes the rest
+    }
+  });
   const credentials = PROBE_USERS.map((u) => [u, passwordOf(u)] as const);
   const common: Partial<ServerConfig> & Pick<ServerConfig, 'maxFailedAttempts'> = {
     maxFailedAttempts: ATTEMPTS,
