@@ -9,7 +9,11 @@ import { join } from 'node:path';
 import { DEFAULTS, type ServerConfig } from '../../../src/server/config.js';
 import { ConsoleLog } from '../../../src/server/console-log.js';
 import { TessengerServer, type ServerRuntime } from '../../../src/server/server.js';
-import { backendFailed, clusterUnavailable } from '../../../src/server/state/backend-error.js';
+import {
+  backendFailed,
+  clusterUnavailable,
+  type BackendError,
+} from '../../../src/server/state/backend-error.js';
 import type { SharedState } from '../../../src/server/state/shared-state.js';
 import { errAsync } from 'neverthrow';
 import { ConsoleWatch, writeCredentials } from '../support.js';
@@ -35,32 +39,76 @@ const readLines = (file: string): string[] =>
 /** What the shared state's lookups answer: normally, or failing as a Redis backend can fail. */
 export type BackendMode = 'ok' | 'failed' | 'unreachable';
 
+const failure = (m: BackendMode): BackendError | null =>
+  m === 'failed'
+    ? backendFailed('backend failed (test)')
+    : m === 'unreachable'
+      ? clusterUnavailable('Redis unreachable (test)')
+      : null;
+
+/** `target` with `methods` answering `fail(args)`'s error instead, when it names one. */
+function failing<T extends object>(
+  target: T,
+  methods: readonly string[],
+  fail: (args: unknown[]) => BackendError | null,
+): T {
+  return new Proxy(target, {
+    get(t, prop) {
+      const value: unknown = Reflect.get(t, prop, t);
+      if (typeof value !== 'function') return value;
+      const call = (value as (...a: unknown[]) => unknown).bind(t);
+      if (!methods.includes(String(prop))) return call;
+      return (...args: unknown[]) => {
+        const error = fail(args);
+        return error ? errAsync(error) : call(...args);
+      };
+    },
+  });
+}
+
+/** The login step whose shared-state call fails for these users (LOGIN_FAILURE_USERS). */
+const loginFailureOf = (username: unknown): BackendError | null =>
+  failure(
+    typeof username !== 'string'
+      ? 'ok'
+      : username.endsWith('-fails')
+        ? 'failed'
+        : username.endsWith('-unreachable')
+          ? 'unreachable'
+          : 'ok',
+  );
+
+/** Users whose login meets a failing shared state: at the lockout check or the presence claim. */
+export const LOGIN_FAILURE_USERS = [
+  'lockout-fails',
+  'lockout-unreachable',
+  'claim-fails',
+  'claim-unreachable',
+] as const;
+
 /**
  * The server's own shared state, except that the lookups and changes commands make (presence,
  * groups, transfers) fail while `mode()` says so: BackendFailed (an error from the backend) or
- * ClusterUnavailable (the cluster cannot be reached). Logins are left alone.
+ * ClusterUnavailable (the cluster cannot be reached); and that the lockout check of the
+ * `lockout-…` users and the presence claim of the `claim-…` users always fail.
  */
 function switchable(mode: () => BackendMode) {
-  const wrap = <T extends object>(target: T, methods: readonly string[]): T =>
-    new Proxy(target, {
-      get(t, prop) {
-        const value: unknown = Reflect.get(t, prop, t);
-        if (typeof value !== 'function') return value;
-        const call = (value as (...a: unknown[]) => unknown).bind(t);
-        if (!methods.includes(String(prop))) return call;
-        return (...args: unknown[]) => {
-          const m = mode();
-          if (m === 'failed') return errAsync(backendFailed('backend failed (test)'));
-          if (m === 'unreachable') return errAsync(clusterUnavailable('Redis unreachable (test)'));
-          return call(...args);
-        };
-      },
-    });
+  const byMode = () => failure(mode());
   return (state: SharedState): SharedState => ({
     ...state,
-    presence: wrap(state.presence, ['find', 'findMany', 'list']),
-    groups: wrap(state.groups, ['find', 'reserve', 'join']),
-    transfers: wrap(state.transfers, ['introduce']),
+    presence: failing(
+      failing(state.presence, ['find', 'findMany', 'list'], byMode),
+      ['claim'],
+      ([user]) => {
+        const name = (user as { username?: unknown } | undefined)?.username;
+        return typeof name === 'string' && name.startsWith('claim-') ? loginFailureOf(name) : null;
+      },
+    ),
+    lockouts: failing(state.lockouts, ['isLocked'], ([name]) =>
+      typeof name === 'string' && name.startsWith('lockout-') ? loginFailureOf(name) : null,
+    ),
+    groups: failing(state.groups, ['find', 'reserve', 'join'], byMode),
+    transfers: failing(state.transfers, ['introduce'], byMode),
   });
 }
 
@@ -128,7 +176,9 @@ export async function startProbeServers(): Promise<ProbeServers> {
       // a file created while removing: the OS's temp cleanup takes the rest
     }
   });
-  const credentials = PROBE_USERS.map((u) => [u, passwordOf(u)] as const);
+  const credentials = [...PROBE_USERS, ...LOGIN_FAILURE_USERS].map(
+    (u) => [u, passwordOf(u)] as const,
+  );
   const common: Partial<ServerConfig> & Pick<ServerConfig, 'maxFailedAttempts'> = {
     maxFailedAttempts: ATTEMPTS,
     blockMs: 1000,
@@ -170,6 +220,8 @@ export async function startProbeServers(): Promise<ProbeServers> {
         port: backend.port,
         messagelog: backend.messagelog,
         groupLog: backend.groupLog,
+        console: backend.console,
+        userlog: backend.userlog,
         setMode: (m) => {
           mode = m;
         },

@@ -34,6 +34,8 @@ export interface ProbeServer {
     readonly port: number;
     readonly messagelog: () => string[];
     readonly groupLog: (group: string) => string[];
+    readonly console: ConsoleWatch;
+    readonly userlog: () => string[];
     setMode(mode: 'ok' | 'failed' | 'unreachable'): void;
   };
 }
@@ -580,6 +582,48 @@ export const SESSION_PROBES: readonly Probe[] = [
       const zero = await fresh(server);
       zero.raw.sendBytes(Buffer.from([0, 0, 0, 0]));
       await expectClosedWith(zero, 'BAD_FRAME');
+    },
+  },
+  // PROTOCOL: `closing` CLUSTER_UNAVAILABLE "a login while the node cannot reach its cluster's
+  // Redis", INTERNAL for a backend that answered with an error (probe-servers.ts: these users'
+  // lockout check or presence claim fail on the backend server)
+  {
+    name: 'shared state failing during login: the lockout check or the presence claim failing closes with CLUSTER_UNAVAILABLE (unreachable) or INTERNAL (backend error); nobody is left online',
+    run: async (server, users) => {
+      const cases = [
+        ['lockout-unreachable', 'username', 'CLUSTER_UNAVAILABLE'],
+        ['lockout-fails', 'username', 'INTERNAL'],
+        ['claim-unreachable', 'password', 'CLUSTER_UNAVAILABLE'],
+        ['claim-fails', 'password', 'INTERNAL'],
+      ] as const;
+      for (const [user, step, code] of cases) {
+        const conn = await Conn.open(server.backend.port, server.link);
+        if (step === 'password')
+          await expectAnswer(conn, 'username', [user], 'ok', 'the lockout check passes');
+        conn.send(step, step === 'username' ? [user] : [server.passwordOf(user), UDP]);
+        await expectClosedWith(conn, code);
+      }
+      await server.backend.console.waitFor(
+        /^Disconnecting connection from \S+: the cluster's shared state \(Redis\) cannot be reached$/,
+        2,
+      );
+      const watcher = await Conn.open(server.backend.port, server.link);
+      const me = users.take();
+      await expectAnswer(watcher, 'username', [me], 'ok', 'username');
+      await expectAnswer(watcher, 'password', [server.passwordOf(me), UDP], 'ok', 'login');
+      // the command probes make this server's lookups fail for a moment: ask until it answers
+      let r = await watcher.call('activeuser', []);
+      for (let i = 0; !r.ok && i < 100; i++) r = await watcher.call('activeuser', []);
+      assert.ok(r.ok, `activeuser: ${JSON.stringify(r)}`);
+      const listed = r.ok
+        ? (r.data as { users: Array<{ user: string }> }).users.map((u) => u.user)
+        : [];
+      assert.not.ok(
+        listed.some((u) => u.startsWith('claim-')),
+        `a failed claim leaves nobody online: ${JSON.stringify(listed)}`,
+      );
+      assert.not.ok(server.backend.userlog().some((l) => l.includes('claim-')));
+      await watcher.close();
     },
   },
   // lockout (SPEC: consecutive failures across connections; the Nth blocks for the block time;
