@@ -163,7 +163,8 @@ export interface ProbeServers {
 
 /**
  * The servers of the probes: the main one, one with a 1 s login timeout, one that throttles an
- * address after IP_FAILURES failures, and one whose shared state can be made to fail. The block lasts 1 s, so the lockout
+ * address after IP_FAILURES failures, one whose shared state can be made to fail, one with a
+ * small command rate and one with a small queue for clients that do not read. The block lasts 1 s, so the lockout
  * probe waits for "<user> is no longer blocked", never for a fixed time.
  */
 export async function startProbeServers(): Promise<ProbeServers> {
@@ -197,12 +198,15 @@ export async function startProbeServers(): Promise<ProbeServers> {
     return startInProcessServer(dir, credentials, { ...common, ...config }, runtime);
   };
   let mode: BackendMode = 'ok';
-  const [main, loginTimeout, ipThrottled, backend] = await Promise.all([
+  const [main, loginTimeout, ipThrottled, backend, rate, queue] = await Promise.all([
     start('main', {}),
     start('login-timeout', { loginTimeoutMs: 1000 }),
     start('ip-throttled', { maxFailuresPerIpPerMinute: IP_FAILURES }),
     start('backend', {}, { adaptState: switchable(() => mode) }),
+    start('rate', { rateBurst: 10, ratePerSecond: 1, maxThrottled: 5 }),
+    start('queue', { maxQueuedBytes: 65_536, sync: 'off' }),
   ]);
+  const side = (s: InProcessServer) => ({ port: s.port, console: s.console, userlog: s.userlog });
   return {
     server: {
       port: main.port,
@@ -216,6 +220,8 @@ export async function startProbeServers(): Promise<ProbeServers> {
       attempts: ATTEMPTS,
       loginTimeoutPort: loginTimeout.port,
       ipThrottledPort: ipThrottled.port,
+      rate: side(rate),
+      queue: side(queue),
       backend: {
         port: backend.port,
         messagelog: backend.messagelog,
@@ -228,7 +234,9 @@ export async function startProbeServers(): Promise<ProbeServers> {
       },
     },
     stop: async () => {
-      await Promise.all([main, loginTimeout, ipThrottled, backend].map((s) => s.stop()));
+      await Promise.all(
+        [main, loginTimeout, ipThrottled, backend, rate, queue].map((s) => s.stop()),
+      );
       rmSync(root, { recursive: true, force: true });
     },
   };

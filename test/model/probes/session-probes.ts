@@ -29,7 +29,11 @@ export interface ProbeServer {
   readonly loginTimeoutPort: number;
   /** A third server, same users, started with `--max-ip-failures` IP_FAILURES. */
   readonly ipThrottledPort: number;
-  /** A fourth server, same users, whose shared state (presence, groups, transfers) fails on demand. */
+  /** A server started with `--rate-burst 10 --rate-per-second 1 --max-throttled 5`. */
+  readonly rate: LimitedServer;
+  /** A server started with `--max-queued-bytes 65536` (and `--sync off`: many messages). */
+  readonly queue: LimitedServer;
+  /** A server, same users, whose shared state (presence, groups, transfers) fails on demand. */
   readonly backend: {
     readonly port: number;
     readonly messagelog: () => string[];
@@ -38,6 +42,12 @@ export interface ProbeServer {
     readonly userlog: () => string[];
     setMode(mode: 'ok' | 'failed' | 'unreachable'): void;
   };
+}
+
+export interface LimitedServer {
+  readonly port: number;
+  readonly console: ConsoleWatch;
+  readonly userlog: () => string[];
 }
 
 /** The `--max-ip-failures` of the server at `ipThrottledPort`. */
@@ -533,6 +543,69 @@ export const SESSION_PROBES: readonly Probe[] = [
         'says when to retry',
       );
       await conn.closedByServer();
+    },
+  },
+  // limits (PROTOCOL: RATE_LIMITED with retryAfterSeconds; FLOODING; a client that does not read
+  // is cut without a notice)
+  {
+    name: 'command rate: a burst passes, then RATE_LIMITED with retryAfterSeconds, then a sustained flood is closed with FLOODING and the user goes offline',
+    run: async (server, users) => {
+      const user = users.take();
+      const limited = { ...server, port: server.rate.port };
+      const conn = await Conn.open(limited.port, server.link);
+      await expectAnswer(conn, 'username', [user], 'ok', 'username');
+      await expectAnswer(conn, 'password', [server.passwordOf(user), UDP], 'ok', 'login');
+      const ids = Array.from({ length: 30 }, () => conn.send('activeuser', []));
+      for (const id of ids.slice(0, 10))
+        assert.is(codeOf(await conn.reply(id)), 'ok', 'the burst of 10 passes');
+      const refused = await conn.reply(ids[10]!);
+      assert.is(codeOf(refused), 'RATE_LIMITED');
+      const retry = refused.ok
+        ? 0
+        : (refused.error as { retryAfterSeconds?: number }).retryAfterSeconds;
+      assert.ok(typeof retry === 'number' && retry >= 1, `retryAfterSeconds ${retry}`);
+      await expectClosedWith(conn, 'FLOODING');
+      await server.rate.console.waitFor(
+        `Disconnecting ${user}: limit maxThrottled (5) reached, sustained flood`,
+      );
+      await server.rate.console.waitFor(`${user} logout`);
+      await eventually(
+        () => !userlogHas(server.rate.userlog(), user),
+        `${user} to leave userlog.txt`,
+      );
+    },
+  },
+  {
+    name: 'a logged-in client that does not read is cut at --max-queued-bytes without a notice; it goes offline, the sender carries on',
+    run: async (server, users) => {
+      const [stuckUser, senderUser] = [users.take(), users.take()];
+      const at = server.queue.port;
+      const login = async (user: string): Promise<Conn> => {
+        const conn = await Conn.open(at, server.link);
+        await expectAnswer(conn, 'username', [user], 'ok', 'username');
+        await expectAnswer(conn, 'password', [server.passwordOf(user), UDP], 'ok', 'login');
+        return conn;
+      };
+      const stuck = await login(stuckUser);
+      stuck.raw.socket.pause(); // stops reading: the kernel buffers fill, then the server's queue
+      const sender = await login(senderUser);
+      const text = 'x'.repeat(1000);
+      const line = `Disconnecting ${stuckUser}: limit maxQueuedBytes (65536) reached, client is not reading`;
+      for (let i = 0; i < 20_000 && server.queue.console.count(line) === 0; i++) {
+        const id = sender.send('msgto', [stuckUser, text]);
+        if (i % 200 === 199) await sender.reply(id);
+      }
+      await server.queue.console.waitFor(line);
+      await server.queue.console.waitFor(`${stuckUser} logout`);
+      stuck.raw.socket.resume();
+      await stuck.closedByServer();
+      assert.not.ok(
+        stuck.raw.received.some((m) => m.t === 'ev' && m.ev === 'closing'),
+        'no closing notice: it could only have joined the unread queue',
+      );
+      const r = await sender.call('msgto', [stuckUser, 'still there?']);
+      assert.equal(r.ok ? 'ok' : r.error, { code: 'USER_OFFLINE', user: stuckUser });
+      await sender.close();
     },
   },
   // limits (PROTOCOL: framing, bad messages, unauthenticated requests)
