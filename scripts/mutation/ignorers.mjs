@@ -9,7 +9,9 @@
 import { PluginKind, declareValuePlugin } from '@stryker-mutator/api/plugin';
 
 const isSetupCall = (node) =>
-  node?.type === 'CallExpression' && node.callee?.type === 'Identifier' && node.callee.name === 'setup';
+  node?.type === 'CallExpression' &&
+  node.callee?.type === 'Identifier' &&
+  node.callee.name === 'setup';
 
 const keyName = (property) =>
   property.key?.type === 'Identifier' ? property.key.name : property.key?.value;

@@ -11,7 +11,10 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 
-const config = JSON.parse(readFileSync('stryker.config.json', 'utf8'));
+// An optional first argument names another config (e.g. scripts/mutation/transfers.config.json).
+const args = process.argv.slice(2);
+const configFile = args[0]?.endsWith('.json') ? args[0] : 'stryker.config.json';
+const config = JSON.parse(readFileSync(configFile, 'utf8'));
 const file = config.incrementalFile;
 const KEEP = new Set(['Killed', 'Ignored']);
 if (file && existsSync(file)) {
@@ -23,7 +26,8 @@ if (file && existsSync(file)) {
     entry.mutants = kept;
   }
   writeFileSync(file, JSON.stringify(report));
-  if (dropped > 0) console.log(`mutation: ${dropped} earlier non-killed result(s) will be tested again`);
+  if (dropped > 0)
+    console.log(`mutation: ${dropped} earlier non-killed result(s) will be tested again`);
 }
-const run = spawnSync('npx', ['stryker', 'run', ...process.argv.slice(2)], { stdio: 'inherit' });
+const run = spawnSync('npx', ['stryker', 'run', ...args], { stdio: 'inherit' });
 process.exit(run.status ?? 1);

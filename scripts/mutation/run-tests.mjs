@@ -25,6 +25,8 @@ const root = process.cwd();
 const probes = (...areas) => `scripts/mutation/probe-suite.ts ${areas.join(' ')}`;
 const SLOW = new Set([
   'test/model/session.model.test.ts',
+  'test/e2e/pipelined-login.test.ts',
+  'test/e2e/limits.test.ts',
   'test/e2e/login.test.ts',
   'test/e2e/messaging.test.ts',
   'test/e2e/p2pvideo.test.ts',
@@ -153,6 +155,8 @@ if (tests.length === 0) {
 }
 
 // The tests' temp dirs (servers, clients, files) go into one directory removed at the end.
+const PROBES_TIMEOUT_MS = 60_000;
+const TEST_TIMEOUT_MS = 180_000;
 const runTmp = mkdtempSync(join(tmpdir(), 'tessenger-mutant-'));
 process.on('exit', () => rmSync(runTmp, { recursive: true, force: true }));
 
@@ -172,10 +176,24 @@ for (const test of tests) {
     },
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
+    // A mutant can make a machine loop forever (an eventless transition whose guard now always
+    // holds): the process spins and no timer inside it can fire. Bounded here, far above a
+    // normal run on a loaded machine, so a hang costs a minute, not Stryker's whole timeout.
+    timeout: isProbes ? PROBES_TIMEOUT_MS : TEST_TIMEOUT_MS,
+    killSignal: 'SIGKILL',
   });
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   if (run.status !== 0) {
-    logResult(`killed-by ${test} (${seconds}s)`);
+    const output = `${run.stdout ?? ''}${run.stderr ?? ''}`;
+    // Why it failed, in one line for runs.log: a probe's name, uvu's FAIL line, or the hang.
+    const why =
+      run.signal === 'SIGKILL'
+        ? `hung, killed after ${seconds}s`
+        : (/^probe failed: .*$/m.exec(output)?.[0] ?? /FAIL\s+.*$/m.exec(output)?.[0] ?? '').slice(
+            0,
+            160,
+          );
+    logResult(`killed-by ${test} (${seconds}s) [${why}]`);
     console.log(
       `killed by ${test} (${seconds}s)\n${(run.stdout ?? '').slice(-3000)}${(run.stderr ?? '').slice(-2000)}`,
     );

@@ -298,6 +298,33 @@ export const COMMAND_PROBES: readonly Probe[] = [
       await Promise.all([c.close(), o.close()]);
     },
   },
+  {
+    name: 'creategroup: beyond --max-groups it is TOO_MANY_GROUPS with the limit; the group that exists keeps working',
+    run: async (server, users) => {
+      const [creator, member] = [users.take(), users.take()];
+      const at = { ...server, port: server.rate.port };
+      const c = await login(at, creator);
+      const m = await login(at, member);
+      const limit = server.rate.maxGroups;
+      await c.ok('creategroup', ['Only', member]);
+      await refused(
+        c,
+        'creategroup',
+        ['Second', member],
+        { code: 'TOO_MANY_GROUPS', limit },
+        'over the cap',
+      );
+      await refused(
+        m,
+        'joingroup',
+        ['Second'],
+        { code: 'GROUP_NOT_FOUND', group: 'Second' },
+        'not created',
+      );
+      await m.ok('joingroup', ['Only']);
+      await Promise.all([c.close(), m.close()]);
+    },
+  },
   // joingroup and groupmsg (SPEC §4: the creator is joined, invitees must join before posting;
   // every *other active joined* member receives; the log numbers from 1 per group)
   {

@@ -203,7 +203,7 @@ export async function startProbeServers(): Promise<ProbeServers> {
     start('login-timeout', { loginTimeoutMs: 1000 }),
     start('ip-throttled', { maxFailuresPerIpPerMinute: IP_FAILURES }),
     start('backend', {}, { adaptState: switchable(() => mode) }),
-    start('rate', { rateBurst: 10, ratePerSecond: 1, maxThrottled: 5 }),
+    start('rate', { rateBurst: 10, ratePerSecond: 1, maxThrottled: 5, maxGroups: 1 }),
     start('queue', { maxQueuedBytes: 65_536, sync: 'off' }),
   ]);
   const side = (s: InProcessServer) => ({ port: s.port, console: s.console, userlog: s.userlog });
@@ -220,7 +220,7 @@ export async function startProbeServers(): Promise<ProbeServers> {
       attempts: ATTEMPTS,
       loginTimeoutPort: loginTimeout.port,
       ipThrottledPort: ipThrottled.port,
-      rate: side(rate),
+      rate: { ...side(rate), maxGroups: 1 },
       queue: side(queue),
       backend: {
         port: backend.port,

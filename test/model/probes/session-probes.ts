@@ -29,8 +29,8 @@ export interface ProbeServer {
   readonly loginTimeoutPort: number;
   /** A third server, same users, started with `--max-ip-failures` IP_FAILURES. */
   readonly ipThrottledPort: number;
-  /** A server started with `--rate-burst 10 --rate-per-second 1 --max-throttled 5`. */
-  readonly rate: LimitedServer;
+  /** A server started with `--rate-burst 10 --rate-per-second 1 --max-throttled 5 --max-groups 1`. */
+  readonly rate: LimitedServer & { readonly maxGroups: number };
   /** A server started with `--max-queued-bytes 65536` (and `--sync off`: many messages). */
   readonly queue: LimitedServer;
   /** A server, same users, whose shared state (presence, groups, transfers) fails on demand. */
