@@ -9,7 +9,7 @@
 // tests start, so dist/ built from the sandbox runs the mutant too). The mutated file is the
 // one whose instrumented code names that mutant id. Without an active mutant (Stryker's dry run,
 // or by hand) every listed file runs.
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -160,43 +160,68 @@ const TEST_TIMEOUT_MS = 180_000;
 const runTmp = mkdtempSync(join(tmpdir(), 'tessenger-mutant-'));
 process.on('exit', () => rmSync(runTmp, { recursive: true, force: true }));
 
+/**
+ * Runs one test command; resolves with its exit status, output and whether it was cut short.
+ * uvu runs every test of a file even after one failed: the first failure mark (✘) in its
+ * progress line is enough for a kill, so the process is stopped there (bail on first failure).
+ */
+function runTest(script, args, env, timeoutMs) {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+      cwd: root,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    let cut = null;
+    const stop = (why) => {
+      if (cut !== null) return;
+      cut = why;
+      child.kill('SIGKILL');
+    };
+    // A mutant can make a machine loop forever (an eventless transition whose guard now always
+    // holds): the process spins and no timer inside it can fire. Bounded here, far above a
+    // normal run on a loaded machine, so a hang costs a minute, not Stryker's whole timeout.
+    const timer = setTimeout(() => stop('hung'), timeoutMs);
+    const collect = (chunk) => {
+      output += chunk;
+      if (output.includes('✘')) stop('failed');
+    };
+    child.stdout.setEncoding('utf8').on('data', collect);
+    child.stderr.setEncoding('utf8').on('data', collect);
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      resolve({ status: cut === null ? status : 1, output, cut });
+    });
+  });
+}
+
 for (const test of tests) {
   const started = Date.now();
   const [script, ...args] = test.split(' ');
   // The probe suite cleans up after itself and keeps the shared TMPDIR, where tsx caches what it
   // compiled: the sandbox's sources are the same for every mutant, so only the first run compiles.
   const isProbes = script === probes().trim();
-  const run = spawnSync(process.execPath, ['--import', 'tsx', script, ...args], {
-    cwd: root,
-    env: {
-      ...process.env,
-      FORCE_COLOR: '0',
-      NO_COLOR: '1',
-      ...(isProbes ? {} : { TMPDIR: runTmp }),
-    },
-    encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
-    // A mutant can make a machine loop forever (an eventless transition whose guard now always
-    // holds): the process spins and no timer inside it can fire. Bounded here, far above a
-    // normal run on a loaded machine, so a hang costs a minute, not Stryker's whole timeout.
-    timeout: isProbes ? PROBES_TIMEOUT_MS : TEST_TIMEOUT_MS,
-    killSignal: 'SIGKILL',
-  });
+  const env = {
+    ...process.env,
+    FORCE_COLOR: '0',
+    NO_COLOR: '1',
+    ...(isProbes ? {} : { TMPDIR: runTmp }),
+  };
+  const run = await runTest(script, args, env, isProbes ? PROBES_TIMEOUT_MS : TEST_TIMEOUT_MS);
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   if (run.status !== 0) {
-    const output = `${run.stdout ?? ''}${run.stderr ?? ''}`;
     // Why it failed, in one line for runs.log: a probe's name, uvu's FAIL line, or the hang.
     const why =
-      run.signal === 'SIGKILL'
+      run.cut === 'hung'
         ? `hung, killed after ${seconds}s`
-        : (/^probe failed: .*$/m.exec(output)?.[0] ?? /FAIL\s+.*$/m.exec(output)?.[0] ?? '').slice(
-            0,
-            160,
-          );
+        : (
+            /^probe failed: .*$/m.exec(run.output)?.[0] ??
+            /FAIL\s+.*$/m.exec(run.output)?.[0] ??
+            (run.cut === 'failed' ? 'a test failed (stopped at its ✘)' : '')
+          ).slice(0, 160);
     logResult(`killed-by ${test} (${seconds}s) [${why}]`);
-    console.log(
-      `killed by ${test} (${seconds}s)\n${(run.stdout ?? '').slice(-3000)}${(run.stderr ?? '').slice(-2000)}`,
-    );
+    console.log(`killed by ${test} (${seconds}s)\n${run.output.slice(-5000)}`);
     process.exit(1);
   }
   console.log(`survived ${test} (${seconds}s)`);

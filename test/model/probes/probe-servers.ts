@@ -155,6 +155,8 @@ export const PROBE_USERS = Array.from(
 export const passwordOf = (user: string): string => `pw-${user}!`;
 const ATTEMPTS = 3;
 const MAX_UNAUTHENTICATED = 12;
+// Short enough for a quick suite, long enough that a loaded machine still logs in (and sees the
+// block) in time: both were flaky at 1 s with the machine's load average over 20.
 
 export interface ProbeServers {
   readonly server: ProbeServer;
@@ -162,9 +164,9 @@ export interface ProbeServers {
 }
 
 /**
- * The servers of the probes: the main one, one with a 1 s login timeout, one that throttles an
+ * The servers of the probes: the main one, one with a 3 s login timeout, one that throttles an
  * address after IP_FAILURES failures, one whose shared state can be made to fail, one with a
- * small command rate and one with a small queue for clients that do not read. The block lasts 1 s, so the lockout
+ * small command rate and one with a small queue for clients that do not read. The block lasts 3 s, so the lockout
  * probe waits for "<user> is no longer blocked", never for a fixed time.
  */
 export async function startProbeServers(): Promise<ProbeServers> {
@@ -182,7 +184,7 @@ export async function startProbeServers(): Promise<ProbeServers> {
   );
   const common: Partial<ServerConfig> & Pick<ServerConfig, 'maxFailedAttempts'> = {
     maxFailedAttempts: ATTEMPTS,
-    blockMs: 1000,
+    blockMs: 3000,
     maxUnauthenticatedMessages: MAX_UNAUTHENTICATED,
     rateBurst: 100_000,
     ratePerSecond: 100_000,
@@ -200,7 +202,7 @@ export async function startProbeServers(): Promise<ProbeServers> {
   let mode: BackendMode = 'ok';
   const [main, loginTimeout, ipThrottled, backend, rate, queue] = await Promise.all([
     start('main', {}),
-    start('login-timeout', { loginTimeoutMs: 1000 }),
+    start('login-timeout', { loginTimeoutMs: 3000 }),
     start('ip-throttled', { maxFailuresPerIpPerMinute: IP_FAILURES }),
     start('backend', {}, { adaptState: switchable(() => mode) }),
     start('rate', { rateBurst: 10, ratePerSecond: 1, maxThrottled: 5, maxGroups: 1 }),

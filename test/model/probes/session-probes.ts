@@ -25,7 +25,7 @@ export interface ProbeServer {
   readonly maxUnauthenticated: number;
   /** The server's login attempts (SPEC: the Nth consecutive failure blocks the account). */
   readonly attempts: number;
-  /** A second server, same users, started with `--login-timeout 1`. */
+  /** A second server, same users, started with a login timeout of LOGIN_TIMEOUT_MS. */
   readonly loginTimeoutPort: number;
   /** A third server, same users, started with `--max-ip-failures` IP_FAILURES. */
   readonly ipThrottledPort: number;
@@ -495,9 +495,7 @@ export const SESSION_PROBES: readonly Probe[] = [
     name: 'login timeout: a connection that does not log in in time is closed with LOGIN_TIMEOUT, a logged-in one stays',
     run: async (server, users) => {
       const user = users.take();
-      const idle = await Conn.open(server.loginTimeoutPort, server.link);
-      const half = await Conn.open(server.loginTimeoutPort, server.link);
-      await expectAnswer(half, 'username', [users.take()], 'ok', 'a username alone is not a login');
+      // the logged-in one first: it has the whole timeout to log in, however loaded the machine
       const done = await Conn.open(server.loginTimeoutPort, server.link);
       await expectAnswer(done, 'username', [user], 'ok', 'username');
       await expectAnswer(
@@ -507,6 +505,9 @@ export const SESSION_PROBES: readonly Probe[] = [
         'ok',
         'logged in before the timeout',
       );
+      const idle = await Conn.open(server.loginTimeoutPort, server.link);
+      const half = await Conn.open(server.loginTimeoutPort, server.link);
+      await expectAnswer(half, 'username', [users.take()], 'ok', 'a username alone is not a login');
       await expectClosedWith(idle, 'LOGIN_TIMEOUT');
       await expectClosedWith(half, 'LOGIN_TIMEOUT');
       await expectAnswer(done, 'activeuser', [], 'ok', 'the logged-in connection is not timed out');
