@@ -10,7 +10,7 @@
 // one whose instrumented code names that mutant id. Without an active mutant (Stryker's dry run,
 // or by hand) every listed file runs.
 import { spawn } from 'node:child_process';
-import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 
@@ -167,7 +167,14 @@ process.on('exit', () => rmSync(runTmp, { recursive: true, force: true }));
  */
 function runTest(script, args, env, timeoutMs) {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+    // In the sandbox the build compiled the probe suite with the sources
+    // (scripts/mutation/tsconfig.probes.json): plain node, no TypeScript loader to start.
+    const compiled = join(root, 'dist', script.replace(/\.ts$/, '.js'));
+    const command =
+      inSandbox && script.startsWith('scripts/') && existsSync(compiled)
+        ? [compiled, ...args]
+        : ['--import', 'tsx', script, ...args];
+    const child = spawn(process.execPath, command, {
       cwd: root,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
