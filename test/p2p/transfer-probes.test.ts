@@ -54,6 +54,9 @@ class HandPeer {
   readonly received: Array<{ datagram: Datagram; port: number }> = [];
   private readonly changed = new ChangeSignal();
   private peerPort = 0;
+  /** A second transfer spoken from the same socket, only to order what arrives (barrier()). */
+  private marker: DatagramSeal | null = null;
+  private markerAcks = 0;
 
   private constructor(
     readonly socket: Socket,
@@ -61,11 +64,42 @@ class HandPeer {
   ) {
     socket.on('message', (buf, rinfo) => {
       const opened = this.seal.open(buf);
-      if (opened.isErr()) return;
+      if (opened.isErr()) {
+        if (this.marker?.open(buf).isOk()) this.markerAcks++;
+        this.changed.notify();
+        return;
+      }
       this.peerPort = rinfo.port;
       this.received.push({ datagram: opened.value, port: rinfo.port });
       this.changed.notify();
     });
+  }
+
+  /** Speaks a second transfer (`key`) from this socket, for barrier(). */
+  useMarker(key: string, role: SealRole): void {
+    this.marker = DatagramSeal.fromKey(Buffer.from(key, 'hex'), role);
+  }
+
+  /**
+   * Returns once everything the real endpoint sent to this socket before now has been read:
+   * a HELLO of the marker transfer is answered with an ACK from the same endpoint socket, and
+   * datagrams from one socket to another arrive in order, so anything sent before it is here.
+   * How a probe checks that something was NOT sent.
+   */
+  async barrier(endpointPort: number, markerSize: number): Promise<void> {
+    const marker = this.marker;
+    if (!marker) throw new Error('barrier() needs useMarker() first');
+    const before = this.markerAcks;
+    this.socket.send(
+      marker.seal([encodeHello(marker.connectionId, markerSize, 1156)]),
+      endpointPort,
+      '127.0.0.1',
+    );
+    await this.changed.until(
+      () => (this.markerAcks > before ? true : undefined),
+      WAIT_MS,
+      () => new Error('the marker transfer was never answered'),
+    );
   }
 
   static async bind(key: string, role: SealRole): Promise<HandPeer> {
@@ -140,6 +174,8 @@ interface AudienceSetup {
   rx: ReturnType<P2PEndpoint['expect']>;
   file: Buffer;
   chunk: number;
+  /** Everything the audience sent before now has arrived (HandPeer.barrier). */
+  barrier(): Promise<void>;
   cleanup(): Promise<void>;
 }
 
@@ -153,6 +189,14 @@ async function audience(config: Partial<TransportConfig>, size = 3000): Promise<
     { transferId, key, presenter: 'Yoda', presenterAddress: '127.0.0.1', fileName: 'a.mp4', size },
     { downloadDir: dir },
   );
+  // a second transfer from the same presenter, only ever greeted: the barrier
+  const marker = introductions();
+  peer.useMarker(marker.key, 'presenter');
+  const markerDir = await tempDir();
+  const markerRx = endpoint.expect(
+    { ...marker, presenter: 'Yoda', presenterAddress: '127.0.0.1', fileName: 'm.bin', size: 1 },
+    { downloadDir: markerDir },
+  );
   return {
     endpoint,
     peer,
@@ -161,12 +205,16 @@ async function audience(config: Partial<TransportConfig>, size = 3000): Promise<
     file,
     // the smallest chunk a HELLO may announce (a 1,200-byte datagram, P2P.md: − 28 − 16)
     chunk: 1156,
+    barrier: () => peer.barrier(endpoint.port, 1),
     cleanup: async () => {
       rx.cancel();
+      markerRx.cancel();
       await rx.result;
+      await markerRx.result;
       peer.close();
       await endpoint.close();
       await removeDir(dir);
+      await removeDir(markerDir);
     },
   };
 }
@@ -307,6 +355,8 @@ test('audience, receiving: the presenter going silent fails the transfer with Pe
     const error = await errorOf<{ type: string; side: string }>(a.rx.result);
     assert.equal([error.type, error.side], ['PeerVanished', 'audience']);
     assert.equal(await filesIn(a.dir), []);
+    await a.barrier();
+    assert.is(a.peer.count('Abort'), 0, 'a silent presenter is not sent an ABORT');
   } finally {
     await a.cleanup();
   }
@@ -321,6 +371,8 @@ test('audience, receiving: an ABORT from the presenter ends it with PeerAborted 
     const error = await errorOf<{ type: string; reason: string }>(a.rx.result);
     assert.equal([error.type, error.reason], ['PeerAborted', 'FileUnreadable']);
     assert.equal(await filesIn(a.dir), []);
+    await a.barrier();
+    assert.is(a.peer.count('Abort'), 0, 'an ABORT is not answered with an ABORT');
   } finally {
     await a.cleanup();
   }
@@ -340,6 +392,8 @@ test('audience, receiving: cancel tells the presenter (ABORT cancelled); the ser
     b.rx.abort({ type: 'PeerLeft', user: 'Yoda' });
     assert.equal(await errorOf(b.rx.result), { type: 'PeerLeft', user: 'Yoda' });
     assert.equal(await filesIn(b.dir), [], 'temp file removed');
+    await b.barrier();
+    assert.is(b.peer.count('Abort'), 0, 'no ABORT to a presenter the server said is gone');
     // the cancelled transfer answers whatever comes late with ABORT
     a.peer.send([encodeFin(a.peer.connectionId, sha256(a.file))]);
     await a.peer.next('Abort', 2);
