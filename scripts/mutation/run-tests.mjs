@@ -31,6 +31,7 @@ const SLOW = new Set([
   'test/e2e/messaging.test.ts',
   'test/e2e/p2pvideo.test.ts',
   'test/p2p/transfer.test.ts',
+  'test/p2p/failures.test.ts',
   'test/model/transfer.model.test.ts',
 ]);
 const TESTS_FOR = [
