@@ -604,6 +604,46 @@ export const COMMAND_PROBES: readonly Probe[] = [
       await Promise.all([asker.close(), other.close(), third.close()]);
     },
   },
+  // SPEC §6 (one readable line per event) and the console's rule for names that are not plain
+  // ASCII (src/server/printable-name.ts: quoted, every other character escaped, so no name can
+  // pass for another or forge a line); the protocol carries the names as they are.
+  {
+    name: 'console: users and files with names that are not plain ASCII are printed quoted and escaped in every line; the protocol carries them as they are',
+    run: async (server) => {
+      const [zoe, chloe] = ['Zoë', 'Chloë'];
+      const [qz, qc] = ['"Zo\\u00eb"', '"Chlo\\u00eb"'];
+      const z = await login(server, zoe);
+      const c = await login(server, chloe);
+      await server.console.waitFor(`${qz} is online`);
+      await z.ok('activeuser');
+      await server.console.waitFor(`${qz} issued /activeuser command`);
+      const { ts } = dataOf(await z.call('msgto', [chloe, 'hej']));
+      assert.equal(await eventWith(c, 'private', { from: zoe }), {
+        t: 'ev',
+        ev: 'private',
+        from: zoe,
+        text: 'hej',
+        ts,
+      });
+      await server.console.waitFor(`${qz} message to ${qc} "hej" at ${ts}.`);
+      await z.ok('creategroup', ['Nordic', chloe]);
+      await server.console.waitFor(`${qz} created group chat Nordic: ${qz}, ${qc}`);
+      await c.ok('joingroup', ['Nordic']);
+      await server.console.waitFor(`${qc} joined group chat Nordic`);
+      const sent = dataOf(await z.call('groupmsg', ['Nordic', 'hallå']));
+      await server.console.waitFor(
+        `${qz} issued a message in group chat Nordic: "hallå" at ${sent.ts}.`,
+      );
+      await z.ok('p2pvideo', [chloe, 'é.mp4', '7']);
+      // the audience is told the names as they are
+      await eventWith(c, 'p2p-incoming', { presenter: zoe, fileName: 'é.mp4', size: 7 });
+      await server.console.waitFor(`${qz} is sending "\\u00e9.mp4" (7 bytes) to ${qc} over UDP`);
+      await z.ok('logout');
+      await z.closedByServer();
+      await server.console.waitFor(`${qz} logout`);
+      await c.close();
+    },
+  },
   // the command table (PROTOCOL: unknown → UNKNOWN_COMMAND, wrong number of args → BAD_ARGUMENTS)
   {
     name: 'command table: each command with too few or too many arguments is BAD_ARGUMENTS, logged in; an unknown one UNKNOWN_COMMAND',

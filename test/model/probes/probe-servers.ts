@@ -78,6 +78,12 @@ const loginFailureOf = (username: unknown): BackendError | null =>
           : 'ok',
   );
 
+/**
+ * Users whose names are not plain ASCII: the console shows them quoted and escaped
+ * (src/server/printable-name.ts), while the protocol carries them as they are.
+ */
+export const NON_PLAIN_USERS = ['Zoë', 'Chloë'] as const;
+
 /** Users whose login meets a failing shared state: at the lockout check or the presence claim. */
 export const LOGIN_FAILURE_USERS = [
   'lockout-fails',
@@ -179,7 +185,7 @@ export async function startProbeServers(): Promise<ProbeServers> {
       // a file created while removing: the OS's temp cleanup takes the rest
     }
   });
-  const credentials = [...PROBE_USERS, ...LOGIN_FAILURE_USERS].map(
+  const credentials = [...PROBE_USERS, ...LOGIN_FAILURE_USERS, ...NON_PLAIN_USERS].map(
     (u) => [u, passwordOf(u)] as const,
   );
   const common: Partial<ServerConfig> & Pick<ServerConfig, 'maxFailedAttempts'> = {
