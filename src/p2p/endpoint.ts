@@ -179,7 +179,7 @@ export class P2PEndpoint {
       pending.push(t.result);
     }
     for (const t of this.outgoing) {
-      t.cancel();
+      t.close(notify);
       pending.push(t.result);
     }
     await Promise.all(pending);

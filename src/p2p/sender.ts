@@ -115,6 +115,11 @@ export class SendTransfer {
     this.actor.send({ type: 'CANCEL' });
   }
 
+  /** Ends the transfer as cancel() does; without `notifyPeer` the audience is not told. */
+  close(notifyPeer: boolean): void {
+    this.actor.send({ type: 'CANCEL', quietly: !notifyPeer });
+  }
+
   /** Ends the transfer now with `error` (the server reported the audience gone). */
   abort(error: TransferError): void {
     this.fail(error);
