@@ -57,12 +57,18 @@ class HandPeer {
   /** A second transfer spoken from the same socket, only to order what arrives (barrier()). */
   private marker: DatagramSeal | null = null;
   private markerAcks = 0;
+  private echoes = 0;
 
   private constructor(
     readonly socket: Socket,
     private readonly seal: DatagramSeal,
   ) {
     socket.on('message', (buf, rinfo) => {
+      if (rinfo.port === this.port && buf.length === 1) {
+        this.echoes++;
+        this.changed.notify();
+        return;
+      }
       const opened = this.seal.open(buf);
       if (opened.isErr()) {
         if (this.marker?.open(buf).isOk()) this.markerAcks++;
@@ -137,6 +143,21 @@ class HandPeer {
         new Error(
           `no ${kind} #${n}; received ${this.received.map((r) => r.datagram.type).join(', ')}`,
         ),
+    );
+  }
+
+  /**
+   * Returns once every datagram already queued for this socket has been read: one it sends to
+   * itself lands behind them. After the real side has closed its socket (or settled a transfer
+   * whose last words it sent first), this is how a probe checks that nothing more was sent.
+   */
+  async selfBarrier(): Promise<void> {
+    const before = this.echoes;
+    this.socket.send(Buffer.from([0]), this.port, '127.0.0.1');
+    await this.changed.until(
+      () => (this.echoes > before ? true : undefined),
+      WAIT_MS,
+      () => new Error('the datagram to ourselves never came back'),
     );
   }
 
@@ -582,11 +603,39 @@ test('presenter, sending: cancel sends ABORT cancelled; the server saying the au
     assert.is((await errorOf<{ type: string }>(p.tx.result)).type, 'Cancelled');
     q.tx.abort({ type: 'PeerLeft', user: 'Obi-wan' });
     assert.equal(await errorOf(q.tx.result), { type: 'PeerLeft', user: 'Obi-wan' });
-    // a datagram that proves the presenter's socket is gone or silent: ask it, expect no ABORT
-    assert.is(q.peer.count('Abort'), 0, 'no ABORT: the audience is gone');
+    await q.peer.selfBarrier();
+    assert.is(q.peer.count('Abort'), 0, 'no ABORT: the audience is gone (P2P.md)');
   } finally {
     await p.cleanup();
     await q.cleanup();
+  }
+});
+
+test('closing an endpoint tells the peers (ABORT cancelled); closing it quietly ({ notifyPeers: false }) sends nothing', async () => {
+  const loud = await audience(PATIENT);
+  const quiet = await audience(PATIENT);
+  const sending = await presenter(PATIENT);
+  try {
+    await sendHelloAndData(loud, [0]);
+    await sendHelloAndData(quiet, [0]);
+    await sending.peer.next('Hello');
+    sending.peer.send([ackAll(sending.peer, 0)]);
+    await sending.peer.next('Data');
+    await loud.endpoint.close();
+    assert.is((await loud.peer.next('Abort')).reason, AbortReason.Cancelled);
+    assert.is((await errorOf<{ type: string }>(loud.rx.result)).type, 'Cancelled');
+    await quiet.endpoint.close({ notifyPeers: false });
+    assert.is((await errorOf<{ type: string }>(quiet.rx.result)).type, 'Cancelled');
+    await quiet.peer.selfBarrier();
+    assert.is(quiet.peer.count('Abort'), 0, 'the audience vanished without a word');
+    await sending.endpoint.close({ notifyPeers: false });
+    assert.is((await errorOf<{ type: string }>(sending.tx.result)).type, 'Cancelled');
+    await sending.peer.selfBarrier();
+    assert.is(sending.peer.count('Abort'), 0, 'the presenter vanished without a word');
+  } finally {
+    await loud.cleanup();
+    await quiet.cleanup();
+    await sending.cleanup();
   }
 });
 
