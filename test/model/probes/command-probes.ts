@@ -576,6 +576,27 @@ export const COMMAND_PROBES: readonly Probe[] = [
           server.backend.setMode('ok');
         }
       }
+      // a backend with a bug (its promise rejects): the commands written as one async function
+      // say STORAGE_FAILED, the others INTERNAL (PROTOCOL: a server bug; the connection stays up)
+      server.backend.setMode('rejects');
+      try {
+        await refused(asker, 'msgto', [b, text], { code: 'STORAGE_FAILED' }, 'backend bug');
+        await refused(asker, 'groupmsg', [group, text], { code: 'STORAGE_FAILED' }, 'backend bug');
+        for (const [cmd, args] of [
+          ['activeuser', []],
+          ['creategroup', [`N${a}`, b]],
+          ['joingroup', [group]],
+          ['p2pvideo', [b, 'a.mp4', '1']],
+        ] as const) {
+          const r = await (cmd === 'joingroup' ? third : asker).call(cmd, [...args]);
+          assert.ok(
+            !r.ok && ['STORAGE_FAILED', 'INTERNAL'].includes(r.error.code),
+            `backend bug: ${cmd} ${JSON.stringify(r)}`,
+          );
+        }
+      } finally {
+        server.backend.setMode('ok');
+      }
       // the backend is back: the same requests work, and they are all the others ever got
       await asker.ok('msgto', [b, 'back']);
       await eventWith(other, 'private', { from: a, text: 'back' });

@@ -15,7 +15,7 @@ import {
   type BackendError,
 } from '../../../src/server/state/backend-error.js';
 import type { SharedState } from '../../../src/server/state/shared-state.js';
-import { errAsync } from 'neverthrow';
+import { errAsync, ResultAsync } from 'neverthrow';
 import { ConsoleWatch, writeCredentials } from '../support.js';
 import { IP_FAILURES, type ProbeServer } from './session-probes.js';
 
@@ -37,7 +37,8 @@ const readLines = (file: string): string[] =>
     : [];
 
 /** What the shared state's lookups answer: normally, or failing as a Redis backend can fail. */
-export type BackendMode = 'ok' | 'failed' | 'unreachable';
+/** `rejects`: a backend with a bug, whose promise rejects instead of answering an error value. */
+export type BackendMode = 'ok' | 'failed' | 'unreachable' | 'rejects';
 
 const failure = (m: BackendMode): BackendError | null =>
   m === 'failed'
@@ -51,6 +52,7 @@ function failing<T extends object>(
   target: T,
   methods: readonly string[],
   fail: (args: unknown[]) => BackendError | null,
+  rejecting: (args: unknown[]) => boolean = () => false,
 ): T {
   return new Proxy(target, {
     get(t, prop) {
@@ -59,6 +61,8 @@ function failing<T extends object>(
       const call = (value as (...a: unknown[]) => unknown).bind(t);
       if (!methods.includes(String(prop))) return call;
       return (...args: unknown[]) => {
+        if (rejecting(args))
+          return new ResultAsync(Promise.reject(new Error('backend bug (test)')));
         const error = fail(args);
         return error ? errAsync(error) : call(...args);
       };
@@ -100,10 +104,11 @@ export const LOGIN_FAILURE_USERS = [
  */
 function switchable(mode: () => BackendMode) {
   const byMode = () => failure(mode());
+  const rejects = () => mode() === 'rejects';
   return (state: SharedState): SharedState => ({
     ...state,
     presence: failing(
-      failing(state.presence, ['find', 'findMany', 'list'], byMode),
+      failing(state.presence, ['find', 'findMany', 'list'], byMode, rejects),
       ['claim'],
       ([user]) => {
         const name = (user as { username?: unknown } | undefined)?.username;
@@ -113,8 +118,8 @@ function switchable(mode: () => BackendMode) {
     lockouts: failing(state.lockouts, ['isLocked'], ([name]) =>
       typeof name === 'string' && name.startsWith('lockout-') ? loginFailureOf(name) : null,
     ),
-    groups: failing(state.groups, ['find', 'reserve', 'join'], byMode),
-    transfers: failing(state.transfers, ['introduce'], byMode),
+    groups: failing(state.groups, ['find', 'reserve', 'join'], byMode, rejects),
+    transfers: failing(state.transfers, ['introduce'], byMode, rejects),
   });
 }
 

@@ -40,7 +40,7 @@ export interface ProbeServer {
     readonly groupLog: (group: string) => string[];
     readonly console: ConsoleWatch;
     readonly userlog: () => string[];
-    setMode(mode: 'ok' | 'failed' | 'unreachable'): void;
+    setMode(mode: 'ok' | 'failed' | 'unreachable' | 'rejects'): void;
   };
 }
 
