@@ -706,6 +706,8 @@ export const SESSION_PROBES: readonly Probe[] = [
     name: 'lockout: the Nth consecutive failure (across connections) is ACCOUNT_LOCKED_NOW and closes; then ACCOUNT_BLOCKED even with the right password',
     run: async (server, users) => {
       const user = users.take();
+      // asked for its password before the account locks, answers it after: blocked too (SPEC)
+      const waiting = await atPassword(server, user);
       for (let i = 1; i < server.attempts; i++) {
         const conn = await atPassword(server, user);
         await expectAnswer(conn, 'password', [WRONG, UDP], 'INVALID_PASSWORD', `failure ${i}`);
@@ -721,6 +723,14 @@ export const SESSION_PROBES: readonly Probe[] = [
       );
       await last.closedByServer();
       await expectBlocked(server, user);
+      await expectAnswer(
+        waiting,
+        'password',
+        [server.passwordOf(user), UDP],
+        'ACCOUNT_BLOCKED',
+        'the right password, sent during the block by a connection asked before it',
+      );
+      await waiting.closedByServer();
       await server.console.waitFor(`${user} is no longer blocked`);
       // the count started again from zero: N-1 failures do not block
       const again = await atPassword(server, user);
