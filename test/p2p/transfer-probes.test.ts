@@ -639,6 +639,22 @@ test('closing an endpoint tells the peers (ABORT cancelled); closing it quietly 
   }
 });
 
+test('cancelled before the peer spoke: the audience (announced) and the presenter (offering) end Cancelled; the presenter tells the audience', async () => {
+  const a = await audience(PATIENT);
+  const p = await presenter(PATIENT);
+  try {
+    a.rx.cancel();
+    assert.is((await errorOf<{ type: string }>(a.rx.result)).type, 'Cancelled');
+    await p.peer.next('Hello');
+    p.tx.cancel();
+    assert.is((await errorOf<{ type: string }>(p.tx.result)).type, 'Cancelled');
+    assert.is((await p.peer.next('Abort')).reason, AbortReason.Cancelled);
+  } finally {
+    await a.cleanup();
+    await p.cleanup();
+  }
+});
+
 test('presenter: an empty file is offered, finished with the SHA-256 of nothing, and done', async () => {
   const p = await presenter(PATIENT, 0);
   try {
