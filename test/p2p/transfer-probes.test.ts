@@ -313,6 +313,10 @@ test('audience, receiving → verifying → saved: chunks are acknowledged, the 
     assert.ok(r.isOk(), JSON.stringify(r));
     const path = r.isOk() ? r.value.path : '';
     assert.is(path, join(a.dir, 'Yoda_a.mp4'));
+    assert.equal(
+      r.isOk() ? [r.value.bytes, r.value.sha256, r.value.presenter, r.value.fileName] : [],
+      [a.file.length, sha256(a.file).toString('hex'), 'Yoda', 'a.mp4'],
+    );
     const { readFile } = await import('node:fs/promises');
     assert.ok((await readFile(path)).equals(a.file), 'byte-identical');
     assert.equal(await filesIn(a.dir), ['Yoda_a.mp4'], 'no temp file left');
@@ -541,7 +545,10 @@ test('presenter, sending → finishing → done: after the ACK the file goes out
     p.peer.send([encodeDone(p.peer.connectionId)]);
     const r = await p.tx.result;
     assert.ok(r.isOk(), JSON.stringify(r));
-    assert.is(r.isOk() ? r.value.sha256 : '', sha256(p.file).toString('hex'));
+    assert.equal(r.isOk() ? [r.value.bytes, r.value.sha256] : [], [
+      p.file.length,
+      sha256(p.file).toString('hex'),
+    ]);
   } finally {
     await p.cleanup();
   }
