@@ -25,7 +25,8 @@ if (existsSync(SANDBOXES))
         }
       }
     };
-    for (const dir of ['machines', 'src/server']) if (existsSync(join(SANDBOXES, sandbox, dir))) walk(dir);
+    for (const dir of ['machines', 'src/server'])
+      if (existsSync(join(SANDBOXES, sandbox, dir))) walk(dir);
   }
 
 /** The last outcome per (file, mutant id). */
@@ -48,5 +49,7 @@ for (const file of files) {
   const { killed = 0, survived = 0 } = perFile.get(file) ?? {};
   const tested = killed + survived;
   const score = tested === 0 ? '—' : `${((100 * killed) / tested).toFixed(1)} %`;
-  console.log(`${file} | ${totals.get(file) ?? '?'} | ${tested} | ${killed} | ${survived} | ${score}`);
+  console.log(
+    `${file} | ${totals.get(file) ?? '?'} | ${tested} | ${killed} | ${survived} | ${score}`,
+  );
 }
