@@ -428,6 +428,31 @@ test('audience, receiving: cancel tells the presenter (ABORT cancelled); the ser
   }
 });
 
+test('audience, verifying (every chunk in, no FIN yet): a silent presenter is PeerVanished, an ABORT is PeerAborted, cancel sends ABORT cancelled; nothing is saved', async () => {
+  const silent = await audience(FAST);
+  const aborting = await audience(PATIENT);
+  const cancelling = await audience(PATIENT);
+  try {
+    for (const a of [silent, aborting, cancelling]) {
+      await sendHelloAndData(a);
+      await ackedUpTo(a.peer, 3);
+    }
+    aborting.peer.send([encodeAbort(aborting.peer.connectionId, AbortReason.DiskError)]);
+    cancelling.rx.cancel();
+    const vanished = await errorOf<{ type: string; side: string }>(silent.rx.result);
+    assert.equal([vanished.type, vanished.side], ['PeerVanished', 'audience']);
+    const aborted = await errorOf<{ type: string; reason: string }>(aborting.rx.result);
+    assert.equal([aborted.type, aborted.reason], ['PeerAborted', 'DiskError']);
+    assert.is((await errorOf<{ type: string }>(cancelling.rx.result)).type, 'Cancelled');
+    assert.is((await cancelling.peer.next('Abort')).reason, AbortReason.Cancelled);
+    for (const a of [silent, aborting, cancelling]) assert.equal(await filesIn(a.dir), []);
+  } finally {
+    await silent.cleanup();
+    await aborting.cleanup();
+    await cancelling.cleanup();
+  }
+});
+
 test('audience: datagrams sealed under another key are dropped; the transfer carries on', async () => {
   const a = await audience(PATIENT);
   const { key } = introductions();

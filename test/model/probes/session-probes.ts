@@ -626,6 +626,15 @@ export const SESSION_PROBES: readonly Probe[] = [
       assert.is(errors, 10);
       conn.raw.sendJson({ t: 'nonsense' });
       await expectClosedWith(conn, 'BAD_MESSAGE');
+      // SPEC §6: the console says why (a connection not logged in is named by its address)
+      await server.console.waitFor(
+        /^Disconnecting connection from \S+: limit maxBadMessages \(10\) reached$/,
+      );
+      assert.equal(
+        conn.raw.received.filter((m) => m.t === 'res').map((m) => (m as { id: number }).id),
+        [1],
+        'nothing but the answer to the one request (and the events)',
+      );
     },
   },
   {
@@ -656,6 +665,10 @@ export const SESSION_PROBES: readonly Probe[] = [
       const zero = await fresh(server);
       zero.raw.sendBytes(Buffer.from([0, 0, 0, 0]));
       await expectClosedWith(zero, 'BAD_FRAME');
+      await server.console.waitFor(
+        /^Disconnecting connection from \S+: limit maxFrameBytes \(65536\) exceeded$/,
+      );
+      await server.console.waitFor(/^Disconnecting connection from \S+: malformed frame$/);
     },
   },
   // PROTOCOL: `closing` CLUSTER_UNAVAILABLE "a login while the node cannot reach its cluster's
