@@ -542,6 +542,8 @@ test('presenter, offering: an audience that never answers fails it with PeerVani
   try {
     const error = await errorOf<{ type: string; side: string }>(p.tx.result);
     assert.equal([error.type, error.side], ['PeerVanished', 'presenter']);
+    await p.peer.selfBarrier();
+    assert.is(p.peer.count('Abort'), 0, 'an audience that never answered is not sent an ABORT');
   } finally {
     await p.cleanup();
   }

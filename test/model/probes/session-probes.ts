@@ -638,6 +638,22 @@ export const SESSION_PROBES: readonly Probe[] = [
     },
   },
   {
+    name: 'limits: a hello after the first frame is a bad message too: the 11th closes with BAD_MESSAGE',
+    run: async (server) => {
+      const conn = await fresh(server);
+      for (let i = 0; i < 10; i++) conn.raw.hello();
+      await conn.raw.waitFor(
+        () =>
+          conn.raw.received.filter((m) => m.t === 'ev' && errorCodeOf(m) === 'BAD_MESSAGE')
+            .length === 10,
+        WAIT_MS,
+      );
+      assert.not.ok(conn.isClosed, 'still open after 10');
+      conn.raw.hello();
+      await expectClosedWith(conn, 'BAD_MESSAGE');
+    },
+  },
+  {
     name: 'limits: requests before login up to --max-unauthenticated are answered, the next closes the connection',
     run: async (server) => {
       const conn = await fresh(server);
@@ -645,6 +661,11 @@ export const SESSION_PROBES: readonly Probe[] = [
         await expectAnswer(conn, 'activeuser', [], 'NOT_LOGGED_IN', `request ${i + 1}`);
       conn.send('activeuser', []);
       await expectClosedWith(conn, 'TOO_MANY_UNAUTHENTICATED_MESSAGES');
+      await server.console.waitFor(
+        new RegExp(
+          `^Disconnecting connection from \\S+: limit maxUnauthenticatedMessages \\(${server.maxUnauthenticated}\\) reached$`,
+        ),
+      );
     },
   },
   {
