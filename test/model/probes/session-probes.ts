@@ -283,6 +283,14 @@ export const SESSION_PROBES: readonly Probe[] = [
         'BAD_ARGUMENTS',
         'the UDP port must be 1..65535',
       );
+      for (const port of ['x9', '9x', '', '-1', '1.5'])
+        await expectAnswer(
+          conn,
+          'password',
+          ['pw', port],
+          'BAD_ARGUMENTS',
+          'the UDP port is digits only',
+        );
       await expectAnswer(
         conn,
         'password',
