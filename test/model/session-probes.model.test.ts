@@ -9,10 +9,11 @@ import { startProbeServers, PROBE_USERS, type ProbeServers } from './probes/prob
 import { SESSION_PROBES } from './probes/session-probes.js';
 import { runAll } from './probes/run-probes.js';
 import { UserPool } from './support.js';
+import { beforeAll } from '../support/processes.js';
 
 let servers: ProbeServers;
 
-test.before(async () => {
+beforeAll(async () => {
   servers = await startProbeServers();
 });
 
