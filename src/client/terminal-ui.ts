@@ -7,7 +7,11 @@ import type { Completion } from './completion.js';
 
 export interface TerminalStreams {
   input: NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?: (mode: boolean) => unknown };
-  output: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  output: NodeJS.WritableStream & {
+    isTTY?: boolean;
+    columns?: number;
+    getWindowSize?(): [number, number];
+  };
   env?: NodeJS.ProcessEnv;
 }
 

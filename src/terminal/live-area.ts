@@ -11,6 +11,12 @@ export interface AreaOutput {
   write(text: string): unknown;
   readonly columns?: number | undefined;
   readonly rows?: number | undefined;
+  /**
+   * The terminal's size asked of the terminal now (a TTY's `getWindowSize`). `columns` only
+   * changes when Node handles the resize signal, which can come after a message that arrived in
+   * the same instant: drawing that message for the old width would leave stale rows behind.
+   */
+  getWindowSize?(): [number, number];
 }
 
 export interface InputView {
@@ -52,12 +58,20 @@ export class LiveArea {
   }
 
   private get columns(): number {
-    return Math.max(10, this.output.columns ?? 80);
+    return Math.max(10, this.windowSize()?.[0] ?? this.output.columns ?? 80);
   }
 
   /** Rows of the screen: the area never draws more, or going back to its first row would fail. */
   private get screenRows(): number {
-    return Math.max(2, this.output.rows ?? Number.MAX_SAFE_INTEGER);
+    return Math.max(2, this.windowSize()?.[1] ?? this.output.rows ?? Number.MAX_SAFE_INTEGER);
+  }
+
+  private windowSize(): [number, number] | undefined {
+    try {
+      return this.output.getWindowSize?.();
+    } catch {
+      return undefined; // not a terminal after all (closed, redirected): fall back to `columns`
+    }
   }
 
   /** Replaces the status lines (progress) and redraws. */
@@ -97,19 +111,24 @@ export class LiveArea {
     this.output.write(HIDE_CURSOR + this.eraseSequence() + this.drawSequence() + SHOW_CURSOR);
   }
 
-  /**
-   * After the terminal changed width. Terminals that reflow (most do) re-wrap each row that no
-   * longer fits, so the cursor's row within the area is worked out again at the new width.
-   */
+  /** After the terminal changed size: drawn again for the new width. */
   resized(): void {
-    const columns = this.columns;
-    if (columns !== this.drawnColumns) {
-      const rowsAbove = this.drawnWidths
-        .slice(0, this.cursorRow)
-        .reduce((sum, w) => sum + Math.max(1, Math.ceil(w / columns)), 0);
-      this.cursorRow = rowsAbove + Math.floor(this.cursorColumn / columns);
-    }
     this.redraw();
+  }
+
+  /**
+   * Terminals that reflow (most do) re-wrap each drawn row that no longer fits the new width, so
+   * the cursor's row within the area is worked out again before the area is erased. Checked at
+   * every erase, not only on the resize signal, which may be handled after other output.
+   */
+  private followWidth(): void {
+    const columns = this.columns;
+    if (columns === this.drawnColumns) return;
+    const rowsAbove = this.drawnWidths
+      .slice(0, this.cursorRow)
+      .reduce((sum, w) => sum + Math.max(1, Math.ceil(w / columns)), 0);
+    this.cursorRow = rowsAbove + Math.floor(this.cursorColumn / columns);
+    this.drawnColumns = columns;
   }
 
   /** Removes the whole area and leaves the cursor at the start of an empty line; nothing is drawn afterwards. */
@@ -121,6 +140,7 @@ export class LiveArea {
 
   /** Goes back to the area's first row and clears from there to the end of the screen. */
   private eraseSequence(): string {
+    this.followWidth();
     const sequence = `\r${up(this.cursorRow)}${CLEAR_TO_END_OF_SCREEN}`;
     this.drawnWidths = [];
     this.cursorRow = 0;
