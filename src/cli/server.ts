@@ -34,6 +34,17 @@ async function main(): Promise<number> {
   const stopStats = command.config.statsFile
     ? reportStatsOnSignal(command.config.statsFile, () => running?.intakeStats() ?? {})
     : () => {};
+  // SIGINT/SIGTERM are ours from before start-up (SPEC §7: a graceful stop, exit status 0): a
+  // signal that comes while the server is still starting is remembered, and the server stops as
+  // soon as it has started, with the usual lines.
+  let stopRequested = false;
+  let requestStop = (): void => {
+    stopRequested = true;
+  };
+  // A second Ctrl-C while shutting down is ignored rather than killing the flush.
+  const onSignal = (): void => requestStop();
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   const started = await TessengerServer.start(command.config);
   if (started.isErr()) {
     process.stderr.write(`${started.error.message}\n`);
@@ -47,10 +58,8 @@ async function main(): Promise<number> {
     ),
   );
   await new Promise<void>((resolve) => {
-    // A second Ctrl-C while shutting down is ignored rather than killing the flush.
-    const stop = () => void server.shutdown().then(resolve);
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
+    requestStop = () => void server.shutdown().then(resolve);
+    if (stopRequested) requestStop();
   });
   stopStats();
   return 0;

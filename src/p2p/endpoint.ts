@@ -37,6 +37,9 @@ interface Tombstone {
   readonly address: string;
   readonly port: number | null;
   lastReplyAt: number;
+  /** when the presenter was last heard (performance.now()): its FINs stop once it has our DONE */
+  lastHeardAt: number;
+  readonly expiresAt: number;
   readonly timer: NodeJS.Timeout;
 }
 
@@ -183,9 +186,30 @@ export class P2PEndpoint {
       pending.push(t.result);
     }
     await Promise.all(pending);
+    if (notify) await this.untilPresentersHaveDone();
     for (const t of this.tombstones.values()) clearTimeout(t.timer);
     this.tombstones.clear();
     await new Promise<void>((resolve) => this.socket.close(() => resolve()));
+  }
+
+  /**
+   * The DONE of a saved transfer is a single datagram: if it was lost, the presenter repeats its
+   * FIN (at least once per maxRtoMs) and the tombstone answers. Closing the socket at once would
+   * leave it to report a file that arrived as failed, so close() waits until every recently
+   * saved transfer's presenter has been quiet for two of its longest FIN intervals (it has our
+   * DONE, or gave up), never beyond the tombstone's own lifetime (lingerMs). See docs/P2P.md.
+   */
+  private async untilPresentersHaveDone(): Promise<void> {
+    const quietMs = 2 * this.config.maxRtoMs;
+    for (;;) {
+      const now = performance.now();
+      let wait = 0;
+      for (const t of this.tombstones.values())
+        if (t.epilogue.kind === 'saved')
+          wait = Math.max(wait, Math.min(t.lastHeardAt + quietMs, t.expiresAt) - now);
+      if (wait <= 0) return;
+      await new Promise((resolve) => setTimeout(resolve, Math.ceil(wait)));
+    }
   }
 
   // ---- demultiplexing ------------------------------------------------------------------------
@@ -252,6 +276,7 @@ export class P2PEndpoint {
       return;
     }
     const now = performance.now();
+    t.lastHeardAt = now;
     if (now - t.lastReplyAt < 20) return;
     t.lastReplyAt = now;
     const d: Datagram = opened.value;
@@ -272,10 +297,22 @@ export class P2PEndpoint {
     address: string,
     port: number | null,
   ): void {
-    if (this.closed) return;
+    // A transfer that ends while the endpoint closes is only remembered if it was saved: a
+    // cancelled one told its presenter (ABORT) already, a saved one may still owe it a DONE.
+    if (this.closed && epilogue.kind !== 'saved') return;
+    const now = performance.now();
     const timer = setTimeout(() => this.tombstones.delete(key), this.config.lingerMs);
     timer.unref();
-    this.tombstones.set(key, { epilogue, seal, address, port, lastReplyAt: 0, timer });
+    this.tombstones.set(key, {
+      epilogue,
+      seal,
+      address,
+      port,
+      lastReplyAt: 0,
+      lastHeardAt: now,
+      expiresAt: now + this.config.lingerMs,
+      timer,
+    });
   }
 }
 

@@ -29,7 +29,7 @@ import { publishVerifiedFile, removeTempFile, tempFilePath } from './download-fi
 import type { AudienceIntroduction } from './introduction.js';
 import { ProgressMeter } from './progress.js';
 import { emptyTransferStats, type TransferStats } from './stats.js';
-import type { TransferError } from './transfer-error.js';
+import { internalError, type TransferError } from './transfer-error.js';
 import type { ProgressListener, ReceiveOutcome } from './transfer-handle.js';
 
 export interface ReceiveOptions {
@@ -79,6 +79,8 @@ export class ReceiveTransfer {
   private sinceAck = 0;
   private ackEvery = 4;
   private ackScheduled = false;
+  /** resources are released once, by a final state or by an actor error */
+  private released = false;
 
   constructor(
     readonly intro: AudienceIntroduction,
@@ -88,6 +90,8 @@ export class ReceiveTransfer {
     private readonly config: TransportConfig,
     private readonly reply: (buf: Buffer, port: number) => Promise<void>,
     private readonly onSettled: (epilogue: Epilogue) => void,
+    /** the lifecycle; tests pass one with a fault injected */
+    machine: typeof transferReceiverMachine = transferReceiverMachine,
   ) {
     this.tempPath = tempFilePath(options.downloadDir, intro.fileName, intro.transferId);
     this.result = new Promise((resolve) => (this.resolveResult = resolve));
@@ -96,7 +100,7 @@ export class ReceiveTransfer {
       this.actor.send({ type: 'PROGRESS', bytes: p.bytes });
     });
     this.actor = createActor(
-      transferReceiverMachine.provide({
+      machine.provide({
         actions: {
           saveFile: () => void this.save(),
           finishTransport: ({ context }) => void this.release(context),
@@ -112,19 +116,17 @@ export class ReceiveTransfer {
         },
       },
     );
-    // The result comes from the machine's output, once the actor is done.
+    // The result comes from the machine's output, once the actor is done. An actor error must
+    // never become an unhandled exception in the client (xstate throws it if any observer lacks
+    // an error handler: one observer has both), nor a result that never settles: the stopped
+    // machine takes no more events, so its final state's work (tell the presenter, delete the temp file, settle) is
+    // done here, with the error as the failure.
     this.output = new Promise((resolve) =>
-      this.actor.subscribe({ complete: () => resolve(this.actor.getSnapshot().output!) }),
+      this.actor.subscribe({
+        complete: () => resolve(this.actor.getSnapshot().output!),
+        error: (e) => void this.release({ failure: internalError(e), tellPeer: true }),
+      }),
     );
-    // An actor error must never become an unhandled exception in the client.
-    this.actor.subscribe({
-      error: (e) =>
-        this.fail({
-          type: 'DiskError',
-          path: this.tempPath,
-          detail: `internal error: ${String(e)}`,
-        }),
-    });
     this.actor.start();
   }
 
@@ -420,7 +422,11 @@ export class ReceiveTransfer {
    * machine says so), then close and (unless saved) delete the temp file, and settle the result
    * from the machine's output.
    */
-  private async release(context: TransferReceiverContext): Promise<void> {
+  private async release(
+    context: Pick<TransferReceiverContext, 'failure' | 'tellPeer'>,
+  ): Promise<void> {
+    if (this.released) return;
+    this.released = true;
     const { failure, tellPeer } = context;
     const reason = failureToAbortReason(failure?.type ?? 'Cancelled');
     // the final word is awaited: a socket closed right after would otherwise swallow it
@@ -436,6 +442,9 @@ export class ReceiveTransfer {
     await file?.close().catch(() => undefined);
     if (failure !== null) await removeTempFile(this.tempPath);
     this.onSettled(failure === null ? { kind: 'saved' } : { kind: 'aborted', reason });
+    // an actor that errored has no output: its failure is the one given here
+    if (failure !== null && this.actor.getSnapshot().status === 'error')
+      return this.resolveResult(err(failure));
     const output = await this.output;
     if (output.failure !== null) return this.resolveResult(err(output.failure));
     this.meter.finish(output.total);

@@ -31,7 +31,7 @@ import { emptyTransferStats, type TransferStats } from './stats.js';
 import { abortReasonName, failureToAbortReason } from './abort-reasons.js';
 import { BlockReader } from './block-reader.js';
 import { SendWindow, type Ack } from './send-window.js';
-import type { TransferError } from './transfer-error.js';
+import { internalError, type TransferError } from './transfer-error.js';
 import type { ProgressListener, SendOutcome } from './transfer-handle.js';
 
 export interface SendOptions {
@@ -59,6 +59,8 @@ export class SendTransfer {
   private helloDelay = 100;
   /** the FIN's SHA-256, once every chunk is acknowledged */
   private fin: Buffer | null = null;
+  /** resources are released once, by a final state or by an actor error */
+  private released = false;
 
   constructor(
     readonly intro: PresenterIntroduction,
@@ -67,12 +69,14 @@ export class SendTransfer {
     private readonly options: SendOptions,
     private readonly config: TransportConfig,
     private readonly onSettled: () => void,
+    /** the lifecycle; tests pass one with a fault injected */
+    machine: typeof transferSenderMachine = transferSenderMachine,
   ) {
     const datagramBytes = datagramBytesFor(config, intro.audience.address);
     this.chunkBytes = datagramBytes - DATA_HEADER_BYTES - seal.overheadBytes;
     this.result = new Promise((resolve) => (this.resolveResult = resolve));
     this.actor = createActor(
-      transferSenderMachine.provide({
+      machine.provide({
         actions: {
           finishTransport: ({ context }) => void this.release(context),
           abortTransport: ({ context }) => void this.release(context),
@@ -86,14 +90,17 @@ export class SendTransfer {
         },
       },
     );
-    // The result comes from the machine's output, once the actor is done.
+    // The result comes from the machine's output, once the actor is done. An actor error must
+    // never become an unhandled exception in the client (xstate throws it if any observer lacks
+    // an error handler: one observer has both), nor a result that never settles: the stopped
+    // machine takes no more events, so its final state's work (tell the audience, close the socket and the file, settle) is
+    // done here, with the error as the failure.
     this.output = new Promise((resolve) =>
-      this.actor.subscribe({ complete: () => resolve(this.actor.getSnapshot().output!) }),
+      this.actor.subscribe({
+        complete: () => resolve(this.actor.getSnapshot().output!),
+        error: (e) => void this.release({ failure: internalError(e), tellPeer: true }),
+      }),
     );
-    // An actor error must never become an unhandled exception in the client.
-    this.actor.subscribe({
-      error: (e) => this.fail({ type: 'SocketError', detail: `internal error: ${String(e)}` }),
-    });
     this.actor.start();
   }
 
@@ -310,7 +317,11 @@ export class SendTransfer {
    * Entry action of every final state: stop the timers, tell the audience if the machine says
    * so, close everything, and settle the result from the machine's output.
    */
-  private async release(context: TransferSenderContext): Promise<void> {
+  private async release(
+    context: Pick<TransferSenderContext, 'failure' | 'tellPeer'>,
+  ): Promise<void> {
+    if (this.released) return;
+    this.released = true;
     if (this.helloTimer) clearTimeout(this.helloTimer);
     this.window?.stop();
     // a socket still being bound is left to finish first (closing it half-way would throw)
@@ -320,6 +331,9 @@ export class SendTransfer {
     this.socket?.close();
     await this.reader?.close();
     this.onSettled();
+    // an actor that errored has no output: its failure is the one given here
+    if (failure !== null && this.actor.getSnapshot().status === 'error')
+      return this.resolveResult(err(failure));
     const output = await this.output;
     if (output.failure !== null) return this.resolveResult(err(output.failure));
     this.resolveResult(

@@ -23,7 +23,9 @@ export type TransferError =
   /** The peer sent something that contradicts the introduction (e.g. another size). */
   | { readonly type: 'ProtocolError'; readonly detail: string }
   | { readonly type: 'SocketError'; readonly detail: string }
-  | { readonly type: 'EndpointClosed' };
+  | { readonly type: 'EndpointClosed' }
+  /** The transfer's state machine threw (a bug): the transfer ended, its resources were released. */
+  | { readonly type: 'InternalError'; readonly detail: string };
 
 export type PeerAbortReason =
   'Cancelled' | 'VerificationFailed' | 'DiskError' | 'ProtocolError' | 'FileUnreadable' | 'Stalled';
@@ -54,5 +56,15 @@ export function describeTransferError(error: TransferError): string {
       return `network error: ${error.detail}`;
     case 'EndpointClosed':
       return 'the peer-to-peer endpoint is closed';
+    case 'InternalError':
+      return `internal error (a bug): ${error.detail}`;
   }
+}
+
+/** The failure an actor error becomes: the transfer must end, and say why, like any other. */
+export function internalError(error: unknown): TransferError {
+  return {
+    type: 'InternalError',
+    detail: `the transfer machine failed: ${error instanceof Error ? error.message : String(error)}`,
+  };
 }

@@ -1,6 +1,27 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { loggedIn, startServer } from '../support/processes.js';
+import { execFileSync, spawn } from 'node:child_process';
+import { closeSync, constants, copyFileSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  EXAMPLE_CREDENTIALS,
+  loggedIn,
+  Program,
+  SERVER_BIN,
+  startServer,
+  tempDir,
+} from '../support/processes.js';
+
+/** A server started by hand (not through startServer, which waits for the listening line). */
+function spawnServer(dir: string): Program {
+  copyFileSync(EXAMPLE_CREDENTIALS, join(dir, 'credentials.txt'));
+  const args = [SERVER_BIN, '0', '3', '--host', '127.0.0.1', '--data-dir', join(dir, 'data')];
+  return new Program(
+    'server',
+    spawn(process.execPath, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] }),
+  );
+}
 
 test('SIGTERM: every client is told, the server exits 0 and userlog.txt ends empty', async () => {
   const server = await startServer();
@@ -33,6 +54,43 @@ test('a server that dies hard leaves its clients with a one-line message and a n
   server.program.kill('SIGKILL');
   await hans.expect('Lost connection to the server.');
   assert.is(await hans.exitCode(), 1);
+});
+
+test('SIGTERM as soon as the server prints its first line: a graceful stop, exit 0', async () => {
+  const server = spawnServer(tempDir('server'));
+  await server.expect('\n');
+  server.kill('SIGTERM');
+  assert.is(await server.exitCode(), 0);
+  await server.expect('Server stopped');
+});
+
+test('SIGTERM during start-up: the server starts, then stops gracefully with exit 0', async () => {
+  const dir = tempDir('server');
+  const data = join(dir, 'data');
+  mkdirSync(data);
+  // A torn last line makes start-up print its first line before groups.db is opened; groups.db
+  // is a FIFO, so start-up waits there, for this test, until after the signal was sent.
+  writeFileSync(join(data, 'messagelog.txt'), '1; 30 Nov 2026 14:00:00; Yoda; a torn li');
+  const groups = join(data, 'groups.db');
+  execFileSync('mkfifo', [groups]);
+  const server = spawnServer(dir);
+  await server.expect('Recovered');
+  server.kill('SIGTERM');
+  // Let start-up go on: open the FIFO's other end (and close it: groups.db reads as empty).
+  const writer = open(groups, 'w');
+  const first = await Promise.race([
+    writer.then(() => 'opened' as const),
+    server.exited.then(() => 'exited' as const),
+  ]);
+  // The server died without ever reading the FIFO: a reader of our own releases our writer.
+  const reader =
+    first === 'exited' ? openSync(groups, constants.O_RDONLY | constants.O_NONBLOCK) : -1;
+  await (await writer).close();
+  if (reader >= 0) closeSync(reader);
+  assert.equal(await server.exited, { code: 0, signal: null });
+  await server.expect('listening on');
+  await server.expect('Server shutting down: telling every client');
+  await server.expect('Server stopped');
 });
 
 test.run();
