@@ -29,6 +29,7 @@ import { publishVerifiedFile, removeTempFile, tempFilePath } from './download-fi
 import type { AudienceIntroduction } from './introduction.js';
 import { ProgressMeter } from './progress.js';
 import { emptyTransferStats, type TransferStats } from './stats.js';
+import { machineOutput } from './machine-output.js';
 import { internalError, type TransferError } from './transfer-error.js';
 import type { ProgressListener, ReceiveOutcome } from './transfer-handle.js';
 
@@ -116,16 +117,9 @@ export class ReceiveTransfer {
         },
       },
     );
-    // The result comes from the machine's output, once the actor is done. An actor error must
-    // never become an unhandled exception in the client (xstate throws it if any observer lacks
-    // an error handler: one observer has both), nor a result that never settles: the stopped
-    // machine takes no more events, so its final state's work (tell the presenter, delete the temp file, settle) is
-    // done here, with the error as the failure.
-    this.output = new Promise((resolve) =>
-      this.actor.subscribe({
-        complete: () => resolve(this.actor.getSnapshot().output!),
-        error: (e) => void this.release({ failure: internalError(e), tellPeer: true }),
-      }),
+    this.output = machineOutput(
+      this.actor,
+      (e) => void this.release({ failure: internalError(e), tellPeer: true }),
     );
     this.actor.start();
   }

@@ -31,6 +31,7 @@ import { emptyTransferStats, type TransferStats } from './stats.js';
 import { abortReasonName, failureToAbortReason } from './abort-reasons.js';
 import { BlockReader } from './block-reader.js';
 import { SendWindow, type Ack } from './send-window.js';
+import { machineOutput } from './machine-output.js';
 import { internalError, type TransferError } from './transfer-error.js';
 import type { ProgressListener, SendOutcome } from './transfer-handle.js';
 
@@ -90,16 +91,9 @@ export class SendTransfer {
         },
       },
     );
-    // The result comes from the machine's output, once the actor is done. An actor error must
-    // never become an unhandled exception in the client (xstate throws it if any observer lacks
-    // an error handler: one observer has both), nor a result that never settles: the stopped
-    // machine takes no more events, so its final state's work (tell the audience, close the socket and the file, settle) is
-    // done here, with the error as the failure.
-    this.output = new Promise((resolve) =>
-      this.actor.subscribe({
-        complete: () => resolve(this.actor.getSnapshot().output!),
-        error: (e) => void this.release({ failure: internalError(e), tellPeer: true }),
-      }),
+    this.output = machineOutput(
+      this.actor,
+      (e) => void this.release({ failure: internalError(e), tellPeer: true }),
     );
     this.actor.start();
   }
