@@ -26,6 +26,7 @@ import type { ChildProcess } from 'node:child_process';
 import arg from 'arg';
 import { Redis } from 'ioredis';
 import { Histogram } from './histogram.js';
+import { deleteKeysUnder } from '../../src/server/cluster/delete-keys.js';
 import {
   BENCH_GROUP,
   userName,
@@ -308,12 +309,7 @@ async function deleteRedisKeys(url: string, prefix: string): Promise<void> {
   client.on('error', () => {});
   try {
     await client.connect();
-    let cursor = '0';
-    do {
-      const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await client.del(...keys);
-    } while (cursor !== '0');
+    await deleteKeysUnder(client, prefix);
   } catch (e) {
     log(`# could not delete the run's Redis keys (${prefix}*): ${String(e)}`);
   } finally {

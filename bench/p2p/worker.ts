@@ -28,17 +28,16 @@ const transport = (dg: string | undefined, sealing: string | undefined, tuning =
   sealDatagrams: sealing !== 'plain',
 });
 
+/** An endpoint on a free loopback port (a failure to bind ends the worker with its error). */
+async function listen(config: ReturnType<typeof transport>): Promise<P2PEndpoint> {
+  return (await P2PEndpoint.listen({ port: 0, host: '127.0.0.1', config }))._unsafeUnwrap();
+}
+
 async function main(): Promise<void> {
   switch (role) {
     case 'receive': {
       const [dir = '.', transferId = '', key = '', size = '0', dg, sealing, tuning] = args;
-      const ep = (
-        await P2PEndpoint.listen({
-          port: 0,
-          host: '127.0.0.1',
-          config: transport(dg, sealing, tuning),
-        })
-      )._unsafeUnwrap();
+      const ep = await listen(transport(dg, sealing, tuning));
       const h = ep.expect(
         {
           transferId,
@@ -69,13 +68,7 @@ async function main(): Promise<void> {
     }
     case 'send': {
       const [file = '', port = '0', transferId = '', key = '', dg, sealing, tuning] = args;
-      const ep = (
-        await P2PEndpoint.listen({
-          port: 0,
-          host: '127.0.0.1',
-          config: transport(dg, sealing, tuning),
-        })
-      )._unsafeUnwrap();
+      const ep = await listen(transport(dg, sealing, tuning));
       const startedAt = performance.timeOrigin + performance.now();
       const h = ep.send(
         { transferId, key, audience: { address: '127.0.0.1', port: Number(port) } },

@@ -8,6 +8,7 @@ import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { deleteKeysUnder } from '../../src/server/cluster/delete-keys.js';
 
 /** The machine's Redis; TESSENGER_TEST_REDIS points the tests elsewhere (e.g. to nothing, to see the skip). */
 export const MACHINE_REDIS_URL = process.env.TESSENGER_TEST_REDIS ?? 'redis://127.0.0.1:6379';
@@ -45,12 +46,7 @@ export async function deleteKeys(url: string, prefix: string): Promise<void> {
   client.on('error', () => {});
   try {
     await client.connect();
-    let cursor = '0';
-    do {
-      const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await client.del(...keys);
-    } while (cursor !== '0');
+    await deleteKeysUnder(client, prefix);
   } finally {
     client.disconnect();
   }
