@@ -4,6 +4,8 @@ import type { RedisLink } from './redis-link.js';
 
 /** The channel a node listens on for frames to its users. */
 export const nodeChannel = (prefix: string, node: string): string => `${prefix}node:${node}`;
+/** Where a node says its users logged in or out (the others rewrite their userlog.txt). */
+export const presenceChannel = (prefix: string): string => `${prefix}presence`;
 
 /**
  * Delivery across the cluster (the shape of Socket.IO's Redis adapter): a frame for a user on

@@ -1,6 +1,6 @@
 import { errAsync, okAsync, ResultAsync } from 'neverthrow';
 import type { SharedState, StateListener } from '../state/shared-state.js';
-import { ClusterDelivery, nodeChannel } from './cluster-delivery.js';
+import { ClusterDelivery, nodeChannel, presenceChannel } from './cluster-delivery.js';
 import { clusterNumbered } from './cluster-numbering.js';
 import { NodeMembership } from './node-membership.js';
 import { RedisGroups } from './redis-groups.js';
@@ -63,11 +63,11 @@ export function openClusterState(options: ClusterOptions): ResultAsync<SharedSta
     });
     let listener: StateListener | undefined;
     const mine = nodeChannel(prefix, node);
-    const presenceChannel = `${prefix}presence`;
+    const presenceUpdates = presenceChannel(prefix);
     link.subscriber.on('messageBuffer', (channel: Buffer, message: Buffer) => {
       const name = channel.toString();
       if (name === mine) delivery.receive(message);
-      else if (name === presenceChannel && message.toString() !== node) listener?.presenceChanged();
+      else if (name === presenceUpdates && message.toString() !== node) listener?.presenceChanged();
     });
     const joined = membership;
     const state: SharedState = {
@@ -88,7 +88,7 @@ export function openClusterState(options: ClusterOptions): ResultAsync<SharedSta
         link.disconnect();
       },
     };
-    return ResultAsync.fromPromise(link.subscriber.subscribe(mine, presenceChannel), (e) =>
+    return ResultAsync.fromPromise(link.subscriber.subscribe(mine, presenceUpdates), (e) =>
       String(e),
     )
       .andThen(() => joined.join().mapErr((e) => e.reason))

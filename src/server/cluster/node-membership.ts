@@ -75,7 +75,9 @@ export class NodeMembership {
         for (const entry of reaped) {
           const bar = entry.indexOf('|');
           const other = entry.slice(0, bar);
-          byNode.set(other, [...(byNode.get(other) ?? []), entry.slice(bar + 1)]);
+          const users = byNode.get(other);
+          if (users) users.push(entry.slice(bar + 1));
+          else byNode.set(other, [entry.slice(bar + 1)]);
         }
         for (const [other, users] of byNode) this.listener?.usersLeft(other, users);
         return renewed === 1;

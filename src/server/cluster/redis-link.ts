@@ -93,8 +93,7 @@ export class RedisLink {
 
   /** Runs one of the cluster's Lua scripts (scripts.ts); each takes the key prefix first. */
   script<T>(name: ScriptName, ...args: Array<string | number>): ResultAsync<T, BackendError> {
-    if (this.commands.status !== 'ready')
-      return errAsync(clusterUnavailable(`Redis is ${this.commands.status}`));
+    if (!this.ready) return errAsync(clusterUnavailable(`Redis is ${this.commands.status}`));
     const run = (this.commands as unknown as Record<ScriptName, ScriptRunner>)[name];
     return this.call(run.apply(this.commands, args) as Promise<T>);
   }

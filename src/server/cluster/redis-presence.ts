@@ -2,9 +2,10 @@ import { okAsync, type ResultAsync } from 'neverthrow';
 import type { BackendError } from '../state/backend-error.js';
 import type { ActiveUser, Presence } from '../state/presence.js';
 import type { RedisLink } from './redis-link.js';
+import { presenceChannel } from './cluster-delivery.js';
 
 /** `SEQ|NODE|JSON` (scripts.ts) back to the user, with its node. */
-export function parseEntry(entry: string): { seq: number; user: ActiveUser } {
+function parseEntry(entry: string): { seq: number; user: ActiveUser } {
   const first = entry.indexOf('|');
   const second = entry.indexOf('|', first + 1);
   const node = entry.slice(first + 1, second);
@@ -38,7 +39,7 @@ export class RedisPresence implements Presence {
 
   private announce(): void {
     // Fire and forget: a lost announcement only delays other nodes' userlog.txt rewrite.
-    this.link.commands.publish(`${this.prefix}presence`, this.node).catch(() => {});
+    this.link.commands.publish(presenceChannel(this.prefix), this.node).catch(() => {});
   }
 
   claim(user: ActiveUser): ResultAsync<boolean, BackendError> {
