@@ -5,7 +5,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { open, type FileHandle } from 'node:fs/promises';
 import { err, ok, type Result } from 'neverthrow';
 import { Block, BlockPool } from './block-pool.js';
-import type { TransferError } from './transfer-error.js';
+import { errorText, type TransferError } from './transfer-error.js';
 
 /** One chunk of the file, cut from a pooled block it keeps retained until released. */
 export interface Chunk {
@@ -18,8 +18,6 @@ export interface BlockReaderEvents {
   readonly onChunks: () => void;
   readonly onError: (error: TransferError) => void;
 }
-
-const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 export class BlockReader {
   private readonly hash: Hash = createHash('sha256');

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { link, rename, rm, access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ResultAsync } from 'neverthrow';
-import type { TransferError } from './transfer-error.js';
+import { errorText, type TransferError } from './transfer-error.js';
 
 const MAX_SUFFIX = 9999;
 
@@ -43,10 +43,6 @@ function codeOf(e: unknown): string {
     : '';
 }
 
-function detailOf(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
-
 const exists = (path: string): Promise<boolean> =>
   access(path).then(
     () => true,
@@ -67,7 +63,7 @@ export function publishVerifiedFile(
   return ResultAsync.fromPromise(publish(tempPath, downloadDir, presenter, fileName), (e) => ({
     type: 'DiskError' as const,
     path: downloadDir,
-    detail: detailOf(e),
+    detail: errorText(e),
   }));
 }
 

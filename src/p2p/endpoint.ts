@@ -19,7 +19,7 @@ import {
 import { ReceiveTransfer, type Epilogue, type ReceiveOptions } from './receiver.js';
 import { SendTransfer, type SendOptions } from './sender.js';
 import { emptyEndpointCounters, emptyTransferStats, type EndpointCounters } from './stats.js';
-import type { TransferError } from './transfer-error.js';
+import { errorText, type TransferError } from './transfer-error.js';
 import type { ReceiveOutcome, SendOutcome, TransferHandle } from './transfer-handle.js';
 
 export interface ListenOptions {
@@ -80,7 +80,7 @@ export class P2PEndpoint {
     });
     return ResultAsync.fromPromise(bound, (e) => {
       socket.close();
-      return { type: 'SocketError' as const, detail: e instanceof Error ? e.message : String(e) };
+      return { type: 'SocketError' as const, detail: errorText(e) };
     });
   }
 

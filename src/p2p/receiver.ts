@@ -30,7 +30,7 @@ import type { AudienceIntroduction } from './introduction.js';
 import { ProgressMeter } from './progress.js';
 import { emptyTransferStats, type TransferStats } from './stats.js';
 import { machineOutput } from './machine-output.js';
-import { internalError, type TransferError } from './transfer-error.js';
+import { errorText, internalError, type TransferError } from './transfer-error.js';
 import type { ProgressListener, ReceiveOutcome } from './transfer-handle.js';
 
 export interface ReceiveOptions {
@@ -204,7 +204,7 @@ export class ReceiveTransfer {
         this.fail({
           type: 'DiskError',
           path: this.tempPath,
-          detail: e instanceof Error ? e.message : String(e),
+          detail: errorText(e),
         }),
     );
   }
@@ -286,7 +286,7 @@ export class ReceiveTransfer {
         this.fail({
           type: 'DiskError',
           path: this.tempPath,
-          detail: e instanceof Error ? e.message : String(e),
+          detail: errorText(e),
         });
       },
     );
@@ -393,7 +393,7 @@ export class ReceiveTransfer {
       this.fail({
         type: 'DiskError',
         path: this.tempPath,
-        detail: e instanceof Error ? e.message : String(e),
+        detail: errorText(e),
       });
       return;
     }

@@ -61,10 +61,13 @@ export function describeTransferError(error: TransferError): string {
   }
 }
 
+/** What a thrown value says, for a failure's `detail`. */
+export const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
 /** The failure an actor error becomes: the transfer must end, and say why, like any other. */
 export function internalError(error: unknown): TransferError {
   return {
     type: 'InternalError',
-    detail: `the transfer machine failed: ${error instanceof Error ? error.message : String(error)}`,
+    detail: `the transfer machine failed: ${errorText(error)}`,
   };
 }
