@@ -120,6 +120,12 @@ export const DEFAULT_LOGIN_TIMEOUT_MS = 60_000;
 
 const head = (context: SessionContext): SessionRequest | undefined => context.queue[0];
 
+/** A guard on the verifying actor's done event: the login check's verdict is `verdict`. */
+const verdictIs =
+  (verdict: LoginVerdict) =>
+  ({ event }: { event: unknown }): boolean =>
+    (event as { output: { verdict: LoginVerdict } }).output.verdict === verdict;
+
 export const sessionMachine = setup({
   // Stryker disable next-line ObjectLiteral: type declarations only, erased at run time
   types: {
@@ -159,17 +165,11 @@ export const sessionMachine = setup({
     nextIsLogout: ({ context }) => head(context)?.step === 'logout',
     hasQueued: ({ context }) => context.queue.length > 0,
     locked: ({ event }) => (event as unknown as { output: { locked: boolean } }).output.locked,
-    accepted: ({ event }) =>
-      (event as unknown as { output: { verdict: LoginVerdict } }).output.verdict === 'accepted',
-    lockedNow: ({ event }) =>
-      (event as unknown as { output: { verdict: LoginVerdict } }).output.verdict === 'lockedNow',
-    blocked: ({ event }) =>
-      (event as unknown as { output: { verdict: LoginVerdict } }).output.verdict === 'blocked',
-    alreadyActive: ({ event }) =>
-      (event as unknown as { output: { verdict: LoginVerdict } }).output.verdict ===
-      'alreadyActive',
-    throttled: ({ event }) =>
-      (event as unknown as { output: { verdict: LoginVerdict } }).output.verdict === 'throttled',
+    accepted: verdictIs('accepted'),
+    lockedNow: verdictIs('lockedNow'),
+    blocked: verdictIs('blocked'),
+    alreadyActive: verdictIs('alreadyActive'),
+    throttled: verdictIs('throttled'),
     isLogout: ({ event }) => event.type === 'REQUEST' && event.step === 'logout',
     online: ({ context }) => context.online,
     loggingOut: ({ context }) => context.end?.type === 'loggedOut',

@@ -71,5 +71,3 @@ export type ServerEvent =
   | { t: 'ev'; ev: 'invited'; group: string; by: string }
   | { t: 'ev'; ev: 'error'; error: WireError }
   | { t: 'ev'; ev: 'closing'; error: WireError };
-
-export type ServerEventName = ServerEvent['ev'];

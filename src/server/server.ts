@@ -66,7 +66,7 @@ export class TessengerServer {
     private readonly config: ServerConfig,
     private readonly listener: Server,
     private readonly services: ServerServices,
-    private readonly auth: AuthDeps,
+    auth: AuthDeps,
     private readonly userlog: UserlogWriter,
     private readonly state: SharedState,
     private readonly groupStore: GroupStore,

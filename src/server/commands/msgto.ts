@@ -14,7 +14,7 @@ type MessageSent = CommandData<'msgto'>;
 export function msgto(
   context: CommandContext,
   args: string[],
-): ResultAsync<CommandData<'msgto'>, CommandError> {
+): ResultAsync<MessageSent, CommandError> {
   return settled(sendPrivate(context, args));
 }
 
