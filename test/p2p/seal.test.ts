@@ -62,7 +62,7 @@ test('a side cannot open its own direction, and another transfer cannot open thi
   assert.is(other.open(relabelled)._unsafeUnwrapErr().type, 'Unauthenticated');
 });
 
-test('property: flipping any single bit of a sealed datagram (header, body or tag) fails authentication or is refused', () => {
+test('flipping any single bit of a sealed datagram (header, body or tag) fails authentication or is refused', () => {
   const { presenter, audience } = pair();
   const sealed = wire(
     presenter.seal([
@@ -75,14 +75,12 @@ test('property: flipping any single bit of a sealed datagram (header, body or ta
       }),
     ]),
   );
-  fc.assert(
-    fc.property(fc.integer({ min: 0, max: sealed.length * 8 - 1 }), (bit) => {
-      const flipped = Buffer.from(sealed);
-      flipped[bit >> 3]! ^= 1 << (bit & 7);
-      return audience.open(flipped).isErr();
-    }),
-    { numRuns: sealed.length * 8, seed: 5 },
-  );
+  // Every bit, not a random sample (which drew about two thirds of them).
+  for (let bit = 0; bit < sealed.length * 8; bit++) {
+    const flipped = Buffer.from(sealed);
+    flipped[bit >> 3]! ^= 1 << (bit & 7);
+    assert.ok(audience.open(flipped).isErr(), `bit ${bit} flipped still opens`);
+  }
   assert.ok(audience.open(sealed).isOk(), 'the unaltered datagram still opens');
 });
 
