@@ -1,4 +1,4 @@
-import type { Delivery, FrameSink } from '../state/delivery.js';
+import { LocalDelivery } from '../state/delivery.js';
 import type { ActiveUser, Presence } from '../state/presence.js';
 import type { RedisLink } from './redis-link.js';
 
@@ -14,38 +14,29 @@ export const presenceChannel = (prefix: string): string => `${prefix}presence`;
  * hands it to its connections. Publishes issued in one event-loop turn go out in one write
  * (ioredis auto-pipelining). Fire and forget, as in one process: the message is already logged.
  */
-export class ClusterDelivery implements Delivery {
-  private readonly sinks = new Map<string, FrameSink>();
-
+export class ClusterDelivery extends LocalDelivery {
   constructor(
     private readonly link: RedisLink,
     private readonly prefix: string,
     private readonly node: string,
     private readonly presence: Presence,
-  ) {}
-
-  attach(username: string, sink: FrameSink): void {
-    this.sinks.set(username, sink);
+  ) {
+    super();
   }
 
-  detach(username: string, sink: FrameSink): void {
-    if (this.sinks.get(username) === sink) this.sinks.delete(username);
-  }
-
-  deliver(username: string, frame: Buffer): void {
-    const sink = this.sinks.get(username);
-    if (sink) return sink.deliver(frame);
+  override deliver(username: string, frame: Buffer): void {
+    if (this.deliverHere(username, frame)) return;
     // Not here: ask presence where (a user found nowhere is offline and gets nothing).
     void this.presence.find(username).map((user) => {
       if (user?.node !== undefined && user.node !== this.node) this.deliverMany([user], frame);
     });
   }
 
-  deliverMany(recipients: readonly ActiveUser[], frame: Buffer): void {
+  override deliverMany(recipients: readonly ActiveUser[], frame: Buffer): void {
     let elsewhere: Map<string, string[]> | undefined;
     for (const user of recipients) {
       if (user.node === undefined || user.node === this.node) {
-        this.sinks.get(user.username)?.deliver(frame);
+        this.deliverHere(user.username, frame);
         continue;
       }
       elsewhere ??= new Map();
@@ -73,6 +64,6 @@ export class ClusterDelivery implements Delivery {
     }
     if (!Array.isArray(names)) return;
     const frame = payload.subarray(end + 1);
-    for (const name of names) if (typeof name === 'string') this.sinks.get(name)?.deliver(frame);
+    for (const name of names) if (typeof name === 'string') this.deliverHere(name, frame);
   }
 }

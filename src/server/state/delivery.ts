@@ -37,10 +37,17 @@ export class LocalDelivery implements Delivery {
   }
 
   deliver(username: string, frame: Buffer): void {
-    this.sinks.get(username)?.deliver(frame);
+    this.deliverHere(username, frame);
   }
 
   deliverMany(recipients: readonly ActiveUser[], frame: Buffer): void {
-    for (const { username } of recipients) this.sinks.get(username)?.deliver(frame);
+    for (const { username } of recipients) this.deliverHere(username, frame);
+  }
+
+  /** Hands the frame to `username`'s connection in this process; false if there is none. */
+  protected deliverHere(username: string, frame: Buffer): boolean {
+    const sink = this.sinks.get(username);
+    sink?.deliver(frame);
+    return sink !== undefined;
   }
 }
