@@ -1,13 +1,14 @@
 import { errAsync, okAsync, type ResultAsync } from 'neverthrow';
 import type { BackendError } from '../state/backend-error.js';
-import type {
-  Group,
-  GroupReservation,
-  Groups,
-  Invitation,
-  JoinError,
-  Membership,
-  ReserveError,
+import {
+  membersOf,
+  type Group,
+  type GroupReservation,
+  type Groups,
+  type Invitation,
+  type JoinError,
+  type Membership,
+  type ReserveError,
 } from '../state/groups.js';
 import type { RedisLink } from './redis-link.js';
 
@@ -55,8 +56,7 @@ export class RedisGroups implements Groups {
       this.link.call(this.link.commands.zrem(`${this.prefix}groups:reserved`, name)).map(() => {});
     return {
       commit: (creator, invitees) => {
-        const members = new Map<string, Membership>([[creator, 'joined']]);
-        for (const user of invitees) if (!members.has(user)) members.set(user, 'invited');
+        const members = membersOf(creator, invitees);
         const json = JSON.stringify([...members]);
         const invited = [...members].filter(([, m]) => m === 'invited').map(([u]) => u);
         return this.link

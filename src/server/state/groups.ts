@@ -10,6 +10,13 @@ export interface Group {
   members: ReadonlyMap<string, Membership>;
 }
 
+/** A new group's members: the creator joined, then each invitee (named once) invited. */
+export function membersOf(creator: string, invitees: readonly string[]): Map<string, Membership> {
+  const members = new Map<string, Membership>([[creator, 'joined']]);
+  for (const user of invitees) if (!members.has(user)) members.set(user, 'invited');
+  return members;
+}
+
 export type JoinError =
   { type: 'GroupNotFound' } | { type: 'NotInvited' } | { type: 'AlreadyJoined' };
 export type ReserveError = { type: 'GroupExists' } | { type: 'TooManyGroups' };
@@ -102,8 +109,7 @@ export class LocalGroups implements Groups {
     };
     return okAsync({
       commit: (creator, invitees) => {
-        const members = new Map<string, Membership>([[creator, 'joined']]);
-        for (const user of invitees) if (!members.has(user)) members.set(user, 'invited');
+        const members = membersOf(creator, invitees);
         return ResultAsync.fromPromise(
           this.recorder.record({ t: 'group', group: name, members: [...members] }),
           (e) => backendFailed(`could not store group ${name}: ${String(e)}`),
