@@ -5,16 +5,17 @@ import {
   appendBatch,
   DEFAULT_STORAGE,
   writeFully,
+  type StorageError,
   type StorageFile,
   type StorageOptions,
 } from './storage-fs.js';
+
+export type { StorageError };
 
 export interface AppendedLine {
   n: number;
   ts: string;
 }
-
-export type StorageError = { type: 'StorageFailed'; file: string; reason: string };
 
 /** Builds the text of one log line, without its newline, once its number and time are known. */
 export type LineBuilder = (n: number, ts: string) => string;
@@ -161,18 +162,19 @@ export class AppendLog implements NumberedLog {
       let text = '';
       for (let i = 0; i < batch.length; i++) text += `${batch[i]!.build(first + i, ts)}\n`;
       const bytes = Buffer.from(text, 'utf8');
-      const outcome = await appendBatch(this.handle, this.size, bytes, this.storage.sync);
-      if (outcome === null) {
+      const failure = await appendBatch(
+        this.handle,
+        this.file,
+        this.size,
+        bytes,
+        this.storage.sync,
+      );
+      if (failure === null) {
         this.size += bytes.length;
         this.lastNumber += batch.length;
         for (let i = 0; i < batch.length; i++) batch[i]!.settle(ok({ n: first + i, ts }));
       } else {
-        const error: StorageError = {
-          type: 'StorageFailed',
-          file: this.file,
-          reason: outcome.failed,
-        };
-        const failed = err(error);
+        const failed = err(failure);
         for (const p of batch) p.settle(failed);
       }
     }

@@ -1,8 +1,12 @@
 import { ResultAsync } from 'neverthrow';
-import type { StorageError } from './append-log.js';
 import { replaceFileAtomically } from './atomic-replace.js';
 import { encodeRecordLine, parseRecordLines } from './record-file.js';
-import { appendBatch, type StorageFile, type StorageOptions } from './storage-fs.js';
+import {
+  appendBatch,
+  type StorageError,
+  type StorageFile,
+  type StorageOptions,
+} from './storage-fs.js';
 
 export type StoredMembership = 'invited' | 'joined';
 
@@ -141,17 +145,18 @@ export class GroupStore {
       const batch = this.queue;
       this.queue = [];
       const bytes = Buffer.concat(batch.map((p) => p.bytes));
-      const outcome = await appendBatch(this.handle, this.size, bytes, this.storage.sync);
-      if (outcome === null) {
+      const failure = await appendBatch(
+        this.handle,
+        this.file,
+        this.size,
+        bytes,
+        this.storage.sync,
+      );
+      if (failure === null) {
         this.size += bytes.length;
         batch.forEach((p) => p.resolve());
       } else {
-        const error: StorageError = {
-          type: 'StorageFailed',
-          file: this.file,
-          reason: outcome.failed,
-        };
-        batch.forEach((p) => p.reject(error));
+        batch.forEach((p) => p.reject(failure));
       }
     }
     this.writing = false;

@@ -71,24 +71,32 @@ export async function writeFully(file: StorageFile, bytes: Buffer): Promise<void
   }
 }
 
+/** A write that did not reach the file: which file, and the error code. */
+export type StorageError = { type: 'StorageFailed'; file: string; reason: string };
+
 /**
  * Appends one batch of whole lines at the end of `file` (`size` bytes long) and, under
  * `--sync always`, waits for one fdatasync for the whole batch (group commit). On failure the
- * file is cut back to `size`, so the next batch starts on a line of its own; the error code is
- * returned.
+ * file is cut back to `size`, so the next batch starts on a line of its own, and the error is
+ * returned, naming `fileName`.
  */
 export async function appendBatch(
   file: StorageFile,
+  fileName: string,
   size: number,
   bytes: Buffer,
   sync: SyncPolicy,
-): Promise<{ failed: string } | null> {
+): Promise<StorageError | null> {
   try {
     await writeFully(file, bytes);
     if (sync === 'always') await file.datasync();
     return null;
   } catch (e) {
     await file.truncate(size).catch(() => {});
-    return { failed: (e as NodeJS.ErrnoException).code ?? String(e) };
+    return {
+      type: 'StorageFailed',
+      file: fileName,
+      reason: (e as NodeJS.ErrnoException).code ?? String(e),
+    };
   }
 }
