@@ -1,27 +1,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { execFileSync, spawn } from 'node:child_process';
-import { closeSync, constants, copyFileSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { closeSync, constants, mkdirSync, openSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  EXAMPLE_CREDENTIALS,
-  loggedIn,
-  Program,
-  SERVER_BIN,
-  startServer,
-  tempDir,
-} from '../support/processes.js';
-
-/** A server started by hand (not through startServer, which waits for the listening line). */
-function spawnServer(dir: string): Program {
-  copyFileSync(EXAMPLE_CREDENTIALS, join(dir, 'credentials.txt'));
-  const args = [SERVER_BIN, '0', '3', '--host', '127.0.0.1', '--data-dir', join(dir, 'data')];
-  return new Program(
-    'server',
-    spawn(process.execPath, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] }),
-  );
-}
+import { loggedIn, spawnServer, startServer, tempDir } from '../support/processes.js';
 
 test('SIGTERM: every client is told, the server exits 0 and userlog.txt ends empty', async () => {
   const server = await startServer();
@@ -57,7 +40,7 @@ test('a server that dies hard leaves its clients with a one-line message and a n
 });
 
 test('SIGTERM as soon as the server prints its first line: a graceful stop, exit 0', async () => {
-  const server = spawnServer(tempDir('server'));
+  const { program: server } = spawnServer();
   await server.expect('\n');
   server.kill('SIGTERM');
   assert.is(await server.exitCode(), 0);
@@ -73,7 +56,7 @@ test('SIGTERM during start-up: the server starts, then stops gracefully with exi
   writeFileSync(join(data, 'messagelog.txt'), '1; 30 Nov 2026 14:00:00; Yoda; a torn li');
   const groups = join(data, 'groups.db');
   execFileSync('mkfifo', [groups]);
-  const server = spawnServer(dir);
+  const { program: server } = spawnServer({ dir });
   await server.expect('Recovered');
   server.kill('SIGTERM');
   // Let start-up go on: open the FIFO's other end (and close it: groups.db reads as empty).

@@ -188,7 +188,11 @@ const readLines = (file: string): string[] =>
         .filter((l) => l !== '')
     : [];
 
-export async function startServer(options: ServerOptions = {}): Promise<ServerHandle> {
+/**
+ * Starts the server program in `options.dir` (a temp directory by default, with the example
+ * credentials) without waiting for it to listen: for tests of the start-up itself.
+ */
+export function spawnServer(options: ServerOptions = {}): { program: Program; dir: string } {
   const dir = options.dir ?? tempDir('server');
   const credentialsFile = join(dir, 'credentials.txt');
   if (!existsSync(credentialsFile))
@@ -196,7 +200,6 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
       credentialsFile,
       options.credentials ?? readFileSync(EXAMPLE_CREDENTIALS, 'utf8'),
     );
-  const dataDir = join(dir, 'data');
   const args = [
     ...(options.entry ?? [SERVER_BIN]),
     '0',
@@ -204,7 +207,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
     '--host',
     '127.0.0.1',
     '--data-dir',
-    dataDir,
+    join(dir, 'data'),
     '--block-seconds',
     String(options.blockSeconds ?? 10),
     ...(options.args ?? []),
@@ -213,6 +216,12 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
     'server',
     spawn(process.execPath, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] }),
   );
+  return { program, dir };
+}
+
+export async function startServer(options: ServerOptions = {}): Promise<ServerHandle> {
+  const { program, dir } = spawnServer(options);
+  const dataDir = join(dir, 'data');
   const line = await program.expect(/listening on [\d.]+:(\d+)/, SERVER_START_WAIT_MS);
   const port = Number(/:(\d+)$/.exec(line)?.[1]);
   return {
