@@ -1,8 +1,8 @@
 import { dirname } from 'node:path';
 import { err, ok, ResultAsync, type Result } from 'neverthrow';
 import { formatTimestamp } from '../../shared/timestamp.js';
+import { GroupCommit, type PreparedBatch } from './group-commit.js';
 import {
-  appendBatch,
   DEFAULT_STORAGE,
   writeFully,
   type StorageError,
@@ -79,19 +79,18 @@ async function lastNumberIn(handle: StorageFile, size: number): Promise<number> 
  * (truncate to the last good size) so no torn line remains.
  */
 export class AppendLog implements NumberedLog {
-  private queue: Pending[] = [];
-  private writing = false;
-  private idle: Promise<void> = Promise.resolve();
-  private markIdle: () => void = () => {};
+  private readonly commits: GroupCommit<Pending>;
 
   private constructor(
     readonly file: string,
     private readonly handle: StorageFile,
-    private size: number,
+    size: number,
     private lastNumber: number,
     private readonly now: () => Date,
-    private readonly storage: StorageOptions,
-  ) {}
+    storage: StorageOptions,
+  ) {
+    this.commits = new GroupCommit(handle, file, size, storage.sync, (batch) => this.number(batch));
+  }
 
   /**
    * Opens (creating if needed) and recovers the numbering from the last complete line. A torn
@@ -144,47 +143,35 @@ export class AppendLog implements NumberedLog {
 
   append(build: LineBuilder): ResultAsync<AppendedLine, StorageError> {
     return new ResultAsync(
-      new Promise<Result<AppendedLine, StorageError>>((settle) => {
-        this.queue.push({ build, settle });
-        if (!this.writing) void this.flush();
-      }),
+      new Promise<Result<AppendedLine, StorageError>>((settle) =>
+        this.commits.add({ build, settle }),
+      ),
     );
   }
 
-  private async flush(): Promise<void> {
-    this.writing = true;
-    this.idle = new Promise((resolve) => (this.markIdle = resolve));
-    while (this.queue.length > 0) {
-      const batch = this.queue;
-      this.queue = [];
-      const ts = formatTimestamp(this.now());
-      const first = this.lastNumber + 1;
-      let text = '';
-      for (let i = 0; i < batch.length; i++) text += `${batch[i]!.build(first + i, ts)}\n`;
-      const bytes = Buffer.from(text, 'utf8');
-      const failure = await appendBatch(
-        this.handle,
-        this.file,
-        this.size,
-        bytes,
-        this.storage.sync,
-      );
-      if (failure === null) {
-        this.size += bytes.length;
-        this.lastNumber += batch.length;
-        for (let i = 0; i < batch.length; i++) batch[i]!.settle(ok({ n: first + i, ts }));
-      } else {
-        const failed = err(failure);
-        for (const p of batch) p.settle(failed);
-      }
-    }
-    this.writing = false;
-    this.markIdle();
+  /** A batch's lines get the next numbers and one time stamp; the numbers count once written. */
+  private number(batch: Pending[]): PreparedBatch {
+    const ts = formatTimestamp(this.now());
+    const first = this.lastNumber + 1;
+    let text = '';
+    for (let i = 0; i < batch.length; i++) text += `${batch[i]!.build(first + i, ts)}\n`;
+    return {
+      bytes: Buffer.from(text, 'utf8'),
+      settle: (failure) => {
+        if (failure === null) {
+          this.lastNumber += batch.length;
+          for (let i = 0; i < batch.length; i++) batch[i]!.settle(ok({ n: first + i, ts }));
+        } else {
+          const failed = err(failure);
+          for (const p of batch) p.settle(failed);
+        }
+      },
+    };
   }
 
   /** Resolves once every requested line has been written (or failed). */
   drain(): Promise<void> {
-    return this.idle;
+    return this.commits.drain();
   }
 
   async close(): Promise<void> {

@@ -1,12 +1,8 @@
 import { ResultAsync } from 'neverthrow';
 import { replaceFileAtomically } from './atomic-replace.js';
 import { encodeRecordLine, parseRecordLines } from './record-file.js';
-import {
-  appendBatch,
-  type StorageError,
-  type StorageFile,
-  type StorageOptions,
-} from './storage-fs.js';
+import { GroupCommit } from './group-commit.js';
+import { type StorageError, type StorageFile, type StorageOptions } from './storage-fs.js';
 
 export type StoredMembership = 'invited' | 'joined';
 
@@ -84,17 +80,20 @@ interface Pending {
  * logs: one write and, with `--sync always`, one fdatasync per batch, before anyone is answered.
  */
 export class GroupStore {
-  private queue: Pending[] = [];
-  private writing = false;
-  private idle: Promise<void> = Promise.resolve();
-  private markIdle: () => void = () => {};
+  private readonly commits: GroupCommit<Pending>;
 
   private constructor(
     readonly file: string,
     private readonly handle: StorageFile,
-    private size: number,
-    private readonly storage: StorageOptions,
-  ) {}
+    size: number,
+    storage: StorageOptions,
+  ) {
+    this.commits = new GroupCommit(handle, file, size, storage.sync, (batch) => ({
+      bytes: Buffer.concat(batch.map((p) => p.bytes)),
+      settle: (failure) =>
+        batch.forEach((p) => (failure === null ? p.resolve() : p.reject(failure))),
+    }));
+  }
 
   static open(file: string, storage: StorageOptions): ResultAsync<OpenedGroupStore, StorageError> {
     return ResultAsync.fromPromise(GroupStore.openUnsafe(file, storage), (e) => ({
@@ -132,39 +131,13 @@ export class GroupStore {
 
   /** Resolves once the record is written (and, with `--sync always`, on stable storage). */
   record(record: GroupRecord): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.queue.push({ bytes: Buffer.from(encodeRecordLine(record), 'utf8'), resolve, reject });
-      if (!this.writing) void this.flush();
-    });
-  }
-
-  private async flush(): Promise<void> {
-    this.writing = true;
-    this.idle = new Promise((resolve) => (this.markIdle = resolve));
-    while (this.queue.length > 0) {
-      const batch = this.queue;
-      this.queue = [];
-      const bytes = Buffer.concat(batch.map((p) => p.bytes));
-      const failure = await appendBatch(
-        this.handle,
-        this.file,
-        this.size,
-        bytes,
-        this.storage.sync,
-      );
-      if (failure === null) {
-        this.size += bytes.length;
-        batch.forEach((p) => p.resolve());
-      } else {
-        batch.forEach((p) => p.reject(failure));
-      }
-    }
-    this.writing = false;
-    this.markIdle();
+    return new Promise((resolve, reject) =>
+      this.commits.add({ bytes: Buffer.from(encodeRecordLine(record), 'utf8'), resolve, reject }),
+    );
   }
 
   async close(): Promise<void> {
-    await this.idle;
+    await this.commits.drain();
     await this.handle.close();
   }
 }
