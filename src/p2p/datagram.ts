@@ -202,13 +202,15 @@ export function decodeDatagram(buf: Buffer): Result<Datagram, DecodeError> {
   return readPreamble(buf).andThen((p) => decodeBody(p, buf.subarray(PREAMBLE_BYTES)));
 }
 
+/** Where a field of the whole datagram (offsets as in the table above) sits in its body. */
+const at = (offset: number): number => offset - PREAMBLE_BYTES;
+
 /** Parses the body of a datagram whose preamble was read (and, when sealed, authenticated). */
 export function decodeBody(
   { code, connectionId }: Preamble,
   body: Buffer,
 ): Result<Datagram, DecodeError> {
   const length = body.length + PREAMBLE_BYTES;
-  const at = (offset: number) => offset - PREAMBLE_BYTES; // offsets below are those of the whole datagram
   switch (code) {
     case DatagramType.Hello: {
       if (length !== HELLO_BYTES) return bad('Hello', length);

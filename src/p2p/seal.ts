@@ -140,34 +140,45 @@ export class DatagramSeal {
     return out;
   }
 
-  /** Authenticates, decrypts and decodes one received datagram of this transfer. */
+  /**
+   * Authenticates, decrypts and decodes one received datagram of this transfer. `preamble` is
+   * the one the caller read already (the endpoint reads it to find the transfer).
+   */
   open(buf: Buffer, preamble?: Preamble): Result<Datagram, OpenError> {
-    const read = preamble ? ok(preamble) : readPreamble(buf);
-    if (read.isErr()) return err({ type: 'Malformed', error: read.error });
-    const p = read.value;
-    if (!p.connectionId.equals(this.connectionId)) return err({ type: 'OtherTransfer' });
-    if (!this.protect)
-      return decodeBody(p, buf.subarray(PREAMBLE_BYTES)).mapErr((error) => ({
-        type: 'Malformed' as const,
-        error,
-      }));
-    if (buf.length < PREAMBLE_BYTES + TAG_BYTES) return err({ type: 'Unauthenticated' });
-    const body = this.decrypt(buf, p.packetNumber);
-    if (body === null) return err({ type: 'Unauthenticated' });
-    return decodeBody(p, body).mapErr((error) => ({ type: 'Malformed' as const, error }));
+    const opened = this.authenticate(buf, preamble);
+    if (opened.isErr()) return err(opened.error);
+    const { preamble: p, body } = opened.value;
+    const decoded = decodeBody(p, body);
+    return decoded.isOk() ? ok(decoded.value) : err({ type: 'Malformed', error: decoded.error });
   }
 
   /** Like `open`, but returns the whole plaintext datagram (preamble + body) for tools and tests. */
   unseal(buf: Buffer): Result<Buffer, OpenError> {
-    const read = readPreamble(buf);
-    if (read.isErr()) return err({ type: 'Malformed', error: read.error });
-    if (!read.value.connectionId.equals(this.connectionId)) return err({ type: 'OtherTransfer' });
-    if (!this.protect) return ok(Buffer.from(buf));
+    return this.authenticate(buf).map(({ body }) =>
+      Buffer.concat([buf.subarray(0, PREAMBLE_BYTES), body]),
+    );
+  }
+
+  /**
+   * The one gate every received datagram passes: its preamble parsed, its connection id this
+   * transfer's, and (sealed) its tag verified under the other direction's key. Returns the
+   * plaintext body; nothing of a datagram that fails here is looked at further.
+   */
+  private authenticate(
+    buf: Buffer,
+    known?: Preamble,
+  ): Result<{ preamble: Preamble; body: Buffer }, OpenError> {
+    let preamble = known;
+    if (preamble === undefined) {
+      const read = readPreamble(buf);
+      if (read.isErr()) return err({ type: 'Malformed', error: read.error });
+      preamble = read.value;
+    }
+    if (!preamble.connectionId.equals(this.connectionId)) return err({ type: 'OtherTransfer' });
+    if (!this.protect) return ok({ preamble, body: buf.subarray(PREAMBLE_BYTES) });
     if (buf.length < PREAMBLE_BYTES + TAG_BYTES) return err({ type: 'Unauthenticated' });
-    const body = this.decrypt(buf, read.value.packetNumber);
-    return body === null
-      ? err({ type: 'Unauthenticated' })
-      : ok(Buffer.concat([buf.subarray(0, PREAMBLE_BYTES), body]));
+    const body = this.decrypt(buf, preamble.packetNumber);
+    return body === null ? err({ type: 'Unauthenticated' }) : ok({ preamble, body });
   }
 
   private decrypt(buf: Buffer, packetNumber: number): Buffer | null {
