@@ -10,6 +10,24 @@ export interface TransferProgress {
 
 export type Clock = () => number;
 
+/**
+ * Hands a report to the application's progress listener. The listener is the application's code
+ * running inside the transport's socket handlers and final-state actions: a throw escaping from
+ * it would crash the process (from a socket handler) or leave the transfer's result unsettled
+ * (from the final state), so it is caught here and the transfer goes on as if the report had
+ * been taken. A broken progress display must not break a transfer.
+ */
+export function report(
+  listener: ((p: TransferProgress) => void) | undefined,
+  progress: TransferProgress,
+): void {
+  try {
+    listener?.(progress);
+  } catch {
+    // deliberately ignored: see above
+  }
+}
+
 export class ProgressMeter {
   private lastEmitAt: number;
   private lastBytes = 0;

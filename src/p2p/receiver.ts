@@ -27,7 +27,7 @@ import {
 } from './datagram.js';
 import { publishVerifiedFile, removeTempFile, tempFilePath } from './download-file.js';
 import type { AudienceIntroduction } from './introduction.js';
-import { ProgressMeter } from './progress.js';
+import { ProgressMeter, report } from './progress.js';
 import { emptyTransferStats, type TransferStats } from './stats.js';
 import { machineOutput } from './machine-output.js';
 import { errorText, internalError, type TransferError } from './transfer-error.js';
@@ -97,7 +97,7 @@ export class ReceiveTransfer {
     this.tempPath = tempFilePath(options.downloadDir, intro.fileName, intro.transferId);
     this.result = new Promise((resolve) => (this.resolveResult = resolve));
     this.meter = new ProgressMeter(intro.size, config.progressIntervalMs, (p) => {
-      options.onProgress?.(p);
+      report(options.onProgress, p);
       this.actor.send({ type: 'PROGRESS', bytes: p.bytes });
     });
     this.actor = createActor(

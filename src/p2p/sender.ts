@@ -26,7 +26,7 @@ import {
 } from './datagram.js';
 import type { PresenterIntroduction } from './introduction.js';
 import type { DatagramSeal } from './seal.js';
-import { ProgressMeter } from './progress.js';
+import { ProgressMeter, report } from './progress.js';
 import { emptyTransferStats, type TransferStats } from './stats.js';
 import { abortReasonName, failureToAbortReason } from './abort-reasons.js';
 import { BlockReader } from './block-reader.js';
@@ -153,7 +153,7 @@ export class SendTransfer {
     if (!this.running) return;
     const size = opened.size;
     this.meter = new ProgressMeter(size, this.config.progressIntervalMs, (p) => {
-      this.options.onProgress?.(p);
+      report(this.options.onProgress, p);
       this.actor.send({ type: 'PROGRESS', bytes: p.bytes });
     });
     this.window = new SendWindow(

@@ -204,6 +204,46 @@ test("the audience's DONE is lost: the presenter repeats its FIN and the finishe
     if (r.isOk()) assert.is(await sha256File(r.value.path), await sha256File(file));
   }));
 
+test('progress listeners that throw on every report break nothing: both results settle and the file arrives', () =>
+  withScratch(async (scratch) => {
+    // a report on every datagram, so the listeners run inside the socket handlers, and the
+    // final report inside the receiver's final state
+    const a = await scratch.listen({ progressIntervalMs: 0 });
+    const b = await scratch.listen({ progressIntervalMs: 0 });
+    const [src, dst] = [await scratch.dir(), await scratch.dir()];
+    const size = 2 * CHUNK + 5;
+    const file = await writeSeededFile(src, 'clip.mp4', size, 9);
+    const { transferId, key } = introductions();
+    const seen = { send: [] as TransferProgress[], receive: [] as TransferProgress[] };
+    const throwing = (side: 'send' | 'receive') => (p: TransferProgress) => {
+      seen[side].push(p);
+      throw new Error(`the ${side} progress display is broken`);
+    };
+    const rx = b.expect(
+      {
+        transferId,
+        key,
+        presenter: 'Yoda',
+        presenterAddress: '127.0.0.1',
+        fileName: 'clip.mp4',
+        size,
+      },
+      { downloadDir: dst, onProgress: throwing('receive') },
+    );
+    const tx = a.send(
+      { transferId, key, audience: { address: '127.0.0.1', port: b.port } },
+      { filePath: file, onProgress: throwing('send') },
+    );
+    const [r, s] = await Promise.all([rx.result, tx.result]);
+    assert.ok(r.isOk() && s.isOk(), JSON.stringify({ r, s }));
+    if (r.isErr()) return;
+    assert.is(await sha256File(r.value.path), await sha256File(file));
+    for (const side of ['send', 'receive'] as const) {
+      assert.ok(seen[side].length > 1, `the ${side} listener was called (and threw) repeatedly`);
+      assert.is(seen[side].at(-1)?.bytes, size, `the ${side} listener got the final report`);
+    }
+  }));
+
 test('bad introductions are refused as values', () =>
   withScratch(async (scratch) => {
     const a = await scratch.listen();
