@@ -1,11 +1,9 @@
 // A UDP relay between a presenter and an audience that misbehaves like a bad network, with seeded
 // randomness so every run makes the same decisions for the same datagram sequence: it drops,
-// duplicates and reorders (holds a datagram back until a few later ones have passed).
-//
-//   presenter ──▶ relay.port (front) ──▶ back socket ──▶ audience
-//   presenter ◀── front socket        ◀── back socket ◀── audience
-import dgram from 'node:dgram';
+// duplicates and reorders (holds a datagram back until a few later ones have passed). The
+// sockets are relay-sockets.ts's.
 import { DATA_HEADER_BYTES, DatagramType, TAG_BYTES } from '../../src/p2p/datagram.js';
+import { RelaySockets, type Direction } from './relay-sockets.js';
 
 export interface Impairment {
   /** probability a datagram is dropped, 0..1 */
@@ -50,7 +48,7 @@ export function seededRandom(seed: number): () => number {
 interface Held {
   readonly buf: Buffer;
   countdown: number;
-  readonly send: (buf: Buffer) => void;
+  readonly direction: Direction;
 }
 
 export class LossyRelay {
@@ -61,53 +59,32 @@ export class LossyRelay {
     reordered: 0,
     droppedDataBytes: 0,
   };
-  private presenter: { address: string; port: number } | null = null;
   private readonly held: Held[] = [];
   private flushTimer: NodeJS.Timeout | null = null;
   private readonly random: () => number;
 
   private constructor(
-    private readonly front: dgram.Socket,
-    private readonly back: dgram.Socket,
+    private readonly sockets: RelaySockets,
     private readonly options: RelayOptions,
   ) {
     this.random = seededRandom(options.seed);
-    front.on('message', (msg, rinfo) => {
-      this.presenter = { address: rinfo.address, port: rinfo.port };
-      this.pass(msg, options.forward, (b) =>
-        back.send(b, options.audience.port, options.audience.address),
-      );
-    });
-    back.on('message', (msg) => {
-      const p = this.presenter;
-      if (p)
-        this.pass(msg, options.backward ?? options.forward, (b) =>
-          front.send(b, p.port, p.address),
-        );
-    });
-    front.on('error', () => undefined);
-    back.on('error', () => undefined);
+    sockets.onDatagram = (direction, msg) => this.pass(direction, msg);
   }
 
   static async start(options: RelayOptions, host = '127.0.0.1'): Promise<LossyRelay> {
-    const open = async (): Promise<dgram.Socket> => {
-      const s = dgram.createSocket({
-        type: 'udp4',
-        recvBufferSize: 4 << 20,
-        sendBufferSize: 4 << 20,
-      });
-      await new Promise<void>((resolve) => s.bind(0, host, resolve));
-      return s;
-    };
-    return new LossyRelay(await open(), await open(), options);
+    return new LossyRelay(await RelaySockets.open(options.audience, host), options);
   }
 
   /** Where the presenter should send (in place of the audience). */
   get port(): number {
-    return this.front.address().port;
+    return this.sockets.port;
   }
 
-  private pass(msg: Buffer, how: Impairment, send: (buf: Buffer) => void): void {
+  private pass(direction: Direction, msg: Buffer): void {
+    const how =
+      direction === 'forward'
+        ? this.options.forward
+        : (this.options.backward ?? this.options.forward);
     // release held datagrams that have now been overtaken enough
     const due: Held[] = [];
     for (const h of this.held) if (--h.countdown <= 0) due.push(h);
@@ -120,25 +97,25 @@ export class LossyRelay {
       this.held.push({
         buf: msg,
         countdown: 1 + Math.floor(this.random() * how.maxDisplacement),
-        send,
+        direction,
       });
       this.armFlush();
     } else {
-      this.emit(msg, send);
+      this.emit(direction, msg);
       if (this.random() < how.duplicate) {
         this.counters.duplicated++;
-        this.emit(msg, send);
+        this.emit(direction, msg);
       }
     }
     for (const h of due) {
       this.held.splice(this.held.indexOf(h), 1);
-      this.emit(h.buf, h.send);
+      this.emit(h.direction, h.buf);
     }
   }
 
-  private emit(buf: Buffer, send: (buf: Buffer) => void): void {
+  private emit(direction: Direction, buf: Buffer): void {
     this.counters.forwarded++;
-    send(buf);
+    this.sockets.deliver(direction, buf);
   }
 
   /** Held datagrams must not wait forever when traffic pauses. */
@@ -146,14 +123,12 @@ export class LossyRelay {
     if (this.flushTimer) return;
     this.flushTimer = setTimeout(() => {
       this.flushTimer = null;
-      for (const h of this.held.splice(0)) this.emit(h.buf, h.send);
+      for (const h of this.held.splice(0)) this.emit(h.direction, h.buf);
     }, 5);
   }
 
   async close(): Promise<void> {
     if (this.flushTimer) clearTimeout(this.flushTimer);
-    await Promise.all(
-      [this.front, this.back].map((s) => new Promise<void>((resolve) => s.close(() => resolve()))),
-    );
+    await this.sockets.close();
   }
 }

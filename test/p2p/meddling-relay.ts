@@ -1,13 +1,10 @@
 // A UDP relay between a presenter and an audience that a test lets attack the transfer: every
 // datagram passes through `meddle`, which returns what to deliver instead (nothing = dropped, the
 // original, a tampered copy, extra forged or replayed datagrams). It also records every datagram
-// it saw, as an eavesdropper on the path would.
-//
-//   presenter ──▶ relay.port (front) ──▶ back socket ──▶ audience
-//   presenter ◀── front socket        ◀── back socket ◀── audience
-import dgram from 'node:dgram';
+// it saw, as an eavesdropper on the path would. The sockets are relay-sockets.ts's.
+import { RelaySockets, type Address, type Direction } from './relay-sockets.js';
 
-export type Direction = 'forward' | 'backward';
+export type { Direction } from './relay-sockets.js';
 
 /** Returns the datagrams to deliver in `direction` in place of `msg`. */
 export type Meddler = (direction: Direction, msg: Buffer) => Buffer[];
@@ -15,37 +12,17 @@ export type Meddler = (direction: Direction, msg: Buffer) => Buffer[];
 export class MeddlingRelay {
   readonly seen: { direction: Direction; msg: Buffer }[] = [];
   meddle: Meddler = (_direction, msg) => [msg];
-  private presenter: { address: string; port: number } | null = null;
 
-  private constructor(
-    private readonly front: dgram.Socket,
-    private readonly back: dgram.Socket,
-    private readonly audience: { address: string; port: number },
-  ) {
-    front.on('message', (msg, rinfo) => {
-      this.presenter = { address: rinfo.address, port: rinfo.port };
-      this.pass('forward', msg);
-    });
-    back.on('message', (msg) => this.pass('backward', msg));
-    front.on('error', () => undefined);
-    back.on('error', () => undefined);
+  private constructor(private readonly sockets: RelaySockets) {
+    sockets.onDatagram = (direction, msg) => this.pass(direction, msg);
   }
 
-  static async start(audience: { address: string; port: number }): Promise<MeddlingRelay> {
-    const open = async (): Promise<dgram.Socket> => {
-      const s = dgram.createSocket({
-        type: 'udp4',
-        recvBufferSize: 4 << 20,
-        sendBufferSize: 4 << 20,
-      });
-      await new Promise<void>((resolve) => s.bind(0, '127.0.0.1', resolve));
-      return s;
-    };
-    return new MeddlingRelay(await open(), await open(), audience);
+  static async start(audience: Address): Promise<MeddlingRelay> {
+    return new MeddlingRelay(await RelaySockets.open(audience));
   }
 
   get port(): number {
-    return this.front.address().port;
+    return this.sockets.port;
   }
 
   /** Everything seen so far, as one buffer (for searching). */
@@ -59,13 +36,10 @@ export class MeddlingRelay {
   }
 
   deliver(direction: Direction, buf: Buffer): void {
-    if (direction === 'forward') this.back.send(buf, this.audience.port, this.audience.address);
-    else if (this.presenter) this.front.send(buf, this.presenter.port, this.presenter.address);
+    this.sockets.deliver(direction, buf);
   }
 
-  async close(): Promise<void> {
-    await Promise.all(
-      [this.front, this.back].map((s) => new Promise<void>((resolve) => s.close(() => resolve()))),
-    );
+  close(): Promise<void> {
+    return this.sockets.close();
   }
 }
