@@ -17,7 +17,7 @@ import {
 import type { SharedState } from '../../../src/server/state/shared-state.js';
 import { errAsync, ResultAsync } from 'neverthrow';
 import { ConsoleWatch, writeCredentials } from '../support.js';
-import { IP_FAILURES, type ProbeServer } from './session-probes.js';
+import { IP_FAILURES, PER_IP_CONNECTIONS, type ProbeServer } from './session-probes.js';
 
 export interface InProcessServer {
   readonly port: number;
@@ -177,7 +177,8 @@ export interface ProbeServers {
 /**
  * The servers of the probes: the main one, one with a 3 s login timeout, one that throttles an
  * address after IP_FAILURES failures, one whose shared state can be made to fail, one with a
- * small command rate and one with a small queue for clients that do not read. The block lasts 3 s, so the lockout
+ * small command rate, one with a small queue for clients that do not read and one that takes
+ * PER_IP_CONNECTIONS connections from an address. The block lasts 3 s, so the lockout
  * probe waits for "<user> is no longer blocked", never for a fixed time.
  */
 export async function startProbeServers(): Promise<ProbeServers> {
@@ -211,13 +212,14 @@ export async function startProbeServers(): Promise<ProbeServers> {
     return startInProcessServer(dir, credentials, { ...common, ...config }, runtime);
   };
   let mode: BackendMode = 'ok';
-  const [main, loginTimeout, ipThrottled, backend, rate, queue] = await Promise.all([
+  const [main, loginTimeout, ipThrottled, backend, rate, queue, perIp] = await Promise.all([
     start('main', {}),
     start('login-timeout', { loginTimeoutMs: 3000 }),
     start('ip-throttled', { maxFailuresPerIpPerMinute: IP_FAILURES }),
     start('backend', {}, { adaptState: switchable(() => mode) }),
     start('rate', { rateBurst: 10, ratePerSecond: 1, maxThrottled: 5, maxGroups: 1 }),
     start('queue', { maxQueuedBytes: 65_536, sync: 'off' }),
+    start('per-ip', { maxConnectionsPerIp: PER_IP_CONNECTIONS }),
   ]);
   const side = (s: InProcessServer) => ({ port: s.port, console: s.console, userlog: s.userlog });
   return {
@@ -235,6 +237,7 @@ export async function startProbeServers(): Promise<ProbeServers> {
       ipThrottledPort: ipThrottled.port,
       rate: { ...side(rate), maxGroups: 1 },
       queue: side(queue),
+      perIp: side(perIp),
       backend: {
         port: backend.port,
         messagelog: backend.messagelog,
@@ -248,7 +251,7 @@ export async function startProbeServers(): Promise<ProbeServers> {
     },
     stop: async () => {
       await Promise.all(
-        [main, loginTimeout, ipThrottled, backend, rate, queue].map((s) => s.stop()),
+        [main, loginTimeout, ipThrottled, backend, rate, queue, perIp].map((s) => s.stop()),
       );
       rmSync(root, { recursive: true, force: true });
     },

@@ -33,6 +33,8 @@ export interface ProbeServer {
   readonly rate: LimitedServer & { readonly maxGroups: number };
   /** A server started with `--max-queued-bytes 65536` (and `--sync off`: many messages). */
   readonly queue: LimitedServer;
+  /** A server started with `--max-connections-per-ip` PER_IP_CONNECTIONS (one probe uses it). */
+  readonly perIp: LimitedServer;
   /** A server, same users, whose shared state (presence, groups, transfers) fails on demand. */
   readonly backend: {
     readonly port: number;
@@ -52,6 +54,8 @@ export interface LimitedServer {
 
 /** The `--max-ip-failures` of the server at `ipThrottledPort`. */
 export const IP_FAILURES = 2;
+/** The `--max-connections-per-ip` of the server `perIp`. */
+export const PER_IP_CONNECTIONS = 3;
 
 export interface Probe {
   readonly name: string;
@@ -451,6 +455,47 @@ export const SESSION_PROBES: readonly Probe[] = [
       assert.not.ok(await listed(), 'not listed after hanging up');
       // nobody is answered after a hang-up, so wait for the file itself
       await eventually(() => !userlogHas(server.userlog(), user), `${user} to leave userlog.txt`);
+      await watcher.close();
+    },
+  },
+  // SPEC §3: "A user who is already logged in cannot log in a second time (clear error, first
+  // session unharmed)"; §4: closing the client is a logout, of that client's user only. PROTOCOL:
+  // TOO_MANY_CONNECTIONS_FROM_IP. A connection that hangs up is no longer counted against its
+  // address, whatever state it was in; the freed place is also how the probe knows that the
+  // server has dealt with the hang-up (nothing else is visible for a connection not logged in).
+  {
+    name: 'hang-up before login: the connection stops counting against its address, and a user it only named stays online',
+    run: async (server, users) => {
+      const { perIp } = server;
+      const at = { port: perIp.port, link: server.link };
+      const owner = users.take();
+      const watcher = await loggedIn({ ...server, ...at }, users.take());
+      const first = await loggedIn({ ...server, ...at }, owner);
+      const second = await atPassword({ ...server, ...at }, owner);
+      const refused = await RawClient.connect(perIp.port, server.link);
+      assert.is(await closingCode(refused), 'TOO_MANY_CONNECTIONS_FROM_IP');
+      second.destroy();
+      // retried until the hang-up is dealt with: each refused attempt frees its place too
+      const deadline = Date.now() + WAIT_MS;
+      for (;;) {
+        const raw = await RawClient.connect(perIp.port, server.link);
+        raw.hello();
+        const m = await raw.waitFor(
+          (x) => x.t === 'welcome' || (x.t === 'ev' && x.ev === 'closing'),
+        );
+        raw.close();
+        if (m.t === 'welcome') break;
+        assert.ok(Date.now() < deadline, 'a place is freed once the connection hung up');
+      }
+      const r = await watcher.call('activeuser', []);
+      assert.ok(
+        r.ok && (r.data as { users: Array<{ user: string }> }).users.some((u) => u.user === owner),
+        `${owner} is still listed after another connection named them and hung up: ${JSON.stringify(r)}`,
+      );
+      assert.is(perIp.console.count(`${owner} logout`), 0, 'no logout on the console');
+      assert.ok(userlogHas(perIp.userlog(), owner), 'still in userlog.txt');
+      await expectAnswer(first, 'activeuser', [], 'ok', 'the first session is unharmed');
+      await first.close();
       await watcher.close();
     },
   },
