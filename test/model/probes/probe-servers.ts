@@ -234,6 +234,7 @@ export async function startProbeServers(): Promise<ProbeServers> {
       maxUnauthenticated: MAX_UNAUTHENTICATED,
       attempts: ATTEMPTS,
       loginTimeoutPort: loginTimeout.port,
+      loginTimeoutConsole: loginTimeout.console,
       ipThrottledPort: ipThrottled.port,
       rate: { ...side(rate), maxGroups: 1 },
       queue: side(queue),

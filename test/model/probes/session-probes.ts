@@ -25,8 +25,9 @@ export interface ProbeServer {
   readonly maxUnauthenticated: number;
   /** The server's login attempts (SPEC: the Nth consecutive failure blocks the account). */
   readonly attempts: number;
-  /** A second server, same users, started with a login timeout of LOGIN_TIMEOUT_MS. */
+  /** A second server, same users, started with `--login-timeout 3` (3,000 ms). */
   readonly loginTimeoutPort: number;
+  readonly loginTimeoutConsole: ConsoleWatch;
   /** A third server, same users, started with `--max-ip-failures` IP_FAILURES. */
   readonly ipThrottledPort: number;
   /** A server started with `--rate-burst 10 --rate-per-second 1 --max-throttled 5 --max-groups 1`. */
@@ -563,6 +564,11 @@ export const SESSION_PROBES: readonly Probe[] = [
       await expectAnswer(half, 'username', [users.take()], 'ok', 'a username alone is not a login');
       await expectClosedWith(idle, 'LOGIN_TIMEOUT');
       await expectClosedWith(half, 'LOGIN_TIMEOUT');
+      // SPEC §6: the console says why, once per connection (only this probe uses this server)
+      await server.loginTimeoutConsole.waitFor(
+        /^Disconnecting connection from \S+: limit loginTimeout \(3000 ms\) reached$/,
+        2,
+      );
       await expectAnswer(done, 'activeuser', [], 'ok', 'the logged-in connection is not timed out');
       await done.close();
     },
