@@ -236,6 +236,7 @@ export async function startProbeServers(): Promise<ProbeServers> {
       loginTimeoutPort: loginTimeout.port,
       loginTimeoutConsole: loginTimeout.console,
       ipThrottledPort: ipThrottled.port,
+      ipThrottledConsole: ipThrottled.console,
       rate: { ...side(rate), maxGroups: 1 },
       queue: side(queue),
       perIp: side(perIp),

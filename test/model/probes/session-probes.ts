@@ -30,6 +30,7 @@ export interface ProbeServer {
   readonly loginTimeoutConsole: ConsoleWatch;
   /** A third server, same users, started with `--max-ip-failures` IP_FAILURES. */
   readonly ipThrottledPort: number;
+  readonly ipThrottledConsole: ConsoleWatch;
   /** A server started with `--rate-burst 10 --rate-per-second 1 --max-throttled 5 --max-groups 1`. */
   readonly rate: LimitedServer & { readonly maxGroups: number };
   /** A server started with `--max-queued-bytes 65536` (and `--sync off`: many messages). */
@@ -312,6 +313,8 @@ export const SESSION_PROBES: readonly Probe[] = [
       const user = users.take();
       const conn = await atPassword(server, user);
       await expectAnswer(conn, 'password', [WRONG, UDP], 'INVALID_PASSWORD', 'a wrong password');
+      // SPEC §6: failed logins are printed (never the password)
+      await server.console.waitFor(new RegExp(`^${user} failed to log in from \\S+$`));
       await expectAnswer(
         conn,
         'username',
@@ -345,6 +348,9 @@ export const SESSION_PROBES: readonly Probe[] = [
         'the user is logged in elsewhere',
       );
       assert.is(r.ok ? '' : (r.error as { user?: string }).user, user);
+      await server.console.waitFor(
+        new RegExp(`^${user} tried to log in again from \\S+ but is already online$`),
+      );
       await expectAnswer(
         second,
         'password',
@@ -603,6 +609,11 @@ export const SESSION_PROBES: readonly Probe[] = [
         'says when to retry',
       );
       await conn.closedByServer();
+      await server.ipThrottledConsole.waitFor(
+        new RegExp(
+          `^Refusing a login from \\S+: limit maxFailuresPerIpPerMinute \\(${IP_FAILURES}\\) reached$`,
+        ),
+      );
     },
   },
   // limits (PROTOCOL: RATE_LIMITED with retryAfterSeconds; FLOODING; a client that does not read
@@ -814,7 +825,11 @@ export const SESSION_PROBES: readonly Probe[] = [
         `failure ${server.attempts}`,
       );
       await last.closedByServer();
+      await server.console.waitFor(
+        new RegExp(`^${user} failed to log in from \\S+; the account is now blocked$`),
+      );
       await expectBlocked(server, user);
+      await server.console.waitFor(`${user} tried to log in but the account is blocked`);
       await expectAnswer(
         waiting,
         'password',
