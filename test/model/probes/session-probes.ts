@@ -471,36 +471,52 @@ export const SESSION_PROBES: readonly Probe[] = [
   // address, whatever state it was in; the freed place is also how the probe knows that the
   // server has dealt with the hang-up (nothing else is visible for a connection not logged in).
   {
-    name: 'hang-up before login: the connection stops counting against its address, and a user it only named stays online',
+    name: 'ended before login (hang-up, or closed by the server): the connection stops counting against its address, and a user it only named stays online',
     run: async (server, users) => {
       const { perIp } = server;
-      const at = { port: perIp.port, link: server.link };
+      const at = { ...server, port: perIp.port };
       const owner = users.take();
-      const watcher = await loggedIn({ ...server, ...at }, users.take());
-      const first = await loggedIn({ ...server, ...at }, owner);
-      const second = await atPassword({ ...server, ...at }, owner);
+      const watcher = await loggedIn(at, users.take());
+      const first = await loggedIn(at, owner);
+      // Retried until the ended connection is dealt with (each refused attempt frees its own
+      // place too); the connection that gets in is the probe's next one.
+      const freedPlace = async (why: string): Promise<RawClient> => {
+        const deadline = Date.now() + WAIT_MS;
+        for (;;) {
+          const raw = await RawClient.connect(perIp.port, server.link);
+          raw.hello();
+          const m = await raw.waitFor(
+            (x) => x.t === 'welcome' || (x.t === 'ev' && x.ev === 'closing'),
+          );
+          if (m.t === 'welcome') return raw;
+          raw.close();
+          assert.ok(Date.now() < deadline, `a place is freed once ${why}`);
+        }
+      };
+      const ownerStillOnline = async (why: string): Promise<void> => {
+        const r = await watcher.call('activeuser', []);
+        assert.ok(
+          r.ok &&
+            (r.data as { users: Array<{ user: string }> }).users.some((u) => u.user === owner),
+          `${owner} is still listed after another connection named them and ${why}: ${JSON.stringify(r)}`,
+        );
+        assert.is(perIp.console.count(`${owner} logout`), 0, 'no logout on the console');
+        assert.ok(userlogHas(perIp.userlog(), owner), 'still in userlog.txt');
+      };
+      const second = await atPassword(at, owner);
       const refused = await RawClient.connect(perIp.port, server.link);
       assert.is(await closingCode(refused), 'TOO_MANY_CONNECTIONS_FROM_IP');
       second.destroy();
-      // retried until the hang-up is dealt with: each refused attempt frees its place too
-      const deadline = Date.now() + WAIT_MS;
-      for (;;) {
-        const raw = await RawClient.connect(perIp.port, server.link);
-        raw.hello();
-        const m = await raw.waitFor(
-          (x) => x.t === 'welcome' || (x.t === 'ev' && x.ev === 'closing'),
-        );
-        raw.close();
-        if (m.t === 'welcome') break;
-        assert.ok(Date.now() < deadline, 'a place is freed once the connection hung up');
-      }
-      const r = await watcher.call('activeuser', []);
-      assert.ok(
-        r.ok && (r.data as { users: Array<{ user: string }> }).users.some((u) => u.user === owner),
-        `${owner} is still listed after another connection named them and hung up: ${JSON.stringify(r)}`,
-      );
-      assert.is(perIp.console.count(`${owner} logout`), 0, 'no logout on the console');
-      assert.ok(userlogHas(perIp.userlog(), owner), 'still in userlog.txt');
+      const third = await freedPlace('the connection hung up');
+      await ownerStillOnline('hung up');
+      const named = await third.response(third.request('username', [owner]));
+      assert.ok(named.t === 'res' && named.ok, `asked for the password: ${JSON.stringify(named)}`);
+      // the username was the first request before login: this many more is one too many
+      for (let i = 0; i < server.maxUnauthenticated; i++) third.request('activeuser');
+      assert.is(await closingCode(third), 'TOO_MANY_UNAUTHENTICATED_MESSAGES');
+      const fourth = await freedPlace('the server closed the connection');
+      await ownerStillOnline('was closed by the server');
+      fourth.close();
       await expectAnswer(first, 'activeuser', [], 'ok', 'the first session is unharmed');
       await first.close();
       await watcher.close();
