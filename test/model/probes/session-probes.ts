@@ -45,6 +45,9 @@ export interface ProbeServer {
     readonly console: ConsoleWatch;
     readonly userlog: () => string[];
     setMode(mode: 'ok' | 'failed' | 'unreachable' | 'rejects'): void;
+    /** How many presence lookups of HELD_USER wait (probe-servers.ts); `releaseHeld` lets them go. */
+    held(): number;
+    releaseHeld(): void;
   };
 }
 
@@ -56,6 +59,11 @@ export interface LimitedServer {
 
 /** The `--max-ip-failures` of the server at `ipThrottledPort`. */
 export const IP_FAILURES = 2;
+/**
+ * A user whose presence lookups on the backend server wait until the probe lets them go: a
+ * command that looks them up (msgto, p2pvideo) is still running for as long as the probe wants.
+ */
+export const HELD_USER = 'held-1';
 /** The `--max-connections-per-ip` of the server `perIp`. */
 export const PER_IP_CONNECTIONS = 3;
 
@@ -817,6 +825,31 @@ export const SESSION_PROBES: readonly Probe[] = [
       );
       assert.not.ok(server.backend.userlog().some((l) => l.includes('claim-')));
       await watcher.close();
+    },
+  },
+  // PROTOCOL: "Commands already running when the server decides to disconnect are answered
+  // first." The command is kept running by the backend server's held presence lookup; the
+  // console line marks the moment the server decided to disconnect.
+  {
+    name: 'closing: a command still running when the server decides to disconnect is answered before the closing event',
+    run: async (server, users) => {
+      const { backend } = server;
+      const user = users.take();
+      const conn = await loggedIn({ ...server, port: backend.port }, user);
+      const running = conn.send('msgto', [HELD_USER, 'are you there?']);
+      await eventually(() => backend.held() === 1, 'the msgto to be running');
+      for (let i = 0; i < 11; i++) conn.raw.sendJson({ t: 'nonsense' });
+      await backend.console.waitFor(`Disconnecting ${user}: limit maxBadMessages (10) reached`);
+      backend.releaseHeld();
+      assert.is(await conn.closing(), 'BAD_MESSAGE');
+      const at = (p: (m: ServerMessage) => boolean) => conn.raw.received.findIndex(p);
+      const answered = at((m) => m.t === 'res' && m.id === running);
+      assert.ok(answered >= 0, 'the running msgto is answered');
+      assert.ok(
+        answered < at((m) => m.t === 'ev' && m.ev === 'closing'),
+        'before the closing event',
+      );
+      await conn.closedByServer();
     },
   },
   // lockout (SPEC: consecutive failures across connections; the Nth blocks for the block time;
