@@ -479,7 +479,7 @@ export const SESSION_PROBES: readonly Probe[] = [
   // address, whatever state it was in; the freed place is also how the probe knows that the
   // server has dealt with the hang-up (nothing else is visible for a connection not logged in).
   {
-    name: 'ended before login (hang-up, or closed by the server): the connection stops counting against its address, and a user it only named stays online',
+    name: 'however a connection ends (hang-up or server closing, before or after login; logout; refused login), it stops counting against its address, and a user it only named stays online',
     run: async (server, users) => {
       const { perIp } = server;
       const at = { ...server, port: perIp.port };
@@ -524,7 +524,29 @@ export const SESSION_PROBES: readonly Probe[] = [
       assert.is(await closingCode(third), 'TOO_MANY_UNAUTHENTICATED_MESSAGES');
       const fourth = await freedPlace('the server closed the connection');
       await ownerStillOnline('was closed by the server');
-      fourth.close();
+      // the same after login: a logout, a hang-up; and a login refused for good
+      const logIn = async (raw: RawClient, user: string): Promise<void> => {
+        await raw.response(raw.request('username', [user]));
+        const r = await raw.response(raw.request('password', [server.passwordOf(user), UDP]));
+        assert.ok(r.t === 'res' && r.ok, `${user} logged in: ${JSON.stringify(r)}`);
+      };
+      const leaving = users.take();
+      await logIn(fourth, leaving);
+      const bye = await fourth.response(fourth.request('logout'));
+      assert.ok(bye.t === 'res' && bye.ok, `logged out: ${JSON.stringify(bye)}`);
+      const fifth = await freedPlace('the user logged out');
+      const hangingUp = users.take();
+      await logIn(fifth, hangingUp);
+      fifth.socket.destroy();
+      const sixth = await freedPlace('a logged-in user hung up');
+      const locked = users.take();
+      await sixth.response(sixth.request('username', [locked]));
+      for (let i = 1; i <= server.attempts; i++)
+        await sixth.response(sixth.request('password', [WRONG, UDP]));
+      const last = sixth.received.filter((m) => m.t === 'res').pop();
+      assert.is(last && !last.ok ? last.error.code : '', 'ACCOUNT_LOCKED_NOW');
+      const seventh = await freedPlace('the login was refused for good');
+      seventh.close();
       await expectAnswer(first, 'activeuser', [], 'ok', 'the first session is unharmed');
       await first.close();
       await watcher.close();
