@@ -132,8 +132,16 @@ function errorCodeOf(m: ServerMessage): string {
 }
 
 async function closingCode(raw: RawClient): Promise<string> {
-  const m = await raw.waitFor((x) => x.t === 'ev' && x.ev === 'closing', WAIT_MS);
-  return errorCodeOf(m);
+  return errorCodeOf(await closingEvent(raw));
+}
+
+const closingEvent = (raw: RawClient): Promise<ServerMessage> =>
+  raw.waitFor((x) => x.t === 'ev' && x.ev === 'closing', WAIT_MS);
+
+/** The `error` of the `closing` event (PROTOCOL: a limit reason carries the limit). */
+async function closingError(raw: RawClient): Promise<unknown> {
+  const m = await closingEvent(raw);
+  return m.t === 'ev' ? m.error : undefined;
 }
 
 async function expectClosedWith(conn: Conn, code: string): Promise<void> {
@@ -513,7 +521,10 @@ export const SESSION_PROBES: readonly Probe[] = [
       };
       const second = await atPassword(at, owner);
       const refused = await RawClient.connect(perIp.port, server.link);
-      assert.is(await closingCode(refused), 'TOO_MANY_CONNECTIONS_FROM_IP');
+      assert.equal(await closingError(refused), {
+        code: 'TOO_MANY_CONNECTIONS_FROM_IP',
+        limit: PER_IP_CONNECTIONS,
+      });
       second.destroy();
       const third = await freedPlace('the connection hung up');
       await ownerStillOnline('hung up');
@@ -797,7 +808,8 @@ export const SESSION_PROBES: readonly Probe[] = [
     run: async (server) => {
       const big = await fresh(server);
       big.raw.sendBytes(Buffer.from([0x7f, 0xff, 0xff, 0xff]));
-      await expectClosedWith(big, 'FRAME_TOO_LARGE');
+      assert.equal(await closingError(big.raw), { code: 'FRAME_TOO_LARGE', limit: 65536 });
+      await big.closedByServer();
       const zero = await fresh(server);
       zero.raw.sendBytes(Buffer.from([0, 0, 0, 0]));
       await expectClosedWith(zero, 'BAD_FRAME');
