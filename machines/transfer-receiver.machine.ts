@@ -8,6 +8,7 @@
 import { assign, setup } from 'xstate';
 // Type only (erased at run time): the machine and the transport share one failure type.
 import type { TransferError } from '../src/p2p/transfer-error.js';
+import { cancelledHere, failedWith, peerVanished } from './transfer-ending.js';
 
 export interface TransferReceiverInput {
   readonly transferId: string;
@@ -21,8 +22,6 @@ export interface TransferReceiverInput {
 export interface TransferReceiverContext {
   readonly transferId: string;
   readonly total: number;
-  /** bytes received in order (hashed and queued for writing) */
-  readonly bytes: number;
   /** SHA-256 (hex) of what arrived, once it matched the presenter's */
   readonly sha256: string | null;
   readonly savedPath: string | null;
@@ -36,13 +35,16 @@ export interface TransferReceiverContext {
 /** What the transfer ended with: `failure` is null exactly when the file was saved at `savedPath`. */
 export type TransferReceiverOutput = Pick<
   TransferReceiverContext,
-  'transferId' | 'total' | 'bytes' | 'sha256' | 'savedPath' | 'failure'
+  'transferId' | 'total' | 'sha256' | 'savedPath' | 'failure'
 >;
 
 export type TransferReceiverEvent =
   /** the presenter's first valid datagram arrived and the temp file is open */
   | { type: 'STARTED' }
-  /** throttled milestone: the presenter is alive and `bytes` arrived in order */
+  /**
+   * throttled milestone: the presenter is alive (`bytes` arrived in order; the machine only needs
+   * the sign of life: the transport's meter reports the progress itself)
+   */
   | { type: 'PROGRESS'; bytes: number }
   /** every chunk arrived and is written; waiting for the presenter's digest */
   | { type: 'ALL_RECEIVED' }
@@ -53,10 +55,6 @@ export type TransferReceiverEvent =
   /** `quietly`: end without telling the presenter, as if this process had vanished */
   | { type: 'CANCEL'; quietly?: boolean };
 
-/** Failures the presenter knows about already (it told us, it is gone, or it is silent). */
-const peerKnows = (failure: TransferError): boolean =>
-  failure.type === 'PeerAborted' || failure.type === 'PeerLeft' || failure.type === 'PeerVanished';
-
 export const transferReceiverMachine = setup({
   // Stryker disable next-line ObjectLiteral: type declarations only, erased at run time
   types: {
@@ -66,19 +64,12 @@ export const transferReceiverMachine = setup({
     output: {} as TransferReceiverOutput,
   },
   actions: {
-    recordProgress: assign({
-      bytes: ({ context, event }) =>
-        event.type === 'PROGRESS' ? Math.max(context.bytes, event.bytes) : context.bytes,
-    }),
-    recordAllReceived: assign({ bytes: ({ context }) => context.total }),
     recordSaved: assign({ savedPath: ({ event }) => (event.type === 'SAVED' ? event.path : null) }),
     recordDigest: assign({
       sha256: ({ event }) => (event.type === 'DIGEST' ? event.actual : null),
     }),
     recordFailure: assign(({ event }) =>
-      event.type === 'FAILED'
-        ? { failure: event.failure, tellPeer: !peerKnows(event.failure) }
-        : {},
+      event.type === 'FAILED' ? failedWith(event.failure) : {},
     ),
     recordDigestMismatch: assign(({ event }) =>
       event.type === 'DIGEST'
@@ -91,18 +82,13 @@ export const transferReceiverMachine = setup({
           }
         : {},
     ),
-    recordNeverStarted: assign(({ context }) => ({
-      failure: { type: 'PeerVanished', side: 'audience', silentMs: context.announceTimeoutMs },
-      tellPeer: false,
-    })),
-    recordStall: assign(({ context }) => ({
-      failure: { type: 'PeerVanished', side: 'audience', silentMs: context.stallTimeoutMs },
-      tellPeer: false,
-    })),
-    recordCancel: assign(({ event }) => ({
-      failure: { type: 'Cancelled' },
-      tellPeer: !(event.type === 'CANCEL' && event.quietly === true),
-    })),
+    recordNeverStarted: assign(({ context }) =>
+      peerVanished('audience', context.announceTimeoutMs),
+    ),
+    recordStall: assign(({ context }) => peerVanished('audience', context.stallTimeoutMs)),
+    recordCancel: assign(({ event }) =>
+      cancelledHere(event.type === 'CANCEL' ? event.quietly : undefined),
+    ),
     // Injected: move the verified temp file to its final name, then send SAVED or FAILED.
     saveFile: () => {},
     finishTransport: () => {},
@@ -127,7 +113,6 @@ export const transferReceiverMachine = setup({
   context: ({ input }) => ({
     transferId: input.transferId,
     total: input.total,
-    bytes: 0,
     sha256: null,
     savedPath: null,
     failure: null,
@@ -148,8 +133,8 @@ export const transferReceiverMachine = setup({
     receiving: {
       after: { stallTimeout: { target: 'failed', actions: 'recordStall' } },
       on: {
-        PROGRESS: { target: 'receiving', reenter: true, actions: 'recordProgress' },
-        ALL_RECEIVED: { target: 'verifying', actions: 'recordAllReceived' },
+        PROGRESS: { target: 'receiving', reenter: true },
+        ALL_RECEIVED: 'verifying',
         FAILED: { target: 'failed', actions: 'recordFailure' },
         CANCEL: { target: 'cancelled', actions: 'recordCancel' },
       },
@@ -181,7 +166,6 @@ export const transferReceiverMachine = setup({
   output: ({ context }) => ({
     transferId: context.transferId,
     total: context.total,
-    bytes: context.bytes,
     sha256: context.sha256,
     savedPath: context.savedPath,
     failure: context.failure,

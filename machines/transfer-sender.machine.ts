@@ -6,6 +6,7 @@
 import { assign, setup } from 'xstate';
 // Type only (erased at run time): the machine and the transport share one failure type.
 import type { TransferError } from '../src/p2p/transfer-error.js';
+import { cancelledHere, failedWith, peerVanished } from './transfer-ending.js';
 
 export interface TransferSenderInput {
   readonly transferId: string;
@@ -19,8 +20,6 @@ export interface TransferSenderContext {
   readonly transferId: string;
   /** the file's size, known once it is open */
   readonly total: number;
-  /** bytes the audience has acknowledged */
-  readonly bytes: number;
   /** SHA-256 (hex) of what was sent, known once every chunk is acknowledged */
   readonly sha256: string | null;
   readonly failure: TransferError | null;
@@ -33,7 +32,7 @@ export interface TransferSenderContext {
 /** What the transfer ended with: `failure` is null exactly when the audience saved the file. */
 export type TransferSenderOutput = Pick<
   TransferSenderContext,
-  'transferId' | 'total' | 'bytes' | 'sha256' | 'failure'
+  'transferId' | 'total' | 'sha256' | 'failure'
 >;
 
 export type TransferSenderEvent =
@@ -41,7 +40,10 @@ export type TransferSenderEvent =
   | { type: 'OPENED'; total: number }
   /** the audience answered the offer: it knows the transfer and opened its temp file */
   | { type: 'ACCEPTED' }
-  /** throttled milestone: the audience is alive and has acknowledged `bytes` */
+  /**
+   * throttled milestone: the audience is alive (it has acknowledged `bytes`; the machine only
+   * needs the sign of life: the transport's meter reports the progress itself)
+   */
   | { type: 'PROGRESS'; bytes: number }
   /** every chunk is acknowledged; the SHA-256 is on its way (FIN) */
   | { type: 'ALL_ACKNOWLEDGED'; sha256: string }
@@ -50,10 +52,6 @@ export type TransferSenderEvent =
   | { type: 'FAILED'; failure: TransferError }
   /** `quietly`: end without telling the audience, as if this process had vanished */
   | { type: 'CANCEL'; quietly?: boolean };
-
-/** Failures the audience knows about already (it told us, it is gone, or it is silent). */
-const peerKnows = (failure: TransferError): boolean =>
-  failure.type === 'PeerAborted' || failure.type === 'PeerLeft' || failure.type === 'PeerVanished';
 
 export const transferSenderMachine = setup({
   // Stryker disable next-line ObjectLiteral: type declarations only, erased at run time
@@ -67,39 +65,23 @@ export const transferSenderMachine = setup({
     recordOpened: assign({
       total: ({ context, event }) => (event.type === 'OPENED' ? event.total : context.total),
     }),
-    recordProgress: assign({
-      bytes: ({ context, event }) =>
-        event.type === 'PROGRESS' ? Math.max(context.bytes, event.bytes) : context.bytes,
-    }),
     recordAllAcknowledged: assign({
-      bytes: ({ context }) => context.total,
       sha256: ({ event }) => (event.type === 'ALL_ACKNOWLEDGED' ? event.sha256 : null),
     }),
     recordFailure: assign(({ event }) =>
-      event.type === 'FAILED'
-        ? { failure: event.failure, tellPeer: !peerKnows(event.failure) }
-        : {},
+      event.type === 'FAILED' ? failedWith(event.failure) : {},
     ),
-    recordOfferUnanswered: assign(({ context }) => ({
-      failure: { type: 'PeerVanished', side: 'presenter', silentMs: context.offerTimeoutMs },
-      tellPeer: false,
-    })),
-    recordStall: assign(({ context }) => ({
-      failure: { type: 'PeerVanished', side: 'presenter', silentMs: context.stallTimeoutMs },
-      tellPeer: false,
-    })),
-    recordCancel: assign(({ event }) => ({
-      failure: { type: 'Cancelled' },
-      tellPeer: !(event.type === 'CANCEL' && event.quietly === true),
-    })),
+    recordOfferUnanswered: assign(({ context }) =>
+      peerVanished('presenter', context.offerTimeoutMs),
+    ),
+    recordStall: assign(({ context }) => peerVanished('presenter', context.stallTimeoutMs)),
+    recordCancel: assign(({ event }) =>
+      cancelledHere(event.type === 'CANCEL' ? event.quietly : undefined),
+    ),
     // Injected by the transport: release the socket and the file, settle the result as done.
     finishTransport: () => {},
     // Injected by the transport: tell the audience (ABORT) if `tellPeer`, release, settle as failed.
     abortTransport: () => {},
-  },
-  guards: {
-    isForwardProgress: ({ context, event }) =>
-      event.type === 'PROGRESS' && event.bytes >= context.bytes,
   },
   delays: {
     /** how long the audience may take to answer the first datagram */
@@ -118,7 +100,6 @@ export const transferSenderMachine = setup({
   context: ({ input }) => ({
     transferId: input.transferId,
     total: 0,
-    bytes: 0,
     sha256: null,
     failure: null,
     tellPeer: true,
@@ -146,12 +127,7 @@ export const transferSenderMachine = setup({
       after: { stallTimeout: { target: 'failed', actions: 'recordStall' } },
       on: {
         // re-entering restarts the stall timer: the audience is alive
-        PROGRESS: {
-          guard: 'isForwardProgress',
-          target: 'sending',
-          reenter: true,
-          actions: 'recordProgress',
-        },
+        PROGRESS: { target: 'sending', reenter: true },
         ALL_ACKNOWLEDGED: { target: 'finishing', actions: 'recordAllAcknowledged' },
         FAILED: { target: 'failed', actions: 'recordFailure' },
         CANCEL: { target: 'cancelled', actions: 'recordCancel' },
@@ -173,7 +149,6 @@ export const transferSenderMachine = setup({
   output: ({ context }) => ({
     transferId: context.transferId,
     total: context.total,
-    bytes: context.bytes,
     sha256: context.sha256,
     failure: context.failure,
   }),

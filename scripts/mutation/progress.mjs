@@ -2,11 +2,16 @@
 // Progress of the mutation runs in progress (or stopped), per mutated file, from
 // reports/mutation/runs.log (one line per mutant as it finishes) and the sandboxes' instrumented
 // sources (how many mutants each file has). Stryker's own report only comes at the end of a run;
-// this is what a run stopped early has measured. Usage: node scripts/mutation/progress.mjs
+// this is what a run stopped early has measured.
+// Usage: node scripts/mutation/progress.mjs [--since 2026-11-30T16:24]
+// `--since`: only the lines logged from then on (the log keeps every run; mutant ids are only
+// meaningful within one run of one config, so a file's earlier runs must not be mixed in).
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const LOG = 'reports/mutation/runs.log';
+const sinceAt = process.argv.indexOf('--since');
+const since = sinceAt < 0 ? '' : (process.argv[sinceAt + 1] ?? '');
 const SANDBOXES = '.stryker-tmp';
 const ID = /stryMutAct_9fa48\("(\d+)"\)/g;
 
@@ -33,8 +38,10 @@ if (existsSync(SANDBOXES))
 const outcomes = new Map();
 if (existsSync(LOG))
   for (const line of readFileSync(LOG, 'utf8').split('\n')) {
-    const m = /^\S+ mutant (\S+) (\S+) (killed-by|SURVIVED)/.exec(line);
-    if (m) outcomes.set(`${m[2]} ${m[1]}`, m[3] === 'SURVIVED' ? 'survived' : 'killed');
+    const m = /^(\S+) mutant (\S+) (\S+) (killed-by|SURVIVED)/.exec(line);
+    // ISO timestamps compare as strings
+    if (m && m[1] >= since)
+      outcomes.set(`${m[3]} ${m[2]}`, m[4] === 'SURVIVED' ? 'survived' : 'killed');
   }
 const perFile = new Map();
 for (const [key, outcome] of outcomes) {

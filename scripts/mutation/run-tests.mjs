@@ -85,6 +85,7 @@ const MUTATED = [
   'machines/session.machine.ts',
   'machines/transfer-sender.machine.ts',
   'machines/transfer-receiver.machine.ts',
+  'machines/transfer-ending.ts',
   'src/server/session-logic.ts',
   ...[
     'activeuser',

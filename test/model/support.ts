@@ -95,7 +95,10 @@ export class Conn {
   }
 
   async reply(id: number): Promise<ResponseMessage> {
-    return (await this.raw.waitFor(isRes(id), WAIT_MS)) as ResponseMessage;
+    const reply = (await this.raw.waitFor(isRes(id), WAIT_MS)) as ResponseMessage;
+    // frames arrive in order: anything malformed sent before this answer has arrived by now
+    assert.equal(this.raw.malformed, [], 'every frame the server sent is a valid server message');
+    return reply;
   }
 
   async call(cmd: string, args: string[] = []): Promise<ResponseMessage> {

@@ -4,6 +4,7 @@
 // for it forever. The fault is injected into the real machines; everything else is real.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { createHash } from 'node:crypto';
 import dgram from 'node:dgram';
 import { once } from 'node:events';
 import { transferReceiverMachine } from '../../machines/transfer-receiver.machine.js';
@@ -21,7 +22,7 @@ const boom = (): never => {
   throw new Error('boom');
 };
 
-test('the audience machine throws once everything arrived: err InternalError, ABORT sent, temp file deleted', () =>
+test('the audience machine throws on the matching digest: err InternalError, ABORT sent, temp file deleted', () =>
   withScratch(async (scratch) => {
     const dst = await scratch.dir();
     const { transferId, key } = introductions();
@@ -43,13 +44,16 @@ test('the audience machine throws once everything arrived: err InternalError, AB
       resolveConfig({}),
       async (buf) => void sent.push(buf),
       (e) => (epilogue = e),
-      transferReceiverMachine.provide({ actions: { recordAllReceived: boom } }),
+      transferReceiverMachine.provide({ actions: { recordDigest: boom } }),
     );
     rx.peerPort = 40000;
     const connectionId = seal.connectionId;
     rx.handle({ type: 'Hello', connectionId, size, chunkBytes: 1200 });
     await eventually(() => rx.state() === 'receiving', 'the temp file to be open');
-    rx.handle({ type: 'Data', connectionId, seq: 0, tx: 1, payload: seededBytes(size, 5) });
+    const payload = seededBytes(size, 5);
+    rx.handle({ type: 'Data', connectionId, seq: 0, tx: 1, payload });
+    await eventually(() => rx.state() === 'verifying', 'every byte to be written');
+    rx.handle({ type: 'Fin', connectionId, sha256: createHash('sha256').update(payload).digest() });
     const result = await rx.result;
     assert.ok(result.isErr(), JSON.stringify(result));
     if (result.isOk()) return;

@@ -56,7 +56,7 @@ test('sender: happy path opening → offering → sending → finishing → done
   assert.is(a.getSnapshot().value, 'offering');
   a.send({ type: 'ACCEPTED' });
   a.send({ type: 'PROGRESS', bytes: 500 });
-  assert.is(a.getSnapshot().context.bytes, 500);
+  assert.is(a.getSnapshot().value, 'sending');
   a.send({ type: 'ALL_ACKNOWLEDGED', sha256: 'ab' });
   assert.is(a.getSnapshot().value, 'finishing');
   a.send({ type: 'VERIFIED' });
@@ -66,7 +66,6 @@ test('sender: happy path opening → offering → sending → finishing → done
   assert.equal(a.getSnapshot().output, {
     transferId: 't',
     total: 1000,
-    bytes: 1000,
     sha256: 'ab',
     failure: null,
   });
@@ -162,8 +161,30 @@ test('sender: the audience is told unless it knows already or this side vanishes
   };
   assert.is(told({ type: 'FAILED', failure: { type: 'PeerAborted', reason: 'DiskError' } }), false);
   assert.is(told({ type: 'FAILED', failure: { type: 'PeerLeft', user: 'Hans' } }), false);
+  const silent = { type: 'PeerVanished', side: 'presenter', silentMs: 5 } as const;
+  assert.is(told({ type: 'FAILED', failure: silent }), false);
   assert.is(told({ type: 'FAILED', failure: { type: 'SocketError', detail: 'x' } }), true);
   assert.is(told({ type: 'CANCEL', quietly: true }), false);
+  assert.is(told({ type: 'CANCEL' }), true);
+});
+
+// P2P.md (Machines): the peer is told unless it told us (PeerAborted), is gone (PeerLeft) or is
+// silent (PeerVanished), or this side ends quietly (CANCEL with `quietly`).
+test('receiver: the presenter is told unless it knows already or this side vanishes quietly', () => {
+  const told = (e: Parameters<ReturnType<typeof receiver>['transition']>[1]) => {
+    const a = runReceiver(receiver([]), new SimulatedClock());
+    a.send({ type: 'STARTED' });
+    a.send(e);
+    assert.ok(a.getSnapshot().status === 'done', 'the transfer ended');
+    return a.getSnapshot().context.tellPeer;
+  };
+  assert.is(told({ type: 'FAILED', failure: { type: 'PeerAborted', reason: 'Cancelled' } }), false);
+  assert.is(told({ type: 'FAILED', failure: { type: 'PeerLeft', user: 'Yoda' } }), false);
+  const silent = { type: 'PeerVanished', side: 'audience', silentMs: 5 } as const;
+  assert.is(told({ type: 'FAILED', failure: silent }), false);
+  assert.is(told({ type: 'FAILED', failure: diskError }), true);
+  assert.is(told({ type: 'CANCEL', quietly: true }), false);
+  assert.is(told({ type: 'CANCEL', quietly: false }), true);
   assert.is(told({ type: 'CANCEL' }), true);
 });
 
@@ -184,7 +205,6 @@ test('receiver: happy path announced → receiving → verifying → saving → 
   assert.equal(a.getSnapshot().output, {
     transferId: 't',
     total: 1000,
-    bytes: 1000,
     sha256: 'ab',
     savedPath: '/d/Yoda_a.mp4',
     failure: null,

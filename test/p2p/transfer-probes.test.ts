@@ -26,6 +26,7 @@ import {
 import type { P2PEndpoint } from '../../src/p2p/endpoint.js';
 import { DatagramSeal, type SealRole } from '../../src/p2p/seal.js';
 import { ChangeSignal } from '../support/change-signal.js';
+import { eventually } from '../support/processes.js';
 import { filesIn, introductions, listen, removeDir, seededBytes, tempDir } from './helpers.js';
 import { writeFile } from 'node:fs/promises';
 
@@ -436,6 +437,8 @@ test('audience, verifying (every chunk in, no FIN yet): a silent presenter is Pe
     for (const a of [silent, aborting, cancelling]) {
       await sendHelloAndData(a);
       await ackedUpTo(a.peer, 3);
+      // acknowledged is not yet written: the handle's state (P2P.md) says when all is in
+      await eventually(() => a.rx.state() === 'verifying', 'every chunk to be written');
     }
     aborting.peer.send([encodeAbort(aborting.peer.connectionId, AbortReason.DiskError)]);
     cancelling.rx.cancel();

@@ -8,6 +8,11 @@ import { ChangeSignal } from './change-signal.js';
 /** A protocol-level client for tests that need to misbehave or look at raw replies. */
 export class RawClient {
   readonly received: ServerMessage[] = [];
+  /**
+   * Frames that are not a valid server message (PROTOCOL.md's shapes), as text: the real client
+   * reports each as a protocol error, so a server must never send one.
+   */
+  readonly malformed: string[] = [];
   private readonly decoder = new FrameDecoder(16 * 1024 * 1024);
   private readonly changed = new ChangeSignal();
   private nextId = 1;
@@ -18,7 +23,11 @@ export class RawClient {
     socket.on('data', (chunk: Buffer) => {
       const frames = this.decoder.push(chunk);
       if (frames.isOk())
-        for (const f of frames.value) decodeServerMessage(f).map((m) => this.received.push(m));
+        for (const f of frames.value)
+          decodeServerMessage(f).match(
+            (m) => this.received.push(m),
+            () => this.malformed.push(f.toString('utf8')),
+          );
       this.changed.notify();
     });
     socket.on('error', () => {});

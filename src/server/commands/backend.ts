@@ -2,6 +2,11 @@ import { err, ResultAsync, type Result } from 'neverthrow';
 import type { BackendError } from '../state/backend-error.js';
 import type { CommandError } from './command-error.js';
 
+/** Whether a shared-state call's error is its backend failing, not the call's own refusal. */
+export const isBackendError = <E extends { type: string }>(
+  e: E | BackendError,
+): e is BackendError => e.type === 'BackendFailed' || e.type === 'ClusterUnavailable';
+
 /** A shared-state failure as the command's error: unreachable cluster, or a failed backend. */
 export const fromBackendError = (e: BackendError): CommandError =>
   e.type === 'ClusterUnavailable' ? { type: 'ClusterUnavailable' } : { type: 'StorageFailed' };

@@ -1,6 +1,6 @@
 import { errAsync, type ResultAsync } from 'neverthrow';
 import { hasBidiControl } from '../../shared/unicode-safety.js';
-import { fromBackendError } from './backend.js';
+import { fromBackendError, isBackendError } from './backend.js';
 import type { CommandData } from '../../protocol/catalogue.js';
 import type { CommandContext } from '../services.js';
 import type { CommandError } from './command-error.js';
@@ -15,9 +15,7 @@ export function joingroup(
   return services.groups
     .join(group, username)
     .mapErr((e): CommandError =>
-      e.type === 'BackendFailed' || e.type === 'ClusterUnavailable'
-        ? fromBackendError(e)
-        : { type: e.type, group },
+      isBackendError(e) ? fromBackendError(e) : { type: e.type, group },
     )
     .map(() => {
       services.console.line(`${printableName(username)} joined group chat ${group}`);

@@ -17,7 +17,7 @@ import {
 import type { SharedState } from '../../../src/server/state/shared-state.js';
 import { errAsync, ResultAsync } from 'neverthrow';
 import { ConsoleWatch, writeCredentials } from '../support.js';
-import { IP_FAILURES, type ProbeServer } from './session-probes.js';
+import { HELD_USER, IP_FAILURES, PER_IP_CONNECTIONS, type ProbeServer } from './session-probes.js';
 
 export interface InProcessServer {
   readonly port: number;
@@ -88,6 +88,38 @@ const loginFailureOf = (username: unknown): BackendError | null =>
  */
 export const NON_PLAIN_USERS = ['Zoë', 'Chloë'] as const;
 
+/** Presence lookups of HELD_USER, waiting to go on. */
+class Hold {
+  private readonly waiting: Array<() => void> = [];
+  get count(): number {
+    return this.waiting.length;
+  }
+  wait(): Promise<void> {
+    return new Promise((go) => this.waiting.push(go));
+  }
+  release(): void {
+    for (const go of this.waiting.splice(0)) go();
+  }
+}
+
+/** `presence.find(HELD_USER)` waits for `hold` before it asks the real presence. */
+function holding<T extends object>(presence: T, hold: Hold): T {
+  return new Proxy(presence, {
+    get(t, prop) {
+      const value: unknown = Reflect.get(t, prop, t);
+      if (typeof value !== 'function') return value;
+      const call = (value as (...a: unknown[]) => unknown).bind(t);
+      if (prop !== 'find') return call;
+      return (...args: unknown[]) =>
+        args[0] === HELD_USER
+          ? new ResultAsync(
+              hold.wait().then(() => call(...args) as ResultAsync<unknown, BackendError>),
+            )
+          : call(...args);
+    },
+  });
+}
+
 /** Users whose login meets a failing shared state: at the lockout check or the presence claim. */
 export const LOGIN_FAILURE_USERS = [
   'lockout-fails',
@@ -102,13 +134,13 @@ export const LOGIN_FAILURE_USERS = [
  * ClusterUnavailable (the cluster cannot be reached); and that the lockout check of the
  * `lockout-…` users and the presence claim of the `claim-…` users always fail.
  */
-function switchable(mode: () => BackendMode) {
+function switchable(mode: () => BackendMode, hold: Hold) {
   const byMode = () => failure(mode());
   const rejects = () => mode() === 'rejects';
   return (state: SharedState): SharedState => ({
     ...state,
     presence: failing(
-      failing(state.presence, ['find', 'findMany', 'list'], byMode, rejects),
+      failing(holding(state.presence, hold), ['find', 'findMany', 'list'], byMode, rejects),
       ['claim'],
       ([user]) => {
         const name = (user as { username?: unknown } | undefined)?.username;
@@ -177,7 +209,8 @@ export interface ProbeServers {
 /**
  * The servers of the probes: the main one, one with a 3 s login timeout, one that throttles an
  * address after IP_FAILURES failures, one whose shared state can be made to fail, one with a
- * small command rate and one with a small queue for clients that do not read. The block lasts 3 s, so the lockout
+ * small command rate, one with a small queue for clients that do not read and one that takes
+ * PER_IP_CONNECTIONS connections from an address. The block lasts 3 s, so the lockout
  * probe waits for "<user> is no longer blocked", never for a fixed time.
  */
 export async function startProbeServers(): Promise<ProbeServers> {
@@ -190,7 +223,7 @@ export async function startProbeServers(): Promise<ProbeServers> {
       // a file created while removing: the OS's temp cleanup takes the rest
     }
   });
-  const credentials = [...PROBE_USERS, ...LOGIN_FAILURE_USERS, ...NON_PLAIN_USERS].map(
+  const credentials = [...PROBE_USERS, ...LOGIN_FAILURE_USERS, ...NON_PLAIN_USERS, HELD_USER].map(
     (u) => [u, passwordOf(u)] as const,
   );
   const common: Partial<ServerConfig> & Pick<ServerConfig, 'maxFailedAttempts'> = {
@@ -211,13 +244,15 @@ export async function startProbeServers(): Promise<ProbeServers> {
     return startInProcessServer(dir, credentials, { ...common, ...config }, runtime);
   };
   let mode: BackendMode = 'ok';
-  const [main, loginTimeout, ipThrottled, backend, rate, queue] = await Promise.all([
+  const hold = new Hold();
+  const [main, loginTimeout, ipThrottled, backend, rate, queue, perIp] = await Promise.all([
     start('main', {}),
     start('login-timeout', { loginTimeoutMs: 3000 }),
     start('ip-throttled', { maxFailuresPerIpPerMinute: IP_FAILURES }),
-    start('backend', {}, { adaptState: switchable(() => mode) }),
+    start('backend', {}, { adaptState: switchable(() => mode, hold) }),
     start('rate', { rateBurst: 10, ratePerSecond: 1, maxThrottled: 5, maxGroups: 1 }),
     start('queue', { maxQueuedBytes: 65_536, sync: 'off' }),
+    start('per-ip', { maxConnectionsPerIp: PER_IP_CONNECTIONS }),
   ]);
   const side = (s: InProcessServer) => ({ port: s.port, console: s.console, userlog: s.userlog });
   return {
@@ -232,9 +267,12 @@ export async function startProbeServers(): Promise<ProbeServers> {
       maxUnauthenticated: MAX_UNAUTHENTICATED,
       attempts: ATTEMPTS,
       loginTimeoutPort: loginTimeout.port,
+      loginTimeoutConsole: loginTimeout.console,
       ipThrottledPort: ipThrottled.port,
+      ipThrottledConsole: ipThrottled.console,
       rate: { ...side(rate), maxGroups: 1 },
       queue: side(queue),
+      perIp: side(perIp),
       backend: {
         port: backend.port,
         messagelog: backend.messagelog,
@@ -244,11 +282,13 @@ export async function startProbeServers(): Promise<ProbeServers> {
         setMode: (m) => {
           mode = m;
         },
+        held: () => hold.count,
+        releaseHeld: () => hold.release(),
       },
     },
     stop: async () => {
       await Promise.all(
-        [main, loginTimeout, ipThrottled, backend, rate, queue].map((s) => s.stop()),
+        [main, loginTimeout, ipThrottled, backend, rate, queue, perIp].map((s) => s.stop()),
       );
       rmSync(root, { recursive: true, force: true });
     },

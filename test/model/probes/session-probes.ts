@@ -25,14 +25,18 @@ export interface ProbeServer {
   readonly maxUnauthenticated: number;
   /** The server's login attempts (SPEC: the Nth consecutive failure blocks the account). */
   readonly attempts: number;
-  /** A second server, same users, started with a login timeout of LOGIN_TIMEOUT_MS. */
+  /** A second server, same users, started with `--login-timeout 3` (3,000 ms). */
   readonly loginTimeoutPort: number;
+  readonly loginTimeoutConsole: ConsoleWatch;
   /** A third server, same users, started with `--max-ip-failures` IP_FAILURES. */
   readonly ipThrottledPort: number;
+  readonly ipThrottledConsole: ConsoleWatch;
   /** A server started with `--rate-burst 10 --rate-per-second 1 --max-throttled 5 --max-groups 1`. */
   readonly rate: LimitedServer & { readonly maxGroups: number };
   /** A server started with `--max-queued-bytes 65536` (and `--sync off`: many messages). */
   readonly queue: LimitedServer;
+  /** A server started with `--max-connections-per-ip` PER_IP_CONNECTIONS (one probe uses it). */
+  readonly perIp: LimitedServer;
   /** A server, same users, whose shared state (presence, groups, transfers) fails on demand. */
   readonly backend: {
     readonly port: number;
@@ -41,6 +45,9 @@ export interface ProbeServer {
     readonly console: ConsoleWatch;
     readonly userlog: () => string[];
     setMode(mode: 'ok' | 'failed' | 'unreachable' | 'rejects'): void;
+    /** How many presence lookups of HELD_USER wait (probe-servers.ts); `releaseHeld` lets them go. */
+    held(): number;
+    releaseHeld(): void;
   };
 }
 
@@ -52,6 +59,13 @@ export interface LimitedServer {
 
 /** The `--max-ip-failures` of the server at `ipThrottledPort`. */
 export const IP_FAILURES = 2;
+/**
+ * A user whose presence lookups on the backend server wait until the probe lets them go: a
+ * command that looks them up (msgto, p2pvideo) is still running for as long as the probe wants.
+ */
+export const HELD_USER = 'held-1';
+/** The `--max-connections-per-ip` of the server `perIp`. */
+export const PER_IP_CONNECTIONS = 3;
 
 export interface Probe {
   readonly name: string;
@@ -118,8 +132,16 @@ function errorCodeOf(m: ServerMessage): string {
 }
 
 async function closingCode(raw: RawClient): Promise<string> {
-  const m = await raw.waitFor((x) => x.t === 'ev' && x.ev === 'closing', WAIT_MS);
-  return errorCodeOf(m);
+  return errorCodeOf(await closingEvent(raw));
+}
+
+const closingEvent = (raw: RawClient): Promise<ServerMessage> =>
+  raw.waitFor((x) => x.t === 'ev' && x.ev === 'closing', WAIT_MS);
+
+/** The `error` of the `closing` event (PROTOCOL: a limit reason carries the limit). */
+async function closingError(raw: RawClient): Promise<unknown> {
+  const m = await closingEvent(raw);
+  return m.t === 'ev' ? m.error : undefined;
 }
 
 async function expectClosedWith(conn: Conn, code: string): Promise<void> {
@@ -307,6 +329,8 @@ export const SESSION_PROBES: readonly Probe[] = [
       const user = users.take();
       const conn = await atPassword(server, user);
       await expectAnswer(conn, 'password', [WRONG, UDP], 'INVALID_PASSWORD', 'a wrong password');
+      // SPEC §6: failed logins are printed (never the password)
+      await server.console.waitFor(new RegExp(`^${user} failed to log in from \\S+$`));
       await expectAnswer(
         conn,
         'username',
@@ -340,6 +364,9 @@ export const SESSION_PROBES: readonly Probe[] = [
         'the user is logged in elsewhere',
       );
       assert.is(r.ok ? '' : (r.error as { user?: string }).user, user);
+      await server.console.waitFor(
+        new RegExp(`^${user} tried to log in again from \\S+ but is already online$`),
+      );
       await expectAnswer(
         second,
         'password',
@@ -454,6 +481,88 @@ export const SESSION_PROBES: readonly Probe[] = [
       await watcher.close();
     },
   },
+  // SPEC §3: "A user who is already logged in cannot log in a second time (clear error, first
+  // session unharmed)"; §4: closing the client is a logout, of that client's user only. PROTOCOL:
+  // TOO_MANY_CONNECTIONS_FROM_IP. A connection that hangs up is no longer counted against its
+  // address, whatever state it was in; the freed place is also how the probe knows that the
+  // server has dealt with the hang-up (nothing else is visible for a connection not logged in).
+  {
+    name: 'however a connection ends (hang-up or server closing, before or after login; logout; refused login), it stops counting against its address, and a user it only named stays online',
+    run: async (server, users) => {
+      const { perIp } = server;
+      const at = { ...server, port: perIp.port };
+      const owner = users.take();
+      const watcher = await loggedIn(at, users.take());
+      const first = await loggedIn(at, owner);
+      // Retried until the ended connection is dealt with (each refused attempt frees its own
+      // place too); the connection that gets in is the probe's next one.
+      const freedPlace = async (why: string): Promise<RawClient> => {
+        const deadline = Date.now() + WAIT_MS;
+        for (;;) {
+          const raw = await RawClient.connect(perIp.port, server.link);
+          raw.hello();
+          const m = await raw.waitFor(
+            (x) => x.t === 'welcome' || (x.t === 'ev' && x.ev === 'closing'),
+          );
+          if (m.t === 'welcome') return raw;
+          raw.close();
+          assert.ok(Date.now() < deadline, `a place is freed once ${why}`);
+        }
+      };
+      const ownerStillOnline = async (why: string): Promise<void> => {
+        const r = await watcher.call('activeuser', []);
+        assert.ok(
+          r.ok &&
+            (r.data as { users: Array<{ user: string }> }).users.some((u) => u.user === owner),
+          `${owner} is still listed after another connection named them and ${why}: ${JSON.stringify(r)}`,
+        );
+        assert.is(perIp.console.count(`${owner} logout`), 0, 'no logout on the console');
+        assert.ok(userlogHas(perIp.userlog(), owner), 'still in userlog.txt');
+      };
+      const second = await atPassword(at, owner);
+      const refused = await RawClient.connect(perIp.port, server.link);
+      assert.equal(await closingError(refused), {
+        code: 'TOO_MANY_CONNECTIONS_FROM_IP',
+        limit: PER_IP_CONNECTIONS,
+      });
+      second.destroy();
+      const third = await freedPlace('the connection hung up');
+      await ownerStillOnline('hung up');
+      const named = await third.response(third.request('username', [owner]));
+      assert.ok(named.t === 'res' && named.ok, `asked for the password: ${JSON.stringify(named)}`);
+      // the username was the first request before login: this many more is one too many
+      for (let i = 0; i < server.maxUnauthenticated; i++) third.request('activeuser');
+      assert.is(await closingCode(third), 'TOO_MANY_UNAUTHENTICATED_MESSAGES');
+      const fourth = await freedPlace('the server closed the connection');
+      await ownerStillOnline('was closed by the server');
+      // the same after login: a logout, a hang-up; and a login refused for good
+      const logIn = async (raw: RawClient, user: string): Promise<void> => {
+        await raw.response(raw.request('username', [user]));
+        const r = await raw.response(raw.request('password', [server.passwordOf(user), UDP]));
+        assert.ok(r.t === 'res' && r.ok, `${user} logged in: ${JSON.stringify(r)}`);
+      };
+      const leaving = users.take();
+      await logIn(fourth, leaving);
+      const bye = await fourth.response(fourth.request('logout'));
+      assert.ok(bye.t === 'res' && bye.ok, `logged out: ${JSON.stringify(bye)}`);
+      const fifth = await freedPlace('the user logged out');
+      const hangingUp = users.take();
+      await logIn(fifth, hangingUp);
+      fifth.socket.destroy();
+      const sixth = await freedPlace('a logged-in user hung up');
+      const locked = users.take();
+      await sixth.response(sixth.request('username', [locked]));
+      for (let i = 1; i <= server.attempts; i++)
+        await sixth.response(sixth.request('password', [WRONG, UDP]));
+      const last = sixth.received.filter((m) => m.t === 'res').pop();
+      assert.is(last && !last.ok ? last.error.code : '', 'ACCOUNT_LOCKED_NOW');
+      const seventh = await freedPlace('the login was refused for good');
+      seventh.close();
+      await expectAnswer(first, 'activeuser', [], 'ok', 'the first session is unharmed');
+      await first.close();
+      await watcher.close();
+    },
+  },
   // pipelining (PROTOCOL: "a pipelined sequence gets exactly the answers it would get step by step")
   {
     name: 'pipelined: username, password and a command written at once are answered as step by step',
@@ -518,6 +627,11 @@ export const SESSION_PROBES: readonly Probe[] = [
       await expectAnswer(half, 'username', [users.take()], 'ok', 'a username alone is not a login');
       await expectClosedWith(idle, 'LOGIN_TIMEOUT');
       await expectClosedWith(half, 'LOGIN_TIMEOUT');
+      // SPEC §6: the console says why, once per connection (only this probe uses this server)
+      await server.loginTimeoutConsole.waitFor(
+        /^Disconnecting connection from \S+: limit loginTimeout \(3000 ms\) reached$/,
+        2,
+      );
       await expectAnswer(done, 'activeuser', [], 'ok', 'the logged-in connection is not timed out');
       await done.close();
     },
@@ -552,6 +666,11 @@ export const SESSION_PROBES: readonly Probe[] = [
         'says when to retry',
       );
       await conn.closedByServer();
+      await server.ipThrottledConsole.waitFor(
+        new RegExp(
+          `^Refusing a login from \\S+: limit maxFailuresPerIpPerMinute \\(${IP_FAILURES}\\) reached$`,
+        ),
+      );
     },
   },
   // limits (PROTOCOL: RATE_LIMITED with retryAfterSeconds; FLOODING; a client that does not read
@@ -618,9 +737,15 @@ export const SESSION_PROBES: readonly Probe[] = [
     },
   },
   // limits (PROTOCOL: framing, bad messages, unauthenticated requests)
+  // Both kinds of bad message in one probe: no other probe closes a connection for bad messages,
+  // so each closing must add its own console line (two probes side by side could each see the
+  // other's line).
   {
-    name: 'limits: 10 bad messages are reported and tolerated, the 11th closes with BAD_MESSAGE',
+    name: 'limits: 10 bad messages (or stray hellos) are reported and tolerated, the 11th closes with BAD_MESSAGE and a console line',
     run: async (server, users) => {
+      // SPEC §6: the console says why (a connection not logged in is named by its address)
+      const line = /^Disconnecting connection from \S+: limit maxBadMessages \(10\) reached$/;
+      const before = server.console.count(line);
       const conn = await fresh(server);
       for (let i = 0; i < 10; i++) conn.raw.sendJson({ t: 'nonsense' });
       await expectAnswer(
@@ -634,31 +759,24 @@ export const SESSION_PROBES: readonly Probe[] = [
       assert.is(errors, 10);
       conn.raw.sendJson({ t: 'nonsense' });
       await expectClosedWith(conn, 'BAD_MESSAGE');
-      // SPEC §6: the console says why (a connection not logged in is named by its address)
-      await server.console.waitFor(
-        /^Disconnecting connection from \S+: limit maxBadMessages \(10\) reached$/,
-      );
+      await server.console.waitFor(line, before + 1);
       assert.equal(
         conn.raw.received.filter((m) => m.t === 'res').map((m) => (m as { id: number }).id),
         [1],
         'nothing but the answer to the one request (and the events)',
       );
-    },
-  },
-  {
-    name: 'limits: a hello after the first frame is a bad message too: the 11th closes with BAD_MESSAGE',
-    run: async (server) => {
-      const conn = await fresh(server);
-      for (let i = 0; i < 10; i++) conn.raw.hello();
-      await conn.raw.waitFor(
+      const hellos = await fresh(server);
+      for (let i = 0; i < 10; i++) hellos.raw.hello();
+      await hellos.raw.waitFor(
         () =>
-          conn.raw.received.filter((m) => m.t === 'ev' && errorCodeOf(m) === 'BAD_MESSAGE')
+          hellos.raw.received.filter((m) => m.t === 'ev' && errorCodeOf(m) === 'BAD_MESSAGE')
             .length === 10,
         WAIT_MS,
       );
-      assert.not.ok(conn.isClosed, 'still open after 10');
-      conn.raw.hello();
-      await expectClosedWith(conn, 'BAD_MESSAGE');
+      assert.not.ok(hellos.isClosed, 'still open after 10 hellos');
+      hellos.raw.hello();
+      await expectClosedWith(hellos, 'BAD_MESSAGE');
+      await server.console.waitFor(line, before + 2);
     },
   },
   {
@@ -690,7 +808,8 @@ export const SESSION_PROBES: readonly Probe[] = [
     run: async (server) => {
       const big = await fresh(server);
       big.raw.sendBytes(Buffer.from([0x7f, 0xff, 0xff, 0xff]));
-      await expectClosedWith(big, 'FRAME_TOO_LARGE');
+      assert.equal(await closingError(big.raw), { code: 'FRAME_TOO_LARGE', limit: 65536 });
+      await big.closedByServer();
       const zero = await fresh(server);
       zero.raw.sendBytes(Buffer.from([0, 0, 0, 0]));
       await expectClosedWith(zero, 'BAD_FRAME');
@@ -742,6 +861,31 @@ export const SESSION_PROBES: readonly Probe[] = [
       await watcher.close();
     },
   },
+  // PROTOCOL: "Commands already running when the server decides to disconnect are answered
+  // first." The command is kept running by the backend server's held presence lookup; the
+  // console line marks the moment the server decided to disconnect.
+  {
+    name: 'closing: a command still running when the server decides to disconnect is answered before the closing event',
+    run: async (server, users) => {
+      const { backend } = server;
+      const user = users.take();
+      const conn = await loggedIn({ ...server, port: backend.port }, user);
+      const running = conn.send('msgto', [HELD_USER, 'are you there?']);
+      await eventually(() => backend.held() === 1, 'the msgto to be running');
+      for (let i = 0; i < 11; i++) conn.raw.sendJson({ t: 'nonsense' });
+      await backend.console.waitFor(`Disconnecting ${user}: limit maxBadMessages (10) reached`);
+      backend.releaseHeld();
+      assert.is(await conn.closing(), 'BAD_MESSAGE');
+      const at = (p: (m: ServerMessage) => boolean) => conn.raw.received.findIndex(p);
+      const answered = at((m) => m.t === 'res' && m.id === running);
+      assert.ok(answered >= 0, 'the running msgto is answered');
+      assert.ok(
+        answered < at((m) => m.t === 'ev' && m.ev === 'closing'),
+        'before the closing event',
+      );
+      await conn.closedByServer();
+    },
+  },
   // lockout (SPEC: consecutive failures across connections; the Nth blocks for the block time;
   // a success clears the count; after the block the count starts from zero)
   {
@@ -764,7 +908,11 @@ export const SESSION_PROBES: readonly Probe[] = [
         `failure ${server.attempts}`,
       );
       await last.closedByServer();
+      await server.console.waitFor(
+        new RegExp(`^${user} failed to log in from \\S+; the account is now blocked$`),
+      );
       await expectBlocked(server, user);
+      await server.console.waitFor(`${user} tried to log in but the account is blocked`);
       await expectAnswer(
         waiting,
         'password',
