@@ -272,8 +272,9 @@ export function provideSessionLogic(deps: SessionLogicDeps) {
       },
       sayBye: ({ context }) => {
         const logout = context.current;
+        // The client gets the name itself; only the console quotes it (userOf).
         if (logout)
-          port(context.connectionId)?.reply(logout.requestId, { username: userOf(context) });
+          port(context.connectionId)?.reply(logout.requestId, { username: context.username ?? '' });
       },
       endSocket: ({ context }) => port(context.connectionId)?.end(),
       destroySocket: ({ context }) => port(context.connectionId)?.destroy(),
