@@ -126,6 +126,19 @@ const verdictIs =
   ({ event }: { event: unknown }): boolean =>
     (event as { output: { verdict: LoginVerdict } }).output.verdict === verdict;
 
+/**
+ * A malformed frame, and any hello after the first: counted, reported to the client, and past
+ * the limit the server ends the connection.
+ */
+const aBadMessage = [
+  {
+    guard: 'tooManyBadMessages',
+    target: 'draining',
+    actions: [{ type: 'closeFor', params: { code: 'BAD_MESSAGE' } }, 'logClosing'],
+  },
+  { actions: ['countBadMessage', 'reportBadMessage'] },
+] as const;
+
 export const sessionMachine = setup({
   // Stryker disable next-line ObjectLiteral: type declarations only, erased at run time
   types: {
@@ -282,28 +295,14 @@ export const sessionMachine = setup({
         'Reading requests. Malformed frames are counted; the server or the client may end it at any time.',
       initial: 'authenticating',
       on: {
-        BAD_MESSAGE: [
-          {
-            guard: 'tooManyBadMessages',
-            target: 'draining',
-            actions: [{ type: 'closeFor', params: { code: 'BAD_MESSAGE' } }, 'logClosing'],
-          },
-          { actions: ['countBadMessage', 'reportBadMessage'] },
-        ],
+        BAD_MESSAGE: aBadMessage,
         CLOSE: {
           target: 'draining',
           actions: [{ type: 'closeFor', params: { code: 'INTERNAL' } }, 'logClosing'],
         },
         DISCONNECTED: [{ guard: 'online', target: 'goingOffline' }, { target: 'lost' }],
         // Only the first frame may be a hello: any later one is a malformed message.
-        HELLO: [
-          {
-            guard: 'tooManyBadMessages',
-            target: 'draining',
-            actions: [{ type: 'closeFor', params: { code: 'BAD_MESSAGE' } }, 'logClosing'],
-          },
-          { actions: ['countBadMessage', 'reportBadMessage'] },
-        ],
+        HELLO: aBadMessage,
       },
       states: {
         authenticating: {
