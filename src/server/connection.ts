@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import { createActor, type Actor, type AnyActorRef } from 'xstate';
-import type { ClosingReason, SessionEvent } from '../../machines/session.machine.js';
+import type { ClosingReason, SessionEvent, SessionLimits } from '../../machines/session.machine.js';
 import type { WireError } from '../protocol/error-codes.js';
 import { encodeFrame, FrameDecoder } from '../protocol/frame-codec.js';
 import { decodeClientText, encodeMessage, type ServerMessage } from '../protocol/messages.js';
@@ -20,7 +20,8 @@ export interface ConnectionDeps {
   sessionLogic: SessionLogic;
   /** The welcome is the same for every connection: encoded once per server. */
   welcomeFrame: Buffer;
-  protocolVersion: number;
+  /** The same for every session: one object per server, not one per connection. */
+  limits: SessionLimits;
   /** The server-wide side of back-pressure. */
   intake: Intake;
   /**
@@ -69,16 +70,8 @@ export class Connection implements SessionPort, Reader {
   ) {
     this.address = normalizeAddress(socket.remoteAddress);
     this.decoder = new FrameDecoder(deps.config.maxFrameBytes);
-    const { config } = deps;
     this.actor = createActor(deps.sessionLogic, {
-      input: {
-        connectionId: id,
-        limits: {
-          protocolVersion: deps.protocolVersion,
-          maxBadMessages: config.maxBadMessages,
-          maxUnauthenticatedMessages: config.maxUnauthenticatedMessages,
-        },
-      },
+      input: { connectionId: id, limits: deps.limits },
       parent: deps.sessions,
     });
     this.actor.subscribe({
@@ -96,8 +89,7 @@ export class Connection implements SessionPort, Reader {
     socket.on('error', () => {}); // 'close' always follows
     socket.on('close', () => {
       this.deps.intake.forget(this);
-      if (this.paused) this.deps.intake.stats.pausedNow -= 1;
-      this.paused = false;
+      this.setPaused(false);
       this.tell({ type: 'DISCONNECTED' });
     });
   }
@@ -178,13 +170,19 @@ export class Connection implements SessionPort, Reader {
       this.tell({ type: 'CLOSE', code, limit: this.deps.config.maxFrameBytes });
       return;
     }
-    if (waiting && !this.paused) {
-      this.paused = true;
+    this.setPaused(waiting);
+  }
+
+  /** Stops or resumes reading the socket, keeping the intake's counts (a closed socket: false). */
+  private setPaused(paused: boolean): void {
+    if (paused === this.paused) return;
+    this.paused = paused;
+    const { stats } = this.deps.intake;
+    if (paused) {
       stats.pauses += 1;
       stats.pausedNow += 1;
       this.socket.pause();
-    } else if (!waiting && this.paused) {
-      this.paused = false;
+    } else {
       stats.pausedNow -= 1;
       this.socket.resume();
     }
@@ -284,7 +282,7 @@ export class Connection implements SessionPort, Reader {
     this.ended = true;
     this.socket.end();
     // read (and drop) on, or a paused socket would never see the client's end
-    if (this.paused) this.socket.resume();
+    this.setPaused(false);
     setTimeout(() => this.socket.destroy(), CLOSE_GRACE_MS).unref();
   }
 
