@@ -1,6 +1,11 @@
 import type { Socket } from 'node:net';
 import { createActor, type Actor, type AnyActorRef } from 'xstate';
-import type { ClosingReason, SessionEvent, SessionLimits } from '../../machines/session.machine.js';
+import type {
+  ClosingReason,
+  FrameEvent,
+  SessionEvent,
+  SessionLimits,
+} from '../../machines/session.machine.js';
 import type { WireError } from '../protocol/error-codes.js';
 import { encodeFrame, FrameDecoder } from '../protocol/frame-codec.js';
 import { decodeClientText, encodeMessage, type ServerMessage } from '../protocol/messages.js';
@@ -118,6 +123,20 @@ export class Connection implements SessionPort, Reader {
     this.readMore();
   }
 
+  /** The next buffered frame as the session's event, if a whole one is buffered. */
+  private nextFrame(): FrameEvent | undefined {
+    const text = this.decoder.nextText();
+    if (text === undefined) return undefined;
+    const { stats } = this.deps.intake;
+    stats.requestsRead += 1;
+    if (this.socket.writableLength > stats.peakQueuedReplyBytes)
+      stats.peakQueuedReplyBytes = this.socket.writableLength;
+    const decoded = decodeClientText(text);
+    if (decoded.isErr()) return { type: 'BAD_MESSAGE' };
+    if (decoded.value.t === 'hello') return { type: 'HELLO', version: decoded.value.v };
+    return toSessionEvent(decoded.value);
+  }
+
   /** Why this connection should not take in another request now (intake.ts), if it should not. */
   private mustWait(): boolean {
     if ((this.running?.size ?? 0) >= MAX_IN_FLIGHT_PER_CONNECTION) return true;
@@ -140,30 +159,36 @@ export class Connection implements SessionPort, Reader {
   }
 
   /**
-   * Turns buffered frames into session events, one at a time, until none is left (then the
-   * socket is read again) or the connection must wait (then the socket stops being read; the
-   * frames already received wait in the decoder, in order). Called on data, when a command of
-   * this connection is answered, on the socket's 'drain', and when the server has room again.
+   * Turns buffered frames into session events until none is left (then the socket is read
+   * again) or the connection must wait (then the socket stops being read; the frames already
+   * received wait in the decoder, in order). The frames at hand go to the session as one event
+   * (`FRAMES`), as many as may start a command now: each frame starts at most one, so a batch
+   * never takes the connection or the server past their bounds. Called on data, when a command
+   * of this connection is answered, on the socket's 'drain', and when the server has room again.
    */
   readMore(): void {
     if (this.reading || this.ended) return;
     this.reading = true;
-    const { decoder } = this;
-    const { stats } = this.deps.intake;
     let waiting = false;
     while (!(waiting = this.mustWait())) {
-      const text = decoder.nextText();
-      if (text === undefined) break;
-      stats.requestsRead += 1;
-      if (this.socket.writableLength > stats.peakQueuedReplyBytes)
-        stats.peakQueuedReplyBytes = this.socket.writableLength;
-      const decoded = decodeClientText(text);
-      if (decoded.isErr()) this.tell({ type: 'BAD_MESSAGE' });
-      else if (decoded.value.t === 'hello') this.tell({ type: 'HELLO', version: decoded.value.v });
-      else this.tell(toSessionEvent(decoded.value));
+      const room = Math.min(
+        MAX_IN_FLIGHT_PER_CONNECTION - (this.running?.size ?? 0),
+        this.deps.intake.room,
+      );
+      const first = this.nextFrame();
+      if (first === undefined) break;
+      const second = room > 1 ? this.nextFrame() : undefined;
+      if (second === undefined) {
+        this.tell(first);
+        continue;
+      }
+      const frames = [first, second];
+      for (let next; frames.length < room && (next = this.nextFrame()) !== undefined;)
+        frames.push(next);
+      this.tell({ type: 'FRAMES', frames });
     }
     this.reading = false;
-    const failure = decoder.error;
+    const failure = this.decoder.error;
     if (failure && !this.broken) {
       this.broken = true;
       const code = failure.type === 'FrameTooLarge' ? 'FRAME_TOO_LARGE' : 'BAD_FRAME';
