@@ -235,7 +235,7 @@ async function withBench<T>(
   await writeFile(credentials, `${lines.join('\n')}\n`);
   const limit = String(Math.max(1000, maxConnections + 1000));
   const started = await Promise.all(
-    range(cfg.nodes).map((node) => startNode(dir, node, credentials, limit)),
+    range(cfg.nodes).map((node) => startNode(dir, node, credentials, limit, label === 'idle')),
   );
   const servers = started.map((s) => s.server);
   const server = servers[0]!;
@@ -268,7 +268,13 @@ async function withBench<T>(
 }
 
 /** One server (node `node` of the cluster with --nodes/--redis). */
-function startNode(dir: string, node: number, credentials: string, limit: string) {
+function startNode(
+  dir: string,
+  node: number,
+  credentials: string,
+  limit: string,
+  exposeGc: boolean,
+) {
   const suffix = cfg.nodes > 1 ? `-${node}` : '';
   return ServerProcess.start(
     {
@@ -278,6 +284,7 @@ function startNode(dir: string, node: number, credentials: string, limit: string
       logFile: join(dir, `server${suffix}.log`),
       statsFile: join(dir, `stats${suffix}.json`),
       profileDir: cfg.profileDir,
+      exposeGc,
       options: {
         ...(cfg.redis
           ? {
@@ -837,12 +844,18 @@ async function idleScenario(): Promise<ScenarioResult> {
   return withBench('idle', n, n, async (bench) => {
     await sleep(1000);
     const before = bench.server.rssBytes();
+    const heapBefore = (await bench.server.stats())?.heapLiveBytes ?? null;
     const logins = await loginUsers(bench, range(n), 64);
     requireLogins(name, logins, n);
     log(`  ${int(n)} logged in in ${num(logins.seconds, 2)} s; settling 3 s`);
     await sleep(3000);
     const after = bench.server.rssBytes();
     const perSessionKiB = (after - before) / n / 1024;
+    // Live heap (after a full GC in the server): steadier than RSS, which V8 grows in steps.
+    const heapAfter =
+      heapBefore === null ? null : ((await bench.server.stats())?.heapLiveBytes ?? null);
+    const heapPerSessionKiB =
+      heapBefore === null || heapAfter === null ? null : (heapAfter - heapBefore) / n / 1024;
     const rows: Row[] = [
       { scenario: name, metric: 'sessions', value: int(n) },
       {
@@ -864,6 +877,11 @@ async function idleScenario(): Promise<ScenarioResult> {
       },
       {
         scenario: name,
+        metric: 'server live heap per session',
+        value: heapPerSessionKiB === null ? 'n/a' : `${num(heapPerSessionKiB, 2)} KiB`,
+      },
+      {
+        scenario: name,
         metric: 'logins/s (64 in flight per worker)',
         value: int(logins.perSecond),
       },
@@ -875,6 +893,7 @@ async function idleScenario(): Promise<ScenarioResult> {
         rssBeforeBytes: before,
         rssAfterBytes: after,
         perSessionKiB,
+        heapPerSessionKiB,
         loginsPerSecond: logins.perSecond,
       },
       rows,
