@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { errAsync, okAsync, ResultAsync } from 'neverthrow';
-import { createActor, fromCallback, type AnyActorRef } from 'xstate';
+import { createActor, fromCallback, type AnyActorRef, type EventObject } from 'xstate';
 import { encodeFrame } from '../protocol/frame-codec.js';
 import { encodeMessage, PROTOCOL_VERSION } from '../protocol/messages.js';
 import type { ServerConfig } from './config.js';
@@ -73,9 +73,16 @@ export class TessengerServer {
     private readonly acceptor: LinkAcceptor,
     private readonly runtime: Required<Pick<ServerRuntime, 'now'>> & ServerRuntime,
   ) {
-    // It ignores what its children tell it (their ends are handled by each connection).
+    // Its children tell it when they end (done or error); the actor's id is the connection's.
     this.sessions = createActor(
-      fromCallback(() => {}),
+      fromCallback<EventObject>(({ receive }) =>
+        receive((event) => {
+          const { actorId, error } = event as { actorId?: string; error?: unknown };
+          const ended = this.connections.get(Number(actorId));
+          if (event.type.startsWith('xstate.error.actor.')) ended?.sessionEnded({ error });
+          else if (event.type.startsWith('xstate.done.actor.')) ended?.sessionEnded();
+        }),
+      ),
       runtime.clock ? { clock: runtime.clock } : {},
     ).start();
     const watch = <T extends SessionLogic>(logic: T): T =>
