@@ -9,6 +9,14 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
  */
 const { gc } = globalThis as { gc?: () => void };
 
+const afterFullGc = (collect: () => void) => {
+  collect();
+  return {
+    heapLiveBytes: process.memoryUsage().heapUsed,
+    rssAfterGcBytes: process.memoryUsage.rss(),
+  };
+};
+
 export function reportStatsOnSignal(file: string, more: () => object = () => ({})): () => void {
   const delay = monitorEventLoopDelay({ resolution: 10 });
   delay.enable();
@@ -21,7 +29,7 @@ export function reportStatsOnSignal(file: string, more: () => object = () => ({}
       heapUsedBytes: process.memoryUsage().heapUsed,
       // Live objects only, when the bench started the server with --expose-gc (idle memory):
       // steadier than RSS, which V8 grows in steps.
-      ...(gc ? { heapLiveBytes: (gc(), process.memoryUsage().heapUsed) } : {}),
+      ...(gc ? afterFullGc(gc) : {}),
       ...more(),
     };
     delay.reset();
