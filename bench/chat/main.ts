@@ -40,7 +40,13 @@ import {
 } from './ipc.js';
 import { formatTable, int, ms, num, pct, verdict, type Row } from './report.js';
 import { SeqBits } from './seq-bits.js';
-import { cpuSeconds, ServerProcess, spawnNode, supportedOptions } from './server-process.js';
+import {
+  cpuSeconds,
+  ServerProcess,
+  spawnNode,
+  supportedOptions,
+  type ServerStats,
+} from './server-process.js';
 
 const root = new URL('../..', import.meta.url).pathname;
 
@@ -844,7 +850,7 @@ async function idleScenario(): Promise<ScenarioResult> {
   return withBench('idle', n, n, async (bench) => {
     await sleep(1000);
     const before = bench.server.rssBytes();
-    const heapBefore = (await bench.server.stats())?.heapLiveBytes ?? null;
+    const gcBefore = await bench.server.stats();
     const logins = await loginUsers(bench, range(n), 64);
     requireLogins(name, logins, n);
     log(`  ${int(n)} logged in in ${num(logins.seconds, 2)} s; settling 3 s`);
@@ -852,10 +858,13 @@ async function idleScenario(): Promise<ScenarioResult> {
     const after = bench.server.rssBytes();
     const perSessionKiB = (after - before) / n / 1024;
     // Live heap (after a full GC in the server): steadier than RSS, which V8 grows in steps.
-    const heapAfter =
-      heapBefore === null ? null : ((await bench.server.stats())?.heapLiveBytes ?? null);
-    const heapPerSessionKiB =
-      heapBefore === null || heapAfter === null ? null : (heapAfter - heapBefore) / n / 1024;
+    const gcAfter = gcBefore === null ? null : await bench.server.stats();
+    const perSessionAfterGc = (bytes: (s: ServerStats) => number | null): number | null => {
+      const [b, a] = [gcBefore && bytes(gcBefore), gcAfter && bytes(gcAfter)];
+      return b === null || a === null ? null : (a - b) / n / 1024;
+    };
+    const heapPerSessionKiB = perSessionAfterGc((s) => s.heapLiveBytes);
+    const rssAfterGcPerSessionKiB = perSessionAfterGc((s) => s.rssAfterGcBytes);
     const rows: Row[] = [
       { scenario: name, metric: 'sessions', value: int(n) },
       {
@@ -882,6 +891,11 @@ async function idleScenario(): Promise<ScenarioResult> {
       },
       {
         scenario: name,
+        metric: 'server RSS per session, both after a full GC',
+        value: rssAfterGcPerSessionKiB === null ? 'n/a' : `${num(rssAfterGcPerSessionKiB, 2)} KiB`,
+      },
+      {
+        scenario: name,
         metric: 'logins/s (64 in flight per worker)',
         value: int(logins.perSecond),
       },
@@ -894,6 +908,7 @@ async function idleScenario(): Promise<ScenarioResult> {
         rssAfterBytes: after,
         perSessionKiB,
         heapPerSessionKiB,
+        rssAfterGcPerSessionKiB,
         loginsPerSecond: logins.perSecond,
       },
       rows,

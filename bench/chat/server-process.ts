@@ -45,8 +45,9 @@ export interface ServerStats {
   eventLoopDelayP99Ms: number;
   eventLoopDelayMaxMs: number;
   rssBytes: number;
-  /** The server's heap after a full GC (servers started with `exposeGc` only). */
+  /** The server's heap and RSS after a full GC (servers started with `exposeGc` only). */
   heapLiveBytes: number | null;
+  rssAfterGcBytes: number | null;
 }
 
 /** Options the server's `--help` lists, so the bench passes only what this build understands. */
@@ -177,6 +178,8 @@ export class ServerProcess {
           eventLoopDelayMaxMs: Number(parsed.eventLoopDelayMaxMs),
           rssBytes: Number(parsed.rssBytes),
           heapLiveBytes: parsed.heapLiveBytes === undefined ? null : Number(parsed.heapLiveBytes),
+          rssAfterGcBytes:
+            parsed.rssAfterGcBytes === undefined ? null : Number(parsed.rssAfterGcBytes),
         };
       } catch {
         // partially written: try again
