@@ -1,4 +1,4 @@
-import { assign, fromPromise, setup } from 'xstate';
+import { and, assign, enqueueActions, fromPromise, setup } from 'xstate';
 
 /** What checking a password (per-IP throttle, credentials, lockout, presence) concluded. */
 export type LoginVerdict =
@@ -57,12 +57,22 @@ export type SessionEnd =
   | { type: 'closedByServer'; reason: ClosingReason }
   | { type: 'refused'; cause: 'blocked' | 'lockedNow' | 'throttled' };
 
-export type SessionEvent =
+/** What one frame from the client is to the session. */
+export type FrameEvent =
   /** The first frame's protocol version (any later hello is a bad message). */
   | { type: 'HELLO'; version: number }
   | SessionRequest
   /** A frame that is not a valid message. */
-  | { type: 'BAD_MESSAGE' }
+  | { type: 'BAD_MESSAGE' };
+
+export type SessionEvent =
+  | FrameEvent
+  /**
+   * Several frames read together, in the order sent: one event instead of one per frame (a
+   * pipelining client's read holds dozens). The session takes them exactly as if each had come
+   * as its own event, in turn; a logged-in session serves a run of plain requests at once.
+   */
+  | { type: 'FRAMES'; frames: FrameEvent[] }
   /** The server ends the connection (bad framing, connection limits, shutdown). */
   | ({ type: 'CLOSE' } & ClosingReason)
   /** The client does not read what it is sent: cut without a notice that could never arrive. */
@@ -126,6 +136,19 @@ const verdictIs =
   ({ event }: { event: unknown }): boolean =>
     (event as { output: { verdict: LoginVerdict } }).output.verdict === verdict;
 
+/**
+ * A malformed frame, and any hello after the first: counted, reported to the client, and past
+ * the limit the server ends the connection.
+ */
+const aBadMessage = [
+  {
+    guard: 'tooManyBadMessages',
+    target: 'draining',
+    actions: [{ type: 'closeFor', params: { code: 'BAD_MESSAGE' } }, 'logClosing'],
+  },
+  { actions: ['countBadMessage', 'reportBadMessage'] },
+] as const;
+
 export const sessionMachine = setup({
   // Stryker disable next-line ObjectLiteral: type declarations only, erased at run time
   types: {
@@ -171,6 +194,10 @@ export const sessionMachine = setup({
     alreadyActive: verdictIs('alreadyActive'),
     throttled: verdictIs('throttled'),
     isLogout: ({ event }) => event.type === 'REQUEST' && event.step === 'logout',
+    /** Every frame is a request the active state would serve as it came: no logout among them. */
+    onlyRequestsToServe: ({ event }) =>
+      event.type === 'FRAMES' &&
+      event.frames.every((frame) => frame.type === 'REQUEST' && frame.step !== 'logout'),
     online: ({ context }) => context.online,
     loggingOut: ({ context }) => context.end?.type === 'loggedOut',
     closedByServer: ({ context }) => context.end?.type === 'closedByServer',
@@ -179,6 +206,12 @@ export const sessionMachine = setup({
     commandRateFlooding: () => false,
     // Stryker disable next-line all: a placeholder the server replaces (session-logic.ts), never run
     commandRateThrottled: () => false,
+    /**
+     * The command rate admits every request of the `FRAMES` event without a refusal or a flood:
+     * each would take the active state's plain `serve` transition. The server provides it.
+     */
+    // Stryker disable next-line all: a placeholder the server replaces (session-logic.ts), never run
+    commandRateAdmitsAll: () => false,
   },
   actions: {
     countBadMessage: assign({ badMessages: ({ context }) => context.badMessages + 1 }),
@@ -217,6 +250,20 @@ export const sessionMachine = setup({
       }),
     }),
     endAs: assign({ end: (_, end: SessionEnd) => end }),
+    /** Frames read together are taken one by one, in order, as the events they are. */
+    takeEachInTurn: enqueueActions<
+      SessionContext,
+      SessionEvent,
+      undefined,
+      SessionEvent,
+      never,
+      never,
+      never,
+      never,
+      never
+    >(({ event, enqueue }) => {
+      if (event.type === 'FRAMES') for (const frame of event.frames) enqueue.raise(frame);
+    }),
     /** An invoked login check failed: the reason its error names (closingCodeOf). */
     closeForFailure: assign({
       end: ({ event }): SessionEnd => ({
@@ -239,6 +286,8 @@ export const sessionMachine = setup({
     refuseRateLimited: () => {},
     /** Answers one request of a logged-in user through the dispatcher (runs its handler). */
     serve: () => {},
+    /** Answers every request of a `FRAMES` event the way `serve` answers one, in order. */
+    serveAll: () => {},
     serveNext: () => {},
     acceptLogout: () => {},
     logClosing: () => {},
@@ -282,28 +331,15 @@ export const sessionMachine = setup({
         'Reading requests. Malformed frames are counted; the server or the client may end it at any time.',
       initial: 'authenticating',
       on: {
-        BAD_MESSAGE: [
-          {
-            guard: 'tooManyBadMessages',
-            target: 'draining',
-            actions: [{ type: 'closeFor', params: { code: 'BAD_MESSAGE' } }, 'logClosing'],
-          },
-          { actions: ['countBadMessage', 'reportBadMessage'] },
-        ],
+        BAD_MESSAGE: aBadMessage,
+        FRAMES: { actions: 'takeEachInTurn' },
         CLOSE: {
           target: 'draining',
           actions: [{ type: 'closeFor', params: { code: 'INTERNAL' } }, 'logClosing'],
         },
         DISCONNECTED: [{ guard: 'online', target: 'goingOffline' }, { target: 'lost' }],
         // Only the first frame may be a hello: any later one is a malformed message.
-        HELLO: [
-          {
-            guard: 'tooManyBadMessages',
-            target: 'draining',
-            actions: [{ type: 'closeFor', params: { code: 'BAD_MESSAGE' } }, 'logClosing'],
-          },
-          { actions: ['countBadMessage', 'reportBadMessage'] },
-        ],
+        HELLO: aBadMessage,
       },
       states: {
         authenticating: {
@@ -500,6 +536,11 @@ export const sessionMachine = setup({
               },
               { actions: 'serve' },
             ],
+            // A run of plain requests the rate admits: served in one action, not one event each.
+            FRAMES: {
+              guard: and(['onlyRequestsToServe', 'commandRateAdmitsAll']),
+              actions: 'serveAll',
+            },
             // Only a logged-in user is sent enough (other users' messages) to fall behind.
             SLOW_READER: {
               target: '#session.goingOffline',

@@ -40,7 +40,13 @@ import {
 } from './ipc.js';
 import { formatTable, int, ms, num, pct, verdict, type Row } from './report.js';
 import { SeqBits } from './seq-bits.js';
-import { cpuSeconds, ServerProcess, spawnNode, supportedOptions } from './server-process.js';
+import {
+  cpuSeconds,
+  ServerProcess,
+  spawnNode,
+  supportedOptions,
+  type ServerStats,
+} from './server-process.js';
 
 const root = new URL('../..', import.meta.url).pathname;
 
@@ -235,7 +241,7 @@ async function withBench<T>(
   await writeFile(credentials, `${lines.join('\n')}\n`);
   const limit = String(Math.max(1000, maxConnections + 1000));
   const started = await Promise.all(
-    range(cfg.nodes).map((node) => startNode(dir, node, credentials, limit)),
+    range(cfg.nodes).map((node) => startNode(dir, node, credentials, limit, label === 'idle')),
   );
   const servers = started.map((s) => s.server);
   const server = servers[0]!;
@@ -268,7 +274,13 @@ async function withBench<T>(
 }
 
 /** One server (node `node` of the cluster with --nodes/--redis). */
-function startNode(dir: string, node: number, credentials: string, limit: string) {
+function startNode(
+  dir: string,
+  node: number,
+  credentials: string,
+  limit: string,
+  exposeGc: boolean,
+) {
   const suffix = cfg.nodes > 1 ? `-${node}` : '';
   return ServerProcess.start(
     {
@@ -278,6 +290,7 @@ function startNode(dir: string, node: number, credentials: string, limit: string
       logFile: join(dir, `server${suffix}.log`),
       statsFile: join(dir, `stats${suffix}.json`),
       profileDir: cfg.profileDir,
+      exposeGc,
       options: {
         ...(cfg.redis
           ? {
@@ -837,12 +850,21 @@ async function idleScenario(): Promise<ScenarioResult> {
   return withBench('idle', n, n, async (bench) => {
     await sleep(1000);
     const before = bench.server.rssBytes();
+    const gcBefore = await bench.server.stats();
     const logins = await loginUsers(bench, range(n), 64);
     requireLogins(name, logins, n);
     log(`  ${int(n)} logged in in ${num(logins.seconds, 2)} s; settling 3 s`);
     await sleep(3000);
     const after = bench.server.rssBytes();
     const perSessionKiB = (after - before) / n / 1024;
+    // Live heap (after a full GC in the server): steadier than RSS, which V8 grows in steps.
+    const gcAfter = gcBefore === null ? null : await bench.server.stats();
+    const perSessionAfterGc = (bytes: (s: ServerStats) => number | null): number | null => {
+      const [b, a] = [gcBefore && bytes(gcBefore), gcAfter && bytes(gcAfter)];
+      return b === null || a === null ? null : (a - b) / n / 1024;
+    };
+    const heapPerSessionKiB = perSessionAfterGc((s) => s.heapLiveBytes);
+    const rssAfterGcPerSessionKiB = perSessionAfterGc((s) => s.rssAfterGcBytes);
     const rows: Row[] = [
       { scenario: name, metric: 'sessions', value: int(n) },
       {
@@ -864,6 +886,16 @@ async function idleScenario(): Promise<ScenarioResult> {
       },
       {
         scenario: name,
+        metric: 'server live heap per session',
+        value: heapPerSessionKiB === null ? 'n/a' : `${num(heapPerSessionKiB, 2)} KiB`,
+      },
+      {
+        scenario: name,
+        metric: 'server RSS per session, both after a full GC',
+        value: rssAfterGcPerSessionKiB === null ? 'n/a' : `${num(rssAfterGcPerSessionKiB, 2)} KiB`,
+      },
+      {
+        scenario: name,
         metric: 'logins/s (64 in flight per worker)',
         value: int(logins.perSecond),
       },
@@ -875,6 +907,8 @@ async function idleScenario(): Promise<ScenarioResult> {
         rssBeforeBytes: before,
         rssAfterBytes: after,
         perSessionKiB,
+        heapPerSessionKiB,
+        rssAfterGcPerSessionKiB,
         loginsPerSecond: logins.perSecond,
       },
       rows,

@@ -45,6 +45,9 @@ export interface ServerStats {
   eventLoopDelayP99Ms: number;
   eventLoopDelayMaxMs: number;
   rssBytes: number;
+  /** The server's heap and RSS after a full GC (servers started with `exposeGc` only). */
+  heapLiveBytes: number | null;
+  rssAfterGcBytes: number | null;
 }
 
 /** Options the server's `--help` lists, so the bench passes only what this build understands. */
@@ -64,6 +67,8 @@ export interface StartOptions {
   options: Record<string, string>;
   statsFile: string | null;
   profileDir: string | null;
+  /** Lets the server collect garbage before it reports its heap (the idle scenario). */
+  exposeGc?: boolean;
 }
 
 export class ServerProcess {
@@ -101,7 +106,10 @@ export class ServerProcess {
         args.push(name); // a flag
       else args.push(name, value);
     }
-    const nodeArgs = o.profileDir ? ['--cpu-prof', '--cpu-prof-dir', o.profileDir] : [];
+    const nodeArgs = [
+      ...(o.profileDir ? ['--cpu-prof', '--cpu-prof-dir', o.profileDir] : []),
+      ...(o.exposeGc ? ['--expose-gc'] : []),
+    ];
     const log = openSync(o.logFile, 'w');
     const child = spawnNode(
       [
@@ -169,6 +177,9 @@ export class ServerProcess {
           eventLoopDelayP99Ms: Number(parsed.eventLoopDelayP99Ms),
           eventLoopDelayMaxMs: Number(parsed.eventLoopDelayMaxMs),
           rssBytes: Number(parsed.rssBytes),
+          heapLiveBytes: parsed.heapLiveBytes === undefined ? null : Number(parsed.heapLiveBytes),
+          rssAfterGcBytes:
+            parsed.rssAfterGcBytes === undefined ? null : Number(parsed.rssAfterGcBytes),
         };
       } catch {
         // partially written: try again

@@ -1,6 +1,11 @@
 import type { Socket } from 'node:net';
 import { createActor, type Actor, type AnyActorRef } from 'xstate';
-import type { ClosingReason, SessionEvent } from '../../machines/session.machine.js';
+import type {
+  ClosingReason,
+  FrameEvent,
+  SessionEvent,
+  SessionLimits,
+} from '../../machines/session.machine.js';
 import type { WireError } from '../protocol/error-codes.js';
 import { encodeFrame, FrameDecoder } from '../protocol/frame-codec.js';
 import { decodeClientText, encodeMessage, type ServerMessage } from '../protocol/messages.js';
@@ -20,18 +25,23 @@ export interface ConnectionDeps {
   sessionLogic: SessionLogic;
   /** The welcome is the same for every connection: encoded once per server. */
   welcomeFrame: Buffer;
-  protocolVersion: number;
+  /** The same for every session: one object per server, not one per connection. */
+  limits: SessionLimits;
   /** The server-wide side of back-pressure. */
   intake: Intake;
   /**
    * The parent of every session actor: they share its actor system (and its clock) instead of
-   * each making one of its own, which would cost about 1.9 KiB per idle session.
+   * each making one of its own, which would cost about 1.9 KiB per idle session. It is told when
+   * a session ends (the actor's id is the connection's) and calls `sessionEnded`.
    */
   sessions: AnyActorRef;
   onClosed: (connection: Connection) => void;
 }
 
 const RESUME_IN_FLIGHT = (MAX_IN_FLIGHT_PER_CONNECTION * 3) / 4;
+
+// One listener for every socket's 'error' (a closure per connection would cost memory).
+const ignore = (): void => {};
 
 const writeOutgoing = (connection: Connection): void => connection.writeOutgoing();
 
@@ -69,37 +79,34 @@ export class Connection implements SessionPort, Reader {
   ) {
     this.address = normalizeAddress(socket.remoteAddress);
     this.decoder = new FrameDecoder(deps.config.maxFrameBytes);
-    const { config } = deps;
     this.actor = createActor(deps.sessionLogic, {
-      input: {
-        connectionId: id,
-        limits: {
-          protocolVersion: deps.protocolVersion,
-          maxBadMessages: config.maxBadMessages,
-          maxUnauthenticatedMessages: config.maxUnauthenticatedMessages,
-        },
-      },
+      id: String(id),
+      input: { connectionId: id, limits: deps.limits },
       parent: deps.sessions,
-    });
-    this.actor.subscribe({
-      complete: () => deps.onClosed(this),
-      error: (error) => {
-        deps.services.console.line(
-          `Internal error in a session from ${this.address}: ${String(error)}`,
-        );
-        this.destroy();
-        deps.onClosed(this);
-      },
     });
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('error', () => {}); // 'close' always follows
+    socket.on('error', ignore); // 'close' always follows
     socket.on('close', () => {
       this.deps.intake.forget(this);
-      if (this.paused) this.deps.intake.stats.pausedNow -= 1;
-      this.paused = false;
+      this.setPaused(false);
       this.tell({ type: 'DISCONNECTED' });
     });
+  }
+
+  /**
+   * The session actor reached a final state, or failed (a bug: logged, and the socket dropped).
+   * Its parent passes this on (ConnectionDeps.sessions): an observer per actor would cost about
+   * 1.6 KiB of heap per idle session.
+   */
+  sessionEnded(failure?: { error: unknown }): void {
+    if (failure) {
+      this.deps.services.console.line(
+        `Internal error in a session from ${this.address}: ${String(failure.error)}`,
+      );
+      this.destroy();
+    }
+    this.deps.onClosed(this);
   }
 
   /** Events for a session that has ended are dropped (e.g. the socket's close after a logout). */
@@ -126,6 +133,20 @@ export class Connection implements SessionPort, Reader {
     this.readMore();
   }
 
+  /** The next buffered frame as the session's event, if a whole one is buffered. */
+  private nextFrame(): FrameEvent | undefined {
+    const text = this.decoder.nextText();
+    if (text === undefined) return undefined;
+    const { stats } = this.deps.intake;
+    stats.requestsRead += 1;
+    if (this.socket.writableLength > stats.peakQueuedReplyBytes)
+      stats.peakQueuedReplyBytes = this.socket.writableLength;
+    const decoded = decodeClientText(text);
+    if (decoded.isErr()) return { type: 'BAD_MESSAGE' };
+    if (decoded.value.t === 'hello') return { type: 'HELLO', version: decoded.value.v };
+    return toSessionEvent(decoded.value);
+  }
+
   /** Why this connection should not take in another request now (intake.ts), if it should not. */
   private mustWait(): boolean {
     if ((this.running?.size ?? 0) >= MAX_IN_FLIGHT_PER_CONNECTION) return true;
@@ -148,43 +169,55 @@ export class Connection implements SessionPort, Reader {
   }
 
   /**
-   * Turns buffered frames into session events, one at a time, until none is left (then the
-   * socket is read again) or the connection must wait (then the socket stops being read; the
-   * frames already received wait in the decoder, in order). Called on data, when a command of
-   * this connection is answered, on the socket's 'drain', and when the server has room again.
+   * Turns buffered frames into session events until none is left (then the socket is read
+   * again) or the connection must wait (then the socket stops being read; the frames already
+   * received wait in the decoder, in order). The frames at hand go to the session as one event
+   * (`FRAMES`), as many as may start a command now: each frame starts at most one, so a batch
+   * never takes the connection or the server past their bounds. Called on data, when a command
+   * of this connection is answered, on the socket's 'drain', and when the server has room again.
    */
   readMore(): void {
     if (this.reading || this.ended) return;
     this.reading = true;
-    const { decoder } = this;
-    const { stats } = this.deps.intake;
     let waiting = false;
     while (!(waiting = this.mustWait())) {
-      const text = decoder.nextText();
-      if (text === undefined) break;
-      stats.requestsRead += 1;
-      if (this.socket.writableLength > stats.peakQueuedReplyBytes)
-        stats.peakQueuedReplyBytes = this.socket.writableLength;
-      const decoded = decodeClientText(text);
-      if (decoded.isErr()) this.tell({ type: 'BAD_MESSAGE' });
-      else if (decoded.value.t === 'hello') this.tell({ type: 'HELLO', version: decoded.value.v });
-      else this.tell(toSessionEvent(decoded.value));
+      const room = Math.min(
+        MAX_IN_FLIGHT_PER_CONNECTION - (this.running?.size ?? 0),
+        this.deps.intake.room,
+      );
+      const first = this.nextFrame();
+      if (first === undefined) break;
+      const second = room > 1 ? this.nextFrame() : undefined;
+      if (second === undefined) {
+        this.tell(first);
+        continue;
+      }
+      const frames = [first, second];
+      for (let next; frames.length < room && (next = this.nextFrame()) !== undefined;)
+        frames.push(next);
+      this.tell({ type: 'FRAMES', frames });
     }
     this.reading = false;
-    const failure = decoder.error;
+    const failure = this.decoder.error;
     if (failure && !this.broken) {
       this.broken = true;
       const code = failure.type === 'FrameTooLarge' ? 'FRAME_TOO_LARGE' : 'BAD_FRAME';
       this.tell({ type: 'CLOSE', code, limit: this.deps.config.maxFrameBytes });
       return;
     }
-    if (waiting && !this.paused) {
-      this.paused = true;
+    this.setPaused(waiting);
+  }
+
+  /** Stops or resumes reading the socket, keeping the intake's counts (a closed socket: false). */
+  private setPaused(paused: boolean): void {
+    if (paused === this.paused) return;
+    this.paused = paused;
+    const { stats } = this.deps.intake;
+    if (paused) {
       stats.pauses += 1;
       stats.pausedNow += 1;
       this.socket.pause();
-    } else if (!waiting && this.paused) {
-      this.paused = false;
+    } else {
       stats.pausedNow -= 1;
       this.socket.resume();
     }
@@ -284,7 +317,7 @@ export class Connection implements SessionPort, Reader {
     this.ended = true;
     this.socket.end();
     // read (and drop) on, or a paused socket would never see the client's end
-    if (this.paused) this.socket.resume();
+    this.setPaused(false);
     setTimeout(() => this.socket.destroy(), CLOSE_GRACE_MS).unref();
   }
 

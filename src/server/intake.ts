@@ -60,6 +60,11 @@ export class Intake {
     return this.inFlight >= MAX_IN_FLIGHT_TOTAL;
   }
 
+  /** How many more commands the whole server may start now. */
+  get room(): number {
+    return MAX_IN_FLIGHT_TOTAL - this.inFlight;
+  }
+
   /** A command started; `ofConnection` is how many now run on its connection. */
   began(ofConnection: number): void {
     this.inFlight += 1;

@@ -3,12 +3,12 @@ import { hostname } from 'node:os';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { errAsync, okAsync, ResultAsync } from 'neverthrow';
-import { createActor, fromCallback, type AnyActorRef } from 'xstate';
+import { createActor, fromCallback, type AnyActorRef, type EventObject } from 'xstate';
 import { encodeFrame } from '../protocol/frame-codec.js';
 import { encodeMessage, PROTOCOL_VERSION } from '../protocol/messages.js';
 import type { ServerConfig } from './config.js';
 import { ConsoleLog } from './console-log.js';
-import { Connection } from './connection.js';
+import { Connection, type ConnectionDeps } from './connection.js';
 import { Intake, type IntakeStats } from './intake.js';
 import { describeCredentialsError, loadCredentials } from './credentials.js';
 import { makeDecoySecret } from './password.js';
@@ -54,8 +54,8 @@ const fail = (message: string): StartupError => ({ type: 'StartupFailed', messag
 export class TessengerServer {
   private readonly connections = new Map<number, Connection>();
   private nextConnectionId = 1;
-  private readonly sessionLogic: SessionLogic;
-  private readonly welcomeFrame: Buffer;
+  /** What every connection shares (the session logic, limits, welcome frame): made once. */
+  private readonly connectionDeps: ConnectionDeps;
   private readonly connectionsPerIp = new Map<string, number>();
   private stopping = false;
   private readonly intake = new Intake();
@@ -73,30 +73,52 @@ export class TessengerServer {
     private readonly acceptor: LinkAcceptor,
     private readonly runtime: Required<Pick<ServerRuntime, 'now'>> & ServerRuntime,
   ) {
-    this.welcomeFrame = encodeFrame(
-      encodeMessage({
-        t: 'welcome',
-        v: PROTOCOL_VERSION,
-        limits: { maxFrameBytes: config.maxFrameBytes, maxMessageLength: config.maxMessageLength },
-      }),
-    );
-    // It ignores what its children tell it (their ends are handled by each connection).
+    // Its children tell it when they end (done or error); the actor's id is the connection's.
     this.sessions = createActor(
-      fromCallback(() => {}),
+      fromCallback<EventObject>(({ receive }) =>
+        receive((event) => {
+          const { actorId, error } = event as { actorId?: string; error?: unknown };
+          const ended = this.connections.get(Number(actorId));
+          if (event.type.startsWith('xstate.error.actor.')) ended?.sessionEnded({ error });
+          else if (event.type.startsWith('xstate.done.actor.')) ended?.sessionEnded();
+        }),
+      ),
       runtime.clock ? { clock: runtime.clock } : {},
     ).start();
     const watch = <T extends SessionLogic>(logic: T): T =>
       runtime.inspection?.watch(logic) ?? logic;
-    this.sessionLogic = watch(
-      provideSessionLogic({
-        services,
-        auth,
-        userlog,
-        config,
-        now: runtime.now,
-        port: (id) => this.connections.get(id),
-      }),
-    );
+    this.connectionDeps = {
+      config,
+      services,
+      sessionLogic: watch(
+        provideSessionLogic({
+          services,
+          auth,
+          userlog,
+          config,
+          now: runtime.now,
+          port: (id) => this.connections.get(id),
+        }),
+      ),
+      welcomeFrame: encodeFrame(
+        encodeMessage({
+          t: 'welcome',
+          v: PROTOCOL_VERSION,
+          limits: {
+            maxFrameBytes: config.maxFrameBytes,
+            maxMessageLength: config.maxMessageLength,
+          },
+        }),
+      ),
+      limits: {
+        protocolVersion: PROTOCOL_VERSION,
+        maxBadMessages: config.maxBadMessages,
+        maxUnauthenticatedMessages: config.maxUnauthenticatedMessages,
+      },
+      intake: this.intake,
+      sessions: this.sessions,
+      onClosed: (closed) => this.forget(closed),
+    };
   }
 
   static start(
@@ -344,16 +366,7 @@ export class TessengerServer {
       socket.destroy();
       return;
     }
-    const connection = new Connection(this.nextConnectionId++, socket, {
-      config: this.config,
-      services: this.services,
-      protocolVersion: PROTOCOL_VERSION,
-      sessionLogic: this.sessionLogic,
-      intake: this.intake,
-      welcomeFrame: this.welcomeFrame,
-      sessions: this.sessions,
-      onClosed: (closed) => this.forget(closed),
-    });
+    const connection = new Connection(this.nextConnectionId++, socket, this.connectionDeps);
     this.connections.set(connection.id, connection);
     connection.start();
     const key = addressKey(connection.address);

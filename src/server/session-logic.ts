@@ -168,6 +168,9 @@ export function provideSessionLogic(deps: SessionLogicDeps) {
         port(context.connectionId)?.commandRate().isFlooding() ?? false,
       commandRateThrottled: ({ context }) =>
         port(context.connectionId)?.commandRate().isThrottled() ?? false,
+      commandRateAdmitsAll: ({ context, event }) =>
+        event.type === 'FRAMES' &&
+        (port(context.connectionId)?.commandRate().admits(event.frames.length) ?? false),
     },
     actions: {
       welcomeClient: ({ context }) => port(context.connectionId)?.sendWelcome(),
@@ -247,6 +250,16 @@ export function provideSessionLogic(deps: SessionLogicDeps) {
         connection.commandRate().chargeCommand();
         serve(event, connection.session, connection);
       },
+      serveAll: ({ context, event }) => {
+        const connection = port(context.connectionId);
+        if (!connection?.session || event.type !== 'FRAMES') return;
+        const rate = connection.commandRate();
+        for (const frame of event.frames) {
+          if (frame.type !== 'REQUEST') continue; // the guard let only requests through
+          rate.chargeCommand();
+          serve(frame, connection.session, connection);
+        }
+      },
       serveNext: ({ context }) => {
         const connection = port(context.connectionId);
         const next = context.queue[0];
@@ -272,8 +285,9 @@ export function provideSessionLogic(deps: SessionLogicDeps) {
       },
       sayBye: ({ context }) => {
         const logout = context.current;
+        // The client gets the name itself; only the console quotes it (userOf).
         if (logout)
-          port(context.connectionId)?.reply(logout.requestId, { username: userOf(context) });
+          port(context.connectionId)?.reply(logout.requestId, { username: context.username ?? '' });
       },
       endSocket: ({ context }) => port(context.connectionId)?.end(),
       destroySocket: ({ context }) => port(context.connectionId)?.destroy(),

@@ -7,6 +7,16 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
  * use it to see how responsive the server stayed under load without touching the protocol;
  * `more` adds the server's own figures (back-pressure's high-water marks, intake.ts).
  */
+const { gc } = globalThis as { gc?: () => void };
+
+const afterFullGc = (collect: () => void) => {
+  collect();
+  return {
+    heapLiveBytes: process.memoryUsage().heapUsed,
+    rssAfterGcBytes: process.memoryUsage.rss(),
+  };
+};
+
 export function reportStatsOnSignal(file: string, more: () => object = () => ({})): () => void {
   const delay = monitorEventLoopDelay({ resolution: 10 });
   delay.enable();
@@ -17,6 +27,9 @@ export function reportStatsOnSignal(file: string, more: () => object = () => ({}
       eventLoopDelayMeanMs: delay.mean / 1e6,
       rssBytes: process.memoryUsage.rss(),
       heapUsedBytes: process.memoryUsage().heapUsed,
+      // Live objects only, when the bench started the server with --expose-gc (idle memory):
+      // steadier than RSS, which V8 grows in steps.
+      ...(gc ? afterFullGc(gc) : {}),
       ...more(),
     };
     delay.reset();

@@ -96,4 +96,27 @@ test('look-alike names typed at login are quoted and escaped on the console', as
   assert.is(await server.stop(), 0);
 });
 
+test('a user whose name is not plain ASCII is answered with the name itself, at login and at logout', async () => {
+  const name = 'Zo\u00eb-\u5e2b\u5085';
+  const server = await startServer({ credentials: `${name} pw-zoe\n` });
+  const zoe = await RawClient.connect(server.port);
+  zoe.hello();
+  await zoe.response(zoe.request('username', [name]));
+  const login = await zoe.response(zoe.request('password', ['pw-zoe', '9']));
+  assert.equal(login.t === 'res' && login.ok ? login.data : login, {
+    username: name,
+    invitations: [],
+  });
+  const bye = await zoe.response(zoe.request('logout'));
+  assert.equal(
+    bye.t === 'res' && bye.ok ? bye.data : bye,
+    { username: name },
+    "not the console's quoted form",
+  );
+  // the console still shows the name quoted and escaped
+  await server.program.expect('"Zo\\u00eb-\\u5e2b\\u5085" logout');
+  zoe.close();
+  assert.is(await server.stop(), 0);
+});
+
 test.run();

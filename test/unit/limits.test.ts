@@ -49,6 +49,21 @@ test('command rate: a client that slows down after being throttled recovers', ()
   for (let i = 0; i < 2; i++) assert.equal(rate.check().type, 'allowed');
 });
 
+test('command rate: admits a run of n commands only while n tokens are left', () => {
+  const clock = fakeClock();
+  const rate = new CommandRate({ burst: 3, perSecond: 1, maxThrottled: 2, now: clock.now });
+  assert.ok(rate.admits(3));
+  assert.not.ok(rate.admits(4), 'one more than the burst would be throttled');
+  rate.chargeCommand();
+  assert.not.ok(rate.admits(3));
+  assert.ok(rate.admits(2));
+  clock.advance(1000);
+  assert.ok(rate.admits(3), 'refilled');
+  for (let i = 0; i < 3; i++) rate.chargeCommand();
+  assert.not.ok(rate.admits(1));
+  assert.ok(rate.isThrottled(), 'what admits(1) refuses is the next refusal');
+});
+
 test('login failures by IP: N failures a minute, then throttled, then recovers', () => {
   const clock = fakeClock();
   const byIp = new LoginFailuresByIp(3, clock.now);

@@ -36,12 +36,17 @@ export class CommandRate {
 
   /** No command token and no strike left: the next command is a flood. */
   isFlooding(): boolean {
-    return !this.commands.hasToken() && !this.strikes.hasToken();
+    return !this.commands.hasTokens() && !this.strikes.hasTokens();
   }
 
   /** No command token, but a strike left: the next command is refused with a retry time. */
   isThrottled(): boolean {
-    return !this.commands.hasToken() && this.strikes.hasToken();
+    return !this.commands.hasTokens() && this.strikes.hasTokens();
+  }
+
+  /** The next `count` commands are all allowed: none is refused or a flood. */
+  admits(count: number): boolean {
+    return this.commands.hasTokens(count);
   }
 
   /** Charges an allowed command. */

@@ -22,7 +22,7 @@ export class LoginFailuresByIp {
 
   isThrottled(address: string): boolean {
     const bucket = this.buckets.get(addressKey(address));
-    return bucket !== undefined && !bucket.hasToken();
+    return bucket !== undefined && !bucket.hasTokens();
   }
 
   /** Counts an attempt that is about to be checked, as a failure until told otherwise; false if throttled. */

@@ -42,10 +42,10 @@ export class TokenBucket {
     this.tokens = Math.min(this.capacity, this.tokens + 1);
   }
 
-  /** Whether a token is available, without taking it. */
-  hasToken(): boolean {
+  /** Whether `count` tokens (one by default) are available, without taking any. */
+  hasTokens(count = 1): boolean {
     this.refill();
-    return this.tokens >= 1;
+    return this.tokens >= count;
   }
 
   /** Whether the bucket is back to full (nothing to remember any more). */
