@@ -141,44 +141,42 @@ export class DatagramSeal {
   }
 
   /**
-   * Authenticates, decrypts and decodes one received datagram of this transfer. `preamble` is
-   * the one the caller read already (the endpoint reads it to find the transfer).
+   * Authenticates, decrypts and decodes one received datagram of this transfer. `known` is the
+   * preamble the caller read already (the endpoint reads it to find the transfer).
    */
-  open(buf: Buffer, preamble?: Preamble): Result<Datagram, OpenError> {
-    const opened = this.authenticate(buf, preamble);
-    if (opened.isErr()) return err(opened.error);
-    const { preamble: p, body } = opened.value;
-    const decoded = decodeBody(p, body);
-    return decoded.isOk() ? ok(decoded.value) : err({ type: 'Malformed', error: decoded.error });
-  }
-
-  /** Like `open`, but returns the whole plaintext datagram (preamble + body) for tools and tests. */
-  unseal(buf: Buffer): Result<Buffer, OpenError> {
-    return this.authenticate(buf).map(({ body }) =>
-      Buffer.concat([buf.subarray(0, PREAMBLE_BYTES), body]),
-    );
-  }
-
-  /**
-   * The one gate every received datagram passes: its preamble parsed, its connection id this
-   * transfer's, and (sealed) its tag verified under the other direction's key. Returns the
-   * plaintext body; nothing of a datagram that fails here is looked at further.
-   */
-  private authenticate(
-    buf: Buffer,
-    known?: Preamble,
-  ): Result<{ preamble: Preamble; body: Buffer }, OpenError> {
+  open(buf: Buffer, known?: Preamble): Result<Datagram, OpenError> {
     let preamble = known;
     if (preamble === undefined) {
       const read = readPreamble(buf);
       if (read.isErr()) return err({ type: 'Malformed', error: read.error });
       preamble = read.value;
     }
-    if (!preamble.connectionId.equals(this.connectionId)) return err({ type: 'OtherTransfer' });
-    if (!this.protect) return ok({ preamble, body: buf.subarray(PREAMBLE_BYTES) });
-    if (buf.length < PREAMBLE_BYTES + TAG_BYTES) return err({ type: 'Unauthenticated' });
-    const body = this.decrypt(buf, preamble.packetNumber);
-    return body === null ? err({ type: 'Unauthenticated' }) : ok({ preamble, body });
+    const body = this.authenticate(buf, preamble);
+    if (!Buffer.isBuffer(body)) return err(body);
+    const decoded = decodeBody(preamble, body);
+    return decoded.isOk() ? ok(decoded.value) : err({ type: 'Malformed', error: decoded.error });
+  }
+
+  /** Like `open`, but returns the whole plaintext datagram (preamble + body) for tools and tests. */
+  unseal(buf: Buffer): Result<Buffer, OpenError> {
+    const read = readPreamble(buf);
+    if (read.isErr()) return err({ type: 'Malformed', error: read.error });
+    const body = this.authenticate(buf, read.value);
+    if (!Buffer.isBuffer(body)) return err(body);
+    return ok(Buffer.concat([buf.subarray(0, PREAMBLE_BYTES), body]));
+  }
+
+  /**
+   * The one gate every received datagram passes after its preamble was read: the connection id
+   * this transfer's and (sealed) the tag verified under the other direction's key. Returns the
+   * plaintext body, or why the datagram is dropped; nothing of a datagram that fails is looked at
+   * further. (No Result wrapper: this runs for every datagram.)
+   */
+  private authenticate(buf: Buffer, preamble: Preamble): Buffer | OpenError {
+    if (!preamble.connectionId.equals(this.connectionId)) return { type: 'OtherTransfer' };
+    if (!this.protect) return buf.subarray(PREAMBLE_BYTES);
+    if (buf.length < PREAMBLE_BYTES + TAG_BYTES) return { type: 'Unauthenticated' };
+    return this.decrypt(buf, preamble.packetNumber) ?? { type: 'Unauthenticated' };
   }
 
   private decrypt(buf: Buffer, packetNumber: number): Buffer | null {
