@@ -50,12 +50,11 @@ export interface ClosingReason {
   limit?: number;
 }
 
-/** How a connection ended: the machine's output. */
-export type SessionEnd =
-  | { type: 'loggedOut' }
-  | { type: 'lost'; cause: 'hungUp' | 'slowReader' }
-  | { type: 'closedByServer'; reason: ClosingReason }
-  | { type: 'refused'; cause: 'blocked' | 'lockedNow' | 'throttled' };
+/**
+ * How a session is ending, where its last steps depend on it: a logout is answered with `bye`,
+ * an end the server chose says why (`closing`). Every other end is told by its final state.
+ */
+export type SessionEnd = { type: 'loggedOut' } | { type: 'closedByServer'; reason: ClosingReason };
 
 /** What one frame from the client is to the session. */
 export type FrameEvent =
@@ -155,7 +154,6 @@ export const sessionMachine = setup({
     context: {} as SessionContext,
     events: {} as SessionEvent,
     input: {} as { connectionId: number; limits: SessionLimits },
-    output: {} as SessionEnd,
   },
   actors: {
     // The server provides the real implementations (session-logic.ts).
@@ -239,7 +237,6 @@ export const sessionMachine = setup({
       current: ({ context, event }) => (event.type === 'REQUEST' ? event : context.current),
     }),
     markOnline: assign({ online: true }),
-    markOffline: assign({ online: false }),
     closeFor: assign({
       end: ({ event }, reason: ClosingReason) => ({
         type: 'closedByServer',
@@ -309,7 +306,7 @@ export const sessionMachine = setup({
     'failures counted by the account lockout and per IP) within the login timeout, and is then ' +
     'active: its commands run concurrently, each answered when done. Login steps are applied ' +
     'strictly in the order sent: requests that arrive while a step is being worked on wait in the ' +
-    'queue. Every way a connection ends is a final state; the output says which.',
+    'queue. Every way a connection ends is a final state.',
   // Stryker restore StringLiteral
   context: ({ input }) => ({
     connectionId: input.connectionId,
@@ -322,7 +319,6 @@ export const sessionMachine = setup({
     unauthenticatedMessages: 0,
     end: null,
   }),
-  output: ({ context }) => context.end ?? { type: 'lost', cause: 'hungUp' },
   initial: 'open',
   states: {
     open: {
@@ -418,10 +414,7 @@ export const sessionMachine = setup({
                   {
                     guard: 'locked',
                     target: '#session.refused',
-                    actions: [
-                      { type: 'endAs', params: { type: 'refused', cause: 'blocked' } },
-                      'refuseBlocked',
-                    ],
+                    actions: 'refuseBlocked',
                   },
                   { target: 'awaitingPassword', actions: ['askForPassword', 'forgetCurrent'] },
                 ],
@@ -454,26 +447,17 @@ export const sessionMachine = setup({
                   {
                     guard: 'lockedNow',
                     target: '#session.refused',
-                    actions: [
-                      { type: 'endAs', params: { type: 'refused', cause: 'lockedNow' } },
-                      'refuseLockedNow',
-                    ],
+                    actions: 'refuseLockedNow',
                   },
                   {
                     guard: 'blocked',
                     target: '#session.refused',
-                    actions: [
-                      { type: 'endAs', params: { type: 'refused', cause: 'blocked' } },
-                      'refuseBlocked',
-                    ],
+                    actions: 'refuseBlocked',
                   },
                   {
                     guard: 'throttled',
                     target: '#session.refused',
-                    actions: [
-                      { type: 'endAs', params: { type: 'refused', cause: 'throttled' } },
-                      'refuseThrottled',
-                    ],
+                    actions: 'refuseThrottled',
                   },
                   {
                     guard: 'alreadyActive',
@@ -544,11 +528,7 @@ export const sessionMachine = setup({
             // Only a logged-in user is sent enough (other users' messages) to fall behind.
             SLOW_READER: {
               target: '#session.goingOffline',
-              actions: [
-                { type: 'endAs', params: { type: 'lost', cause: 'slowReader' } },
-                'logSlowReader',
-                'destroySocket',
-              ],
+              actions: ['logSlowReader', 'destroySocket'],
             },
           },
         },
@@ -593,10 +573,10 @@ export const sessionMachine = setup({
           {
             guard: 'loggingOut',
             target: 'loggedOut',
-            actions: ['markOffline', 'sayBye', 'endSocket'],
+            actions: ['sayBye', 'endSocket'],
           },
-          { guard: 'closedByServer', target: 'closedByServer', actions: 'markOffline' },
-          { target: 'lost', actions: 'markOffline' },
+          { guard: 'closedByServer', target: 'closedByServer' },
+          { target: 'lost' },
         ],
       },
     },
