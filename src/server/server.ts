@@ -97,7 +97,7 @@ export class TessengerServer {
           userlog,
           config,
           now: runtime.now,
-          port: (id) => this.connections.get(id),
+          port: (id) => this.connectionOf(id),
         }),
       ),
       welcomeFrame: encodeFrame(
@@ -119,6 +119,13 @@ export class TessengerServer {
       sessions: this.sessions,
       onClosed: (closed) => this.forget(closed),
     };
+  }
+
+  /** A session's connection; it is forgotten only after its session ended (forget()). */
+  private connectionOf(id: number): Connection {
+    const connection = this.connections.get(id);
+    if (!connection) throw new Error(`connection ${id} is gone while its session runs`);
+    return connection;
   }
 
   static start(

@@ -64,8 +64,11 @@ export interface SessionLogicDeps {
     | 'maxFailuresPerIpPerMinute'
   >;
   now: () => Date;
-  /** Finds the connection of a session; the machine only holds its id. */
-  port: (connectionId: number) => SessionPort | undefined;
+  /**
+   * The connection of a session (the machine only holds its id). It exists while its session
+   * runs: the server forgets a connection only once its session has ended.
+   */
+  port: (connectionId: number) => SessionPort;
 }
 
 /**
@@ -81,7 +84,7 @@ export function provideSessionLogic(deps: SessionLogicDeps) {
   const userOf = (context: SessionContext): string =>
     printableName(context.username ?? '(unknown)');
   const describe = (context: SessionContext): string =>
-    context.online ? userOf(context) : `connection from ${port(context.connectionId)?.address}`;
+    context.online ? userOf(context) : `connection from ${port(context.connectionId).address}`;
   const updateUserlog = () =>
     userlog
       .update()
@@ -119,7 +122,6 @@ export function provideSessionLogic(deps: SessionLogicDeps) {
       })),
       verifyCredentials: fromPromise(async ({ input, signal }) => {
         const connection = port(input.connectionId);
-        if (!connection) return { verdict: 'wrongPassword' as const };
         // Counted now, not when the check fails: concurrent attempts cannot all pass (auth.ts).
         const begun = orThrow(await auth.failuresByIp.tryBegin(connection.address));
         if (!begun.allowed)
@@ -147,7 +149,7 @@ export function provideSessionLogic(deps: SessionLogicDeps) {
         return { invitations: await invitations };
       }),
       commandsAnswered: fromPromise(async ({ input }) => {
-        await port(input.connectionId)?.commandsAnswered();
+        await port(input.connectionId).commandsAnswered();
       }),
       goOffline: fromPromise(async ({ input }) => {
         const { username } = input;
@@ -157,61 +159,58 @@ export function provideSessionLogic(deps: SessionLogicDeps) {
             `Could not take ${username} offline in the presence backend: ${released.error.reason}`,
           );
         const connection = port(input.connectionId);
-        if (connection) services.delivery.detach(username, connection);
+        services.delivery.detach(username, connection);
         await announceDeparture(services, username);
         services.console.line(`${printableName(username)} logout`);
         await updateUserlog();
       }),
     },
     guards: {
-      commandRateFlooding: ({ context }) =>
-        port(context.connectionId)?.commandRate().isFlooding() ?? false,
-      commandRateThrottled: ({ context }) =>
-        port(context.connectionId)?.commandRate().isThrottled() ?? false,
+      commandRateFlooding: ({ context }) => port(context.connectionId).commandRate().isFlooding(),
+      commandRateThrottled: ({ context }) => port(context.connectionId).commandRate().isThrottled(),
       commandRateAdmitsAll: ({ context, event }) =>
         event.type === 'FRAMES' &&
-        (port(context.connectionId)?.commandRate().admits(event.frames.length) ?? false),
+        port(context.connectionId).commandRate().admits(event.frames.length),
     },
     actions: {
-      welcomeClient: ({ context }) => port(context.connectionId)?.sendWelcome(),
+      welcomeClient: ({ context }) => port(context.connectionId).sendWelcome(),
       reportBadMessage: ({ context }) =>
-        port(context.connectionId)?.sendEvent({ ev: 'error', error: { code: 'BAD_MESSAGE' } }),
-      askForPassword: ({ context }) => port(context.connectionId)?.reply(requestIdOf(context)),
+        port(context.connectionId).sendEvent({ ev: 'error', error: { code: 'BAD_MESSAGE' } }),
+      askForPassword: ({ context }) => port(context.connectionId).reply(requestIdOf(context)),
       refuseOutOfOrder: ({ context }) =>
-        port(context.connectionId)?.replyError(requestIdOf(context), { code: 'OUT_OF_ORDER' }),
+        port(context.connectionId).replyError(requestIdOf(context), { code: 'OUT_OF_ORDER' }),
       refuseBeforeLogin: ({ context }) => {
         const next = context.queue[0];
-        if (next) port(context.connectionId)?.replyError(next.requestId, refusalBeforeLogin(next));
+        if (next) port(context.connectionId).replyError(next.requestId, refusalBeforeLogin(next));
       },
       refuseBlocked: ({ context }) => {
         services.console.line(`${userOf(context)} tried to log in but the account is blocked`);
-        port(context.connectionId)?.replyError(requestIdOf(context), { code: 'ACCOUNT_BLOCKED' });
+        port(context.connectionId).replyError(requestIdOf(context), { code: 'ACCOUNT_BLOCKED' });
       },
       refuseLockedNow: ({ context }) => {
         const connection = port(context.connectionId);
         services.console.line(
-          `${userOf(context)} failed to log in from ${connection?.address}; the account is now blocked`,
+          `${userOf(context)} failed to log in from ${connection.address}; the account is now blocked`,
         );
-        connection?.replyError(requestIdOf(context), { code: 'ACCOUNT_LOCKED_NOW' });
+        connection.replyError(requestIdOf(context), { code: 'ACCOUNT_LOCKED_NOW' });
       },
       refuseWrongPassword: ({ context }) => {
         const connection = port(context.connectionId);
-        services.console.line(`${userOf(context)} failed to log in from ${connection?.address}`);
-        connection?.replyError(requestIdOf(context), { code: 'INVALID_PASSWORD' });
+        services.console.line(`${userOf(context)} failed to log in from ${connection.address}`);
+        connection.replyError(requestIdOf(context), { code: 'INVALID_PASSWORD' });
       },
       refuseAlreadyActive: ({ context }) => {
         const connection = port(context.connectionId);
         services.console.line(
-          `${userOf(context)} tried to log in again from ${connection?.address} but is already online`,
+          `${userOf(context)} tried to log in again from ${connection.address} but is already online`,
         );
-        connection?.replyError(requestIdOf(context), {
+        connection.replyError(requestIdOf(context), {
           code: 'USER_ALREADY_ACTIVE',
           user: context.username ?? '',
         });
       },
       refuseThrottled: ({ context, event }) => {
         const connection = port(context.connectionId);
-        if (!connection) return;
         const check = 'output' in event ? (event.output as LoginCheck) : undefined;
         services.console.line(
           `Refusing a login from ${connection.address}: limit maxFailuresPerIpPerMinute (${config.maxFailuresPerIpPerMinute}) reached`,
@@ -226,9 +225,8 @@ export function provideSessionLogic(deps: SessionLogicDeps) {
         services.console.line(`${userOf(context)} is online`);
         // The console quotes names; the client gets the name itself.
         const username = context.username ?? '';
-        if (!connection) return;
         connection.session = {
-          username: context.username ?? '',
+          username,
           address: connection.address,
           services,
         };
@@ -238,7 +236,7 @@ export function provideSessionLogic(deps: SessionLogicDeps) {
       },
       refuseRateLimited: ({ context, event }) => {
         const connection = port(context.connectionId);
-        if (connection && event.type === 'REQUEST')
+        if (event.type === 'REQUEST')
           connection.replyError(event.requestId, {
             code: 'RATE_LIMITED',
             retryAfterSeconds: connection.commandRate().chargeStrike(),
@@ -246,13 +244,13 @@ export function provideSessionLogic(deps: SessionLogicDeps) {
       },
       serve: ({ context, event }) => {
         const connection = port(context.connectionId);
-        if (!connection?.session || event.type !== 'REQUEST') return;
+        if (!connection.session || event.type !== 'REQUEST') return;
         connection.commandRate().chargeCommand();
         serve(event, connection.session, connection);
       },
       serveAll: ({ context, event }) => {
         const connection = port(context.connectionId);
-        if (!connection?.session || event.type !== 'FRAMES') return;
+        if (!connection.session || event.type !== 'FRAMES') return;
         const rate = connection.commandRate();
         for (const frame of event.frames) {
           if (frame.type !== 'REQUEST') continue; // the guard let only requests through
@@ -263,12 +261,12 @@ export function provideSessionLogic(deps: SessionLogicDeps) {
       serveNext: ({ context }) => {
         const connection = port(context.connectionId);
         const next = context.queue[0];
-        if (connection?.session && next) serve(next, connection.session, connection);
+        if (connection.session && next) serve(next, connection.session, connection);
       },
       acceptLogout: ({ context, event }) => {
         // a logout that waited in the queue during the login was not checked against the rate
         if (event.type === 'REQUEST' && event.step === 'logout')
-          port(context.connectionId)?.commandRate().chargeCommand();
+          port(context.connectionId).commandRate().chargeCommand();
       },
       logClosing: ({ context }) => {
         if (context.end?.type !== 'closedByServer') return;
@@ -281,16 +279,16 @@ export function provideSessionLogic(deps: SessionLogicDeps) {
         ),
       sayWhy: ({ context }) => {
         if (context.end?.type === 'closedByServer')
-          port(context.connectionId)?.sendEvent({ ev: 'closing', error: context.end.reason });
+          port(context.connectionId).sendEvent({ ev: 'closing', error: context.end.reason });
       },
       sayBye: ({ context }) => {
         const logout = context.current;
         // The client gets the name itself; only the console quotes it (userOf).
         if (logout)
-          port(context.connectionId)?.reply(logout.requestId, { username: context.username ?? '' });
+          port(context.connectionId).reply(logout.requestId, { username: context.username ?? '' });
       },
-      endSocket: ({ context }) => port(context.connectionId)?.end(),
-      destroySocket: ({ context }) => port(context.connectionId)?.destroy(),
+      endSocket: ({ context }) => port(context.connectionId).end(),
+      destroySocket: ({ context }) => port(context.connectionId).destroy(),
     },
     delays: { loginTimeout: config.loginTimeoutMs },
   });
