@@ -249,6 +249,40 @@ export const SESSION_PROBES: readonly Probe[] = [
       await conn.close();
     },
   },
+  // PROTOCOL: username BAD_ARGUMENTS "empty or over 256 characters", USER_NAME_BIDI_CONTROL;
+  // password `[password, udpPort]` (SPEC: ports are integers 1–65535)
+  {
+    name: 'login arguments: a username of 256 characters is taken, one with a bidi control refused; the UDP port must be 1–65535',
+    run: async (server, users) => {
+      const long = await fresh(server);
+      await expectAnswer(long, 'username', ['u'.repeat(256)], 'ok', '256 characters');
+      await long.close();
+      const conn = await fresh(server);
+      await expectAnswer(
+        conn,
+        'username',
+        ['Yo\u202Eda'],
+        'USER_NAME_BIDI_CONTROL',
+        'a right-to-left override',
+      );
+      const first = users.take();
+      await expectAnswer(conn, 'username', [first], 'ok', 'still awaiting a username');
+      for (const port of ['0', '65536', '-1', '1.5', ''])
+        await expectAnswer(
+          conn,
+          'password',
+          [server.passwordOf(first), port],
+          'BAD_ARGUMENTS',
+          `UDP port ${JSON.stringify(port)}`,
+        );
+      await expectAnswer(conn, 'password', [server.passwordOf(first), '1'], 'ok', 'port 1');
+      await conn.close();
+      const second = users.take();
+      const top = await atPassword(server, second);
+      await expectAnswer(top, 'password', [server.passwordOf(second), '65535'], 'ok', 'port 65535');
+      await top.close();
+    },
+  },
   {
     name: 'awaitingUsername: an unknown username is asked for a password too (no account enumeration), and refused there',
     run: async (server) => {
