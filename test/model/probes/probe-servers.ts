@@ -5,7 +5,7 @@
 // so this is what makes a mutant cost about a second instead of several.
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { DEFAULTS, type ServerConfig } from '../../../src/server/config.js';
 import { ConsoleLog } from '../../../src/server/console-log.js';
 import { TessengerServer, type ServerRuntime } from '../../../src/server/server.js';
@@ -15,8 +15,10 @@ import {
   type BackendError,
 } from '../../../src/server/state/backend-error.js';
 import type { SharedState } from '../../../src/server/state/shared-state.js';
+import { nodeStorageFs, type StorageFs } from '../../../src/server/storage/storage-fs.js';
 import { errAsync, ResultAsync } from 'neverthrow';
 import { ConsoleWatch, writeCredentials } from '../support.js';
+import { FAILING_GROUPS, UNLOGGABLE_GROUP_PREFIX } from './command-probes.js';
 import { HELD_USER, IP_FAILURES, PER_IP_CONNECTIONS, type ProbeServer } from './session-probes.js';
 
 export interface InProcessServer {
@@ -120,6 +122,26 @@ function holding<T extends object>(presence: T, hold: Hold): T {
   });
 }
 
+const groupFailureOf = (name: unknown): BackendError | null =>
+  failure(
+    typeof name !== 'string'
+      ? 'ok'
+      : name.startsWith(FAILING_GROUPS.failed)
+        ? 'failed'
+        : name.startsWith(FAILING_GROUPS.unreachable)
+          ? 'unreachable'
+          : 'ok',
+  );
+
+/** The server's file system, except that opening `<group>_messagelog.txt` of those groups fails. */
+const unloggable: StorageFs = {
+  ...nodeStorageFs,
+  open: (path, flags) =>
+    basename(path).startsWith(UNLOGGABLE_GROUP_PREFIX)
+      ? Promise.reject(Object.assign(new Error(`EIO (test): ${path}`), { code: 'EIO' }))
+      : nodeStorageFs.open(path, flags),
+};
+
 /** Users whose login meets a failing shared state: at the lockout check or the presence claim. */
 export const LOGIN_FAILURE_USERS = [
   'lockout-fails',
@@ -150,7 +172,12 @@ function switchable(mode: () => BackendMode, hold: Hold) {
     lockouts: failing(state.lockouts, ['isLocked'], ([name]) =>
       typeof name === 'string' && name.startsWith('lockout-') ? loginFailureOf(name) : null,
     ),
-    groups: failing(state.groups, ['find', 'reserve', 'join'], byMode, rejects),
+    groups: failing(
+      state.groups,
+      ['find', 'reserve', 'join'],
+      ([name]) => byMode() ?? groupFailureOf(name),
+      rejects,
+    ),
     transfers: failing(state.transfers, ['introduce'], byMode, rejects),
   });
 }
@@ -249,7 +276,7 @@ export async function startProbeServers(): Promise<ProbeServers> {
     start('main', {}),
     start('login-timeout', { loginTimeoutMs: 3000 }),
     start('ip-throttled', { maxFailuresPerIpPerMinute: IP_FAILURES }),
-    start('backend', {}, { adaptState: switchable(() => mode, hold) }),
+    start('backend', {}, { adaptState: switchable(() => mode, hold), storageFs: unloggable }),
     start('rate', { rateBurst: 10, ratePerSecond: 1, maxThrottled: 5, maxGroups: 1 }),
     start('queue', { maxQueuedBytes: 65_536, sync: 'off' }),
     start('per-ip', { maxConnectionsPerIp: PER_IP_CONNECTIONS }),
