@@ -13,6 +13,8 @@ import type { Probe, ProbeServer } from './session-probes.js';
 export const FAILING_GROUPS = { failed: 'Broken', unreachable: 'Unreachable' } as const;
 /** Groups whose log file cannot be opened on the backend server (its file system fails). */
 export const UNLOGGABLE_GROUP_PREFIX = 'Nolog';
+/** Groups whose log file opens but cannot be written to on the backend server. */
+export const UNWRITABLE_GROUP_PREFIX = 'Nowrite';
 
 const UDP = 9;
 /** SPEC's TS: `01 Jun 2023 15:00:01`. */
@@ -643,10 +645,15 @@ export const COMMAND_PROBES: readonly Probe[] = [
         { code: 'GROUP_NOT_FOUND', group: nolog },
         'not created',
       );
+      // a group whose log cannot be written: a message is refused and reaches nobody
+      const nowrite = `${UNWRITABLE_GROUP_PREFIX}${a}`;
+      await asker.ok('creategroup', [nowrite, b]);
+      await other.ok('joingroup', [nowrite]);
+      await refused(asker, 'groupmsg', [nowrite, text], { code: 'STORAGE_FAILED' }, 'not logged');
       assert.equal(
         other.raw.received.filter((m) => m.t === 'ev').map((m) => (m as { ev: string }).ev),
-        ['invited', 'private'],
-        'nothing was delivered while the backend failed, nobody invited to a group not created',
+        ['invited', 'private', 'invited'],
+        'nothing was delivered while the backend failed or the log could not be written, nobody invited to a group not created',
       );
       assert.is(server.backend.messagelog().filter((l) => l.includes(text)).length, 0);
       assert.equal(server.backend.groupLog(group), [], 'nothing logged in the group');

@@ -18,7 +18,11 @@ import type { SharedState } from '../../../src/server/state/shared-state.js';
 import { nodeStorageFs, type StorageFs } from '../../../src/server/storage/storage-fs.js';
 import { errAsync, ResultAsync } from 'neverthrow';
 import { ConsoleWatch, writeCredentials } from '../support.js';
-import { FAILING_GROUPS, UNLOGGABLE_GROUP_PREFIX } from './command-probes.js';
+import {
+  FAILING_GROUPS,
+  UNLOGGABLE_GROUP_PREFIX,
+  UNWRITABLE_GROUP_PREFIX,
+} from './command-probes.js';
 import { HELD_USER, IP_FAILURES, PER_IP_CONNECTIONS, type ProbeServer } from './session-probes.js';
 
 export interface InProcessServer {
@@ -133,13 +137,30 @@ const groupFailureOf = (name: unknown): BackendError | null =>
           : 'ok',
   );
 
-/** The server's file system, except that opening `<group>_messagelog.txt` of those groups fails. */
-const unloggable: StorageFs = {
+const eio = (path: string): Error =>
+  Object.assign(new Error(`EIO (test): ${path}`), { code: 'EIO' });
+
+/**
+ * The server's file system, except that opening `<group>_messagelog.txt` of the UNLOGGABLE
+ * groups fails, and writing to that of the UNWRITABLE ones (it opens; every write fails).
+ */
+const failingGroupLogs: StorageFs = {
   ...nodeStorageFs,
-  open: (path, flags) =>
-    basename(path).startsWith(UNLOGGABLE_GROUP_PREFIX)
-      ? Promise.reject(Object.assign(new Error(`EIO (test): ${path}`), { code: 'EIO' }))
-      : nodeStorageFs.open(path, flags),
+  open: async (path, flags) => {
+    const name = basename(path);
+    if (name.startsWith(UNLOGGABLE_GROUP_PREFIX)) throw eio(path);
+    const file = await nodeStorageFs.open(path, flags);
+    if (!name.startsWith(UNWRITABLE_GROUP_PREFIX)) return file;
+    return {
+      read: (...a) => file.read(...a),
+      write: () => Promise.reject(eio(path)),
+      truncate: (length) => file.truncate(length),
+      stat: () => file.stat(),
+      datasync: () => file.datasync(),
+      sync: () => file.sync(),
+      close: () => file.close(),
+    };
+  },
 };
 
 /** Users whose login meets a failing shared state: at the lockout check or the presence claim. */
@@ -276,7 +297,7 @@ export async function startProbeServers(): Promise<ProbeServers> {
     start('main', {}),
     start('login-timeout', { loginTimeoutMs: 3000 }),
     start('ip-throttled', { maxFailuresPerIpPerMinute: IP_FAILURES }),
-    start('backend', {}, { adaptState: switchable(() => mode, hold), storageFs: unloggable }),
+    start('backend', {}, { adaptState: switchable(() => mode, hold), storageFs: failingGroupLogs }),
     start('rate', { rateBurst: 10, ratePerSecond: 1, maxThrottled: 5, maxGroups: 1 }),
     start('queue', { maxQueuedBytes: 65_536, sync: 'off' }),
     start('per-ip', { maxConnectionsPerIp: PER_IP_CONNECTIONS }),
