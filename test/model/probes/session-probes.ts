@@ -401,6 +401,13 @@ export const SESSION_PROBES: readonly Probe[] = [
       await server.console.waitFor(
         new RegExp(`^${user} tried to log in again from \\S+ but is already online$`),
       );
+      // SPEC: "first session unharmed": messages for the user still reach the first session only
+      const sender = await loggedIn(server, users.take());
+      await expectAnswer(sender, 'msgto', [user, 'to the first'], 'ok', 'the user is online');
+      await first.raw.waitFor(
+        (m) => m.t === 'ev' && m.ev === 'private' && m.text === 'to the first',
+        WAIT_MS,
+      );
       await expectAnswer(
         second,
         'password',
@@ -408,6 +415,12 @@ export const SESSION_PROBES: readonly Probe[] = [
         'OUT_OF_ORDER',
         'back to the username step',
       );
+      // (answered after the message was delivered: anything sent to this connection came first)
+      assert.not.ok(
+        second.raw.received.some((m) => m.t === 'ev' && m.ev === 'private'),
+        "the refused connection gets none of the user's messages",
+      );
+      await sender.close();
       await expectAnswer(second, 'username', [other], 'ok', 'a username is accepted again');
       await expectAnswer(
         second,
