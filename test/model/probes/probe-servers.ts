@@ -163,6 +163,15 @@ const failingGroupLogs: StorageFs = {
   },
 };
 
+/** A file system whose userlog.txt cannot be rewritten once `failing()` says so. */
+const userlogFailing = (failing: () => boolean): StorageFs => ({
+  ...nodeStorageFs,
+  open: (path, flags) =>
+    failing() && basename(path).startsWith('userlog.txt')
+      ? Promise.reject(eio(path))
+      : nodeStorageFs.open(path, flags),
+});
+
 /** Users whose login meets a failing shared state: at the lockout check or the presence claim. */
 export const LOGIN_FAILURE_USERS = [
   'lockout-fails',
@@ -293,15 +302,24 @@ export async function startProbeServers(): Promise<ProbeServers> {
   };
   let mode: BackendMode = 'ok';
   const hold = new Hold();
-  const [main, loginTimeout, ipThrottled, backend, rate, queue, perIp] = await Promise.all([
-    start('main', {}),
-    start('login-timeout', { loginTimeoutMs: 3000 }),
-    start('ip-throttled', { maxFailuresPerIpPerMinute: IP_FAILURES }),
-    start('backend', {}, { adaptState: switchable(() => mode, hold), storageFs: failingGroupLogs }),
-    start('rate', { rateBurst: 10, ratePerSecond: 1, maxThrottled: 5, maxGroups: 1 }),
-    start('queue', { maxQueuedBytes: 65_536, sync: 'off' }),
-    start('per-ip', { maxConnectionsPerIp: PER_IP_CONNECTIONS }),
-  ]);
+  // started (the userlog is emptied at start), then its rewrites fail
+  let userlogStarted = false;
+  const [main, loginTimeout, ipThrottled, backend, rate, queue, perIp, noUserlog] =
+    await Promise.all([
+      start('main', {}),
+      start('login-timeout', { loginTimeoutMs: 3000 }),
+      start('ip-throttled', { maxFailuresPerIpPerMinute: IP_FAILURES }),
+      start(
+        'backend',
+        {},
+        { adaptState: switchable(() => mode, hold), storageFs: failingGroupLogs },
+      ),
+      start('rate', { rateBurst: 10, ratePerSecond: 1, maxThrottled: 5, maxGroups: 1 }),
+      start('queue', { maxQueuedBytes: 65_536, sync: 'off' }),
+      start('per-ip', { maxConnectionsPerIp: PER_IP_CONNECTIONS }),
+      start('no-userlog', {}, { storageFs: userlogFailing(() => userlogStarted) }),
+    ]);
+  userlogStarted = true;
   const side = (s: InProcessServer) => ({ port: s.port, console: s.console, userlog: s.userlog });
   return {
     server: {
@@ -321,6 +339,7 @@ export async function startProbeServers(): Promise<ProbeServers> {
       rate: { ...side(rate), maxGroups: 1 },
       queue: side(queue),
       perIp: side(perIp),
+      noUserlog: side(noUserlog),
       backend: {
         port: backend.port,
         messagelog: backend.messagelog,
@@ -336,7 +355,9 @@ export async function startProbeServers(): Promise<ProbeServers> {
     },
     stop: async () => {
       await Promise.all(
-        [main, loginTimeout, ipThrottled, backend, rate, queue, perIp].map((s) => s.stop()),
+        [main, loginTimeout, ipThrottled, backend, rate, queue, perIp, noUserlog].map((s) =>
+          s.stop(),
+        ),
       );
       rmSync(root, { recursive: true, force: true });
     },

@@ -37,6 +37,8 @@ export interface ProbeServer {
   readonly queue: LimitedServer;
   /** A server started with `--max-connections-per-ip` PER_IP_CONNECTIONS (one probe uses it). */
   readonly perIp: LimitedServer;
+  /** A server whose userlog.txt cannot be rewritten once it started (one probe uses it). */
+  readonly noUserlog: LimitedServer;
   /** A server, same users, whose shared state (presence, groups, transfers) fails on demand. */
   readonly backend: {
     readonly port: number;
@@ -906,6 +908,20 @@ export const SESSION_PROBES: readonly Probe[] = [
       );
       assert.not.ok(server.backend.userlog().some((l) => l.includes('claim-')));
       await watcher.close();
+    },
+  },
+  // SPEC §7: bad conditions never crash the server or affect users; SPEC §6: the console says
+  // what happened. userlog.txt is a record for the operator: failing to rewrite it is reported.
+  {
+    name: 'userlog.txt cannot be written: the login and logout still work, and the console says so',
+    run: async (server, users) => {
+      const { noUserlog } = server;
+      const user = users.take();
+      const conn = await loggedIn({ ...server, port: noUserlog.port }, user);
+      await noUserlog.console.waitFor(/^Could not update \S*userlog\.txt: .*EIO/);
+      await expectAnswer(conn, 'logout', [], 'ok', 'logout');
+      await conn.closedByServer();
+      await noUserlog.console.waitFor(`${user} logout`);
     },
   },
   // PROTOCOL: "Commands already running when the server decides to disconnect are answered
