@@ -545,6 +545,19 @@ async function receiveAll(p: PresenterSetup): Promise<Extract<Datagram, { type: 
   return hello;
 }
 
+// P2P.md: `opening` → `CANCEL` → `cancelled`; `tx.cancel()` ends the transfer as Cancelled
+// whenever it comes, here before the file is even open (opening it is asynchronous).
+test('presenter, opening: cancelled before the file is open, the result is Cancelled', async () => {
+  const p = await presenter(PATIENT);
+  try {
+    p.tx.cancel();
+    assert.is((await errorOf<{ type: string }>(p.tx.result)).type, 'Cancelled');
+    assert.is(p.peer.count('Data'), 0, 'nothing of the file was sent');
+  } finally {
+    await p.cleanup();
+  }
+});
+
 test('presenter, offering: HELLO announces the size and is repeated until answered; no DATA before an ACK', async () => {
   const p = await presenter(PATIENT);
   try {
