@@ -695,7 +695,11 @@ export const COMMAND_PROBES: readonly Probe[] = [
       // the audience is told the names as they are
       await eventWith(c, 'p2p-incoming', { presenter: zoe, fileName: 'é.mp4', size: 7 });
       await server.console.waitFor(`${qz} is sending "\\u00e9.mp4" (7 bytes) to ${qc} over UDP`);
-      await z.ok('logout');
+      assert.equal(
+        await z.ok('logout'),
+        { username: zoe },
+        'the logout reply names the user as is',
+      );
       await z.closedByServer();
       await server.console.waitFor(`${qz} logout`);
       await c.close();
