@@ -16,7 +16,13 @@ const args = process.argv.slice(2);
 const configFile = args[0]?.endsWith('.json') ? args[0] : 'stryker.config.json';
 const config = JSON.parse(readFileSync(configFile, 'utf8'));
 const file = config.incrementalFile;
-const KEEP = new Set(['Killed', 'Ignored']);
+// MUTATION_KEEP_TIMEOUTS=1 also keeps "Timeout" (a mutant that made the tests hang): a quick
+// rerun after new tests then only retests the survivors.
+const KEEP = new Set([
+  'Killed',
+  'Ignored',
+  ...(process.env.MUTATION_KEEP_TIMEOUTS === '1' ? ['Timeout'] : []),
+]);
 if (file && existsSync(file)) {
   const report = JSON.parse(readFileSync(file, 'utf8'));
   let dropped = 0;

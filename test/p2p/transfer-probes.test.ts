@@ -329,6 +329,25 @@ test('audience, receiving → verifying → saved: chunks are acknowledged, the 
   }
 });
 
+// P2P.md: "On any failure the temp file is deleted, and nothing ever exists under the final
+// name"; ABORT reason 3, disk error. The download directory disappears before the FIN, so the
+// verified file cannot be published under its final name.
+test('audience, saving: a verified file that cannot be saved (its directory is gone) is DiskError, ABORT disk error, no DONE', async () => {
+  const a = await audience(PATIENT);
+  try {
+    await sendHelloAndData(a);
+    await ackedUpTo(a.peer, 3);
+    await eventually(() => a.rx.state() === 'verifying', 'every chunk to be written');
+    await removeDir(a.dir);
+    a.peer.send([encodeFin(a.peer.connectionId, sha256(a.file))]);
+    assert.is((await a.peer.next('Abort')).reason, AbortReason.DiskError);
+    assert.is((await errorOf<{ type: string }>(a.rx.result)).type, 'DiskError');
+    assert.is(a.peer.count('Done'), 0, 'no DONE for a file that was not saved');
+  } finally {
+    await a.cleanup();
+  }
+});
+
 test('audience, receiving: a missing chunk is reported in the ACK, and a FIN before the whole file is not answered with DONE', async () => {
   const a = await audience(PATIENT);
   try {
@@ -525,6 +544,19 @@ async function receiveAll(p: PresenterSetup): Promise<Extract<Datagram, { type: 
   }
   return hello;
 }
+
+// P2P.md: `opening` → `CANCEL` → `cancelled`; `tx.cancel()` ends the transfer as Cancelled
+// whenever it comes, here before the file is even open (opening it is asynchronous).
+test('presenter, opening: cancelled before the file is open, the result is Cancelled', async () => {
+  const p = await presenter(PATIENT);
+  try {
+    p.tx.cancel();
+    assert.is((await errorOf<{ type: string }>(p.tx.result)).type, 'Cancelled');
+    assert.is(p.peer.count('Data'), 0, 'nothing of the file was sent');
+  } finally {
+    await p.cleanup();
+  }
+});
 
 test('presenter, offering: HELLO announces the size and is repeated until answered; no DATA before an ACK', async () => {
   const p = await presenter(PATIENT);

@@ -9,6 +9,13 @@ import type { ResponseMessage, ServerMessage } from '../../../src/protocol/messa
 import { Conn, WAIT_MS } from '../support.js';
 import type { Probe, ProbeServer } from './session-probes.js';
 
+/** Groups whose every shared-state call fails on the backend server, whatever its mode. */
+export const FAILING_GROUPS = { failed: 'Broken', unreachable: 'Unreachable' } as const;
+/** Groups whose log file cannot be opened on the backend server (its file system fails). */
+export const UNLOGGABLE_GROUP_PREFIX = 'Nolog';
+/** Groups whose log file opens but cannot be written to on the backend server. */
+export const UNWRITABLE_GROUP_PREFIX = 'Nowrite';
+
 const UDP = 9;
 /** SPEC's TS: `01 Jun 2023 15:00:01`. */
 const TS = /^\d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2}$/;
@@ -614,10 +621,39 @@ export const COMMAND_PROBES: readonly Probe[] = [
         { code: 'MESSAGE_INVALID_CHARS' },
         'still a member',
       );
+      // a group whose own shared-state calls fail while presence works (probe-servers.ts:
+      // FAILING_GROUPS): the members are found, reserving the name fails
+      for (const [prefix, code] of [
+        [FAILING_GROUPS.failed, 'STORAGE_FAILED'],
+        [FAILING_GROUPS.unreachable, 'CLUSTER_UNAVAILABLE'],
+      ] as const)
+        await refused(asker, 'creategroup', [`${prefix}${a}`, b], { code }, `${prefix}: reserving`);
+      // a group whose log file cannot be opened is not created, and its name stays free
+      const nolog = `${UNLOGGABLE_GROUP_PREFIX}${a}`;
+      for (const attempt of [1, 2])
+        await refused(
+          asker,
+          'creategroup',
+          [nolog, b],
+          { code: 'STORAGE_FAILED' },
+          `the log file cannot be opened (attempt ${attempt})`,
+        );
+      await refused(
+        other,
+        'joingroup',
+        [nolog],
+        { code: 'GROUP_NOT_FOUND', group: nolog },
+        'not created',
+      );
+      // a group whose log cannot be written: a message is refused and reaches nobody
+      const nowrite = `${UNWRITABLE_GROUP_PREFIX}${a}`;
+      await asker.ok('creategroup', [nowrite, b]);
+      await other.ok('joingroup', [nowrite]);
+      await refused(asker, 'groupmsg', [nowrite, text], { code: 'STORAGE_FAILED' }, 'not logged');
       assert.equal(
         other.raw.received.filter((m) => m.t === 'ev').map((m) => (m as { ev: string }).ev),
-        ['invited', 'private'],
-        'nothing was delivered while the backend failed',
+        ['invited', 'private', 'invited'],
+        'nothing was delivered while the backend failed or the log could not be written, nobody invited to a group not created',
       );
       assert.is(server.backend.messagelog().filter((l) => l.includes(text)).length, 0);
       assert.equal(server.backend.groupLog(group), [], 'nothing logged in the group');
@@ -659,7 +695,11 @@ export const COMMAND_PROBES: readonly Probe[] = [
       // the audience is told the names as they are
       await eventWith(c, 'p2p-incoming', { presenter: zoe, fileName: 'é.mp4', size: 7 });
       await server.console.waitFor(`${qz} is sending "\\u00e9.mp4" (7 bytes) to ${qc} over UDP`);
-      await z.ok('logout');
+      assert.equal(
+        await z.ok('logout'),
+        { username: zoe },
+        'the logout reply names the user as is',
+      );
       await z.closedByServer();
       await server.console.waitFor(`${qz} logout`);
       await c.close();

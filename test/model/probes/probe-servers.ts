@@ -5,7 +5,7 @@
 // so this is what makes a mutant cost about a second instead of several.
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { DEFAULTS, type ServerConfig } from '../../../src/server/config.js';
 import { ConsoleLog } from '../../../src/server/console-log.js';
 import { TessengerServer, type ServerRuntime } from '../../../src/server/server.js';
@@ -15,8 +15,14 @@ import {
   type BackendError,
 } from '../../../src/server/state/backend-error.js';
 import type { SharedState } from '../../../src/server/state/shared-state.js';
+import { nodeStorageFs, type StorageFs } from '../../../src/server/storage/storage-fs.js';
 import { errAsync, ResultAsync } from 'neverthrow';
 import { ConsoleWatch, writeCredentials } from '../support.js';
+import {
+  FAILING_GROUPS,
+  UNLOGGABLE_GROUP_PREFIX,
+  UNWRITABLE_GROUP_PREFIX,
+} from './command-probes.js';
 import { HELD_USER, IP_FAILURES, PER_IP_CONNECTIONS, type ProbeServer } from './session-probes.js';
 
 export interface InProcessServer {
@@ -120,6 +126,52 @@ function holding<T extends object>(presence: T, hold: Hold): T {
   });
 }
 
+const groupFailureOf = (name: unknown): BackendError | null =>
+  failure(
+    typeof name !== 'string'
+      ? 'ok'
+      : name.startsWith(FAILING_GROUPS.failed)
+        ? 'failed'
+        : name.startsWith(FAILING_GROUPS.unreachable)
+          ? 'unreachable'
+          : 'ok',
+  );
+
+const eio = (path: string): Error =>
+  Object.assign(new Error(`EIO (test): ${path}`), { code: 'EIO' });
+
+/**
+ * The server's file system, except that opening `<group>_messagelog.txt` of the UNLOGGABLE
+ * groups fails, and writing to that of the UNWRITABLE ones (it opens; every write fails).
+ */
+const failingGroupLogs: StorageFs = {
+  ...nodeStorageFs,
+  open: async (path, flags) => {
+    const name = basename(path);
+    if (name.startsWith(UNLOGGABLE_GROUP_PREFIX)) throw eio(path);
+    const file = await nodeStorageFs.open(path, flags);
+    if (!name.startsWith(UNWRITABLE_GROUP_PREFIX)) return file;
+    return {
+      read: (...a) => file.read(...a),
+      write: () => Promise.reject(eio(path)),
+      truncate: (length) => file.truncate(length),
+      stat: () => file.stat(),
+      datasync: () => file.datasync(),
+      sync: () => file.sync(),
+      close: () => file.close(),
+    };
+  },
+};
+
+/** A file system whose userlog.txt cannot be rewritten once `failing()` says so. */
+const userlogFailing = (failing: () => boolean): StorageFs => ({
+  ...nodeStorageFs,
+  open: (path, flags) =>
+    failing() && basename(path).startsWith('userlog.txt')
+      ? Promise.reject(eio(path))
+      : nodeStorageFs.open(path, flags),
+});
+
 /** Users whose login meets a failing shared state: at the lockout check or the presence claim. */
 export const LOGIN_FAILURE_USERS = [
   'lockout-fails',
@@ -150,7 +202,12 @@ function switchable(mode: () => BackendMode, hold: Hold) {
     lockouts: failing(state.lockouts, ['isLocked'], ([name]) =>
       typeof name === 'string' && name.startsWith('lockout-') ? loginFailureOf(name) : null,
     ),
-    groups: failing(state.groups, ['find', 'reserve', 'join'], byMode, rejects),
+    groups: failing(
+      state.groups,
+      ['find', 'reserve', 'join'],
+      ([name]) => byMode() ?? groupFailureOf(name),
+      rejects,
+    ),
     transfers: failing(state.transfers, ['introduce'], byMode, rejects),
   });
 }
@@ -245,15 +302,24 @@ export async function startProbeServers(): Promise<ProbeServers> {
   };
   let mode: BackendMode = 'ok';
   const hold = new Hold();
-  const [main, loginTimeout, ipThrottled, backend, rate, queue, perIp] = await Promise.all([
-    start('main', {}),
-    start('login-timeout', { loginTimeoutMs: 3000 }),
-    start('ip-throttled', { maxFailuresPerIpPerMinute: IP_FAILURES }),
-    start('backend', {}, { adaptState: switchable(() => mode, hold) }),
-    start('rate', { rateBurst: 10, ratePerSecond: 1, maxThrottled: 5, maxGroups: 1 }),
-    start('queue', { maxQueuedBytes: 65_536, sync: 'off' }),
-    start('per-ip', { maxConnectionsPerIp: PER_IP_CONNECTIONS }),
-  ]);
+  // started (the userlog is emptied at start), then its rewrites fail
+  let userlogStarted = false;
+  const [main, loginTimeout, ipThrottled, backend, rate, queue, perIp, noUserlog] =
+    await Promise.all([
+      start('main', {}),
+      start('login-timeout', { loginTimeoutMs: 3000 }),
+      start('ip-throttled', { maxFailuresPerIpPerMinute: IP_FAILURES }),
+      start(
+        'backend',
+        {},
+        { adaptState: switchable(() => mode, hold), storageFs: failingGroupLogs },
+      ),
+      start('rate', { rateBurst: 10, ratePerSecond: 1, maxThrottled: 5, maxGroups: 1 }),
+      start('queue', { maxQueuedBytes: 65_536, sync: 'off' }),
+      start('per-ip', { maxConnectionsPerIp: PER_IP_CONNECTIONS }),
+      start('no-userlog', {}, { storageFs: userlogFailing(() => userlogStarted) }),
+    ]);
+  userlogStarted = true;
   const side = (s: InProcessServer) => ({ port: s.port, console: s.console, userlog: s.userlog });
   return {
     server: {
@@ -273,6 +339,7 @@ export async function startProbeServers(): Promise<ProbeServers> {
       rate: { ...side(rate), maxGroups: 1 },
       queue: side(queue),
       perIp: side(perIp),
+      noUserlog: side(noUserlog),
       backend: {
         port: backend.port,
         messagelog: backend.messagelog,
@@ -288,7 +355,9 @@ export async function startProbeServers(): Promise<ProbeServers> {
     },
     stop: async () => {
       await Promise.all(
-        [main, loginTimeout, ipThrottled, backend, rate, queue, perIp].map((s) => s.stop()),
+        [main, loginTimeout, ipThrottled, backend, rate, queue, perIp, noUserlog].map((s) =>
+          s.stop(),
+        ),
       );
       rmSync(root, { recursive: true, force: true });
     },

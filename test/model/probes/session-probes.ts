@@ -37,6 +37,8 @@ export interface ProbeServer {
   readonly queue: LimitedServer;
   /** A server started with `--max-connections-per-ip` PER_IP_CONNECTIONS (one probe uses it). */
   readonly perIp: LimitedServer;
+  /** A server whose userlog.txt cannot be rewritten once it started (one probe uses it). */
+  readonly noUserlog: LimitedServer;
   /** A server, same users, whose shared state (presence, groups, transfers) fails on demand. */
   readonly backend: {
     readonly port: number;
@@ -249,6 +251,40 @@ export const SESSION_PROBES: readonly Probe[] = [
       await conn.close();
     },
   },
+  // PROTOCOL: username BAD_ARGUMENTS "empty or over 256 characters", USER_NAME_BIDI_CONTROL;
+  // password `[password, udpPort]` (SPEC: ports are integers 1–65535)
+  {
+    name: 'login arguments: a username of 256 characters is taken, one with a bidi control refused; the UDP port must be 1–65535',
+    run: async (server, users) => {
+      const long = await fresh(server);
+      await expectAnswer(long, 'username', ['u'.repeat(256)], 'ok', '256 characters');
+      await long.close();
+      const conn = await fresh(server);
+      await expectAnswer(
+        conn,
+        'username',
+        ['Yo\u202Eda'],
+        'USER_NAME_BIDI_CONTROL',
+        'a right-to-left override',
+      );
+      const first = users.take();
+      await expectAnswer(conn, 'username', [first], 'ok', 'still awaiting a username');
+      for (const port of ['0', '65536', '-1', '1.5', ''])
+        await expectAnswer(
+          conn,
+          'password',
+          [server.passwordOf(first), port],
+          'BAD_ARGUMENTS',
+          `UDP port ${JSON.stringify(port)}`,
+        );
+      await expectAnswer(conn, 'password', [server.passwordOf(first), '1'], 'ok', 'port 1');
+      await conn.close();
+      const second = users.take();
+      const top = await atPassword(server, second);
+      await expectAnswer(top, 'password', [server.passwordOf(second), '65535'], 'ok', 'port 65535');
+      await top.close();
+    },
+  },
   {
     name: 'awaitingUsername: an unknown username is asked for a password too (no account enumeration), and refused there',
     run: async (server) => {
@@ -367,6 +403,13 @@ export const SESSION_PROBES: readonly Probe[] = [
       await server.console.waitFor(
         new RegExp(`^${user} tried to log in again from \\S+ but is already online$`),
       );
+      // SPEC: "first session unharmed": messages for the user still reach the first session only
+      const sender = await loggedIn(server, users.take());
+      await expectAnswer(sender, 'msgto', [user, 'to the first'], 'ok', 'the user is online');
+      await first.raw.waitFor(
+        (m) => m.t === 'ev' && m.ev === 'private' && m.text === 'to the first',
+        WAIT_MS,
+      );
       await expectAnswer(
         second,
         'password',
@@ -374,6 +417,12 @@ export const SESSION_PROBES: readonly Probe[] = [
         'OUT_OF_ORDER',
         'back to the username step',
       );
+      // (answered after the message was delivered: anything sent to this connection came first)
+      assert.not.ok(
+        second.raw.received.some((m) => m.t === 'ev' && m.ev === 'private'),
+        "the refused connection gets none of the user's messages",
+      );
+      await sender.close();
       await expectAnswer(second, 'username', [other], 'ok', 'a username is accepted again');
       await expectAnswer(
         second,
@@ -859,6 +908,20 @@ export const SESSION_PROBES: readonly Probe[] = [
       );
       assert.not.ok(server.backend.userlog().some((l) => l.includes('claim-')));
       await watcher.close();
+    },
+  },
+  // SPEC §7: bad conditions never crash the server or affect users; SPEC §6: the console says
+  // what happened. userlog.txt is a record for the operator: failing to rewrite it is reported.
+  {
+    name: 'userlog.txt cannot be written: the login and logout still work, and the console says so',
+    run: async (server, users) => {
+      const { noUserlog } = server;
+      const user = users.take();
+      const conn = await loggedIn({ ...server, port: noUserlog.port }, user);
+      await noUserlog.console.waitFor(/^Could not update \S*userlog\.txt: .*EIO/);
+      await expectAnswer(conn, 'logout', [], 'ok', 'logout');
+      await conn.closedByServer();
+      await noUserlog.console.waitFor(`${user} logout`);
     },
   },
   // PROTOCOL: "Commands already running when the server decides to disconnect are answered
