@@ -6,16 +6,13 @@
 // stays behind, whatever the width.
 import { displayWidth, fitWidth } from './display-width.js';
 import { layoutInput, type InputLayout } from './input-layout.js';
+import { currentWindowSize } from './window-size.js';
 
 export interface AreaOutput {
   write(text: string): unknown;
   readonly columns?: number | undefined;
   readonly rows?: number | undefined;
-  /**
-   * The terminal's size asked of the terminal now (a TTY's `getWindowSize`). `columns` only
-   * changes when Node handles the resize signal, which can come after a message that arrived in
-   * the same instant: drawing that message for the old width would leave stale rows behind.
-   */
+  /** The size Node last knew (a TTY's `getWindowSize`); see currentWindowSize for the live one. */
   getWindowSize?(): [number, number];
 }
 
@@ -68,7 +65,7 @@ export class LiveArea {
 
   private windowSize(): [number, number] | undefined {
     try {
-      return this.output.getWindowSize?.();
+      return currentWindowSize(this.output);
     } catch {
       return undefined; // not a terminal after all (closed, redirected): fall back to `columns`
     }

@@ -1,6 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { LiveArea } from '../../src/terminal/live-area.js';
+import { currentWindowSize } from '../../src/terminal/window-size.js';
 
 const ESC = '\x1b[';
 
@@ -47,6 +48,30 @@ test('without a size to ask, the last known columns are used', () => {
   written = '';
   area.redraw();
   assert.ok(written.startsWith(`${ESC}?25l\r${ESC}1A${ESC}J`));
+});
+
+test("a TTY's size is asked of its handle (the terminal), not taken from Node's cache", () => {
+  // Node's tty.WriteStream: getWindowSize() returns the size cached at the last resize signal;
+  // its handle's getWindowSize(out) asks the terminal and returns an error code (0: filled).
+  let terminalSize: [number, number] = [80, 24];
+  const tty = {
+    columns: 80,
+    rows: 24,
+    getWindowSize: (): [number, number] => [80, 24],
+    _handle: {
+      getWindowSize(out: number[]): number {
+        [out[0], out[1]] = terminalSize;
+        return 0;
+      },
+    },
+  };
+  assert.equal(currentWindowSize(tty), [80, 24]);
+  terminalSize = [40, 20]; // the window shrank; the signal has not been handled yet
+  assert.equal(currentWindowSize(tty), [40, 20]);
+  // a handle that fails (not a terminal any more): the cached size
+  tty._handle.getWindowSize = () => -9;
+  assert.equal(currentWindowSize(tty), [80, 24]);
+  assert.is(currentWindowSize({}), undefined);
 });
 
 test.run();
