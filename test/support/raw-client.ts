@@ -74,6 +74,24 @@ export class RawClient {
     return id;
   }
 
+  /**
+   * Several frames in one write, so the server reads them together (one read, one batch):
+   * requests by `cmd`, anything else as `frame`. Returns each request's id, in order.
+   */
+  sendTogether(
+    frames: ReadonlyArray<{ cmd: string; args?: string[] } | { frame: unknown }>,
+  ): number[] {
+    const ids: number[] = [];
+    const encoded = frames.map((f) => {
+      if ('frame' in f) return encodeFrame(JSON.stringify(f.frame));
+      const id = this.nextId++;
+      ids.push(id);
+      return encodeFrame(JSON.stringify({ t: 'req', id, cmd: f.cmd, args: f.args ?? [] }));
+    });
+    this.socket.write(Buffer.concat(encoded));
+    return ids;
+  }
+
   /** Waits for a message matching `predicate` (bounded so a broken test fails, not hangs). */
   async waitFor(
     predicate: (m: ServerMessage) => boolean,

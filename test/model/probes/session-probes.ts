@@ -657,6 +657,86 @@ export const SESSION_PROBES: readonly Probe[] = [
       await conn.closedByServer();
     },
   },
+  // PROTOCOL: requests are answered in the order sent, however they arrive. Written in one
+  // write, the server reads them together; each must be treated exactly as if sent alone.
+  {
+    name: 'written together while logged in: commands and a logout are answered in order, then the server closes',
+    run: async (server, users) => {
+      const user = users.take();
+      const conn = await loggedIn(server, user);
+      const ids = conn.raw.sendTogether([
+        { cmd: 'activeuser' },
+        { cmd: 'msgto', args: [user, 'to myself'] },
+        { cmd: 'logout' },
+      ]);
+      const replies = [];
+      for (const id of ids) replies.push(await conn.reply(id));
+      assert.equal(replies.map(codeOf), ['ok', 'SELF_TARGET', 'ok']);
+      const bye = replies[2]!;
+      assert.equal(bye.ok ? bye.data : null, { username: user });
+      await conn.closedByServer();
+      await server.console.waitFor(`${user} logout`);
+      assert.not.ok(userlogHas(server.userlog(), user), 'gone from userlog.txt');
+    },
+  },
+  {
+    name: 'written together while logged in: a malformed frame and a stray hello among commands are bad messages, the commands are answered, the connection stays',
+    run: async (server, users) => {
+      const user = users.take();
+      const conn = await loggedIn(server, user);
+      const before = conn.raw.received.length;
+      const ids = conn.raw.sendTogether([
+        { cmd: 'activeuser' },
+        { frame: { t: 'nonsense' } },
+        { frame: { t: 'hello', v: 1 } },
+        { cmd: 'msgto', args: [user, 'to myself'] },
+      ]);
+      const codes = [];
+      for (const id of ids) codes.push(codeOf(await conn.reply(id)));
+      assert.equal(codes, ['ok', 'SELF_TARGET']);
+      await eventually(
+        () =>
+          conn.raw.received
+            .slice(before)
+            .filter((m) => m.t === 'ev' && m.ev === 'error' && errorCodeOf(m) === 'BAD_MESSAGE')
+            .length === 2,
+        'two BAD_MESSAGE error events',
+      );
+      await expectAnswer(conn, 'activeuser', [], 'ok', 'the connection stays');
+      await conn.close();
+    },
+  },
+  {
+    name: 'written together while logged in: more commands than the burst allows get RATE_LIMITED past the burst, as one by one',
+    run: async (server, users) => {
+      const user = users.take();
+      const conn = await Conn.open(server.rate.port, server.link);
+      await expectAnswer(conn, 'username', [user], 'ok', 'username');
+      await expectAnswer(conn, 'password', [server.passwordOf(user), UDP], 'ok', 'login');
+      const ids = conn.raw.sendTogether(Array.from({ length: 12 }, () => ({ cmd: 'activeuser' })));
+      const codes = [];
+      for (const id of ids) codes.push(codeOf(await conn.reply(id)));
+      assert.equal(codes, [...Array<string>(10).fill('ok'), 'RATE_LIMITED', 'RATE_LIMITED']);
+      await conn.close();
+    },
+  },
+  {
+    name: 'logout while a command is still running: the command is answered first, then the logout',
+    run: async (server, users) => {
+      const { backend } = server;
+      const user = users.take();
+      const conn = await loggedIn({ ...server, port: backend.port }, user);
+      const running = conn.send('msgto', [HELD_USER, 'are you there?']);
+      await eventually(() => backend.held() === 1, 'the msgto to be running');
+      const logout = conn.send('logout', []);
+      backend.releaseHeld();
+      await conn.reply(logout);
+      const at = (id: number) => conn.raw.received.findIndex((m) => m.t === 'res' && m.id === id);
+      assert.ok(at(running) >= 0, 'the running msgto is answered');
+      assert.ok(at(running) < at(logout), 'before the logout');
+      await conn.closedByServer();
+    },
+  },
   {
     name: 'login timeout: a connection that does not log in in time is closed with LOGIN_TIMEOUT, a logged-in one stays',
     run: async (server, users) => {
