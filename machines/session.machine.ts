@@ -286,7 +286,6 @@ export const sessionMachine = setup({
     /** Answers every request of a `FRAMES` event the way `serve` answers one, in order. */
     serveAll: () => {},
     serveNext: () => {},
-    acceptLogout: () => {},
     logClosing: () => {},
     logSlowReader: () => {},
     sayWhy: () => {},
@@ -501,7 +500,7 @@ export const sessionMachine = setup({
             {
               guard: 'nextIsLogout',
               target: '#session.loggingOut',
-              actions: ['takeNext', 'acceptLogout'],
+              actions: 'takeNext',
             },
             { guard: 'hasQueued', actions: ['serveNext', 'dropNext'] },
           ],
@@ -516,7 +515,7 @@ export const sessionMachine = setup({
               {
                 guard: 'isLogout',
                 target: '#session.loggingOut',
-                actions: ['rememberRequest', 'acceptLogout'],
+                actions: 'rememberRequest',
               },
               { actions: 'serve' },
             ],

@@ -263,11 +263,6 @@ export function provideSessionLogic(deps: SessionLogicDeps) {
         const next = context.queue[0];
         if (connection.session && next) serve(next, connection.session, connection);
       },
-      acceptLogout: ({ context, event }) => {
-        // a logout that waited in the queue during the login was not checked against the rate
-        if (event.type === 'REQUEST' && event.step === 'logout')
-          port(context.connectionId).commandRate().chargeCommand();
-      },
       logClosing: ({ context }) => {
         if (context.end?.type !== 'closedByServer') return;
         const line = closingLine(context, context.end.reason);
