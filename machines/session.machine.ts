@@ -129,6 +129,10 @@ export const DEFAULT_LOGIN_TIMEOUT_MS = 60_000;
 
 const head = (context: SessionContext): SessionRequest | undefined => context.queue[0];
 
+/** The frames of a `FRAMES` event: for the guard and action only its transitions name. */
+export const framesOf = (event: SessionEvent): FrameEvent[] =>
+  (event as Extract<SessionEvent, { type: 'FRAMES' }>).frames;
+
 /** A guard on the verifying actor's done event: the login check's verdict is `verdict`. */
 const verdictIs =
   (verdict: LoginVerdict) =>
@@ -194,8 +198,7 @@ export const sessionMachine = setup({
     isLogout: ({ event }) => event.type === 'REQUEST' && event.step === 'logout',
     /** Every frame is a request the active state would serve as it came: no logout among them. */
     onlyRequestsToServe: ({ event }) =>
-      event.type === 'FRAMES' &&
-      event.frames.every((frame) => frame.type === 'REQUEST' && frame.step !== 'logout'),
+      framesOf(event).every((frame) => frame.type === 'REQUEST' && frame.step !== 'logout'),
     online: ({ context }) => context.online,
     loggingOut: ({ context }) => context.end?.type === 'loggedOut',
     closedByServer: ({ context }) => context.end?.type === 'closedByServer',
@@ -259,7 +262,7 @@ export const sessionMachine = setup({
       never,
       never
     >(({ event, enqueue }) => {
-      if (event.type === 'FRAMES') for (const frame of event.frames) enqueue.raise(frame);
+      for (const frame of framesOf(event)) enqueue.raise(frame);
     }),
     /** An invoked login check failed: the reason its error names (closingCodeOf). */
     closeForFailure: assign({

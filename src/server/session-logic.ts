@@ -1,6 +1,7 @@
 import type { Result } from 'neverthrow';
 import { fromPromise } from 'xstate';
 import {
+  framesOf,
   sessionMachine,
   type ClosingReason,
   type LoginCheck,
@@ -169,8 +170,7 @@ export function provideSessionLogic(deps: SessionLogicDeps) {
       commandRateFlooding: ({ context }) => port(context.connectionId).commandRate().isFlooding(),
       commandRateThrottled: ({ context }) => port(context.connectionId).commandRate().isThrottled(),
       commandRateAdmitsAll: ({ context, event }) =>
-        event.type === 'FRAMES' &&
-        port(context.connectionId).commandRate().admits(event.frames.length),
+        port(context.connectionId).commandRate().admits(framesOf(event).length),
     },
     actions: {
       welcomeClient: ({ context }) => port(context.connectionId).sendWelcome(),
@@ -250,9 +250,9 @@ export function provideSessionLogic(deps: SessionLogicDeps) {
       },
       serveAll: ({ context, event }) => {
         const connection = port(context.connectionId);
-        if (!connection.session || event.type !== 'FRAMES') return;
+        if (!connection.session) return;
         const rate = connection.commandRate();
-        for (const frame of event.frames) {
+        for (const frame of framesOf(event)) {
           if (frame.type !== 'REQUEST') continue; // the guard let only requests through
           rate.chargeCommand();
           serve(frame, connection.session, connection);
