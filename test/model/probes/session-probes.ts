@@ -158,6 +158,32 @@ async function expectBlocked(server: ProbeServer, user: string): Promise<void> {
   await conn.closedByServer();
 }
 
+/** A logout's answer names the user; then the server closes and the user leaves userlog.txt. */
+async function expectLoggedOut(
+  server: ProbeServer,
+  conn: Conn,
+  user: string,
+  bye: ResponseMessage,
+): Promise<void> {
+  assert.equal(bye.ok ? bye.data : null, { username: user });
+  await conn.closedByServer();
+  await server.console.waitFor(`${user} logout`);
+  assert.not.ok(userlogHas(server.userlog(), user), 'gone from userlog.txt');
+}
+
+/** A user logged in on the backend probe server with a `msgto` that stays running until released. */
+async function withRunningCommand(
+  server: ProbeServer,
+  users: ProbeUsers,
+): Promise<{ user: string; conn: Conn; running: number }> {
+  const { backend } = server;
+  const user = users.take();
+  const conn = await loggedIn({ ...server, port: backend.port }, user);
+  const running = conn.send('msgto', [HELD_USER, 'are you there?']);
+  await eventually(() => backend.held() === 1, 'the msgto to be running');
+  return { user, conn, running };
+}
+
 export const SESSION_PROBES: readonly Probe[] = [
   // handshake (PROTOCOL: "Any other first frame → closing HANDSHAKE_REQUIRED; another version → VERSION_UNSUPPORTED")
   {
@@ -495,11 +521,12 @@ export const SESSION_PROBES: readonly Probe[] = [
     run: async (server, users) => {
       const user = users.take();
       const conn = await loggedIn(server, user);
-      const r = await expectAnswer(conn, 'logout', [], 'ok', 'logout');
-      assert.equal(r.ok ? r.data : null, { username: user });
-      await conn.closedByServer();
-      await server.console.waitFor(`${user} logout`);
-      assert.not.ok(userlogHas(server.userlog(), user), 'gone from userlog.txt');
+      await expectLoggedOut(
+        server,
+        conn,
+        user,
+        await expectAnswer(conn, 'logout', [], 'ok', 'logout'),
+      );
     },
   },
   {
@@ -672,11 +699,7 @@ export const SESSION_PROBES: readonly Probe[] = [
       const replies = [];
       for (const id of ids) replies.push(await conn.reply(id));
       assert.equal(replies.map(codeOf), ['ok', 'SELF_TARGET', 'ok']);
-      const bye = replies[2]!;
-      assert.equal(bye.ok ? bye.data : null, { username: user });
-      await conn.closedByServer();
-      await server.console.waitFor(`${user} logout`);
-      assert.not.ok(userlogHas(server.userlog(), user), 'gone from userlog.txt');
+      await expectLoggedOut(server, conn, user, replies[2]!);
     },
   },
   {
@@ -724,10 +747,7 @@ export const SESSION_PROBES: readonly Probe[] = [
     name: 'logout while a command is still running: the command is answered first, then the logout',
     run: async (server, users) => {
       const { backend } = server;
-      const user = users.take();
-      const conn = await loggedIn({ ...server, port: backend.port }, user);
-      const running = conn.send('msgto', [HELD_USER, 'are you there?']);
-      await eventually(() => backend.held() === 1, 'the msgto to be running');
+      const { user, conn, running } = await withRunningCommand(server, users);
       const logout = conn.send('logout', []);
       backend.releaseHeld();
       await conn.reply(logout);
@@ -1011,10 +1031,7 @@ export const SESSION_PROBES: readonly Probe[] = [
     name: 'closing: a command still running when the server decides to disconnect is answered before the closing event',
     run: async (server, users) => {
       const { backend } = server;
-      const user = users.take();
-      const conn = await loggedIn({ ...server, port: backend.port }, user);
-      const running = conn.send('msgto', [HELD_USER, 'are you there?']);
-      await eventually(() => backend.held() === 1, 'the msgto to be running');
+      const { user, conn, running } = await withRunningCommand(server, users);
       for (let i = 0; i < 11; i++) conn.raw.sendJson({ t: 'nonsense' });
       await backend.console.waitFor(`Disconnecting ${user}: limit maxBadMessages (10) reached`);
       backend.releaseHeld();
