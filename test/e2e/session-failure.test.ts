@@ -1,36 +1,19 @@
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { AnyStateMachine } from 'xstate';
-import { parseServerArgs } from '../../src/cli/server-args.js';
 import { ConsoleLog } from '../../src/server/console-log.js';
 import type { LiveInspection } from '../../src/server/inspect/live-inspection.js';
 import { TessengerServer } from '../../src/server/server.js';
-import { EXAMPLE_CREDENTIALS, eventually, tempDir } from '../support/processes.js';
+import { eventually } from '../support/processes.js';
 import { RawClient } from '../support/raw-client.js';
+import { serverConfigIn } from '../support/server-config.js';
 
 // A bug in a session's action fails its actor: the server logs it, drops that connection and
 // forgets it (the session actors' parent is told, not an observer per actor), and keeps serving.
 // The real server, in this process, with a session machine whose welcome throws.
 
 test('a session whose actor fails is logged, dropped and forgotten; the server carries on', async () => {
-  const dir = tempDir('session-failure');
-  writeFileSync(join(dir, 'credentials.txt'), readFileSync(EXAMPLE_CREDENTIALS));
-  const parsed = parseServerArgs([
-    '0',
-    '3',
-    '--host',
-    '127.0.0.1',
-    '--plaintext',
-    '--max-connections',
-    '1',
-    '--data-dir',
-    join(dir, 'data'),
-    '--credentials',
-    join(dir, 'credentials.txt'),
-  ])._unsafeUnwrap();
-  if (parsed.kind !== 'serve') throw new Error('bad arguments');
+  const config = serverConfigIn('session-failure', ['--plaintext', '--max-connections', '1']);
   const lines: string[] = [];
   const failing = {
     watch: <T extends AnyStateMachine>(machine: T): T =>
@@ -44,7 +27,7 @@ test('a session whose actor fails is logged, dropped and forgotten; the server c
     close: async () => {},
   } as unknown as LiveInspection;
   const server = (
-    await TessengerServer.start(parsed.config, {
+    await TessengerServer.start(config, {
       inspection: failing,
       console: new ConsoleLog((text) => lines.push(...text.trimEnd().split('\n'))),
     })

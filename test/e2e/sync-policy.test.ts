@@ -1,35 +1,19 @@
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { parseServerArgs } from '../../src/cli/server-args.js';
 import { ConsoleLog } from '../../src/server/console-log.js';
 import { TessengerServer } from '../../src/server/server.js';
-import { EXAMPLE_CREDENTIALS, PASSWORDS, tempDir } from '../support/processes.js';
+import { PASSWORDS } from '../support/processes.js';
 import { RawClient } from '../support/raw-client.js';
 import { RecordingFs } from '../support/recording-fs.js';
+import { serverConfigIn } from '../support/server-config.js';
 
 // The real server, in this process, writing through a file-system layer that records every sync:
 // what `--sync` promises is checked on the acknowledgements a client actually receives.
 
 async function serverWith(sync: string, fs: RecordingFs): Promise<TessengerServer> {
-  const dir = tempDir('sync');
-  writeFileSync(join(dir, 'credentials.txt'), readFileSync(EXAMPLE_CREDENTIALS));
-  const parsed = parseServerArgs([
-    '0',
-    '3',
-    '--host',
-    '127.0.0.1',
-    '--data-dir',
-    join(dir, 'data'),
-    '--credentials',
-    join(dir, 'credentials.txt'),
-    '--sync',
-    sync,
-  ])._unsafeUnwrap();
-  if (parsed.kind !== 'serve') throw new Error('bad arguments');
+  const config = serverConfigIn('sync', ['--sync', sync]);
   return (
-    await TessengerServer.start(parsed.config, { storageFs: fs, console: new ConsoleLog(() => {}) })
+    await TessengerServer.start(config, { storageFs: fs, console: new ConsoleLog(() => {}) })
   )._unsafeUnwrap();
 }
 
