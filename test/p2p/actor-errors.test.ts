@@ -16,7 +16,14 @@ import { DatagramSeal } from '../../src/p2p/seal.js';
 import { SendTransfer } from '../../src/p2p/sender.js';
 import { describeTransferError } from '../../src/p2p/transfer-error.js';
 import { eventually } from '../support/processes.js';
-import { filesIn, introductions, seededBytes, withScratch, writeSeededFile } from './helpers.js';
+import {
+  filesIn,
+  introductions,
+  seededBytes,
+  withScratch,
+  writeSeededFile,
+  offerFrom,
+} from './helpers.js';
 
 const boom = (): never => {
   throw new Error('boom');
@@ -31,14 +38,7 @@ test('the audience machine throws on the matching digest: err InternalError, ABO
     let epilogue: Epilogue | undefined;
     const size = 1000;
     const rx = new ReceiveTransfer(
-      {
-        transferId,
-        key,
-        presenter: 'Yoda',
-        presenterAddress: '127.0.0.1',
-        fileName: 'v.mp4',
-        size,
-      },
+      offerFrom({ transferId, key }, 'v.mp4', size),
       seal.connectionId,
       { downloadDir: dst },
       resolveConfig({}),

@@ -8,7 +8,14 @@ import dgram from 'node:dgram';
 import { once } from 'node:events';
 import { encodeDataHeader, encodeFin, encodeHello, type Datagram } from '../../src/p2p/datagram.js';
 import { DatagramSeal } from '../../src/p2p/seal.js';
-import { filesIn, introductions, sha256File, withScratch, writeSeededFile } from './helpers.js';
+import {
+  filesIn,
+  introductions,
+  sha256File,
+  withScratch,
+  writeSeededFile,
+  offerFrom,
+} from './helpers.js';
 
 /** A hand-driven presenter speaking the wire format directly. */
 async function rawSocket(host = '127.0.0.1'): Promise<dgram.Socket> {
@@ -46,17 +53,7 @@ test('forged, stray and garbage datagrams are dropped and counted; the real tran
     const size = 2 * 1024 * 1024;
     const file = await writeSeededFile(src, 'v.mp4', size, 9);
     const { transferId, key } = introductions();
-    const rx = b.expect(
-      {
-        transferId,
-        key,
-        presenter: 'Yoda',
-        presenterAddress: '127.0.0.1',
-        fileName: 'v.mp4',
-        size,
-      },
-      { downloadDir: dst },
-    );
+    const rx = b.expect(offerFrom({ transferId, key }, 'v.mp4', size), { downloadDir: dst });
     const wrong = presenterSeal(introductions().key); // another transfer's key
     const right = presenterSeal(key);
     const forgedId = right.connectionId; // seen on the wire: but without the key no tag matches
@@ -119,22 +116,12 @@ test('audience vanishes mid-transfer: presenter fails with PeerVanished, nothing
     const file = await writeSeededFile(src, 'big.bin', size, 10);
     const { transferId, key } = introductions();
     let closing: Promise<void> | null = null;
-    const rx = b.expect(
-      {
-        transferId,
-        key,
-        presenter: 'Yoda',
-        presenterAddress: '127.0.0.1',
-        fileName: 'big.bin',
-        size,
+    const rx = b.expect(offerFrom({ transferId, key }, 'big.bin', size), {
+      downloadDir: dst,
+      onProgress: (p) => {
+        if (p.bytes > 0 && closing === null) closing = b.close({ notifyPeers: false });
       },
-      {
-        downloadDir: dst,
-        onProgress: (p) => {
-          if (p.bytes > 0 && closing === null) closing = b.close({ notifyPeers: false });
-        },
-      },
-    );
+    });
     const tx = a.send(
       { transferId, key, audience: { address: '127.0.0.1', port: b.port } },
       { filePath: file },
@@ -155,17 +142,7 @@ test('presenter cancels: the audience is told (PeerAborted) and keeps nothing', 
     const size = 16 * 1024 * 1024;
     const file = await writeSeededFile(src, 'big.bin', size, 11);
     const { transferId, key } = introductions();
-    const rx = b.expect(
-      {
-        transferId,
-        key,
-        presenter: 'Yoda',
-        presenterAddress: '127.0.0.1',
-        fileName: 'big.bin',
-        size,
-      },
-      { downloadDir: dst },
-    );
+    const rx = b.expect(offerFrom({ transferId, key }, 'big.bin', size), { downloadDir: dst });
     let cancelled = false;
     const tx = a.send(
       { transferId, key, audience: { address: '127.0.0.1', port: b.port } },

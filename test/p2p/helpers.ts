@@ -66,6 +66,11 @@ export function introductions(): Introductions {
   return { transferId: `t${process.pid}-${transferCounter}`, key: newKey() };
 }
 
+/** The offer the server's `p2p-incoming` would carry for a file Yoda sends from 127.0.0.1. */
+export function offerFrom(introduction: Introductions, fileName: string, size: number) {
+  return { ...introduction, presenter: 'Yoda', presenterAddress: '127.0.0.1', fileName, size };
+}
+
 /** Files in `dir` (hidden temp files included), sorted. */
 export async function filesIn(dir: string): Promise<string[]> {
   return (await readdir(dir)).sort();

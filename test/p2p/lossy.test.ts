@@ -12,6 +12,7 @@ import {
   sha256File,
   tempDir,
   writeSeededFile,
+  offerFrom,
 } from './helpers.js';
 
 const cases: ReadonlyArray<{ loss: number; size: number; seed: number }> = [
@@ -37,17 +38,7 @@ for (const { loss, size, seed } of cases) {
     try {
       const file = await writeSeededFile(src, 'clip.mp4', size, seed);
       const { transferId, key } = introductions();
-      const rx = b.expect(
-        {
-          transferId,
-          key,
-          presenter: 'Yoda',
-          presenterAddress: '127.0.0.1',
-          fileName: 'clip.mp4',
-          size,
-        },
-        { downloadDir: dst },
-      );
+      const rx = b.expect(offerFrom({ transferId, key }, 'clip.mp4', size), { downloadDir: dst });
       const tx = a.send(
         { transferId, key, audience: { address: '127.0.0.1', port: relay.port } },
         { filePath: file },

@@ -7,7 +7,14 @@ import { writeFile } from 'node:fs/promises';
 import { DATA_HEADER_BYTES, MAX_DATAGRAM_BYTES } from '../../src/p2p/datagram.js';
 import type { P2PEndpoint } from '../../src/p2p/endpoint.js';
 import type { TransferProgress } from '../../src/p2p/progress.js';
-import { filesIn, introductions, sha256File, withScratch, writeSeededFile } from './helpers.js';
+import {
+  filesIn,
+  introductions,
+  sha256File,
+  withScratch,
+  writeSeededFile,
+  offerFrom,
+} from './helpers.js';
 import { GateRelay } from '../model/gate-relay.js';
 
 const CHUNK = MAX_DATAGRAM_BYTES - DATA_HEADER_BYTES; // loopback uses the biggest datagrams
@@ -177,17 +184,7 @@ test("the audience's DONE is lost: the presenter repeats its FIN and the finishe
     relay.rule('forward', 'pass');
     relay.rule('backward', 'pass');
     relay.rule('backward', 'drop', 'Done');
-    const rx = b.expect(
-      {
-        transferId,
-        key,
-        presenter: 'Yoda',
-        presenterAddress: '127.0.0.1',
-        fileName: 'clip.mp4',
-        size,
-      },
-      { downloadDir: dst },
-    );
+    const rx = b.expect(offerFrom({ transferId, key }, 'clip.mp4', size), { downloadDir: dst });
     const tx = a.send(
       { transferId, key, audience: { address: '127.0.0.1', port: relay.port } },
       { filePath: file },
@@ -219,17 +216,10 @@ test('progress listeners that throw on every report break nothing: both results 
       seen[side].push(p);
       throw new Error(`the ${side} progress display is broken`);
     };
-    const rx = b.expect(
-      {
-        transferId,
-        key,
-        presenter: 'Yoda',
-        presenterAddress: '127.0.0.1',
-        fileName: 'clip.mp4',
-        size,
-      },
-      { downloadDir: dst, onProgress: throwing('receive') },
-    );
+    const rx = b.expect(offerFrom({ transferId, key }, 'clip.mp4', size), {
+      downloadDir: dst,
+      onProgress: throwing('receive'),
+    });
     const tx = a.send(
       { transferId, key, audience: { address: '127.0.0.1', port: b.port } },
       { filePath: file, onProgress: throwing('send') },
