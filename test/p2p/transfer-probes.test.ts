@@ -201,6 +201,19 @@ interface AudienceSetup {
   cleanup(): Promise<void>;
 }
 
+/** Runs `body` with a probe's endpoint and peer, and cleans them up however it ends. */
+async function withSetup<T extends { cleanup(): Promise<void> }>(
+  setup: Promise<T>,
+  body: (t: T) => Promise<void>,
+): Promise<void> {
+  const t = await setup;
+  try {
+    await body(t);
+  } finally {
+    await t.cleanup();
+  }
+}
+
 async function audience(config: Partial<TransportConfig>, size = 3000): Promise<AudienceSetup> {
   const endpoint = await listen(config);
   const dir = await tempDir();
@@ -266,45 +279,35 @@ async function ackedUpTo(peer: HandPeer, cum: number): Promise<void> {
 }
 
 test('audience, announced: a HELLO with the announced size is answered with an ACK of nothing yet', async () => {
-  const a = await audience(PATIENT);
-  try {
+  await withSetup(audience(PATIENT), async (a) => {
     a.peer.send([encodeHello(a.peer.connectionId, a.file.length, a.chunk)], a.endpoint.port);
     const ack = await a.peer.next('Ack');
     assert.is(ack.cum, 0, 'no chunk received yet');
     assert.ok(ack.limit > 0, 'the window is open');
     assert.is(a.peer.count('Done') + a.peer.count('Abort'), 0);
-  } finally {
-    await a.cleanup();
-  }
+  });
 });
 
 test('audience, announced: a HELLO with another size than the introduction is refused (ABORT protocol error)', async () => {
-  const a = await audience(PATIENT);
-  try {
+  await withSetup(audience(PATIENT), async (a) => {
     a.peer.send([encodeHello(a.peer.connectionId, a.file.length + 1, a.chunk)], a.endpoint.port);
     const abort = await a.peer.next('Abort');
     assert.is(abort.reason, AbortReason.ProtocolError);
     const error = await errorOf<{ type: string }>(a.rx.result);
     assert.is(error.type, 'ProtocolError');
-  } finally {
-    await a.cleanup();
-  }
+  });
 });
 
 test('audience, announced: a presenter that never sends fails with PeerVanished (announce timeout)', async () => {
-  const a = await audience(FAST);
-  try {
+  await withSetup(audience(FAST), async (a) => {
     const error = await errorOf<{ type: string; side: string }>(a.rx.result);
     assert.equal([error.type, error.side], ['PeerVanished', 'audience']);
     assert.equal(await filesIn(a.dir), [], 'nothing saved, no temp file left');
-  } finally {
-    await a.cleanup();
-  }
+  });
 });
 
 test('audience, receiving → verifying → saved: chunks are acknowledged, the right FIN gets DONE and the file is saved under <presenter>_<file>', async () => {
-  const a = await audience(PATIENT);
-  try {
+  await withSetup(audience(PATIENT), async (a) => {
     await sendHelloAndData(a);
     await ackedUpTo(a.peer, 3);
     assert.is(a.peer.count('Done'), 0, 'no DONE before the FIN');
@@ -324,17 +327,14 @@ test('audience, receiving → verifying → saved: chunks are acknowledged, the 
     // saved: a repeated FIN (the DONE was lost) is answered with DONE again
     a.peer.send([encodeFin(a.peer.connectionId, sha256(a.file))]);
     await a.peer.next('Done', 2);
-  } finally {
-    await a.cleanup();
-  }
+  });
 });
 
 // P2P.md: "On any failure the temp file is deleted, and nothing ever exists under the final
 // name"; ABORT reason 3, disk error. The download directory disappears before the FIN, so the
 // verified file cannot be published under its final name.
 test('audience, saving: a verified file that cannot be saved (its directory is gone) is DiskError, ABORT disk error, no DONE', async () => {
-  const a = await audience(PATIENT);
-  try {
+  await withSetup(audience(PATIENT), async (a) => {
     await sendHelloAndData(a);
     await ackedUpTo(a.peer, 3);
     await eventually(() => a.rx.state() === 'verifying', 'every chunk to be written');
@@ -343,14 +343,11 @@ test('audience, saving: a verified file that cannot be saved (its directory is g
     assert.is((await a.peer.next('Abort')).reason, AbortReason.DiskError);
     assert.is((await errorOf<{ type: string }>(a.rx.result)).type, 'DiskError');
     assert.is(a.peer.count('Done'), 0, 'no DONE for a file that was not saved');
-  } finally {
-    await a.cleanup();
-  }
+  });
 });
 
 test('audience, receiving: a missing chunk is reported in the ACK, and a FIN before the whole file is not answered with DONE', async () => {
-  const a = await audience(PATIENT);
-  try {
+  await withSetup(audience(PATIENT), async (a) => {
     await sendHelloAndData(a, [0, 2]);
     await a.peer.until(() => {
       const ack = lastAck(a.peer);
@@ -370,14 +367,11 @@ test('audience, receiving: a missing chunk is reported in the ACK, and a FIN bef
     await a.peer.next('Done');
     assert.is(a.peer.count('Done'), 1);
     assert.ok((await a.rx.result).isOk());
-  } finally {
-    await a.cleanup();
-  }
+  });
 });
 
 test('audience, verifying: a FIN with another digest is ABORT verification failed, nothing saved', async () => {
-  const a = await audience(PATIENT);
-  try {
+  await withSetup(audience(PATIENT), async (a) => {
     await sendHelloAndData(a);
     await ackedUpTo(a.peer, 3);
     a.peer.send([encodeFin(a.peer.connectionId, sha256(Buffer.from('something else')))]);
@@ -387,14 +381,11 @@ test('audience, verifying: a FIN with another digest is ABORT verification faile
     assert.is(error.type, 'VerificationFailed');
     assert.equal(await filesIn(a.dir), [], 'no file, no temp file');
     assert.is(a.peer.count('Done'), 0);
-  } finally {
-    await a.cleanup();
-  }
+  });
 });
 
 test('audience, receiving: the presenter going silent fails the transfer with PeerVanished (stall timeout), temp file removed', async () => {
-  const a = await audience(FAST);
-  try {
+  await withSetup(audience(FAST), async (a) => {
     await sendHelloAndData(a, [0]);
     await a.peer.next('Ack');
     const error = await errorOf<{ type: string; side: string }>(a.rx.result);
@@ -402,14 +393,11 @@ test('audience, receiving: the presenter going silent fails the transfer with Pe
     assert.equal(await filesIn(a.dir), []);
     await a.barrier();
     assert.is(a.peer.count('Abort'), 0, 'a silent presenter is not sent an ABORT');
-  } finally {
-    await a.cleanup();
-  }
+  });
 });
 
 test('audience, receiving: an ABORT from the presenter ends it with PeerAborted and its reason', async () => {
-  const a = await audience(PATIENT);
-  try {
+  await withSetup(audience(PATIENT), async (a) => {
     await sendHelloAndData(a, [0]);
     await a.peer.next('Ack');
     a.peer.send([encodeAbort(a.peer.connectionId, AbortReason.FileUnreadable)]);
@@ -418,9 +406,7 @@ test('audience, receiving: an ABORT from the presenter ends it with PeerAborted 
     assert.equal(await filesIn(a.dir), []);
     await a.barrier();
     assert.is(a.peer.count('Abort'), 0, 'an ABORT is not answered with an ABORT');
-  } finally {
-    await a.cleanup();
-  }
+  });
 });
 
 test('audience, receiving: cancel tells the presenter (ABORT cancelled); the server saying the presenter left ends it without a datagram', async () => {
@@ -548,45 +534,35 @@ async function receiveAll(p: PresenterSetup): Promise<Extract<Datagram, { type: 
 // P2P.md: `opening` → `CANCEL` → `cancelled`; `tx.cancel()` ends the transfer as Cancelled
 // whenever it comes, here before the file is even open (opening it is asynchronous).
 test('presenter, opening: cancelled before the file is open, the result is Cancelled', async () => {
-  const p = await presenter(PATIENT);
-  try {
+  await withSetup(presenter(PATIENT), async (p) => {
     p.tx.cancel();
     assert.is((await errorOf<{ type: string }>(p.tx.result)).type, 'Cancelled');
     assert.is(p.peer.count('Data'), 0, 'nothing of the file was sent');
-  } finally {
-    await p.cleanup();
-  }
+  });
 });
 
 test('presenter, offering: HELLO announces the size and is repeated until answered; no DATA before an ACK', async () => {
-  const p = await presenter(PATIENT);
-  try {
+  await withSetup(presenter(PATIENT), async (p) => {
     const hello = await p.peer.next('Hello');
     assert.is(hello.size, p.file.length);
     assert.ok(hello.chunkBytes > 0 && hello.chunkBytes <= 1200 - 28 - 16, 'fits the datagram');
     await p.peer.next('Hello', 2);
     assert.is(p.peer.count('Data'), 0, 'nothing sent before the audience answered');
     assert.is(p.tx.state(), 'offering');
-  } finally {
-    await p.cleanup();
-  }
+  });
 });
 
 test('presenter, offering: an audience that never answers fails it with PeerVanished (offer timeout)', async () => {
-  const p = await presenter(FAST);
-  try {
+  await withSetup(presenter(FAST), async (p) => {
     const error = await errorOf<{ type: string; side: string }>(p.tx.result);
     assert.equal([error.type, error.side], ['PeerVanished', 'presenter']);
     await p.peer.selfBarrier();
     assert.is(p.peer.count('Abort'), 0, 'an audience that never answered is not sent an ABORT');
-  } finally {
-    await p.cleanup();
-  }
+  });
 });
 
 test('presenter, sending → finishing → done: after the ACK the file goes out as DATA, once all is acknowledged the FIN carries its SHA-256, DONE completes it', async () => {
-  const p = await presenter(PATIENT);
-  try {
+  await withSetup(presenter(PATIENT), async (p) => {
     const hello = await receiveAll(p);
     const chunks = Math.ceil(hello.size / hello.chunkBytes);
     const bytes = Buffer.concat(
@@ -611,14 +587,11 @@ test('presenter, sending → finishing → done: after the ACK the file goes out
       p.file.length,
       sha256(p.file).toString('hex'),
     ]);
-  } finally {
-    await p.cleanup();
-  }
+  });
 });
 
 test('presenter, sending: a DONE before the FIN does not complete the transfer', async () => {
-  const p = await presenter(PATIENT);
-  try {
+  await withSetup(presenter(PATIENT), async (p) => {
     await receiveAll(p);
     p.peer.send([encodeDone(p.peer.connectionId)]);
     // an ACK of nothing new makes the presenter answer (it resends), proving it is still sending
@@ -626,36 +599,28 @@ test('presenter, sending: a DONE before the FIN does not complete the transfer',
     p.peer.send([ackAll(p.peer, 0)]);
     await p.peer.next('Data', before + 1);
     assert.is(p.tx.state(), 'sending');
-  } finally {
-    await p.cleanup();
-  }
+  });
 });
 
 test('presenter, finishing: ABORT verification failed from the audience ends it with PeerAborted', async () => {
-  const p = await presenter(PATIENT);
-  try {
+  await withSetup(presenter(PATIENT), async (p) => {
     const hello = await receiveAll(p);
     p.peer.send([ackAll(p.peer, Math.ceil(hello.size / hello.chunkBytes))]);
     await p.peer.next('Fin');
     p.peer.send([encodeAbort(p.peer.connectionId, AbortReason.VerificationFailed)]);
     const error = await errorOf<{ type: string; reason: string }>(p.tx.result);
     assert.equal([error.type, error.reason], ['PeerAborted', 'VerificationFailed']);
-  } finally {
-    await p.cleanup();
-  }
+  });
 });
 
 test('presenter, sending: an audience gone silent fails it with PeerVanished (stall timeout)', async () => {
-  const p = await presenter(FAST);
-  try {
+  await withSetup(presenter(FAST), async (p) => {
     await p.peer.next('Hello');
     p.peer.send([ackAll(p.peer, 0)]);
     await p.peer.next('Data');
     const error = await errorOf<{ type: string; side: string }>(p.tx.result);
     assert.equal([error.type, error.side], ['PeerVanished', 'presenter']);
-  } finally {
-    await p.cleanup();
-  }
+  });
 });
 
 test('presenter, sending: cancel sends ABORT cancelled; the server saying the audience left ends it without one', async () => {
