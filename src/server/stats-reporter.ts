@@ -1,14 +1,9 @@
 import { writeFile } from 'node:fs/promises';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 
-/**
- * `--stats-file FILE`: on SIGUSR2 the server writes its event-loop delay (since the previous
- * signal) and memory to FILE as one JSON object, then starts a new measurement window. Benchmarks
- * use it to see how responsive the server stayed under load without touching the protocol;
- * `more` adds the server's own figures (back-pressure's high-water marks, intake.ts).
- */
 const { gc } = globalThis as { gc?: () => void };
 
+/** Live objects only, after a full collection (a server started with --expose-gc). */
 const afterFullGc = (collect: () => void) => {
   collect();
   return {
@@ -17,6 +12,12 @@ const afterFullGc = (collect: () => void) => {
   };
 };
 
+/**
+ * `--stats-file FILE`: on SIGUSR2 the server writes its event-loop delay (since the previous
+ * signal) and memory to FILE as one JSON object, then starts a new measurement window. Benchmarks
+ * use it to see how responsive the server stayed under load without touching the protocol;
+ * `more` adds the server's own figures (back-pressure's high-water marks, intake.ts).
+ */
 export function reportStatsOnSignal(file: string, more: () => object = () => ({})): () => void {
   const delay = monitorEventLoopDelay({ resolution: 10 });
   delay.enable();
