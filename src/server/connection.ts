@@ -185,6 +185,8 @@ export class Connection implements SessionPort, Reader {
         MAX_IN_FLIGHT_PER_CONNECTION - (this.running?.size ?? 0),
         this.deps.intake.room,
       );
+      // A lone frame (most reads of a client that does not pipeline) goes as its own event,
+      // without a batch array; two or more are collected into one FRAMES event.
       const first = this.nextFrame();
       if (first === undefined) break;
       const second = room > 1 ? this.nextFrame() : undefined;
