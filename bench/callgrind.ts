@@ -8,8 +8,9 @@
 //   npx tsx bench/callgrind.ts --server-js DIR/dist/src/cli/server.js --messages 2000
 //   npx tsx bench/callgrind.ts --server-js DIR/dist/src/cli/server.js --messages 12000
 //   → instructions per message = (I₂ − I₁) / 10,000
+// --keep FILE keeps callgrind's output there (for `callgrind_annotate FILE`: where they went).
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import arg from 'arg';
@@ -20,6 +21,7 @@ const args = arg({
   '--messages': Number,
   '--window': Number,
   '--no-valgrind': Boolean,
+  '--keep': String,
 });
 const serverJs = resolve(args['--server-js'] ?? 'dist/src/cli/server.js');
 const messages = args['--messages'] ?? 2000;
@@ -121,4 +123,5 @@ console.log(
   }),
 );
 if (!args['--no-valgrind'] && !collected) console.error(stderr.slice(-2000));
+if (args['--keep'] && collected) copyFileSync(outFile, args['--keep']);
 rmSync(dir, { recursive: true, force: true });
