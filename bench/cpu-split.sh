@@ -13,7 +13,8 @@
 #
 # Needs the kit's servers (`apt-get install -y ngircd inspircd`) and `npm run build` first.
 # Prints one line per server: delivered/s, µs of user and of system CPU per delivery, system calls
-# per delivery. (The generator shares the machine: run it when the machine is otherwise quiet.)
+# per delivery, and the generator's latency over its whole window. (The generator shares the
+# machine: run it when the machine is otherwise quiet.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 KIT=${KIT:-../shared/bench-anchors}
@@ -64,14 +65,15 @@ for server in $SERVERS; do
     *) "$KIT/irc_servers.sh" stop "$server" ;;
   esac
   rate=$(node -p "Math.round(require('$out/$server.json').load.deliveredPerS)")
+  latency=$(node -p "const l = require('$out/$server.json').load.latencyMs; 'p50 ' + l.p50 + ' ms, p99 ' + l.p99 + ' ms'")
   hz=$(getconf CLK_TCK)
   node -e "
     const [server, rate, u, s, r, w, hz] = process.argv.slice(1).map((v, i) => (i ? Number(v) : v));
     const per = (x) => x / (rate * 5);
     console.log(server.padEnd(9), String(rate).padStart(9), 'delivered/s',
       '· user', (per(u / hz) * 1e6).toFixed(2), 'µs · system', (per(s / hz) * 1e6).toFixed(2),
-      'µs per delivery · reads', per(r).toPrecision(3), '· writes', per(w).toPrecision(3), 'per delivery');
-  " "$server" "$rate" $((user1 - user0)) $((sys1 - sys0)) $((reads1 - reads0)) $((writes1 - writes0)) "$hz"
+      'µs per delivery · reads', per(r).toPrecision(3), '· writes', per(w).toPrecision(3), 'per delivery ·', process.argv[8]);
+  " "$server" "$rate" $((user1 - user0)) $((sys1 - sys0)) $((reads1 - reads0)) $((writes1 - writes0)) "$hz" "$latency"
   if [[ -n ${PERF:-} ]]; then
     perf report -i "$out/$server.perf" --sort dso --stdio 2>/dev/null | grep -E '^ +[0-9]' | head -5
   fi
