@@ -12,6 +12,12 @@ export type JournalEntry =
   | { op: 'write'; file: string; lines: number }
   | { op: 'ack'; what: string };
 
+const newlines = (bytes: Buffer): number => {
+  let count = 0;
+  for (const byte of bytes) if (byte === 0x0a) count++;
+  return count;
+};
+
 /**
  * The real file system, with every call that matters for durability recorded in order in one
  * journal, so a test can check which syncs happened and whether each came before the
@@ -29,10 +35,16 @@ export class RecordingFs implements StorageFs {
       read: (buffer, offset, length, position) => file.read(buffer, offset, length, position),
       async write(buffer, offset, length) {
         const result = await file.write(buffer, offset, length);
-        let lines = 0;
-        for (let i = offset; i < offset + result.bytesWritten; i++) if (buffer[i] === 0x0a) lines++;
-        journal.push({ op: 'write', file: name, lines });
+        journal.push({
+          op: 'write',
+          file: name,
+          lines: newlines(buffer.subarray(offset, offset + result.bytesWritten)),
+        });
         return result;
+      },
+      appendNow(bytes) {
+        file.appendNow(bytes);
+        journal.push({ op: 'write', file: name, lines: newlines(bytes) });
       },
       truncate: (length) => file.truncate(length),
       stat: () => file.stat(),

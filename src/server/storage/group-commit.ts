@@ -8,10 +8,11 @@ export interface PreparedBatch {
 }
 
 /**
- * Group commit for an append-only file: whatever is added while a write (and its fdatasync under
- * `--sync always`) is in flight goes out together as the next single write. A failed write is
- * cut back (appendBatch), so the file only ever holds whole batches and the next one starts on a
- * line of its own.
+ * Group commit for an append-only file: whatever is added in one event-loop turn goes out as one
+ * write at the end of that turn (lines from every connection read in that turn, not one write per
+ * request), and whatever is added while an fdatasync (`--sync always`) is in flight goes out
+ * together as the next single write. A failed write is cut back (appendBatch), so the file only
+ * ever holds whole batches and the next one starts on a line of its own.
  */
 export class GroupCommit<Item> {
   private queue: Item[] = [];
@@ -29,7 +30,10 @@ export class GroupCommit<Item> {
 
   add(item: Item): void {
     this.queue.push(item);
-    if (!this.writing) void this.flush();
+    if (this.writing) return;
+    this.writing = true;
+    this.idle = new Promise((resolve) => (this.markIdle = resolve));
+    setImmediate(() => void this.flush());
   }
 
   /** Resolves once every item added so far has been written (or failed). */
@@ -38,8 +42,6 @@ export class GroupCommit<Item> {
   }
 
   private async flush(): Promise<void> {
-    this.writing = true;
-    this.idle = new Promise((resolve) => (this.markIdle = resolve));
     while (this.queue.length > 0) {
       const batch = this.queue;
       this.queue = [];

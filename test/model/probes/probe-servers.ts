@@ -154,6 +154,9 @@ const failingGroupLogs: StorageFs = {
     return {
       read: (...a) => file.read(...a),
       write: () => Promise.reject(eio(path)),
+      appendNow: () => {
+        throw eio(path);
+      },
       truncate: (length) => file.truncate(length),
       stat: () => file.stat(),
       datasync: () => file.datasync(),
