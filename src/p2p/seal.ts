@@ -34,6 +34,10 @@ import { nativeAesGcm, type NativeAesGcmBinding, type NativeContext } from './ae
 export const TRANSFER_KEY_BYTES = 32;
 const NONCE_BYTES = 12;
 const CIPHER = 'aes-256-gcm';
+// Sealed datagrams kept for reuse (native path, `recycle`): per size (a sender seals a handful:
+// HELLO, full DATA, the last DATA, FIN), at most this many of each — more than a burst in flight.
+const SPARE_SIZES = 4;
+const SPARE_PER_SIZE = 64;
 
 /** Which implementation of AES-256-GCM seals: the native addon or node:crypto (same bytes). */
 export type SealCipher = 'native' | 'node';
@@ -95,6 +99,7 @@ export class DatagramSeal {
     readonly seal: NativeContext;
     readonly open: NativeContext;
   } | null = null;
+  private readonly spare = new Map<number, Buffer[]>();
 
   /**
    * `firstPacketNumber` is for a party that seals beside a real peer under the same key (a test's
@@ -147,9 +152,8 @@ export class DatagramSeal {
    * its header and payload separately so the payload is not copied first). Returns the parts to
    * send. The first part's packet number is written in place, and the first part returned is a
    * view of it: the caller hands over that buffer (the encoders make a fresh one per datagram).
-   * Sealed natively, the datagram comes back as one buffer, allocated for it: the socket sends
-   * asynchronously, so a buffer could only be reused after the send's callback, which the seal
-   * does not see; a fresh one without zero-filling (allocUnsafe: every byte is written) is cheap.
+   * Sealed natively, the datagram comes back as one buffer: a fresh one (allocUnsafe, no zero
+   * fill: every byte is written), or one given back by `recycle` after its send completed.
    */
   seal(parts: readonly Buffer[]): Buffer[] {
     const head = parts[0];
@@ -162,7 +166,8 @@ export class DatagramSeal {
     if (this.native !== null) {
       const payload =
         parts.length === 1 ? null : parts.length === 2 ? parts[1]! : Buffer.concat(parts.slice(1));
-      const out = Buffer.allocUnsafe(head.length + (payload?.length ?? 0) + TAG_BYTES);
+      const bytes = head.length + (payload?.length ?? 0) + TAG_BYTES;
+      const out = this.spare.get(bytes)?.pop() ?? Buffer.allocUnsafe(bytes);
       this.native.binding.seal(this.native.seal, packetNumber, head, PREAMBLE_BYTES, payload, out);
       return [out];
     }
@@ -180,6 +185,26 @@ export class DatagramSeal {
     if (final.length > 0) out.push(final);
     out.push(cipher.getAuthTag());
     return out;
+  }
+
+  /**
+   * Gives back what `seal` returned, for the next datagram of its size, once the socket is done
+   * with it: in the send's callback (dgram has handed the bytes to the kernel by then and does not
+   * touch the buffer again), at most once per `seal`. Without it every datagram gets a fresh
+   * buffer, and the garbage collector frees them; on a sender's 64 KiB datagrams that costs more
+   * than the cipher's own setup. Only the native path's own buffers are kept: unsealed or sealed
+   * by node:crypto, what `seal` returned includes the caller's buffers (the payload, a read block
+   * that is reused by its own pool) and nothing is kept.
+   */
+  recycle(sent: readonly Buffer[]): void {
+    if (this.native === null || sent.length !== 1) return;
+    const buf = sent[0]!;
+    let spare = this.spare.get(buf.length);
+    if (spare === undefined) {
+      if (this.spare.size >= SPARE_SIZES) return;
+      this.spare.set(buf.length, (spare = []));
+    }
+    if (spare.length < SPARE_PER_SIZE) spare.push(buf);
   }
 
   /**
