@@ -126,6 +126,35 @@ if (!available) {
     assert.ok(sealed.equals(copy));
   });
 
+  test('recycle: a native seal seals into the buffers given back; other paths keep nothing', () => {
+    const presenter = side('presenter', 'native');
+    const audience = side('audience', 'native');
+    const payload = randomBytes(500);
+    const data = () => [encodeDataHeader(presenter.connectionId, 1, 1), payload];
+    const first = presenter.seal(data());
+    const copy = Buffer.from(first[0]!);
+    presenter.recycle(first);
+    const second = presenter.seal(data());
+    assert.is(second[0], first[0], 'the same buffer, sealed into again');
+    assert.not.ok(second[0]!.equals(copy), 'under the next packet number');
+    const d = audience.open(Buffer.from(second[0]!))._unsafeUnwrap();
+    assert.ok(d.type === 'Data' && d.payload.equals(payload));
+    // a size never given back gets a fresh buffer
+    const fin = presenter.seal([encodeFin(presenter.connectionId, randomBytes(32))]);
+    assert.is.not(fin[0], second[0]);
+    for (const cipher of ['node', 'unsealed'] as const) {
+      const other =
+        cipher === 'node' ? side('presenter', 'node') : new DatagramSeal(keys, 'presenter', false);
+      const sent = other.seal(data());
+      other.recycle(sent);
+      const next = other.seal(data());
+      assert.ok(
+        next.every((b) => !sent.includes(b) || b === payload),
+        `${cipher}: nothing it returned is handed out again`,
+      );
+    }
+  });
+
   test('the binding refuses buffers of the wrong size instead of writing past them', () => {
     const binding = nativeAesGcm.binding!;
     const ctx = binding.context(randomBytes(32), true);
