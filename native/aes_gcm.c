@@ -39,12 +39,17 @@ static int buffer_arg(napi_env env, napi_value value, uint8_t **data, size_t *le
   return napi_get_buffer_info(env, value, (void **)data, length) == napi_ok;
 }
 
-// A JavaScript number (an integer below 2^53, as seal.ts keeps its packet numbers) to the nonce.
+// A packet number (a JavaScript number: an integer in [0, 2^53), as seal.ts keeps them) to the
+// nonce. Anything else is refused rather than rounded: NaN would otherwise become 0, a nonce
+// already used.
 static int nonce_arg(napi_env env, napi_value value, uint8_t nonce[NONCE_BYTES]) {
-  int64_t n = 0;
-  if (napi_get_value_int64(env, value, &n) != napi_ok || n < 0) return 0;
+  double d = -1;
+  if (napi_get_value_double(env, value, &d) != napi_ok || !(d >= 0) || d >= 9007199254740992.0 ||
+      d != (double)(uint64_t)d)
+    return 0;
+  uint64_t n = (uint64_t)d;
   memset(nonce, 0, 4);
-  for (int i = 0; i < 8; i++) nonce[4 + i] = (uint8_t)((uint64_t)n >> (56 - 8 * i));
+  for (int i = 0; i < 8; i++) nonce[4 + i] = (uint8_t)(n >> (56 - 8 * i));
   return 1;
 }
 
@@ -88,7 +93,7 @@ static napi_value js_seal(napi_env env, napi_callback_info info) {
   size_t argc = 6;
   napi_value argv[6];
   CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  EVP_CIPHER_CTX *ctx = argc == 6 ? context_arg(env, argv[0]) : NULL;
+  EVP_CIPHER_CTX *ctx = argc >= 6 ? context_arg(env, argv[0]) : NULL;
   uint8_t nonce[NONCE_BYTES];
   uint8_t *head = NULL, *payload = NULL, *out = NULL;
   size_t head_length = 0, payload_length = 0, out_length = 0;
@@ -128,18 +133,23 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   size_t argc = 5;
   napi_value argv[5];
   CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  EVP_CIPHER_CTX *ctx = argc == 5 ? context_arg(env, argv[0]) : NULL;
+  EVP_CIPHER_CTX *ctx = argc >= 5 ? context_arg(env, argv[0]) : NULL;
   uint8_t nonce[NONCE_BYTES];
   uint8_t *sealed = NULL, *out = NULL;
   size_t sealed_length = 0, out_length = 0;
   uint32_t aad_length = 0;
-  if (ctx == NULL || !nonce_arg(env, argv[1], nonce) ||
-      !buffer_arg(env, argv[2], &sealed, &sealed_length) ||
+  if (ctx == NULL || !buffer_arg(env, argv[2], &sealed, &sealed_length) ||
       napi_get_value_uint32(env, argv[3], &aad_length) != napi_ok ||
       (size_t)aad_length + TAG_BYTES > sealed_length ||
       !buffer_arg(env, argv[4], &out, &out_length) ||
       out_length != sealed_length - aad_length - TAG_BYTES)
     return fail(env, "open(ctx, packetNumber, sealed, aadBytes, out): bad arguments");
+  napi_value result;
+  // A received packet number no seal ever uses (2^53 and above: a forgery) cannot open.
+  if (!nonce_arg(env, argv[1], nonce)) {
+    CHECK(env, napi_get_boolean(env, false, &result));
+    return result;
+  }
   // The tag is copied out first: decrypting in place must not be able to touch it.
   uint8_t tag[TAG_BYTES];
   memcpy(tag, sealed + sealed_length - TAG_BYTES, TAG_BYTES);
@@ -150,7 +160,6 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
             EVP_DecryptUpdate(ctx, out, &n, sealed + aad_length, (int)out_length) == 1) &&
            EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, TAG_BYTES, tag) == 1 &&
            EVP_DecryptFinal_ex(ctx, out + out_length, &n) == 1;
-  napi_value result;
   CHECK(env, napi_get_boolean(env, ok, &result));
   return result;
 }

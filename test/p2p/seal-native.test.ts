@@ -105,6 +105,19 @@ if (!available) {
     assert.ok(audience.open(Buffer.from(sealed)).isOk(), 'the unaltered datagram opens');
   });
 
+  test('a packet number no seal uses (2^53 and above) does not open, on either path', () => {
+    for (const cipher of ['native', 'node'] as const) {
+      const presenter = side('presenter', cipher);
+      const audience = side('audience', cipher);
+      const sealed = wire(presenter.seal([encodeFin(presenter.connectionId, randomBytes(32))]));
+      for (const high of [0x200000, 0xffffffff]) {
+        const forged = Buffer.from(sealed);
+        forged.writeUInt32BE(high, 12);
+        assert.is(audience.open(forged)._unsafeUnwrapErr().type, 'Unauthenticated', cipher);
+      }
+    }
+  });
+
   test('native open decrypts in place: the payload is a view of the received buffer', () => {
     const presenter = side('presenter', 'native');
     const audience = side('audience', 'native');
