@@ -11,13 +11,14 @@
 // alike; the ratio printed is the median of the per-round ratios. `--sealing-only` skips the TCP
 // and relay-only runs. `--window-mib` / `--burst` override TransportConfig for experiments.
 // CPU ms per MiB (user + system, each side) is printed beside the goodput: it is what sealing
-// adds, and the machine's load disturbs it less than elapsed time.
+// adds, and the machine's load disturbs it less than elapsed time. Which AES-256-GCM sealed is
+// printed once (the native addon when built; TESSENGER_SEAL=node forces node:crypto).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { mkdtemp, open, rm, stat } from 'node:fs/promises';
 import { tmpdir, cpus } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import arg from 'arg';
 
 const opts = arg({
@@ -53,13 +54,17 @@ interface Worker {
  * RSS is the transport's and not the TypeScript loader's (~35 MiB); without esbuild, tsx is used.
  */
 let workerCommand: string[] = ['--import', 'tsx', join(root, 'bench/p2p/worker.ts')];
+let bundleDir: string | null = null;
 
 async function bundleWorker(dir: string): Promise<void> {
   try {
     const esbuild = (await import('esbuild' as string)) as {
       build: (o: object) => Promise<unknown>;
     };
-    const outfile = join(dir, 'worker.mjs');
+    // Beside the sources (not in the temporary directory): the seal finds its native addon
+    // relative to its own module, here the bundle (src/p2p/aes-gcm-native.ts).
+    const outfile = join(root, '.tmp', `bench-p2p-${process.pid}`, 'worker.mjs');
+    bundleDir = dirname(outfile);
     await esbuild.build({
       entryPoints: [join(root, 'bench/p2p/worker.ts')],
       bundle: true,
@@ -76,6 +81,7 @@ async function bundleWorker(dir: string): Promise<void> {
 }
 
 const children = new Set<ChildProcess>();
+let sealedBy: string | null = null;
 
 function worker(...args: string[]): Worker {
   const child = spawn(process.execPath, [...workerCommand, ...args], {
@@ -168,6 +174,10 @@ async function udpRun(
   };
   if (!rr.ok || !sr.ok)
     throw new Error(`${label} failed: ${JSON.stringify(rr)} ${JSON.stringify(sr)}`);
+  if (sealing === 'sealed' && s.seal !== sealedBy) {
+    sealedBy = s.seal as string;
+    console.log(`# sealed by ${sealedBy}`);
+  }
   if (rr.path) await rm(rr.path);
   let lostDataBytes: number | undefined;
   if (relay) {
@@ -267,4 +277,5 @@ try {
 } finally {
   for (const child of children) child.kill('SIGKILL');
   if (!opts['--keep']) await rm(dir, { recursive: true, force: true });
+  if (bundleDir !== null) await rm(bundleDir, { recursive: true, force: true });
 }

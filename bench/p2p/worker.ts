@@ -9,6 +9,8 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import net from 'node:net';
 import { P2PEndpoint } from '../../src/p2p/endpoint.js';
+import { DEFAULT_SEAL_CIPHER } from '../../src/p2p/seal.js';
+import { nativeAesGcm } from '../../src/p2p/aes-gcm-native.js';
 import { LossyRelay } from '../../test/p2p/lossy-relay.js';
 
 const [role = '', ...args] = process.argv.slice(2);
@@ -19,6 +21,11 @@ const cpuMs = (): number => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
 };
+/** Which AES-256-GCM sealed (TESSENGER_SEAL=node forces node:crypto), and why not the native one. */
+const seal =
+  DEFAULT_SEAL_CIPHER === 'native'
+    ? 'native (OpenSSL context per direction)'
+    : `node:crypto (${nativeAesGcm.reason})`;
 const datagram = (v: string | undefined): number | 'auto' =>
   v === undefined || v === 'auto' ? 'auto' : Number(v);
 // 'plain' turns sealing off, only to measure what AES-256-GCM costs (TransportConfig.sealDatagrams).
@@ -79,6 +86,7 @@ async function main(): Promise<void> {
         result: r.isOk()
           ? { ok: true, stats: r.value.stats }
           : { ok: false, error: r.error, stats: h.stats() },
+        seal,
         peakRssMiB: peakRssMiB(),
         cpuMs: cpuMs(),
         minorFaults: process.resourceUsage().minorPageFault,

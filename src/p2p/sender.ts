@@ -297,7 +297,11 @@ export class SendTransfer {
   }
 
   private transmit(parts: Buffer[]): void {
-    this.socket?.send(this.seal.seal(parts), this.onSendError);
+    const sealed = this.seal.seal(parts);
+    this.socket?.send(sealed, (e) => {
+      this.seal.recycle(sealed); // sent (or failed): the socket is done with it
+      this.onSendError(e);
+    });
   }
 
   private readonly onSendError = (e: Error | null): void => {

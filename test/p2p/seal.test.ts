@@ -46,7 +46,7 @@ test('a side cannot open its own direction, and another transfer cannot open thi
   const { presenter } = pair();
   const sealed = wire(presenter.seal([encodeFin(presenter.connectionId, Buffer.alloc(32, 1))]));
   assert.is(
-    presenter.open(sealed)._unsafeUnwrapErr().type,
+    presenter.open(Buffer.from(sealed))._unsafeUnwrapErr().type, // open consumes what it is given
     'Unauthenticated',
     'reflected back at the presenter',
   );
