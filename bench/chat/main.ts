@@ -42,6 +42,7 @@ import { formatTable, int, ms, num, pct, verdict, type Row } from './report.js';
 import { SeqBits } from './seq-bits.js';
 import {
   cpuSeconds,
+  mallocHeapBytes,
   ServerProcess,
   spawnNode,
   supportedOptions,
@@ -61,11 +62,14 @@ const USAGE = `Usage: npx tsx bench/chat/main.ts [all|private|group|idle|logins]
   --members N         group size wanted (default 500; capped by the server's creategroup limit)
   --group-senders N   group senders (default 4)
   --idle N            idle sessions (default 10000; 2000 with --short)
+  --idle-late S       idle: also read the RSS S seconds after the 3 s reading (V8 gives memory
+                      back on its own some 10-60 s after activity stops)
   --storm N           clients in the login storm (default 1000)
   --workers N         load worker processes (default 2)
   --drain S           longest wait for outstanding responses and deliveries after sending stops (default 30)
   --json FILE         also write the results as JSON
   --profile DIR       run the server with --cpu-prof --cpu-prof-dir DIR
+  --node-args ARGS    more node/V8 flags for the server, space-separated (e.g. "--max-semi-space-size=4")
   --sync MODE         the server's --sync policy, always or off (default: the server's default, always);
                       run once with each to measure what acknowledging only after fdatasync costs
   --server-js FILE    server entry point (default dist/src/cli/server.js)
@@ -85,11 +89,13 @@ const opts = arg({
   '--members': Number,
   '--group-senders': Number,
   '--idle': Number,
+  '--idle-late': Number,
   '--storm': Number,
   '--workers': Number,
   '--drain': Number,
   '--json': String,
   '--profile': String,
+  '--node-args': String,
   '--server-js': String,
   '--sync': String,
   '--keep': Boolean,
@@ -118,12 +124,14 @@ const cfg = {
   members: opts['--members'] ?? 500,
   groupSenders: opts['--group-senders'] ?? 4,
   idle: opts['--idle'] ?? (short ? 2000 : 10_000),
+  idleLateS: opts['--idle-late'] ?? 0,
   storm: opts['--storm'] ?? 1000,
   workers: Math.max(1, opts['--workers'] ?? 2),
   drainS: opts['--drain'] ?? 30,
   serverJs: opts['--server-js'] ?? join(root, 'dist/src/cli/server.js'),
   sync: opts['--sync'] ?? null,
   profileDir: opts['--profile'] ?? null,
+  nodeArgs: (opts['--node-args'] ?? '').split(' ').filter(Boolean),
   keep: opts['--keep'] ?? false,
   tls: opts['--tls'] ?? false,
   nodes: Math.max(1, opts['--nodes'] ?? 1),
@@ -290,6 +298,7 @@ function startNode(
       logFile: join(dir, `server${suffix}.log`),
       statsFile: join(dir, `stats${suffix}.json`),
       profileDir: cfg.profileDir,
+      nodeArgs: cfg.nodeArgs,
       exposeGc,
       options: {
         ...(cfg.redis
@@ -848,15 +857,23 @@ async function idleScenario(): Promise<ScenarioResult> {
   const n = cfg.idle;
   log(`# idle: ${int(n)} idle sessions`);
   return withBench('idle', n, n, async (bench) => {
+    const { pid } = bench.server;
     await sleep(1000);
     const before = bench.server.rssBytes();
+    const mallocBefore = mallocHeapBytes(pid);
     const gcBefore = await bench.server.stats();
     const logins = await loginUsers(bench, range(n), 64);
     requireLogins(name, logins, n);
     log(`  ${int(n)} logged in in ${num(logins.seconds, 2)} s; settling 3 s`);
     await sleep(3000);
     const after = bench.server.rssBytes();
+    const mallocAfter = mallocHeapBytes(pid);
     const perSessionKiB = (after - before) / n / 1024;
+    let latePerSessionKiB: number | null = null;
+    if (cfg.idleLateS > 0) {
+      await sleep(cfg.idleLateS * 1000);
+      latePerSessionKiB = (bench.server.rssBytes() - before) / n / 1024;
+    }
     // Live heap (after a full GC in the server): steadier than RSS, which V8 grows in steps.
     const gcAfter = gcBefore === null ? null : await bench.server.stats();
     const perSessionAfterGc = (bytes: (s: ServerStats) => number | null): number | null => {
@@ -865,6 +882,9 @@ async function idleScenario(): Promise<ScenarioResult> {
     };
     const heapPerSessionKiB = perSessionAfterGc((s) => s.heapLiveBytes);
     const rssAfterGcPerSessionKiB = perSessionAfterGc((s) => s.rssAfterGcBytes);
+    const heapCommittedPerSessionKiB = perSessionAfterGc((s) => s.heapCommittedBytes);
+    const mallocPerSessionKiB = (mallocAfter - mallocBefore) / n / 1024;
+    const kib = (value: number | null) => (value === null ? 'n/a' : `${num(value, 2)} KiB`);
     const rows: Row[] = [
       { scenario: name, metric: 'sessions', value: int(n) },
       {
@@ -886,13 +906,28 @@ async function idleScenario(): Promise<ScenarioResult> {
       },
       {
         scenario: name,
-        metric: 'server live heap per session',
-        value: heapPerSessionKiB === null ? 'n/a' : `${num(heapPerSessionKiB, 2)} KiB`,
+        metric: `  V8 heap committed per session (read ${cfg.idleLateS > 0 ? `${cfg.idleLateS + 3}` : '3'} s after)`,
+        value: kib(heapCommittedPerSessionKiB),
       },
       {
         scenario: name,
+        metric: "  glibc's main heap per session",
+        value: kib(mallocPerSessionKiB),
+      },
+      ...(latePerSessionKiB === null
+        ? []
+        : [
+            {
+              scenario: name,
+              metric: `server memory per session ${cfg.idleLateS} s later`,
+              value: kib(latePerSessionKiB),
+            },
+          ]),
+      { scenario: name, metric: 'server live heap per session', value: kib(heapPerSessionKiB) },
+      {
+        scenario: name,
         metric: 'server RSS per session, both after a full GC',
-        value: rssAfterGcPerSessionKiB === null ? 'n/a' : `${num(rssAfterGcPerSessionKiB, 2)} KiB`,
+        value: kib(rssAfterGcPerSessionKiB),
       },
       {
         scenario: name,
@@ -909,6 +944,9 @@ async function idleScenario(): Promise<ScenarioResult> {
         perSessionKiB,
         heapPerSessionKiB,
         rssAfterGcPerSessionKiB,
+        heapCommittedPerSessionKiB,
+        mallocPerSessionKiB,
+        latePerSessionKiB,
         loginsPerSecond: logins.perSecond,
       },
       rows,

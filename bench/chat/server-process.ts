@@ -41,10 +41,28 @@ export function rssBytes(pid: number): number {
   }
 }
 
+/**
+ * Resident bytes of glibc's main heap (the `[heap]` mapping): native allocations of the main
+ * thread (libuv handles, Node's C++ objects, read buffers) that malloc did not mmap separately.
+ */
+export function mallocHeapBytes(pid: number): number {
+  try {
+    const smaps = readFileSync(`/proc/${pid}/smaps`, 'utf8');
+    const at = smaps.indexOf(' [heap]\n');
+    if (at < 0) return 0;
+    const match = /\nRss:\s+(\d+) kB/.exec(smaps.slice(at));
+    return match ? Number(match[1]) * 1024 : Number.NaN;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 export interface ServerStats {
   eventLoopDelayP99Ms: number;
   eventLoopDelayMaxMs: number;
   rssBytes: number;
+  /** What V8 holds for its heap when asked, garbage and empty pages included (null: older server). */
+  heapCommittedBytes: number | null;
   /** The server's heap and RSS after a full GC (servers started with `exposeGc` only). */
   heapLiveBytes: number | null;
   rssAfterGcBytes: number | null;
@@ -67,6 +85,8 @@ export interface StartOptions {
   options: Record<string, string>;
   statsFile: string | null;
   profileDir: string | null;
+  /** More node/V8 flags (heap sizing experiments). */
+  nodeArgs?: string[];
   /** Lets the server collect garbage before it reports its heap (the idle scenario). */
   exposeGc?: boolean;
 }
@@ -109,6 +129,7 @@ export class ServerProcess {
     const nodeArgs = [
       ...(o.profileDir ? ['--cpu-prof', '--cpu-prof-dir', o.profileDir] : []),
       ...(o.exposeGc ? ['--expose-gc'] : []),
+      ...(o.nodeArgs ?? []),
     ];
     const log = openSync(o.logFile, 'w');
     const child = spawnNode(
@@ -173,13 +194,15 @@ export class ServerProcess {
       if (!text) continue;
       try {
         const parsed = JSON.parse(text) as Partial<ServerStats>;
+        const optional = (value: number | null | undefined) =>
+          value === undefined || value === null ? null : Number(value);
         return {
           eventLoopDelayP99Ms: Number(parsed.eventLoopDelayP99Ms),
           eventLoopDelayMaxMs: Number(parsed.eventLoopDelayMaxMs),
           rssBytes: Number(parsed.rssBytes),
-          heapLiveBytes: parsed.heapLiveBytes === undefined ? null : Number(parsed.heapLiveBytes),
-          rssAfterGcBytes:
-            parsed.rssAfterGcBytes === undefined ? null : Number(parsed.rssAfterGcBytes),
+          heapCommittedBytes: optional(parsed.heapCommittedBytes),
+          heapLiveBytes: optional(parsed.heapLiveBytes),
+          rssAfterGcBytes: optional(parsed.rssAfterGcBytes),
         };
       } catch {
         // partially written: try again

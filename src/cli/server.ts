@@ -3,7 +3,10 @@ import { hashPassword } from '../server/password.js';
 import { TessengerServer } from '../server/server.js';
 import { reportStatsOnSignal } from '../server/stats-reporter.js';
 import { askSecret } from '../terminal/read-secret.js';
+import { leanHeap } from './lean-heap.js';
 import { parseServerArgs, SERVER_USAGE } from './server-args.js';
+
+leanHeap();
 
 async function main(): Promise<number> {
   const parsed = parseServerArgs(process.argv.slice(2));

@@ -10,10 +10,68 @@ export interface UserlogEntry {
   udpPort: number;
 }
 
+const SEPARATOR = Buffer.from('; ');
+const NEWLINE = 0x0a;
+const DIGIT_0 = 0x30;
+
+/** Writes `n` (a non-negative integer) in decimal at `at`; returns the offset after it. */
+function writeDecimal(bytes: Buffer, at: number, n: number): number {
+  let digits = 1;
+  for (let rest = n; rest >= 10; rest = Math.floor(rest / 10)) digits += 1;
+  for (let i = at + digits - 1, rest = n; i >= at; i -= 1, rest = Math.floor(rest / 10))
+    bytes[i] = DIGIT_0 + (rest % 10);
+  return at + digits;
+}
+
+/**
+ * `userlog.txt`'s bytes (`seq; TS; username; client_ip; client_udp_port`, one line per entry),
+ * written straight into a buffer kept from one rewrite to the next. A login storm rewrites the
+ * whole list a few hundred times; built as a string per line, joined, then encoded, each rewrite
+ * left about 1 MiB of garbage per 10,000 users in V8's heap and the joined text in its
+ * large-object space, which V8 hands back to the system only long after the storm (docs/
+ * BENCHMARKS.md, "Idle memory: where the rest goes"). Bytes written into the kept buffer leave none.
+ */
+export class UserlogBytes {
+  private buffer = Buffer.alloc(0);
+
+  /** The file's content; valid until the next call. */
+  format(entries: readonly UserlogEntry[]): Buffer {
+    let at = 0;
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i]!;
+      // UTF-8 takes at most 3 bytes per UTF-16 unit; two numbers and four separators fit in 48.
+      this.reserve(at, 3 * (e.since.length + e.username.length + e.address.length) + 48);
+      const bytes = this.buffer;
+      at = writeDecimal(bytes, at, i + 1);
+      at += SEPARATOR.copy(bytes, at);
+      at += bytes.write(e.since, at, 'utf8');
+      at += SEPARATOR.copy(bytes, at);
+      at += bytes.write(e.username, at, 'utf8');
+      at += SEPARATOR.copy(bytes, at);
+      at += bytes.write(e.address, at, 'utf8');
+      at += SEPARATOR.copy(bytes, at);
+      at = writeDecimal(bytes, at, e.udpPort);
+      bytes[at++] = NEWLINE;
+    }
+    return this.buffer.subarray(0, at);
+  }
+
+  /** Gives the buffer back (no rewrite is coming: an idle server keeps no copy of the file). */
+  release(): void {
+    this.buffer = Buffer.alloc(0);
+  }
+
+  private reserve(used: number, more: number): void {
+    if (used + more <= this.buffer.length) return;
+    const bigger = Buffer.allocUnsafe(Math.max(2 * this.buffer.length, used + more, 4096));
+    this.buffer.copy(bigger, 0, 0, used);
+    this.buffer = bigger;
+  }
+}
+
+/** The file's text (tests, and anything that wants it as a string). */
 export const formatUserlog = (entries: readonly UserlogEntry[]): string =>
-  entries
-    .map((e, i) => `${i + 1}; ${e.since}; ${e.username}; ${e.address}; ${e.udpPort}\n`)
-    .join('');
+  new UserlogBytes().format(entries).toString('utf8');
 
 /**
  * Keeps `userlog.txt` equal to the list of active users. Each rewrite goes to a temp file that is
@@ -24,6 +82,7 @@ export const formatUserlog = (entries: readonly UserlogEntry[]): string =>
 export class UserlogWriter {
   private inFlight: Promise<void> | undefined;
   private next: Promise<void> | undefined;
+  private readonly bytes = new UserlogBytes();
 
   constructor(
     readonly file: string,
@@ -52,6 +111,10 @@ export class UserlogWriter {
   private async rewrite(): Promise<void> {
     const listed = await this.list();
     if (listed.isErr()) throw new Error(`presence backend failed: ${listed.error.reason}`);
-    await replaceFileAtomically(this.file, formatUserlog(listed.value), this.storage);
+    try {
+      await replaceFileAtomically(this.file, this.bytes.format(listed.value), this.storage);
+    } finally {
+      if (!this.next) this.bytes.release();
+    }
   }
 }
