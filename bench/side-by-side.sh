@@ -26,6 +26,7 @@ for sc in $SCEN; do
       connect_c1000) args="--clients 1000 --senders 1 --rate 10 --duration 2 --connect-concurrency 1000 --register-timeout 30 --quiet 1" ;;
       direct_unlimited_w*) args="--clients 1000 --senders 100 --window $((10#${sc#direct_unlimited_w})) --duration $D --connect-concurrency $c" ;;
       direct_rate*) args="--clients 1000 --senders 100 --rate $((10#${sc#direct_rate})) --duration $D --connect-concurrency $c" ;;
+      fanout500_rate*) args="--mode fanout --clients 500 --fanout-senders 3 --rate $((10#${sc#fanout500_rate})) --duration $D --connect-concurrency $c" ;;
       fanout500_unlimited_w*) args="--mode fanout --clients 500 --fanout-senders 3 --window $((10#${sc#fanout500_unlimited_w})) --duration $D --connect-concurrency $c" ;;
       idle10k) args="--clients 10000 --senders 1 --rate 10 --duration 2 --connect-concurrency $c --register-timeout 120 --quiet 1" ;;
       *) echo "unknown scenario $sc" >&2; exit 2 ;;
