@@ -901,8 +901,8 @@ async function idleScenario(): Promise<ScenarioResult> {
         scenario: name,
         metric: 'server memory per session',
         value: `${num(perSessionKiB, 2)} KiB`,
-        target: '≤ 10 KiB',
-        verdict: verdict(perSessionKiB <= 10),
+        target: '≤ 8 KiB',
+        verdict: verdict(perSessionKiB <= 8),
       },
       {
         scenario: name,
