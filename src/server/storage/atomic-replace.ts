@@ -2,10 +2,10 @@ import { dirname } from 'node:path';
 import { writeFully, type StorageOptions } from './storage-fs.js';
 
 /**
- * Replaces `file` with `text` (a string, or the bytes themselves) so a reader (or a restart after a crash) sees the old content or
- * the new, never half of either: write a temp file, then rename it over. With the `always` sync
- * policy the temp file is fsynced before the rename and the directory after it, so the new
- * content is on stable storage once this resolves.
+ * Replaces `file` with `text` (a string, or the bytes themselves) so a reader (or a restart after
+ * a crash) sees the old content or the new, never half of either: write a temp file, then rename
+ * it over. With the `always` sync policy the temp file is fsynced before the rename and the
+ * directory after it, so the new content is on stable storage once this resolves.
  */
 export async function replaceFileAtomically(
   file: string,
