@@ -8,20 +8,14 @@
 //   node --import tsx bench/relay-floor.ts [PORT]      (prints its PID, then serves on 127.0.0.1)
 //   SERVERS="floor tess ngircd" bench/cpu-split.sh      (CPU per message: floor vs the servers)
 import { createServer, type Socket } from 'node:net';
+import { encodeFrame, FrameDecoder } from '../src/protocol/frame-codec.js';
 
 const port = Number(process.argv[2] ?? 16670);
 const online = new Map<string, Client>();
 
-const frameOf = (json: string): Buffer => {
-  const body = Buffer.from(json);
-  const frame = Buffer.allocUnsafe(4 + body.length);
-  frame.writeUInt32BE(body.length, 0);
-  body.copy(frame, 4);
-  return frame;
-};
-
 class Client {
-  private buffered: Buffer = Buffer.alloc(0);
+  // the server's own framing (frame-codec.ts), so the floor decodes and encodes as it does
+  private readonly decoder = new FrameDecoder();
   private outgoing: Buffer[] | undefined;
   private name = '';
 
@@ -35,27 +29,21 @@ class Client {
   }
 
   private onData(chunk: Buffer): void {
-    let data: Buffer = this.buffered.length === 0 ? chunk : Buffer.concat([this.buffered, chunk]);
-    while (data.length >= 4) {
-      const length = data.readUInt32BE(0);
-      if (data.length < 4 + length) break;
-      this.onFrame(JSON.parse(data.toString('utf8', 4, 4 + length)));
-      data = data.subarray(4 + length);
-    }
-    this.buffered = data;
+    this.decoder.append(chunk);
+    for (let text; (text = this.decoder.nextText()) !== undefined;) this.onFrame(JSON.parse(text));
   }
 
   private onFrame(message: { t: string; id: number; cmd: string; args: string[] }): void {
-    if (message.t === 'hello') return this.write(frameOf('{"t":"welcome","v":1}'));
+    if (message.t === 'hello') return this.write(encodeFrame('{"t":"welcome","v":1}'));
     const { id, cmd, args } = message;
     switch (cmd) {
       case 'username':
         this.name = args[0] ?? '';
-        return this.write(frameOf(`{"t":"res","id":${id},"ok":true}`));
+        return this.write(encodeFrame(`{"t":"res","id":${id},"ok":true}`));
       case 'password':
         online.set(this.name, this);
         return this.write(
-          frameOf(
+          encodeFrame(
             `{"t":"res","id":${id},"ok":true,"data":${JSON.stringify({ username: this.name, invitations: [] })}}`,
           ),
         );
@@ -64,12 +52,14 @@ class Client {
         online
           .get(args[0] ?? '')
           ?.write(
-            frameOf(JSON.stringify({ t: 'ev', ev: 'private', from: this.name, text: args[1], ts })),
+            encodeFrame(
+              JSON.stringify({ t: 'ev', ev: 'private', from: this.name, text: args[1], ts }),
+            ),
           );
-        return this.write(frameOf(`{"t":"res","id":${id},"ok":true,"data":{"ts":"${ts}"}}`));
+        return this.write(encodeFrame(`{"t":"res","id":${id},"ok":true,"data":{"ts":"${ts}"}}`));
       }
       default:
-        this.write(frameOf(`{"t":"res","id":${id},"ok":true}`));
+        this.write(encodeFrame(`{"t":"res","id":${id},"ok":true}`));
         if (cmd === 'logout') this.socket.end();
     }
   }
