@@ -69,10 +69,6 @@ export class UserlogBytes {
   }
 }
 
-/** The file's text (tests, and anything that wants it as a string). */
-export const formatUserlog = (entries: readonly UserlogEntry[]): string =>
-  new UserlogBytes().format(entries).toString('utf8');
-
 /**
  * Keeps `userlog.txt` equal to the list of active users. Each rewrite goes to a temp file that is
  * renamed over the old one, so a reader never sees half a file (with `--sync always` the file
