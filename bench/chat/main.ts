@@ -40,6 +40,7 @@ import {
 } from './ipc.js';
 import { formatTable, int, ms, num, pct, verdict, type Row } from './report.js';
 import { SeqBits } from './seq-bits.js';
+import { BenchConnection } from './wire.js';
 import {
   cpuSeconds,
   mallocHeapBytes,
@@ -65,6 +66,8 @@ const USAGE = `Usage: npx tsx bench/chat/main.ts [all|private|group|idle|logins]
   --idle-late S       idle: also read the RSS S seconds after the 3 s reading (V8 gives memory
                       back on its own some 10-60 s after activity stops)
   --storm N           clients in the login storm (default 1000)
+  --waiting N         logins: N more connections say hello and wait, never logging in, during the
+                      storm (as when clients reconnect after a restart faster than they log in)
   --workers N         load worker processes (default 2)
   --drain S           longest wait for outstanding responses and deliveries after sending stops (default 30)
   --json FILE         also write the results as JSON
@@ -91,6 +94,7 @@ const opts = arg({
   '--idle': Number,
   '--idle-late': Number,
   '--storm': Number,
+  '--waiting': Number,
   '--workers': Number,
   '--drain': Number,
   '--json': String,
@@ -126,6 +130,7 @@ const cfg = {
   idle: opts['--idle'] ?? (short ? 2000 : 10_000),
   idleLateS: opts['--idle-late'] ?? 0,
   storm: opts['--storm'] ?? 1000,
+  waiting: opts['--waiting'] ?? 0,
   workers: Math.max(1, opts['--workers'] ?? 2),
   drainS: opts['--drain'] ?? 30,
   serverJs: opts['--server-js'] ?? join(root, 'dist/src/cli/server.js'),
@@ -954,15 +959,36 @@ async function idleScenario(): Promise<ScenarioResult> {
   });
 }
 
+/** Connections that said hello and wait without logging in (each holds a login timeout). */
+async function openWaiting(port: number, count: number): Promise<BenchConnection[]> {
+  const open: BenchConnection[] = [];
+  for (let from = 0; from < count; from += 200)
+    open.push(
+      ...(await Promise.all(
+        range(Math.min(200, count - from)).map(async () => {
+          const connection = await BenchConnection.open(port, '127.0.0.1', cfg.tls);
+          await connection.hello();
+          return connection;
+        }),
+      )),
+    );
+  return open;
+}
+
 async function loginScenario(): Promise<ScenarioResult> {
   const name = 'logins';
   const n = cfg.storm;
-  log(`# logins: storm of ${int(n)} simultaneous logins`);
-  return withBench('logins', n, n, async (bench) => {
+  log(
+    `# logins: storm of ${int(n)} simultaneous logins` +
+      (cfg.waiting > 0 ? `, ${int(cfg.waiting)} more connections waiting to log in` : ''),
+  );
+  return withBench('logins', n, n + cfg.waiting, async (bench) => {
+    const waiting = await openWaiting(bench.server.port, cfg.waiting);
     await sleep(500);
     const reset = await bench.server.stats();
     const cpu0 = cpuNow(bench);
     const logins = await loginUsers(bench, range(n), n);
+    for (const connection of waiting) connection.destroy();
     const stats = reset ? await bench.server.stats() : null;
     const cpu = cpuSince(bench, cpu0);
     const p99 = stats?.eventLoopDelayP99Ms ?? Number.NaN;

@@ -160,10 +160,15 @@ export class BenchConnection {
     });
   }
 
-  async login(username: string, password: string, udpPort: number): Promise<void> {
+  /** The handshake: hello, answered by the welcome. */
+  async hello(): Promise<void> {
     const welcomed = new Promise<boolean>((resolve) => (this.welcomeWaiter = resolve));
     this.sendJson(JSON.stringify({ t: 'hello', v: PROTOCOL_VERSION, agent: 'tessenger-bench' }));
     if (!(await welcomed)) throw new SetupError(this.closingCode ?? 'NO_WELCOME');
+  }
+
+  async login(username: string, password: string, udpPort: number): Promise<void> {
+    await this.hello();
     const asked = await this.request('username', [username]);
     if (!asked.ok) throw new SetupError(asked.error?.code ?? 'USERNAME_REFUSED');
     const accepted = await this.request('password', [password, String(udpPort)]);

@@ -9,6 +9,7 @@ import { encodeMessage, PROTOCOL_VERSION } from '../protocol/messages.js';
 import type { ServerConfig } from './config.js';
 import { ConsoleLog } from './console-log.js';
 import { Connection, type ConnectionDeps } from './connection.js';
+import { indexScheduledEvents } from './indexed-scheduler.js';
 import { Intake, type IntakeStats } from './intake.js';
 import { describeCredentialsError, loadCredentials } from './credentials.js';
 import { makeDecoySecret } from './password.js';
@@ -85,6 +86,7 @@ export class TessengerServer {
       ),
       runtime.clock ? { clock: runtime.clock } : {},
     ).start();
+    indexScheduledEvents(this.sessions.system);
     const watch = <T extends SessionLogic>(logic: T): T =>
       runtime.inspection?.watch(logic) ?? logic;
     this.connectionDeps = {
