@@ -14,6 +14,7 @@ import { toSessionEvent } from './commands/dispatcher.js';
 import type { ServerConfig } from './config.js';
 import { MAX_IN_FLIGHT_PER_CONNECTION, type Intake, type Reader } from './intake.js';
 import { CommandRate } from './limits/command-rate.js';
+import type { LoginPacing } from './login-pacing.js';
 import { RunningCommands } from './running-commands.js';
 import type { ServerServices } from './services.js';
 import type { SessionLogic, SessionPort } from './session-logic.js';
@@ -29,6 +30,8 @@ export interface ConnectionDeps {
   limits: SessionLimits;
   /** The server-wide side of back-pressure. */
   intake: Intake;
+  /** How much of each turn goes to reading connections that are still logging in. */
+  loginPacing: LoginPacing;
   /**
    * The parent of every session actor: they share its actor system (and its clock) instead of
    * each making one of its own, which would cost about 1.9 KiB per idle session. It is told when
@@ -89,6 +92,7 @@ export class Connection implements SessionPort, Reader {
     socket.on('error', ignore); // 'close' always follows
     socket.on('close', () => {
       this.deps.intake.forget(this);
+      this.deps.loginPacing.forget(this);
       this.setPaused(false);
       this.tell({ type: 'DISCONNECTED' });
     });
@@ -165,7 +169,7 @@ export class Connection implements SessionPort, Reader {
       this.deps.intake.waitForRoom(this);
       return true;
     }
-    return false;
+    return this.session === undefined && this.deps.loginPacing.holdsBack(this);
   }
 
   /**

@@ -11,6 +11,7 @@ import { ConsoleLog } from './console-log.js';
 import { Connection, type ConnectionDeps } from './connection.js';
 import { indexScheduledEvents } from './indexed-scheduler.js';
 import { Intake, type IntakeStats } from './intake.js';
+import { LoginPacing } from './login-pacing.js';
 import { describeCredentialsError, loadCredentials } from './credentials.js';
 import { makeDecoySecret } from './password.js';
 import type { Clock } from './state/lockouts.js';
@@ -44,6 +45,8 @@ export interface ServerRuntime {
   storageFs?: StorageFs;
   /** The live statechart view (`--inspect-port`): watches the session and lockout actors. */
   inspection?: LiveInspection;
+  /** Time per turn for reading logins (login-pacing.ts; tests set 0: one login per turn). */
+  loginReadBudgetMs?: number;
 }
 
 /** Longest a shutdown waits for connections to finish before closing the logs anyway. */
@@ -60,6 +63,7 @@ export class TessengerServer {
   private readonly connectionsPerIp = new Map<string, number>();
   private stopping = false;
   private readonly intake = new Intake();
+  private readonly loginPacing: LoginPacing;
   /** Parent of the session actors: one actor system for all of them (see ConnectionDeps). */
   private readonly sessions: AnyActorRef;
 
@@ -74,6 +78,7 @@ export class TessengerServer {
     private readonly acceptor: LinkAcceptor,
     private readonly runtime: Required<Pick<ServerRuntime, 'now'>> & ServerRuntime,
   ) {
+    this.loginPacing = new LoginPacing(undefined, runtime.loginReadBudgetMs);
     // Its children tell it when they end (done or error); the actor's id is the connection's.
     this.sessions = createActor(
       fromCallback<EventObject>(({ receive }) =>
@@ -118,6 +123,7 @@ export class TessengerServer {
         maxUnauthenticatedMessages: config.maxUnauthenticatedMessages,
       },
       intake: this.intake,
+      loginPacing: this.loginPacing,
       sessions: this.sessions,
       onClosed: (closed) => this.forget(closed),
     };
