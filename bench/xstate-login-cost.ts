@@ -1,0 +1,66 @@
+// What a login costs the session machine alone (no I/O: the checks it invokes answer at once,
+// its actions are no-ops): N session actors, children of one parent as in the server, each taken
+// from hello through username and password to `open.active`, all N started before any check
+// answers (a storm). Prints µs per login with the parent's system indexed as the server does
+// (src/server/indexed-scheduler.ts) and, with --plain, as XState leaves it.
+//   npx tsx bench/xstate-login-cost.ts [N] [--plain]
+import { createActor, fromCallback, fromPromise, type AnyActorRef } from 'xstate';
+import {
+  sessionMachine,
+  type LoginCheck,
+  type SessionEvent,
+  type VerifyCredentialsInput,
+} from '../machines/session.machine.js';
+import { indexScheduledEvents } from '../src/server/indexed-scheduler.js';
+
+const N = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 2000);
+const plain = process.argv.includes('--plain');
+const logic = sessionMachine.provide({
+  actors: {
+    checkLockout: fromPromise<{ locked: boolean }, { connectionId: number; username: string }>(
+      async () => ({ locked: false }),
+    ),
+    verifyCredentials: fromPromise<LoginCheck, VerifyCredentialsInput>(async () => ({
+      verdict: 'accepted',
+    })),
+    goOnline: fromPromise<
+      { invitations: ReadonlyArray<{ group: string; by: string }> },
+      { connectionId: number; username: string }
+    >(async () => ({ invitations: [] })),
+  },
+});
+const limits = { protocolVersion: 1, maxBadMessages: 10, maxUnauthenticatedMessages: 20 };
+const parent = createActor(fromCallback(() => {})).start();
+if (!plain) indexScheduledEvents(parent.system);
+
+const login = (i: number): SessionEvent => ({
+  type: 'FRAMES',
+  frames: [
+    { type: 'REQUEST', step: 'username', requestId: 1, username: `u${i}` },
+    { type: 'REQUEST', step: 'password', requestId: 2, password: 'p', udpPort: 9 },
+  ],
+});
+
+let next = 0;
+for (let round = 0; round < 5; round++) {
+  const started = process.hrtime.bigint();
+  const actors: AnyActorRef[] = [];
+  for (let i = 0; i < N; i++, next++) {
+    const actor = createActor(logic, {
+      id: String(next),
+      input: { connectionId: next, limits },
+      parent,
+    }).start();
+    actor.send({ type: 'HELLO', version: 1 });
+    actor.send(login(next));
+    actors.push(actor);
+  }
+  // The checks answer in microtasks: let them all run.
+  await new Promise((resolve) => setImmediate(resolve));
+  const µs = Number(process.hrtime.bigint() - started) / 1e3 / N;
+  const active = actors.filter((a) => a.getSnapshot().matches({ open: 'active' })).length;
+  if (active !== N) throw new Error(`${N - active} sessions did not reach open.active`);
+  console.log(
+    `round ${round}: ${µs.toFixed(0)} µs per login (${N} at once, ${plain ? "XState's own scheduler" : 'indexed scheduler'})`,
+  );
+}
