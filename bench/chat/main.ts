@@ -999,7 +999,13 @@ async function loginScenario(): Promise<ScenarioResult> {
         value: `${int(logins.ok)} / ${int(logins.failed)}`,
         ...(logins.failed > 0 ? { target: describeErrors(logins.errors) } : {}),
       },
-      { scenario: name, metric: 'storm duration', value: `${num(logins.seconds, 2)} s` },
+      {
+        scenario: name,
+        metric: 'storm duration',
+        value: `${num(logins.seconds, 2)} s`,
+        target: '≤ 1.5 s',
+        verdict: verdict(logins.seconds <= 1.5 && logins.failed === 0),
+      },
       {
         scenario: name,
         metric: 'logins/s',
