@@ -10,8 +10,9 @@ const FORGET_FIRED_EVERY = 16;
  * XState's scheduler cancels an actor's delayed events, whenever any actor of the system stops,
  * by walking every delayed event the system holds. All session actors share one system (and
  * every login invokes three short-lived check actors that stop when they answer), and every
- * session waiting to log in holds its login timeout there: a storm of N logins walked N events
- * N·3 times — a third of the server's time in a storm of 1,000 (docs/BENCHMARKS.md). This keeps
+ * session waiting to log in holds its login timeout there: each login walked every waiting
+ * session's timeout three times (40 % of `bench/xstate-login-cost.ts`; a storm of 1,000 logins
+ * beside 5,000 waiting connections took 3.1 s, 1.1 s with this — docs/BENCHMARKS.md). This keeps
  * the ids each actor scheduled, so `cancelAll` cancels exactly those; `schedule` and `cancel`
  * still do the work, through XState's own functions.
  */

@@ -35,12 +35,14 @@ const sameEntry = (a: UserlogEntry, b: UserlogEntry): boolean =>
  * written straight into a buffer kept from one rewrite to the next. A login storm rewrites the
  * whole list a few hundred times; built as a string per line, joined, then encoded, each rewrite
  * left about 1 MiB of garbage per 10,000 users in V8's heap and the joined text in its
- * large-object space, which V8 hands back to the system only long after the storm (docs/
- * BENCHMARKS.md, "Idle memory: where the rest goes"). Bytes written into the kept buffer leave none.
+ * large-object space, which V8 hands back to the system only long after the storm
+ * (docs/BENCHMARKS.md, "Idle memory: where the rest goes"). Bytes written into the kept buffer
+ * leave none.
  *
  * Logins only add users at the end of the list (it is in login order), so when the list still
  * starts with the entries already written, only the new ones are: a storm of 10,000 logins spent
- * 40 % of the server's time formatting lines it had already written (docs/BENCHMARKS.md, round 6).
+ * 5.7 of its ~15 s of server time formatting lines it had already written (docs/BENCHMARKS.md,
+ * round 6).
  */
 export class UserlogBytes {
   private buffer = Buffer.alloc(0);
