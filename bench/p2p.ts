@@ -56,7 +56,7 @@ interface Worker {
 let workerCommand: string[] = ['--import', 'tsx', join(root, 'bench/p2p/worker.ts')];
 let bundleDir: string | null = null;
 
-async function bundleWorker(dir: string): Promise<void> {
+async function bundleWorker(): Promise<void> {
   try {
     const esbuild = (await import('esbuild' as string)) as {
       build: (o: object) => Promise<unknown>;
@@ -208,7 +208,7 @@ try {
     `# p2p benchmark: ${sizeMiB} MiB, datagram ${datagramBytes}, ${cpus().length} cores, node ${process.version}, ${new Date().toISOString()}`,
   );
   await makeFile(file, bytes);
-  await bundleWorker(dir);
+  await bundleWorker();
   console.log(`# rounds ${rounds}${tuning === '{}' ? '' : `, tuning ${tuning}`}`);
   const runs: Run[] = [];
   let tcp: Run | null = null;
