@@ -14,8 +14,9 @@
 //
 // env: TURN_TRACE_FILE (default /tmp/turn-trace.json), TURN_TRACE_MS (default 12: longer turns
 // are kept). Written on SIGUSR2, for the time since the previous one (bench/chat reads the
-// server's stats with it, before and after each measured phase), or at exit if never signalled. A diagnostic, not a measurement of the targets: it times turns
-// with a `setImmediate` chain, so the loop never sleeps in its poll phase while it runs.
+// server's stats with it, before and after each measured phase), or at exit if never signalled.
+// A diagnostic, not a measurement of the targets: it times turns with a `setImmediate` chain, so
+// the loop never sleeps in its poll phase while it runs.
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Server } from 'node:net';
@@ -111,7 +112,8 @@ function trace(): void {
   process.on('exit', () => {
     if (!signalled) write();
   });
-  // The chain would keep a stopping server's event loop alive.
+  // The chain would keep a stopping server's event loop alive. (Listening replaces the default
+  // exit on these signals: fine for the server, which handles both itself.)
   process.on('SIGTERM', () => (stopped = true));
   process.on('SIGINT', () => (stopped = true));
 }
