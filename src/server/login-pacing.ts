@@ -78,7 +78,8 @@ export class LoginPacing {
    */
   private readonly resumeNext = (): void => {
     const [reader] = this.deferred;
-    if (reader === undefined || this.spent()) return; // spent() scheduled the next turn
+    // When spent, the turn's end is already scheduled (its first spent() did it): it resumes then.
+    if (reader === undefined || this.spent()) return;
     this.deferred.delete(reader);
     this.resuming = reader;
     try {
